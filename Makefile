@@ -1,0 +1,30 @@
+# Two commands for a fresh machine with only Python 3.11+ and make:
+#   make run   -> .venv, install, sync the bundled example feeds into ./vault (offline)
+#   make test  -> .venv if needed, run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	@test -d vault/.obsidian || $(BIN)/kbsync init vault
+	$(BIN)/kbsync sync
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_sync.py
+
+clean:
+	rm -rf $(VENV) vault .kbsync

@@ -1,0 +1,155 @@
+"""The records that flow through kbsync, and the canonical content hash.
+
+Contract (documented here because the store, the scorer and the targets all
+rely on it): ``canonical_json(value)`` is JSON with sorted keys, no
+insignificant white space, UTF-8 kept as is (``ensure_ascii=False``),
+datetimes as ISO 8601 in UTC with a ``Z``-less ``+00:00`` offset, tuples as
+lists and dataclasses as their field dicts. ``content_hash(value)`` is the
+SHA-256 hex digest of that text. Two values with the same meaning therefore
+hash the same on every machine and every run, which is what makes "write
+nothing when nothing changed" possible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+TIERS = ("must-read", "worth-reading", "skim")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"not canonicalisable: {type(value).__name__}")
+
+
+def canonical_json(value: Any) -> str:
+    """The canonical text form of ``value`` (see the module docstring)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False, default=_default)
+
+
+def content_hash(value: Any) -> str:
+    """SHA-256 hex digest of ``canonical_json(value)``."""
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def stable_id(*parts: str) -> str:
+    """A short id that is the same for the same parts on every run.
+
+    Used for ``kb_id``: ``stable_id(canonical_url)`` for an entry with a link,
+    ``stable_id(feed_url, guid_or_title)`` for one without.
+    """
+    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=8)
+    return "kb-" + digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One feed entry, parsed and normalised; not yet merged with others.
+
+    ``published`` is always timezone-aware UTC; ``published_from`` says where
+    it came from (``"published"``, ``"updated"`` or ``"first_seen"``).
+    ``content`` is sanitised Markdown (may be empty); ``summary`` is the
+    feed's own short description as plain text (may be empty).
+    """
+
+    kb_id: str
+    url: str | None
+    title: str
+    source: str
+    feed_url: str
+    published: datetime
+    published_from: str = "published"
+    entry_id: str | None = None
+    author: str | None = None
+    updated: datetime | None = None
+    content: str = ""
+    summary: str = ""
+    categories: tuple[str, ...] = ()
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Reject:
+    """An entry that could not become an article, and why."""
+
+    feed_url: str
+    ref: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article as the store holds it: entries merged by canonical URL.
+
+    ``sources`` lists every feed that carried the story, the first one seen
+    first; ``source`` is that first one.
+    """
+
+    kb_id: str
+    url: str | None
+    title: str
+    source: str
+    published: datetime
+    published_from: str = "published"
+    sources: tuple[str, ...] = ()
+    author: str | None = None
+    content: str = ""
+    summary: str = ""
+    categories: tuple[str, ...] = ()
+    language: str | None = None
+    first_seen: datetime | None = None
+
+    def hash_fields(self) -> dict[str, Any]:
+        """The fields whose change means the article changed (and is rescored).
+
+        ``first_seen`` is bookkeeping, not content, so it is left out.
+        """
+        data = dataclasses.asdict(self)
+        data.pop("first_seen")
+        return data
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.hash_fields())
+
+
+@dataclass(frozen=True)
+class Score:
+    """What a scorer decided about one article version (``content_hash``)."""
+
+    kb_id: str
+    content_hash: str
+    backend: str
+    score: int
+    tier: str
+    category: str
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    key_points: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Link:
+    """A related-article edge, with the reason it exists."""
+
+    src: str
+    dst: str
+    weight: float
+    reason: str
+    shared_tags: tuple[str, ...] = field(default=())
+    same_story: bool = False

@@ -1,0 +1,296 @@
+"""The SQLite store: the single source of truth; targets are projections of it.
+
+Contract: one ``Store`` per process and run, opened on a WAL database (readers
+never block the writer, a crash leaves the last committed state). Every method
+either reads or writes inside one transaction; callers never see SQL. Lists are
+stored as JSON text, datetimes as ISO 8601 UTC text.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..models import Article, Entry, Reject, Score
+from .migrations import migrate
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class FeedState:
+    config_url: str
+    url: str
+    name: str
+    title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    status: str = "active"
+    retry_after: datetime | None = None
+    last_fetched_at: datetime | None = None
+    last_ok_at: datetime | None = None
+    last_error: str | None = None
+    error_count: int = 0
+
+
+@dataclass(frozen=True)
+class SyncRecord:
+    target: str
+    key: str
+    path: str | None
+    owned_hash: str
+    owned: dict[str, Any]
+    state: str = "present"
+
+
+class Store:
+    def __init__(self, path: Path | str):
+        self.path = Path(path) if path != ":memory:" else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(path), timeout=30)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        migrate(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- feeds -------------------------------------------------------------
+    def feed_states(self) -> dict[str, FeedState]:
+        rows = self.conn.execute("SELECT * FROM feeds").fetchall()
+        return {r["config_url"]: _feed_state(r) for r in rows}
+
+    def save_feed_state(self, state: FeedState) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO feeds (config_url, url, name, title, etag, last_modified, status, retry_after,"
+                " last_fetched_at, last_ok_at, last_error, error_count)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(config_url) DO UPDATE SET url=excluded.url, name=excluded.name,"
+                " title=excluded.title, etag=excluded.etag, last_modified=excluded.last_modified,"
+                " status=excluded.status, retry_after=excluded.retry_after,"
+                " last_fetched_at=excluded.last_fetched_at, last_ok_at=excluded.last_ok_at,"
+                " last_error=excluded.last_error, error_count=excluded.error_count",
+                (state.config_url, state.url, state.name, state.title, state.etag, state.last_modified,
+                 state.status, _iso(state.retry_after), _iso(state.last_fetched_at),
+                 _iso(state.last_ok_at), state.last_error, state.error_count))
+
+    # -- articles ----------------------------------------------------------
+    def entry_hashes(self, feed_url: str) -> dict[str, str]:
+        """kb_id -> hash of the entry this feed last gave for it (skip unchanged entries)."""
+        rows = self.conn.execute("SELECT kb_id, entry_hash FROM entries WHERE feed_url=?", (feed_url,))
+        return {r[0]: r[1] for r in rows}
+
+    def get_articles(self, kb_ids: Iterable[str]) -> dict[str, Article]:
+        ids = list(kb_ids)
+        found: dict[str, Article] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT * FROM articles WHERE kb_id IN ({marks})", chunk):
+                found[row["kb_id"]] = _article(row)
+        return found
+
+    def article_ids_by_url(self, urls: Iterable[str]) -> dict[str, str]:
+        urls = [u for u in urls if u]
+        found: dict[str, str] = {}
+        for i in range(0, len(urls), 500):
+            chunk = urls[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT url, kb_id FROM articles WHERE url IN ({marks})", chunk):
+                found[row[0]] = row[1]
+        return found
+
+    def save_articles(self, articles: Iterable[Article], entries: Iterable[tuple[Entry, str]],
+                      now: datetime) -> None:
+        """Upsert merged articles and record which feed entry each came from (one transaction)."""
+        stamp = _iso(now)
+        with self.conn:
+            self.conn.executemany(
+                "INSERT INTO articles (kb_id, url, title, source, sources, author, published, published_from,"
+                " content, summary, categories, language, first_seen, updated_at, content_hash)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(kb_id) DO UPDATE SET url=excluded.url, title=excluded.title,"
+                " source=excluded.source, sources=excluded.sources, author=excluded.author,"
+                " published=excluded.published, published_from=excluded.published_from,"
+                " content=excluded.content, summary=excluded.summary, categories=excluded.categories,"
+                " language=excluded.language, updated_at=excluded.updated_at,"
+                " content_hash=excluded.content_hash",
+                [(a.kb_id, a.url, a.title, a.source, json.dumps(list(a.sources), ensure_ascii=False),
+                  a.author, _iso(a.published), a.published_from, a.content, a.summary,
+                  json.dumps(list(a.categories), ensure_ascii=False), a.language,
+                  _iso(a.first_seen or now), stamp, a.content_hash) for a in articles])
+            self.conn.executemany(
+                "INSERT INTO entries (feed_url, kb_id, entry_id, entry_hash) VALUES (?,?,?,?)"
+                " ON CONFLICT(feed_url, kb_id) DO UPDATE SET entry_id=excluded.entry_id,"
+                " entry_hash=excluded.entry_hash",
+                [(e.feed_url, e.kb_id, e.entry_id, h) for e, h in entries])
+
+    def save_rejects(self, rejects: Iterable[Reject], now: datetime) -> None:
+        with self.conn:
+            self.conn.executemany(
+                "INSERT INTO rejects (feed_url, ref, reason, seen_at) VALUES (?,?,?,?)"
+                " ON CONFLICT(feed_url, ref) DO UPDATE SET reason=excluded.reason, seen_at=excluded.seen_at",
+                [(r.feed_url, r.ref, r.reason, _iso(now)) for r in rejects])
+
+    def iter_articles(self, since: datetime | None = None, until: datetime | None = None) -> Iterator[Article]:
+        """Articles by publication time (oldest first), optionally within [since, until)."""
+        sql, args = "SELECT * FROM articles", []
+        conds = []
+        if since is not None:
+            conds.append("published >= ?")
+            args.append(_iso(since))
+        if until is not None:
+            conds.append("published < ?")
+            args.append(_iso(until))
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        for row in self.conn.execute(sql + " ORDER BY published, kb_id", args):
+            yield _article(row)
+
+    def count_articles(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    # -- scores ------------------------------------------------------------
+    def scores(self, kb_ids: Iterable[str] | None = None) -> dict[str, Score]:
+        if kb_ids is None:
+            rows = self.conn.execute("SELECT * FROM scores").fetchall()
+        else:
+            ids, rows = list(kb_ids), []
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                rows += self.conn.execute(f"SELECT * FROM scores WHERE kb_id IN ({marks})", chunk).fetchall()
+        return {r["kb_id"]: _score(r) for r in rows}
+
+    def save_scores(self, scores: Iterable[Score], now: datetime) -> None:
+        with self.conn:
+            self.conn.executemany(
+                "INSERT INTO scores (kb_id, content_hash, backend, score, tier, category, tags, summary,"
+                " key_points, scored_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(kb_id) DO UPDATE SET content_hash=excluded.content_hash,"
+                " backend=excluded.backend, score=excluded.score, tier=excluded.tier,"
+                " category=excluded.category, tags=excluded.tags, summary=excluded.summary,"
+                " key_points=excluded.key_points, scored_at=excluded.scored_at",
+                [(s.kb_id, s.content_hash, s.backend, s.score, s.tier, s.category,
+                  json.dumps(list(s.tags), ensure_ascii=False), s.summary,
+                  json.dumps(list(s.key_points), ensure_ascii=False), _iso(now)) for s in scores])
+
+    # -- sync records --------------------------------------------------------
+    def sync_records(self, target: str) -> dict[str, SyncRecord]:
+        rows = self.conn.execute("SELECT * FROM sync_records WHERE target=?", (target,))
+        return {r["key"]: SyncRecord(r["target"], r["key"], r["path"], r["owned_hash"],
+                                     json.loads(r["owned"]), r["state"]) for r in rows}
+
+    def save_sync_records(self, records: Iterable[SyncRecord], now: datetime) -> None:
+        with self.conn:
+            self.conn.executemany(
+                "INSERT INTO sync_records (target, key, path, owned_hash, owned, state, written_at)"
+                " VALUES (?,?,?,?,?,?,?) ON CONFLICT(target, key) DO UPDATE SET path=excluded.path,"
+                " owned_hash=excluded.owned_hash, owned=excluded.owned, state=excluded.state,"
+                " written_at=excluded.written_at",
+                [(r.target, r.key, r.path, r.owned_hash, json.dumps(r.owned, ensure_ascii=False, default=str),
+                  r.state, _iso(now)) for r in records])
+
+    # -- reader state --------------------------------------------------------
+    def save_reader_state(self, states: Iterable[tuple[str, dict[str, Any]]], now: datetime) -> None:
+        """Record the reader's own properties (status, rating, anything else) per note."""
+        rows = []
+        for kb_id, props in states:
+            extra = {k: v for k, v in props.items() if k not in ("status", "rating")}
+            rating = props.get("rating")
+            rows.append((kb_id, _text_or_none(props.get("status")),
+                         rating if isinstance(rating, (int, float)) and not isinstance(rating, bool) else None,
+                         json.dumps(extra, ensure_ascii=False, default=str, sort_keys=True), _iso(now)))
+        with self.conn:
+            self.conn.executemany(
+                "INSERT INTO reader_state (kb_id, status, rating, extra, seen_at) VALUES (?,?,?,?,?)"
+                " ON CONFLICT(kb_id) DO UPDATE SET status=excluded.status, rating=excluded.rating,"
+                " extra=excluded.extra, seen_at=excluded.seen_at", rows)
+
+    def reader_states(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for r in self.conn.execute("SELECT * FROM reader_state"):
+            props = json.loads(r["extra"])
+            if r["status"] is not None:
+                props["status"] = r["status"]
+            if r["rating"] is not None:
+                props["rating"] = r["rating"]
+            out[r["kb_id"]] = props
+        return out
+
+    # -- runs ------------------------------------------------------------------
+    def record_run(self, started: datetime, finished: datetime, result: dict[str, Any]) -> None:
+        with self.conn:
+            self.conn.execute("INSERT INTO runs (started_at, finished_at, result) VALUES (?,?,?)",
+                              (_iso(started), _iso(finished), json.dumps(result, ensure_ascii=False)))
+
+    def last_run(self) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return {"started_at": row["started_at"], "finished_at": row["finished_at"],
+                **json.loads(row["result"] or "{}")}
+
+    def counts(self) -> dict[str, int]:
+        q = self.conn.execute
+        return {
+            "articles": q("SELECT COUNT(*) FROM articles").fetchone()[0],
+            "scored": q("SELECT COUNT(*) FROM scores").fetchone()[0],
+            "rejects": q("SELECT COUNT(*) FROM rejects").fetchone()[0],
+            "feeds": q("SELECT COUNT(*) FROM feeds").fetchone()[0],
+        }
+
+    def reject_reasons(self) -> dict[str, int]:
+        rows = self.conn.execute("SELECT reason, COUNT(*) FROM rejects GROUP BY reason ORDER BY 2 DESC")
+        return {r[0]: r[1] for r in rows}
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _feed_state(r: sqlite3.Row) -> FeedState:
+    return FeedState(config_url=r["config_url"], url=r["url"], name=r["name"], title=r["title"],
+                     etag=r["etag"], last_modified=r["last_modified"], status=r["status"],
+                     retry_after=_dt(r["retry_after"]), last_fetched_at=_dt(r["last_fetched_at"]),
+                     last_ok_at=_dt(r["last_ok_at"]), last_error=r["last_error"],
+                     error_count=r["error_count"])
+
+
+def _article(r: sqlite3.Row) -> Article:
+    return Article(kb_id=r["kb_id"], url=r["url"], title=r["title"], source=r["source"],
+                   published=datetime.fromisoformat(r["published"]), published_from=r["published_from"],
+                   sources=tuple(json.loads(r["sources"])), author=r["author"], content=r["content"],
+                   summary=r["summary"], categories=tuple(json.loads(r["categories"])),
+                   language=r["language"], first_seen=_dt(r["first_seen"]))
+
+
+def _score(r: sqlite3.Row) -> Score:
+    return Score(kb_id=r["kb_id"], content_hash=r["content_hash"], backend=r["backend"], score=r["score"],
+                 tier=r["tier"], category=r["category"], tags=tuple(json.loads(r["tags"])),
+                 summary=r["summary"], key_points=tuple(json.loads(r["key_points"])))

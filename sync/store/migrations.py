@@ -1,0 +1,115 @@
+"""Schema migrations: an append-only list, recorded in ``schema_migrations``.
+
+Contract: never edit or reorder an entry that has shipped; add a new one at the
+end. ``migrate(conn)`` applies, in order and each in its own transaction, the
+entries whose number is not yet recorded (the llm project's approach), so any
+older database upgrades in place and a current one is left untouched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("initial", """
+    CREATE TABLE feeds (
+        config_url     TEXT PRIMARY KEY,        -- the url as written in config.toml
+        url            TEXT NOT NULL,           -- where it is fetched now (permanent redirects update it)
+        name           TEXT NOT NULL,
+        title          TEXT,
+        etag           TEXT,
+        last_modified  TEXT,
+        status         TEXT NOT NULL DEFAULT 'active',   -- active | gone
+        retry_after    TEXT,
+        last_fetched_at TEXT,
+        last_ok_at     TEXT,
+        last_error     TEXT,
+        error_count    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE articles (
+        kb_id          TEXT PRIMARY KEY,
+        url            TEXT UNIQUE,
+        title          TEXT NOT NULL,
+        source         TEXT NOT NULL,
+        sources        TEXT NOT NULL,           -- JSON list, first seen first
+        author         TEXT,
+        published      TEXT NOT NULL,           -- ISO 8601 UTC
+        published_from TEXT NOT NULL,
+        content        TEXT NOT NULL,
+        summary        TEXT NOT NULL,
+        categories     TEXT NOT NULL,           -- JSON list
+        language       TEXT,
+        first_seen     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL,
+        content_hash   TEXT NOT NULL
+    );
+    CREATE INDEX articles_published ON articles(published);
+    CREATE TABLE entries (                      -- which feed carried which article, as what
+        feed_url       TEXT NOT NULL,
+        kb_id          TEXT NOT NULL REFERENCES articles(kb_id),
+        entry_id       TEXT,
+        entry_hash     TEXT NOT NULL,
+        PRIMARY KEY (feed_url, kb_id)
+    );
+    CREATE TABLE rejects (
+        feed_url       TEXT NOT NULL,
+        ref            TEXT NOT NULL,
+        reason         TEXT NOT NULL,
+        seen_at        TEXT NOT NULL,
+        PRIMARY KEY (feed_url, ref)
+    );
+    CREATE TABLE scores (
+        kb_id          TEXT PRIMARY KEY REFERENCES articles(kb_id),
+        content_hash   TEXT NOT NULL,
+        backend        TEXT NOT NULL,
+        score          INTEGER NOT NULL,
+        tier           TEXT NOT NULL,
+        category       TEXT NOT NULL,
+        tags           TEXT NOT NULL,           -- JSON list
+        summary        TEXT NOT NULL,
+        key_points     TEXT NOT NULL,           -- JSON list
+        scored_at      TEXT NOT NULL
+    );
+    CREATE TABLE sync_records (                 -- what each target last wrote, the base of every 3-way merge
+        target         TEXT NOT NULL,           -- obsidian | notion | memory
+        key            TEXT NOT NULL,           -- kb_id, or weekly:YYYY-Www / daily:YYYY-MM-DD
+        path           TEXT,                    -- vault-relative path or Notion page id
+        owned_hash     TEXT NOT NULL,           -- content_hash of what kbsync owns in it
+        owned          TEXT NOT NULL,           -- JSON of that owned part
+        state          TEXT NOT NULL DEFAULT 'present',   -- present | deleted (by the reader)
+        written_at     TEXT NOT NULL,
+        PRIMARY KEY (target, key)
+    );
+    CREATE TABLE reader_state (                 -- the reader's own properties, as last seen in the vault
+        kb_id          TEXT PRIMARY KEY,
+        status         TEXT,
+        rating         REAL,
+        extra          TEXT NOT NULL DEFAULT '{}',
+        seen_at        TEXT NOT NULL
+    );
+    CREATE TABLE runs (
+        id             INTEGER PRIMARY KEY,
+        started_at     TEXT NOT NULL,
+        finished_at    TEXT,
+        result         TEXT                     -- JSON RunResult
+    );
+    """),
+]
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply pending migrations; return the names applied (empty when current)."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                 "id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    done = {row[0] for row in conn.execute("SELECT id FROM schema_migrations")}
+    applied = []
+    for number, (name, sql) in enumerate(MIGRATIONS, start=1):
+        if number in done:
+            continue
+        with conn:  # one transaction per migration: all of it or none of it
+            conn.executescript("BEGIN;" + sql)
+            conn.execute("INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)",
+                         (number, name, datetime.now(timezone.utc).isoformat()))
+        applied.append(name)
+    return applied
