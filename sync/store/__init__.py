@@ -70,6 +70,21 @@ class Store:
         self.conn.execute("PRAGMA foreign_keys=ON")
         migrate(self.conn)
 
+    @classmethod
+    def open_for(cls, path: Path, *, dry_run: bool = False) -> Store:
+        """The store at ``path``; for a dry run, a throw-away in-memory copy of it."""
+        if not dry_run:
+            return cls(path)
+        copy = cls(":memory:")
+        if Path(path).exists():
+            source = sqlite3.connect(str(path))
+            try:
+                source.backup(copy.conn)
+            finally:
+                source.close()
+            migrate(copy.conn)
+        return copy
+
     def close(self) -> None:
         self.conn.close()
 
@@ -172,6 +187,23 @@ class Store:
         for row in self.conn.execute(sql + " ORDER BY published, kb_id", args):
             yield _article(row)
 
+    def all_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT kb_id FROM articles ORDER BY kb_id")]
+
+    def unscored_ids(self) -> list[str]:
+        """Articles with no score, or a score of an older version of their text."""
+        rows = self.conn.execute(
+            "SELECT a.kb_id FROM articles a LEFT JOIN scores s ON s.kb_id = a.kb_id"
+            " WHERE s.kb_id IS NULL OR s.content_hash != a.content_hash")
+        return [r[0] for r in rows]
+
+    def scored_ids_without_record(self, target: str) -> list[str]:
+        """Scored articles that have no page in ``target`` yet (a crash, a new target)."""
+        rows = self.conn.execute(
+            "SELECT s.kb_id FROM scores s LEFT JOIN sync_records r ON r.target = ? AND r.key = s.kb_id"
+            " WHERE r.key IS NULL", (target,))
+        return [r[0] for r in rows]
+
     def count_articles(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
@@ -242,6 +274,16 @@ class Store:
                 props["rating"] = r["rating"]
             out[r["kb_id"]] = props
         return out
+
+    # -- meta ------------------------------------------------------------------
+    def meta(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self.conn:
+            self.conn.execute("INSERT INTO meta (name, value) VALUES (?,?)"
+                              " ON CONFLICT(name) DO UPDATE SET value=excluded.value", (name, value))
 
     # -- runs ------------------------------------------------------------------
     def record_run(self, started: datetime, finished: datetime, result: dict[str, Any]) -> None:

@@ -88,6 +88,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         extra          TEXT NOT NULL DEFAULT '{}',
         seen_at        TEXT NOT NULL
     );
+    CREATE TABLE meta (                         -- small named values, e.g. the render fingerprint
+        name           TEXT PRIMARY KEY,
+        value          TEXT NOT NULL
+    );
     CREATE TABLE runs (
         id             INTEGER PRIMARY KEY,
         started_at     TEXT NOT NULL,

@@ -1,0 +1,203 @@
+"""The kbsync command line: load config, call the pipeline, print results.
+
+Contract: exit 0 on success; on failure exit non-zero with ONE clear line on
+stderr (``kbsync: error: ...``). A feed that fails is reported and skipped, it
+never makes ``sync`` fail. Every command takes ``--config PATH`` (default
+``./config.toml``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import Config, ConfigError, load_config
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "vault_template"
+
+
+class Failure(click.ClickException):
+    """One line on stderr, exit 1."""
+
+    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+        click.echo(f"kbsync: error: {self.format_message()}", err=True)
+
+
+def _config(path: str) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise Failure(str(exc)) from None
+
+
+config_option = click.option("--config", "config_path", default="config.toml", show_default=True,
+                             type=click.Path(dir_okay=False), help="Path to config.toml.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kbsync")
+def main() -> None:
+    """Keep an Obsidian knowledge base of AI/tech news: fetch, score, link, roll up."""
+
+
+@main.command()
+@click.argument("vault", required=False, type=click.Path(file_okay=False))
+@config_option
+def init(vault: str | None, config_path: str) -> None:
+    """Create a vault from vault_template/ (settings, Home.md, Articles.base, templates).
+
+    Existing files are never overwritten, so running it on a vault you use is safe.
+    """
+    if vault is None:
+        cfg = _config(config_path)
+        if cfg.vault is None:
+            raise Failure("no VAULT given and the config has no [vault] table")
+        target = cfg.vault.path
+    else:
+        target = Path(vault)
+    if not TEMPLATE_DIR.is_dir():
+        raise Failure(f"vault template not found at {TEMPLATE_DIR}")
+    copied = skipped = 0
+    for src in sorted(TEMPLATE_DIR.rglob("*")):
+        if src.is_dir():
+            continue
+        dst = target / src.relative_to(TEMPLATE_DIR)
+        if dst.exists():
+            skipped += 1
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+        copied += 1
+    click.echo(f"vault ready at {target}: {copied} files copied, {skipped} already there")
+
+
+def _progress(enabled: bool):
+    """A progress display on stderr, shown only on a terminal."""
+    bars: dict[str, click.progressbar] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if not enabled or total == 0:
+            return
+        bar = bars.get(stage)
+        if bar is None:
+            bar = click.progressbar(length=total, label=f"{stage:>6}", file=sys.stderr)
+            bar.__enter__()
+            bars[stage] = bar
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return update
+
+
+@main.command()
+@config_option
+@click.option("--dry-run", is_flag=True, help="Do everything but write: report what would change.")
+@click.option("--rescore", is_flag=True, help="Score every article again, even if unchanged.")
+@click.option("--restore", is_flag=True, help="Recreate notes the reader deleted.")
+@click.option("-v", "--verbose", is_flag=True, help="List every feed and problem.")
+def sync(config_path: str, dry_run: bool, rescore: bool, restore: bool, verbose: bool) -> None:
+    """One full pass: fetch, score, write notes, link, roll up."""
+    from .pipeline import run_sync
+
+    cfg = _config(config_path)
+    if cfg.vault is not None and not (cfg.vault.path / ".obsidian").exists() and not dry_run:
+        click.echo(f"note: {cfg.vault.path} has no .obsidian/ yet; run `kbsync init` for the dashboard and views",
+                   err=True)
+    try:
+        result = run_sync(cfg, env=os.environ, rescore=rescore, restore=restore, dry_run=dry_run,
+                          progress=_progress(sys.stderr.isatty()))
+    except OSError as exc:
+        raise Failure(f"{exc.filename or ''}: {exc.strerror or exc}".strip(": ")) from None
+    for feed in result.feeds:
+        if feed.status in ("error", "gone", "retry_later", "skipped") or verbose:
+            detail = f": {feed.message}" if feed.message else ""
+            click.echo(f"feed {feed.name}: {feed.status}{detail}", err=True)
+    for problem in result.problems[: None if verbose else 10]:
+        click.echo(f"note {problem}", err=True)
+    if len(result.problems) > 10 and not verbose:
+        click.echo(f"... and {len(result.problems) - 10} more (use -v)", err=True)
+    prefix = "dry run, nothing written: " if dry_run else ""
+    notes = ", ".join(f"{n} {k}" for k, n in sorted(result.notes.items())) or "none to write"
+    pages = ", ".join(f"{n} {k}" for k, n in sorted(result.pages.items())) or "none to write"
+    click.echo(f"{prefix}notes: {notes}; rollups: {pages}; scorer: {result.backend or 'idle'}")
+    click.echo(result.headline())
+
+
+@main.command()
+@config_option
+def status(config_path: str) -> None:
+    """What the store holds: feeds, articles, tiers, notes, the last run."""
+    from .status import status_lines
+
+    cfg = _config(config_path)
+    if not cfg.store_path.exists():
+        click.echo(f"no store yet at {cfg.store_path}; run `kbsync sync`")
+        return
+    for line in status_lines(cfg):
+        click.echo(line)
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@config_option
+@click.option("--dry-run", is_flag=True, help="Validate and report; store nothing.")
+def import_(file: str, config_path: str, dry_run: bool) -> None:
+    """Import an OPML feed list, or JSON/JSONL articles (pre-scored or not)."""
+    from .importer import run_import
+
+    cfg = _config(config_path)
+    try:
+        lines = run_import(cfg, Path(file), env=os.environ, dry_run=dry_run)
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    for line in lines:
+        click.echo(line)
+
+
+@main.command()
+@config_option
+@click.option("--week", "week", help="ISO week label, e.g. 2026-W09.")
+@click.option("--day", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="A day, e.g. 2026-02-07.")
+def rollup(config_path: str, week: str | None, day: datetime | None) -> None:
+    """Rebuild one weekly or daily rollup page now."""
+    from .views import ObsidianView
+    from .store import Store
+
+    if bool(week) == bool(day):
+        raise Failure("give exactly one of --week YYYY-Www or --day YYYY-MM-DD")
+    cfg = _config(config_path)
+    if cfg.vault is None:
+        raise Failure("the config has no [vault] table")
+    from .rollups import week_bounds
+
+    weeks: list[str] = []
+    days: list[date] = []
+    if week:
+        try:
+            week_bounds(week, cfg.rollups)
+        except ValueError as exc:
+            raise Failure(f"--week: {exc}") from None
+        weeks.append(week)
+    else:
+        days.append(day.date())
+    now = datetime.now(timezone.utc)
+    with Store(cfg.store_path) as store:
+        view = ObsidianView(cfg, store)
+        outcomes = view.sync_rollups(set(), now, weeks=weeks, days=days, restore=True)
+    for outcome in outcomes:
+        record = outcome.record
+        click.echo(f"{outcome.status}: {record.path if record else outcome.key}"
+                   + (f" ({outcome.message})" if outcome.message else ""))
+    if not outcomes:
+        click.echo("unchanged")
+
+
+if __name__ == "__main__":
+    main()

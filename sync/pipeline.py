@@ -1,0 +1,246 @@
+"""One sync run: fetch -> parse -> store -> score -> link -> write -> roll up.
+
+This is the imperative shell: every decision is made by a pure function in
+another module (``ingest.plan_ingest``, ``scoring.needs_scoring``,
+``targets.base.plan``, ``rollups``); this module only moves data between them
+and the adapters (fetcher, store, targets), and counts what happened into a
+``RunResult``. A feed that fails is recorded and skipped; it never aborts the
+run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from .config import Config
+from .ingest import plan_ingest
+from .models import Article, Score, content_hash
+from .scoring import make_scorer, needs_scoring
+from .sources.fetch import FeedRequest, Fetcher, FetchResult
+from .sources.parse import parse_feed
+from .store import FeedState, Store
+from .targets.base import Outcome, plan
+from .views import ObsidianView
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class FeedReport:
+    name: str
+    url: str
+    status: str              # ok | not_modified | gone | retry_later | error | skipped
+    entries: int = 0
+    rejects: int = 0
+    message: str = ""
+
+
+@dataclass
+class RunResult:
+    scanned: int = 0
+    must_read: int = 0
+    worth_reading: int = 0
+    new: int = 0
+    changed: int = 0
+    scored: int = 0
+    backend: str = ""
+    feeds: list[FeedReport] = field(default_factory=list)
+    notes: Counter[str] = field(default_factory=Counter)
+    pages: Counter[str] = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def headline(self) -> str:
+        """The closing line, in the seeds' style."""
+        return (f"{self.scanned} articles scanned | {self.must_read} must read | "
+                f"{self.worth_reading} worth reading")
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["notes"], data["pages"] = dict(self.notes), dict(self.pages)
+        return data
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+class Clock:
+    """Wall-clock stage timer for the RunResult."""
+
+    def __init__(self, result: RunResult):
+        self.result, self.start = result, time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.result.timings[stage] = round(now - self.start, 4)
+        self.start = now
+
+
+# -- fetch + ingest ---------------------------------------------------------------
+def feed_requests(cfg: Config, states: Mapping[str, FeedState], now: datetime,
+                  result: RunResult) -> list[tuple[FeedState, FeedRequest]]:
+    """Which feeds to fetch now, with their stored validators (pure)."""
+    todo = []
+    for feed in cfg.feeds:
+        state = states.get(feed.url) or FeedState(config_url=feed.url, url=feed.url, name=feed.name)
+        state = dataclasses.replace(state, name=feed.name)
+        if not feed.enabled:
+            continue
+        if state.status == "gone":
+            result.feeds.append(FeedReport(feed.name, state.url, "skipped", message="disabled: the server said 410 Gone"))
+            continue
+        if state.retry_after and state.retry_after > now:
+            result.feeds.append(FeedReport(feed.name, state.url, "skipped",
+                                           message=f"server asked to wait until {state.retry_after:%Y-%m-%d %H:%M} UTC"))
+            continue
+        todo.append((state, FeedRequest(state.url, state.etag, state.last_modified)))
+    return todo
+
+
+def next_feed_state(state: FeedState, fetched: FetchResult, now: datetime) -> FeedState:
+    """The feed's stored state after a fetch (pure)."""
+    changes: dict[str, Any] = {"last_fetched_at": now}
+    if fetched.permanent_url:
+        changes["url"] = fetched.permanent_url
+    if fetched.status in ("ok", "not_modified"):
+        changes.update(etag=fetched.etag, last_modified=fetched.last_modified, last_ok_at=now,
+                       last_error=None, error_count=0, retry_after=None)
+    elif fetched.status == "gone":
+        changes.update(status="gone", last_error=fetched.error or "HTTP 410 Gone")
+    elif fetched.status == "retry_later":
+        changes.update(retry_after=fetched.retry_after, last_error=fetched.error,
+                       error_count=state.error_count + 1)
+    else:
+        changes.update(last_error=fetched.error, error_count=state.error_count + 1)
+    return dataclasses.replace(state, **changes)
+
+
+def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: RunResult,
+           progress: Progress) -> tuple[set[str], set[str]]:
+    """Fetch and store every due feed; return (kb_ids seen, kb_ids new or changed)."""
+    todo = feed_requests(cfg, store.feed_states(), now, result)
+    fetched = fetcher.fetch_all([req for _, req in todo])
+    seen: set[str] = set()
+    changed: set[str] = set()
+    for i, ((state, _), got) in enumerate(zip(todo, fetched)):
+        progress("feeds", i, len(todo))
+        state = next_feed_state(state, got, now)
+        report = FeedReport(state.name, state.url, got.status, message=got.error or "")
+        if got.status == "ok" and got.body is not None:
+            # entries are keyed by the feed's own (stable) address, not the redirect target
+            parsed = parse_feed(got.body, feed_url=state.url, source=state.name, headers=got.headers, now=now)
+            if parsed.error:
+                report.status, report.message = "error", parsed.error
+                state = dataclasses.replace(state, last_error=parsed.error, error_count=state.error_count + 1,
+                                            etag=None, last_modified=None)
+            else:
+                state = dataclasses.replace(state, title=parsed.title or state.title)
+            entries = parsed.entries
+            existing_hashes = store.entry_hashes(state.url)
+            merged, records = plan_ingest(entries, existing_hashes,
+                                          store.get_articles({e.kb_id for e in entries}), now)
+            store.save_articles(merged.values(), records, now)
+            store.save_rejects(parsed.rejects, now)
+            seen.update(e.kb_id for e in entries)
+            changed.update(merged)
+            report.entries, report.rejects = len(entries), len(parsed.rejects)
+        store.save_feed_state(state)
+        result.feeds.append(report)
+    progress("feeds", len(todo), len(todo))
+    return seen, changed
+
+
+# -- scoring ----------------------------------------------------------------------
+def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterable[str], now: datetime,
+          result: RunResult, *, rescore: bool) -> set[str]:
+    """Score what needs it (once per content hash); return the kb_ids whose score changed.
+
+    Pre-scored imports are left alone unless ``rescore``: their score came with them.
+    """
+    ids = list(store.all_ids()) if rescore else list(candidates) + store.unscored_ids()
+    articles = store.get_articles(ids)
+    existing = store.scores(articles)
+    todo = needs_scoring(articles.values(), existing, rescore=rescore)
+    scorer = make_scorer(cfg, env)
+    result.backend = scorer.name
+    fresh = scorer.score(todo) if todo else []
+    store.save_scores(fresh, now)
+    result.scored = len(fresh)
+    return {s.kb_id for s in fresh if _score_key(existing.get(s.kb_id)) != _score_key(s)}
+
+
+def _score_key(s: Score | None) -> str | None:
+    return None if s is None else content_hash(dataclasses.replace(s, backend="", content_hash=""))
+
+
+# -- one run ----------------------------------------------------------------------------
+def run_sync(cfg: Config, *, env: Mapping[str, str], now: datetime | None = None, rescore: bool = False,
+             restore: bool = False, dry_run: bool = False, fetcher: Fetcher | None = None,
+             progress: Progress = _quiet) -> RunResult:
+    """One full pass. ``dry_run`` works on a throw-away copy of the store and writes no file."""
+    now = now or datetime.now(timezone.utc)
+    result = RunResult()
+    clock = Clock(result)
+    with ExitStack() as stack:
+        store = stack.enter_context(Store.open_for(cfg.store_path, dry_run=dry_run))
+        if fetcher is None:
+            f = cfg.fetch
+            fetcher = stack.enter_context(Fetcher(
+                connect_timeout=f.connect_timeout, read_timeout=f.read_timeout, max_bytes=f.max_bytes,
+                concurrency=f.concurrency, retries=f.retries, max_retry_wait=f.max_retry_wait,
+                user_agent=f.user_agent))
+        seen, changed = ingest(store, cfg, fetcher, now, result, progress)
+        clock.lap("fetch+parse+store")
+        project(store, cfg, env, seen, changed, now, result, clock, rescore=rescore, restore=restore,
+                dry_run=dry_run, progress=progress)
+        store.record_run(now, datetime.now(timezone.utc), result.to_json())
+    return result
+
+
+def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], changed: set[str],
+            now: datetime, result: RunResult, clock: Clock, *, rescore: bool = False, restore: bool = False,
+            dry_run: bool = False, prescored: set[str] = frozenset(), progress: Progress = _quiet) -> None:
+    """Everything after the store has the articles: score, link, write notes and rollups."""
+    rescored = score(store, cfg, env, changed - prescored, now, result, rescore=rescore) | (changed & prescored)
+    clock.lap("score")
+    related_changed = link(store, cfg, changed | rescored)
+    clock.lap("links")
+    scores = store.scores(seen)
+    result.scanned = len(seen)
+    result.must_read = sum(1 for s in scores.values() if s.tier == "must-read")
+    result.worth_reading = sum(1 for s in scores.values() if s.tier == "worth-reading")
+    result.changed = len(changed)
+    if cfg.vault is not None:
+        view = ObsidianView(cfg, store, dry_run=dry_run)
+        touched = changed | rescored | related_changed
+        _count(view.sync_notes(touched, now, restore=restore, progress=progress), result.notes, result.problems)
+        clock.lap("notes")
+        _count(view.sync_rollups(touched, now, restore=restore), result.pages, result.problems)
+        clock.lap("rollups")
+        view.finish()
+
+
+def link(store: Store, cfg: Config, changed: set[str]) -> set[str]:
+    """Update related-article links for changed articles; return kb_ids whose list changed."""
+    from .store.links import update_links
+
+    articles = list(store.get_articles(changed).values())
+    return update_links(store, articles, store.scores(changed), cfg.links)
+
+
+def _count(outcomes: Iterable[Outcome], counter: Counter[str], problems: list[str]) -> None:
+    for outcome in outcomes:
+        counter[outcome.status] += 1
+        if outcome.status in ("error", "conflict") and outcome.message:
+            problems.append(f"{outcome.key}: {outcome.message}")
+
+
+__all__ = ["RunResult", "FeedReport", "run_sync", "feed_requests", "next_feed_state", "plan"]

@@ -1,0 +1,111 @@
+"""What kbsync owns in an article note: its properties and its body block.
+
+Contract: ``article_doc`` is pure. It returns the owned properties (in the
+order they appear in the note, Obsidian Properties types: ``published`` a
+date & time in the configured zone, ``score`` a number, ``tags``/``sources``/
+``related`` lists, ``week`` a quoted link) and the Markdown of the owned body
+block, which the target wraps in ``%% kbsync:begin %%`` / ``%% kbsync:end %%``.
+Everything else in a note belongs to the reader.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from ..models import Article, Score
+
+OWNED_KEYS = ("title", "url", "source", "sources", "author", "published", "score", "tier",
+              "category", "tags", "summary", "related", "week", "kb_id")
+
+
+@dataclass(frozen=True)
+class RelatedItem:
+    link: str          # a ready wikilink, "[[name|shown]]"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One page as a target should hold it: owned properties + owned body block."""
+
+    key: str
+    props: dict[str, Any]
+    region: str
+    path: str | None = None                  # where a new page goes (vault-relative), decided before rendering
+    owned: tuple[str, ...] = OWNED_KEYS      # the property names kbsync owns in this page
+    adopt: bool = False                      # a page at ``path`` without our kb_id is taken over, not avoided
+
+
+@cache
+def environment() -> jinja2.Environment:
+    # Markdown, not HTML: no autoescape; values are made safe before they get here
+    return jinja2.Environment(loader=jinja2.PackageLoader("sync", "templates"), autoescape=False,
+                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+
+
+def neutral(text: str) -> str:
+    """One line of plain text that cannot open an Obsidian comment or break a line."""
+    return re.sub(r"\s+", " ", text).replace("%%", "%\\%").strip()
+
+
+def md_link(text: str, url: str | None) -> str:
+    """[text](url) with the text escaped and the URL in <> when it has spaces or parens."""
+    label = neutral(text).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    if not url:
+        return label
+    target = f"<{url}>" if re.search(r"[\s()<>]", url) else url
+    return f"[{label}]({target})"
+
+
+def stars(score: int) -> str:
+    # half up (not banker's rounding), the same as the Articles.base formula
+    return "⭐" * max(1, min(5, int(score / 20 + 0.5)))
+
+
+def local_naive(moment: datetime, tz: tzinfo) -> datetime:
+    """Obsidian's date & time property has no zone: write local time in the configured zone."""
+    return moment.astimezone(tz).replace(tzinfo=None, microsecond=0)
+
+
+def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem], week: str,
+                tz: tzinfo, path: str | None = None) -> Doc:
+    published = local_naive(article.published, tz)
+    props: dict[str, Any] = {
+        "title": neutral(article.title),
+        "url": article.url,
+        "source": article.source,
+        "sources": list(article.sources),
+        "author": neutral(article.author) if article.author else None,
+        "published": published,
+        "score": score.score,
+        "tier": score.tier,
+        "category": score.category,
+        "tags": list(score.tags),
+        "summary": neutral(score.summary),
+        "related": [item.link for item in related],
+        "week": f"[[{week}]]",
+        "kb_id": article.kb_id,
+    }
+    props = {k: v for k, v in props.items() if v is not None}
+    region = environment().get_template("article.md.j2").render(
+        summary=neutral(score.summary), stars=stars(score.score), score=score.score, tier=score.tier,
+        category=score.category, source_link=md_link(article.source, article.url),
+        published=published.strftime("%Y-%m-%d %H:%M"),
+        also=[neutral(s) for s in article.sources[1:]],
+        key_points=[neutral(p) for p in score.key_points],
+        content=article.content.strip(), related=related)
+    return Doc(key=article.kb_id, props=props, region=region.strip("\n") + "\n", path=path)
+
+
+def path_values(article: Article, score: Score | None, tz: tzinfo) -> dict[str, Any]:
+    """The fields a vault path template may use."""
+    return {"title": article.title, "source": article.source, "kb_id": article.kb_id,
+            "category": score.category if score else "Other", "tier": score.tier if score else "skim",
+            "published": local_naive(article.published, tz)}

@@ -1,0 +1,218 @@
+"""Note paths and wikilinks that are legal on every system Obsidian syncs to.
+
+Every name kbsync writes goes through ``legal_name`` (one place, like beets'
+destination), so the rules of /work/shared/OBSIDIAN.md ("File names and
+links") live here and nowhere else:
+
+* NFC, because macOS may hand back NFD and two spellings would be two notes;
+* Windows' forbidden characters ``< > : " / \\ | ? *``, the link breakers
+  ``# ^ [ ]``, Android's ``+`` and ``'``, control characters, bidi overrides
+  and the BOM are removed.  The apostrophe is deleted outright ("Don't" ->
+  "Dont"); every other run of removed characters becomes ONE space, so
+  "AC/DC: Live" -> "AC DC Live".  White space is then collapsed to single
+  spaces;
+* leading dots and spaces (hidden files) and trailing dots and spaces (which
+  Windows drops) are stripped;
+* reserved Windows device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9 and their
+  superscript forms, CONIN$, CONOUT$), also with an extension and in any case,
+  get a ``_`` after the stem: "con.txt" -> "con_.txt";
+* names are capped in UTF-8 bytes (ext4 allows 255 bytes; we keep 200 for the
+  stem so a " (NN)" collision suffix and ".md" always fit);
+* an empty result is "untitled".
+
+All functions are pure except ``inside``, which asks the file system to
+resolve symlinks.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections.abc import Callable, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+MAX_NAME_BYTES = 200
+UNTITLED = "untitled"
+
+# Removed characters: Windows-forbidden, link breakers, Android's "+", C0/C1
+# controls, bidi embedding/override/isolate controls, BOM, lone surrogates.
+_REMOVED = re.compile(
+    "[<>:\"/\\\\|?*#^\\[\\]+\x00-\x1f\x7f-\x9f"
+    "\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]+"
+)
+_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"{dev}{n}" for dev in ("COM", "LPT") for n in "123456789\u00b9\u00b2\u00b3"]
+)
+# An extension is a dot, a letter, then up to 9 letters/digits ("v1.2" has none).
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,9}\Z")
+_MAX_SUFFIX_TRIES = 10_000
+
+
+def legal_name(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
+    """``name`` made into one legal path component (see the module docstring).
+
+    The result is NFC, contains none of the removed characters, does not start
+    with a dot or space, does not end with a dot or space, is not a reserved
+    Windows name, fits in ``max_bytes`` of UTF-8 without a split character,
+    and is never empty.  ``legal_name(legal_name(x)) == legal_name(x)``.
+    """
+    if max_bytes < len(UNTITLED):
+        raise ValueError(f"max_bytes must be at least {len(UNTITLED)}, got {max_bytes}")
+    text = unicodedata.normalize("NFC", name).replace("'", "")
+    text = " ".join(_REMOVED.sub(" ", text).split())
+    text = _strip_dots_spaces(_cap_bytes(_strip_dots_spaces(text), max_bytes))
+    text = _unreserve(text, max_bytes)
+    return text or UNTITLED
+
+
+def _strip_dots_spaces(text: str) -> str:
+    return text.strip(". ")
+
+
+def _cap_bytes(text: str, max_bytes: int) -> str:
+    """The longest prefix of ``text`` within ``max_bytes`` of UTF-8."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return text
+    # Decoding with "ignore" drops the one character the byte cut split.
+    return unicodedata.normalize("NFC", encoded[:max_bytes].decode("utf-8", "ignore"))
+
+
+def _unreserve(text: str, max_bytes: int) -> str:
+    """Append "_" to a reserved stem; "CON" -> "CON_", "con.txt" -> "con_.txt"."""
+    stem, dot, rest = text.partition(".")
+    if stem.rstrip(" ").upper() not in _RESERVED:
+        return text
+    fixed = f"{stem}_{dot}{rest}"
+    # The extra byte may overflow the cap: cut the tail, the stem stays.
+    return _strip_dots_spaces(_cap_bytes(fixed, max_bytes))
+
+
+def split_extension(name: str) -> tuple[str, str]:
+    """``("stem", ".md")`` for "stem.md"; ``(name, "")`` when there is no extension."""
+    match = _EXTENSION.search(name)
+    if match is None or match.start() == 0:
+        return name, ""
+    return name[: match.start()], match.group()
+
+
+class _LegalFormatter(string.Formatter):
+    """str.format where every substituted value becomes one legal component."""
+
+    def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        if isinstance(key, int):
+            raise ValueError(f"path template: positional field {{{key}}} is not allowed; name it")
+        if key not in kwargs:
+            known = ", ".join(sorted(kwargs)) or "none"
+            raise ValueError(f"path template: unknown field {{{key}}} (known: {known})")
+        return kwargs[key]
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return legal_name(super().format_field(value, format_spec))
+
+
+def _check_template(template: str) -> None:
+    """Reject templates whose literal text makes an absolute or empty path."""
+    skeleton = "".join(
+        literal + ("x" if field is not None else "")
+        for literal, field, _spec, _conv in string.Formatter().parse(template)
+    )
+    if skeleton.startswith(("/", "\\", "~")) or re.match(r"[A-Za-z]:", skeleton):
+        raise ValueError(f"path template must be relative, got {template!r}")
+    for segment in skeleton.split("/"):
+        if segment in ("", ".", ".."):
+            raise ValueError(f"path template has an empty, '.' or '..' folder: {template!r}")
+
+
+def render_path(template: str, values: Mapping[str, object]) -> PurePosixPath:
+    """The relative note path for ``template`` filled from ``values``.
+
+    ``template`` uses str.format syntax with named fields; datetime format
+    specs work ("{published:%Y-%m-%d}").  Each substituted value is legalised
+    as ONE component first, so a "/" in a title never makes a folder; then
+    each segment of the result is legalised again (a literal extension such
+    as ".md" at the end is kept outside the byte cap).  Raises ValueError for
+    an unknown or positional field and for a template that is absolute or has
+    an empty, "." or ".." folder.
+    """
+    _check_template(template)
+    try:
+        rendered = _LegalFormatter().vformat(template, (), values)
+    except (KeyError, IndexError, AttributeError, TypeError) as exc:
+        raise ValueError(f"path template {template!r}: {exc}") from exc
+    *folders, last = rendered.split("/")
+    stem, extension = split_extension(last)
+    parts = [legal_name(folder) for folder in folders]
+    parts.append(legal_name(stem) + extension)
+    return PurePosixPath(*parts)
+
+
+def with_suffix_number(path: PurePosixPath, n: int) -> PurePosixPath:
+    """"X.md" -> "X (n).md", the stem cut as needed to stay within the byte cap."""
+    if n < 2:
+        raise ValueError(f"collision numbers start at 2, got {n}")
+    stem, extension = split_extension(path.name)
+    suffix = f" ({n})"
+    budget = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    return path.with_name(legal_name(stem, budget) + suffix + extension)
+
+
+def name_key(path: PurePosixPath) -> str:
+    """The key Obsidian's link resolution compares: base name without ".md",
+    case-folded and NFC.  Two notes with the same key collide."""
+    name = path.name
+    if name.lower().endswith(".md"):
+        name = name[:-3]
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+
+
+def unique_path(path: PurePosixPath, taken: Callable[[PurePosixPath], bool]) -> PurePosixPath:
+    """``path`` if free, else the first free "X (2).md", "X (3).md", ...
+
+    ``taken`` decides what is free; it should compare ``name_key`` values so
+    that "Note.md" and "note.md" in another folder count as a collision.
+    """
+    if not taken(path):
+        return path
+    for n in range(2, _MAX_SUFFIX_TRIES):
+        candidate = with_suffix_number(path, n)
+        if not taken(candidate):
+            return candidate
+    raise ValueError(f"no free name for {path} after {_MAX_SUFFIX_TRIES} tries")
+
+
+def inside(root: Path, rel: PurePosixPath) -> Path:
+    """``root/rel`` resolved (symlinks followed); ValueError if it leaves ``root``."""
+    base = root.resolve()
+    try:
+        target = (base / rel).resolve()
+    except (OSError, RuntimeError) as exc:  # symlink loop
+        raise ValueError(f"cannot resolve {rel} under {root}: {exc}") from exc
+    if target != base and base not in target.parents:
+        raise ValueError(f"{rel} escapes {root} (resolves to {target})")
+    return target
+
+
+_LINK_BREAKERS = re.compile(r"[\[\]|\r\n\x85\u2028\u2029]+")
+
+
+def wikilink(target_name: str, shown: str | None = None, *, in_table: bool = False) -> str:
+    """``[[target_name|shown]]``; ``[[target_name]]`` when nothing else is shown.
+
+    ``target_name`` is a base name without ".md" (or a path-qualified one,
+    "Articles/2026/02/Name"); "#Heading" and "#^block" anchors are allowed.
+    It must not contain "[", "]", "|" or a line break (ValueError): cleaning
+    it here would silently point the link at another note.  ``shown`` has
+    those characters replaced by spaces, white space collapsed.  Inside a
+    Markdown table the alias pipe is escaped as ``\\|``.
+    """
+    if not target_name.strip() or _LINK_BREAKERS.search(target_name):
+        raise ValueError(f"not a link target: {target_name!r}")
+    text = " ".join(_LINK_BREAKERS.sub(" ", shown).split()) if shown is not None else ""
+    if not text or text == target_name:
+        return f"[[{target_name}]]"
+    pipe = "\\|" if in_table else "|"
+    return f"[[{target_name}{pipe}{text}]]"

@@ -1,0 +1,133 @@
+"""The offline scorer: deterministic, explainable, no network.
+
+Score (0-100) = base 25
+  + interests   up to 35  (configured interests found in the title count double)
+  + source      up to 15  (the feed's weight: 1.0 -> 10)
+  + coverage    up to 16  (8 per extra source that carried the same story)
+  + recency     up to 10  (linear decay over 14 days before the batch's newest article)
+  + depth       up to 20  (log of the length in reading units; Chinese counts fairly)
+Recency is measured against the newest article of the batch being scored,
+not the wall clock, so the same input always gives the same score.
+
+Category: the configured category whose keyword rules hit most (a title hit
+counts double; ties go to the category listed first), else ``Other``.
+Tags: the feed's own categories, then the interests that matched, cleaned to
+Obsidian's tag rules. Summary: the first sentence of the feed's summary (else
+of the content). Key points: the content's list items, else its next
+sentences, at most five.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from functools import cached_property
+
+from ..config import ScoringConfig
+from ..models import Article, Score
+from ..tags import clean_tags
+from ..text import list_items, plain_text, reading_units, sentences, truncate
+
+SUMMARY_CHARS = 220
+POINT_CHARS = 200
+MAX_POINTS = 5
+
+
+def tier_for(score: int, cfg: ScoringConfig) -> str:
+    if score >= cfg.must_read:
+        return "must-read"
+    if score >= cfg.worth_reading:
+        return "worth-reading"
+    return "skim"
+
+
+def _pattern(term: str) -> re.Pattern[str]:
+    """Whole-word match for Latin terms, substring match for CJK (no word breaks there)."""
+    escaped = re.escape(term.casefold())
+    if re.match(r"\w", term, re.ASCII):
+        escaped = r"(?<![a-z0-9])" + escaped
+    if re.search(r"\w$", term, re.ASCII):
+        escaped += r"(?![a-z0-9])"
+    return re.compile(escaped)
+
+
+class HeuristicScorer:
+    name = "heuristic"
+
+    def __init__(self, cfg: ScoringConfig, source_weights: Mapping[str, float] | None = None):
+        self.cfg = cfg
+        self.source_weights = dict(source_weights or {})
+
+    @cached_property
+    def _interests(self) -> list[tuple[str, re.Pattern[str]]]:
+        return [(term, _pattern(term)) for term in self.cfg.interests]
+
+    @cached_property
+    def _rules(self) -> list[tuple[str, list[re.Pattern[str]]]]:
+        rules = dict(self.cfg.category_keywords)
+        # keep the configured order: it breaks ties
+        ordered = [c for c in self.cfg.categories if c in rules] + [c for c in rules if c not in self.cfg.categories]
+        return [(c, [_pattern(w) for w in rules[c]]) for c in ordered]
+
+    def score(self, articles: Sequence[Article]) -> list[Score]:
+        if not articles:
+            return []
+        as_of = max(a.published for a in articles)
+        return [self.score_one(a, as_of) for a in articles]
+
+    def score_one(self, article: Article, as_of: datetime) -> Score:
+        title = article.title.casefold()
+        body_text = plain_text(article.content) or article.summary
+        body = (article.summary + " " + body_text).casefold()
+
+        matched = [term for term, pat in self._interests if pat.search(title) or pat.search(body)]
+        in_title = sum(1 for _, pat in self._interests if pat.search(title))
+        interests = min(35, 12 * in_title + 6 * (len(matched) - in_title))
+        weight = self.source_weights.get(article.source, 1.0)
+        source = min(15.0, 10.0 * weight)
+        coverage = min(16, 8 * max(0, len(article.sources) - 1))
+        age_days = max(0.0, (as_of - article.published) / timedelta(days=1))
+        recency = 10.0 * max(0.0, 1.0 - age_days / 14.0)
+        units = reading_units(body_text or article.title)
+        depth = min(20.0, 20.0 * math.log1p(units) / math.log1p(1500))
+        total = int(round(25 + interests + source + coverage + recency + depth))
+        total = max(0, min(100, total))
+
+        return Score(
+            kb_id=article.kb_id, content_hash=article.content_hash, backend=self.name,
+            score=total, tier=tier_for(total, self.cfg), category=self._category(title, body),
+            tags=clean_tags([*article.categories, *matched], limit=self.cfg.max_tags),
+            summary=self._summary(article, body_text), key_points=self._key_points(article, body_text))
+
+    def _category(self, title: str, body: str) -> str:
+        best, best_hits = "Other", 0
+        for category, patterns in self._rules:
+            hits = sum(2 * bool(p.search(title)) + bool(p.search(body)) for p in patterns)
+            if hits > best_hits:
+                best, best_hits = category, hits
+        return best
+
+    @staticmethod
+    def _summary(article: Article, body_text: str) -> str:
+        for text in (article.summary, body_text, article.title):
+            first = sentences(text)
+            if first:
+                return truncate(first[0], SUMMARY_CHARS)
+        return ""
+
+    @staticmethod
+    def _key_points(article: Article, body_text: str) -> tuple[str, ...]:
+        items = [i for i in list_items(article.content) if len(i) >= 8]
+        if not items:
+            # no list in the text: the sentences after the summary's
+            items = [s for s in sentences(body_text)[1:] if len(s) >= 15]
+        points: list[str] = []
+        for item in items:
+            point = truncate(item, POINT_CHARS)
+            if point not in points:
+                points.append(point)
+            if len(points) == MAX_POINTS:
+                break
+        return tuple(points)

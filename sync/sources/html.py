@@ -1,0 +1,170 @@
+"""Feed HTML -> safe Markdown (``to_markdown``) or plain text (``to_text``).
+
+Feed bodies are untrusted HTML. ``to_markdown`` first sanitises them with
+nh3 (Rust ammonia), then converts with html_to_markdown (Rust core); both
+together cost ~0.3 ms per 1 kB entry, against ~2 ms for feedparser's own
+sanitiser, which is why the parser calls feedparser with
+``sanitize_html=False`` and leaves the cleaning to this module.
+
+The output is then made safe for an Obsidian note that kbsync partly owns:
+
+* no ``%%`` survives outside code (written ``%\\%``), so a feed can neither
+  open an Obsidian comment that hides the rest of the note nor forge one of
+  kbsync's region markers (``%% kbsync:end %%``);
+* inside code blocks and spans ``%%`` is kept (``%%time`` is a Jupyter magic),
+  except right before ``kbsync``, where a zero-width space splits it, so no
+  line of the result can ever be read as a region marker;
+* ``$`` outside code is escaped (``\\$``): Obsidian would otherwise render
+  ``$5-$10`` as LaTeX.
+
+Everything else Markdown- or HTML-like in text (``<``, ``[[``, ``#tag``,
+``==``) is escaped by html_to_markdown's ``escape_misc``.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+
+import html_to_markdown
+import nh3
+
+# Tags whose text goes with them: code, embedded documents and widgets whose
+# "text" is never article prose. Other removed tags (form, noscript, font...)
+# keep their text. nh3 never lets script/style/iframe/object/embed/form or
+# on* attributes through.
+_DROP_WITH_CONTENT = {
+    "script", "style", "iframe", "object", "embed", "applet", "frame",
+    "frameset", "noembed", "noframes", "template", "svg", "math", "title",
+    "textarea", "select", "button",
+}
+# Link and image schemes kept; anything else (javascript:, data:, vbscript:)
+# loses its href/src.
+_ALLOWED_SCHEMES = {"http", "https", "mailto"}
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_MARKER_IN_CODE = re.compile(r"%(?=%\s*kbsync)", re.IGNORECASE)
+_BLOCK_TAG = re.compile(
+    r"<(?=/?(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|pre|"
+    r"section|article|header|footer|hr|dd|dt|figure|figcaption)\b)",
+    re.IGNORECASE)
+_PERCENT_RUN = re.compile(r"%(?=%)")
+_CONTROL = {c: " " for c in [*range(0, 32), 127, *range(128, 160)]}
+
+
+# Reusable, immutable sanitisers (building one per call costs ~30%).
+_CONTENT_CLEANER = nh3.Cleaner(clean_content_tags=_DROP_WITH_CONTENT,
+                               url_schemes=_ALLOWED_SCHEMES)
+_TEXT_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags=_DROP_WITH_CONTENT)
+
+
+def to_markdown(html: str, base_url: str | None = None) -> str:
+    """Sanitised Markdown for feed HTML; ``""`` for empty input.
+
+    Relative links and images are made absolute against ``base_url``.
+    Plain text (no tags) comes out as the same text, with Markdown-active
+    characters escaped. Never contains ``%%`` outside code nor a line that
+    could be taken for a ``%% kbsync:... %%`` region marker.
+    """
+    if not html or not html.strip():
+        return ""
+    options = html_to_markdown.ConversionOptions(
+        base_url=base_url, escape_misc=True, extract_metadata=False)
+    result = html_to_markdown.convert(_CONTENT_CLEANER.clean(html), options)
+    return _neutralise_obsidian(result.content or "").strip()
+
+
+def _neutralise_obsidian(markdown: str) -> str:
+    """Escape ``%%`` and ``$`` outside code; break marker look-alikes inside it."""
+    if "%" not in markdown and "$" not in markdown:
+        return markdown  # the common case: nothing to neutralise
+    out: list[str] = []
+    fence: str | None = None
+    for line in markdown.split("\n"):
+        opening = _FENCE.match(line)
+        if fence is None and opening:
+            fence = opening.group(1)
+            out.append(line)
+        elif fence is not None:
+            # A closing fence is a run of the same character, at least as long.
+            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+                fence = None
+            out.append(_MARKER_IN_CODE.sub("%\u200b", line))
+        elif "`" not in line:
+            out.append(_escape_text(line))
+        else:
+            out.append(_escape_line(line))
+    return "\n".join(out)
+
+
+def _escape_line(line: str) -> str:
+    """Escape the text of one Markdown line, leaving its code spans alone.
+
+    A small scanner rather than a regex, because an escaped backtick
+    (``\\` ``) opens no code span and must not shield a ``%%`` after it.
+    """
+    pieces: list[str] = []
+    text_start = i = 0
+    n = len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch != "`":
+            i += 1
+            continue
+        run_end = i
+        while run_end < n and line[run_end] == "`":
+            run_end += 1
+        ticks = line[i:run_end]
+        close = _find_closing_ticks(line, run_end, ticks)
+        if close < 0:
+            # No closing run: the backticks are literal text.
+            i = run_end
+            continue
+        pieces.append(_escape_text(line[text_start:i]))
+        pieces.append(_MARKER_IN_CODE.sub("%\u200b", line[i:close + len(ticks)]))
+        i = text_start = close + len(ticks)
+    pieces.append(_escape_text(line[text_start:]))
+    return "".join(pieces)
+
+
+def _find_closing_ticks(line: str, start: int, ticks: str) -> int:
+    """Index of a backtick run exactly ``len(ticks)`` long, or -1."""
+    pos = line.find(ticks, start)
+    while pos >= 0:
+        end = pos + len(ticks)
+        if end >= len(line) or line[end] != "`":
+            return pos
+        while end < len(line) and line[end] == "`":
+            end += 1
+        pos = line.find(ticks, end)
+    return -1
+
+
+def _escape_text(text: str) -> str:
+    # Every '%' followed by another '%' gets the next one escaped, so no
+    # "%%" substring is left at all ("%%%" -> "%\\%\\%"). html_to_markdown
+    # escapes literal backslashes, so every '$' here is a bare one.
+    return _PERCENT_RUN.sub(r"%\\", text).replace("$", "\\$")
+
+
+def to_text(html: str) -> str:
+    """Plain one-line text for summaries and titles.
+
+    Tags are stripped (script/style with their text), entities decoded,
+    control characters removed and all white space (newlines included)
+    collapsed to single spaces.
+    """
+    if not html:
+        return ""
+    # A space before block tags keeps "<p>a</p><p>b</p>" from becoming "ab".
+    spaced = _BLOCK_TAG.sub(" <", html)
+    stripped = _TEXT_CLEANER.clean(spaced)
+    return clean_line(_html.unescape(stripped))
+
+
+def clean_line(text: str) -> str:
+    """Collapse all white space to single spaces and drop control characters."""
+    return " ".join(text.translate(_CONTROL).split())

@@ -1,0 +1,360 @@
+"""Fetched bytes -> normalised ``Entry`` records, or ``Reject``s with a reason.
+
+``parse_feed`` never raises on bad input: a feed that cannot be read at all
+comes back with a one-line ``error`` and no entries; a feed that can be read
+gives every entry either as an ``Entry`` or as a ``Reject``.
+
+Formats: JSON Feed 1.0/1.1 is read by ``jsonfeed.py``; everything else goes to
+feedparser, on bytes only (wrapped in ``BytesIO``: given raw bytes, feedparser
+would try to open them as a local file name), with ``sanitize_html=False`` and
+``resolve_relative_uris=False`` because ``html.py`` sanitises and resolves
+ten times faster. Both readers yield entries in feedparser's dict shape and
+one normaliser (``normalise_entry``) turns them into records.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html as _html
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import feedparser
+
+from sync.models import Entry, Reject, stable_id
+from sync.sources.html import clean_line, to_markdown, to_text
+from sync.sources.jsonfeed import JsonFeedError, looks_like_json, read_json_feed
+from sync.sources.urls import canonical_url
+
+TITLE_MAX = 300
+SUMMARY_MAX = 600
+FALLBACK_TITLE_MAX = 80
+_TERM_MAX = 100
+_AUTHOR_MAX = 200
+_REF_MAX = 200
+_ERROR_MAX = 200
+_OLDEST_YEAR = 1990
+_FUTURE_SLACK = timedelta(days=2)
+
+_HTML_TYPES = ("html", "xhtml")
+# "Looks like markup" in a field that claims to be plain text: a closing tag,
+# a tag with attributes, a void tag, or an entity. A lone "<dialog>" in a
+# title about HTML is left alone; "<script>x</script>" is not.
+_MARKUP = re.compile(
+    r"</[A-Za-z][\w:-]*\s*>|<[A-Za-z][\w:-]*\s[^<>]*=|<(?:br|hr|img|wbr)\b[^<>]*>"
+    r"|&(?:#[0-9]+|#x[0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
+_HTML_PAGE = re.compile(
+    rb"^(?:\s|<\?[^>]*\?>|<!--.*?-->)*<(?:!doctype\s+html|html)[\s>]",
+    re.IGNORECASE | re.DOTALL)
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")
+# Encoding complaints that leave an otherwise valid (possibly empty) feed.
+_BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """One feed body, read. ``error`` set means the whole feed was unreadable."""
+
+    title: str | None
+    link: str | None
+    entries: list[Entry]
+    rejects: list[Reject]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedContext:
+    """What every entry of one feed shares when it is normalised."""
+
+    feed_url: str
+    source: str
+    base: str | None          # feed link, else the document URL: base for entry links
+    language: str | None
+    now: datetime
+
+
+def parse_feed(body: bytes, *, feed_url: str, source: str,
+               headers: Mapping[str, str] | None = None, now: datetime) -> ParsedFeed:
+    """Parse one fetched feed body into entries and rejects (never raises).
+
+    ``headers`` are the HTTP response headers (any case); feedparser uses
+    ``Content-Type`` for the charset. ``now`` is the "first seen" time used
+    when an entry carries no usable date.
+    """
+    now = now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now.astimezone(timezone.utc)
+    lowered = {k.lower(): v for k, v in (headers or {}).items()}
+    try:
+        problem = _sniff(body)
+        if problem:
+            return _failed(problem)
+        if looks_like_json(body):
+            feed, raw_entries = read_json_feed(body)
+        else:
+            feed, raw_entries, error = _read_xml(body, lowered)
+            if error:
+                return _failed(error)
+        return _normalise_feed(feed, raw_entries, feed_url=feed_url, source=source,
+                               headers=lowered, now=now)
+    except JsonFeedError as exc:
+        return _failed(str(exc))
+    except Exception as exc:  # a parser bug must cost one feed, not the run
+        return _failed(f"parser failed: {type(exc).__name__}: {exc}")
+
+
+def _failed(error: str) -> ParsedFeed:
+    return ParsedFeed(title=None, link=None, entries=[], rejects=[], error=_one_line(error, _ERROR_MAX))
+
+
+def _sniff(body: bytes) -> str | None:
+    """A reason when the bytes are plainly not a feed, before any parsing."""
+    if not body or not body.strip():
+        return "empty body"
+    if body[:2] == b"\x1f\x8b":
+        return "not a feed: gzip-compressed data (decompress before parsing)"
+    head = body[:2048].lstrip(b"\xef\xbb\xbf")
+    if _HTML_PAGE.match(head):
+        return "not a feed: looks like an HTML page"
+    return None
+
+
+def _read_xml(body: bytes, headers: dict[str, str]) -> tuple[Mapping[str, Any], list[Any], str | None]:
+    """feedparser on bytes; ``(feed, entries, error)``."""
+    # Content-Location would become every element's base and outrank the
+    # entry link; the normaliser applies it as the document URL instead.
+    fp_headers = {k: v for k, v in headers.items() if k != "content-location"}
+    result = feedparser.parse(io.BytesIO(body), response_headers=fp_headers,
+                              sanitize_html=False, resolve_relative_uris=False)
+    entries = list(result.get("entries") or [])
+    version = result.get("version") or ""
+    exc = result.get("bozo_exception")
+    if not entries and result.get("bozo") and not (version and isinstance(exc, _BENIGN_BOZO)):
+        # Broken and nothing recovered: report feedparser's reason.
+        return {}, [], f"malformed feed: {_describe(exc)}"
+    if not entries and not version:
+        return {}, [], "not a feed: no RSS, Atom or RDF document found"
+    feed = dict(result.get("feed") or {})
+    feed["version"] = version
+    return feed, entries, None
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    text = str(exc) or type(exc).__name__
+    return text if text.startswith(type(exc).__name__) else f"{type(exc).__name__}: {text}"
+
+
+def _normalise_feed(feed: Mapping[str, Any], raw_entries: Sequence[Any], *, feed_url: str,
+                    source: str, headers: Mapping[str, str], now: datetime) -> ParsedFeed:
+    document_url = canonical_url(headers.get("content-location", ""), base=feed_url) or feed_url
+    link = canonical_url(feed.get("link") or "", base=document_url)
+    ctx = FeedContext(
+        feed_url=feed_url, source=source, base=link or canonical_url(document_url) or None,
+        language=_language(feed.get("language") or headers.get("content-language")),
+        now=now,
+    )
+    entries: list[Entry] = []
+    rejects: list[Reject] = []
+    for index, raw in enumerate(raw_entries):
+        try:
+            record = normalise_entry(raw, ctx, index)
+        except Exception as exc:  # one odd entry must not lose the others
+            record = Reject(feed_url, _ref(raw, index), f"unreadable entry: {type(exc).__name__}: {exc}")
+        (entries if isinstance(record, Entry) else rejects).append(record)
+    title = _field_text(feed.get("title"), feed.get("title_detail"))
+    return ParsedFeed(title=_cap(title, TITLE_MAX) or None, link=link,
+                      entries=entries, rejects=rejects, error=None)
+
+
+def normalise_entry(raw: Mapping[str, Any], ctx: FeedContext, index: int) -> Entry | Reject:
+    """One feedparser-shaped entry -> ``Entry``, or ``Reject`` with a reason.
+
+    * URL: the entry link resolved against the feed link / document URL,
+      else an id/guid that is itself an absolute http(s) URL; canonicalised.
+    * Title: plain text (markup stripped, entities decoded, one line, at most
+      ``TITLE_MAX`` chars). With a URL but no title, the title falls back to
+      the first ~80 chars of the summary text, else the URL path's last
+      segment (else the host). No URL and no title: rejected, never invented.
+    * Dates: published, else updated, else ``ctx.now`` (``published_from``
+      says which); dates before 1990 or more than two days ahead count as
+      missing.
+    * Content: Markdown of the richest body (HTML content first, the longest),
+      else of the summary; relative links resolved against xml:base, else
+      the entry URL, else the feed link, else the document URL.
+    """
+    guid = _one_line(str(raw.get("id") or ""), 2048) or None
+    url = canonical_url(raw.get("link") or "", base=ctx.base)
+    if url is None and guid:
+        # Only a guid that is an absolute URL by itself counts as a link.
+        url = canonical_url(guid)
+    title = _cap(_field_text(raw.get("title"), raw.get("title_detail")), TITLE_MAX)
+    summary_detail = raw.get("summary_detail")
+    summary = _field_text(raw.get("summary"), summary_detail)
+    if url is None and not title:
+        return Reject(ctx.feed_url, _ref(raw, index), "no link and no title")
+    if not title:
+        title = _cap(summary, FALLBACK_TITLE_MAX) or _title_from_url(url or "")
+    published = _valid_date(raw.get("published_parsed"), ctx.now)
+    updated = _valid_date(raw.get("updated_parsed"), ctx.now)
+    if published is not None:
+        when, when_from = published, "published"
+    elif updated is not None:
+        when, when_from = updated, "updated"
+    else:
+        when, when_from = ctx.now, "first_seen"
+    return Entry(
+        kb_id=stable_id(url) if url else stable_id(ctx.feed_url, guid or title),
+        url=url,
+        title=title,
+        source=ctx.source,
+        feed_url=ctx.feed_url,
+        published=when,
+        published_from=when_from,
+        entry_id=guid,
+        author=_author(raw),
+        updated=updated,
+        content=_content(raw, url, ctx),
+        summary=_cap(summary, SUMMARY_MAX),
+        categories=_categories(raw.get("tags")),
+        language=_entry_language(raw) or ctx.language,
+    )
+
+
+def _is_html(detail: Any) -> bool:
+    kind = detail.get("type") if isinstance(detail, Mapping) else None
+    return isinstance(kind, str) and any(t in kind for t in _HTML_TYPES)
+
+
+def _field_text(value: Any, detail: Any) -> str:
+    """Plain one-line text of a title/summary-like field.
+
+    HTML-typed fields are stripped; plain-typed ones are stripped too when
+    they carry markup anyway (RSS titles are often escaped HTML that
+    feedparser cannot classify), otherwise kept as written.
+    """
+    if not isinstance(value, str) or not value:
+        return ""
+    if _is_html(detail) or _MARKUP.search(value):
+        return to_text(value)
+    return clean_line(value)
+
+
+def _content(raw: Mapping[str, Any], url: str | None, ctx: FeedContext) -> str:
+    body = _best_body(raw)
+    if body is None:
+        return ""
+    value = body.get("value") or ""
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    # Plain text is escaped so that it comes out as the same text.
+    markup = value if _is_html(body) else _html.escape(value, quote=False)
+    base = canonical_url(body.get("base") or "", base=ctx.base) or url or ctx.base
+    return to_markdown(markup, base_url=base)
+
+
+def _best_body(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The richest body: HTML content (longest), else any content, else the summary."""
+    contents = [c for c in (raw.get("content") or []) if isinstance(c, Mapping)]
+    html_bodies = [c for c in contents if _is_html(c)]
+    pool = html_bodies or contents
+    if pool:
+        return max(pool, key=lambda c: len(c.get("value") or ""))
+    detail = raw.get("summary_detail")
+    summary = raw.get("summary")
+    if isinstance(summary, str) and summary:
+        # feedparser treats RSS descriptions as HTML; JSON Feed marks its own.
+        kind = detail.get("type") if isinstance(detail, Mapping) else "text/html"
+        base = detail.get("base") if isinstance(detail, Mapping) else None
+        return {"type": kind or "text/html", "value": summary, "base": base}
+    return None
+
+
+def _valid_date(parsed: Any, now: datetime) -> datetime | None:
+    """An aware UTC datetime from a UTC struct_time, or None when absurd."""
+    if not parsed:
+        return None
+    try:
+        when = datetime.fromtimestamp(calendar.timegm(tuple(parsed)[:6] + (0, 0, 0)), tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+    if when.year < _OLDEST_YEAR or when > now + _FUTURE_SLACK:
+        return None
+    return when
+
+
+def _author(raw: Mapping[str, Any]) -> str | None:
+    detail = raw.get("author_detail")
+    name = detail.get("name") if isinstance(detail, Mapping) else None
+    text = _field_text(name or raw.get("author"), None)
+    return _cap(text, _AUTHOR_MAX) or None
+
+
+def _categories(tags: Any) -> tuple[str, ...]:
+    """Tag terms, stripped, deduplicated case-insensitively, first one wins."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for tag in tags or []:
+        if not isinstance(tag, Mapping):
+            continue
+        term = tag.get("term") or tag.get("label")
+        text = _cap(_field_text(term, None), _TERM_MAX)
+        if text and text.casefold() not in seen:
+            seen.add(text.casefold())
+            out.append(text)
+    return tuple(out)
+
+
+def _entry_language(raw: Mapping[str, Any]) -> str | None:
+    if raw.get("language"):
+        return _language(raw.get("language"))
+    for key in ("content", "summary_detail", "title_detail"):
+        detail = raw.get(key)
+        if isinstance(detail, list):
+            detail = detail[0] if detail else None
+        if isinstance(detail, Mapping) and detail.get("language"):
+            return _language(detail["language"])
+    return None
+
+
+def _language(value: Any) -> str | None:
+    """``en-US`` / ``zh_CN`` -> ``en-us`` / ``zh-cn``; None when not a language tag."""
+    if not isinstance(value, str):
+        return None
+    tag = value.strip().replace("_", "-").lower().split(",")[0].strip()
+    return tag if _LANGUAGE.fullmatch(tag) else None
+
+
+def _title_from_url(url: str) -> str:
+    parts = urlsplit(url)
+    segment = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+    return _cap(clean_line(segment), TITLE_MAX) or parts.hostname or url
+
+
+def _ref(raw: Any, index: int) -> str:
+    """A human handle on a rejected entry: guid, link, title, else its position."""
+    if isinstance(raw, Mapping):
+        for key in ("id", "link", "title"):
+            value = raw.get(key)
+            if isinstance(value, str) and value.strip():
+                return _one_line(value, _REF_MAX)
+    return f"entry #{index + 1}"
+
+
+def _cap(text: str, limit: int) -> str:
+    """At most ``limit`` chars, cut at a word boundary when one is near, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit * 3 // 4:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def _one_line(text: str, limit: int) -> str:
+    return _cap(clean_line(text), limit)

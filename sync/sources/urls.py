@@ -1,0 +1,233 @@
+"""URL canonicalisation: one article, one URL string.
+
+``canonical_url`` is what makes "the same story from two feeds" (or the same
+feed read twice with different ``utm_*`` tags) collapse into one ``kb_id``.
+Contract:
+
+* The result is an absolute ``http``/``https`` URL, or ``None`` when the
+  input is unusable (``javascript:``, ``mailto:``, empty, garbage, relative
+  without a usable base).
+* Scheme and host are lower-cased; the host is IDNA (punycode) encoded and
+  loses a trailing dot; default ports (80/443) and any ``user:pass@`` part
+  are dropped (credentials are never part of an article's identity, and
+  ``https://bank.com@evil.example`` is a classic disguise); the fragment is
+  dropped; an empty path becomes ``/``; ``.``/``..`` segments are resolved.
+* Tracking parameters (``TRACKING_PARAMS``, any ``utm_*``, ``TRACKING_VALUES``
+  and the per-host ``HOST_TRACKING_PARAMS``) are removed; every other
+  parameter is kept, in its original order. WeChat articles
+  (``mp.weixin.qq.com/s?__biz=..&mid=..&idx=..&sn=..``) are identified by
+  their parameters, so those are always kept.
+* Percent-encoding is normalised: escapes of unreserved characters are
+  decoded, other escapes are upper-cased, and characters that may not appear
+  raw (spaces, non-ASCII, ``<>"{}|\\^`` ...) are encoded as UTF-8.
+
+The function is idempotent: ``canonical_url(canonical_url(u)) ==
+canonical_url(u)``.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import SplitResult, urljoin, urlsplit
+
+import idna  # a dependency of httpx; stricter (UTS 46) than the stdlib codec
+
+# Query keys that only ever carry click/campaign tracking (compared lower-cased).
+TRACKING_PARAMS: frozenset[str] = frozenset({
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid",
+    "twclid", "ttclid", "li_fat_id", "igshid", "igsh",
+    "mc_cid", "mc_eid",                       # Mailchimp
+    "_hsenc", "_hsmi", "__hstc", "__hssc", "__hsfp", "hsctatracking",  # HubSpot
+    "mkt_tok",                                # Marketo
+    "ref_src", "ref_url",                     # Twitter/X embeds
+    "spm", "scm",                             # Alibaba/Taobao
+    "vero_id", "vero_conv", "oly_anon_id", "oly_enc_id", "rb_clickid",
+    "s_kwcid", "wickedid", "_openstat",
+})
+
+# Tracking prefixes (compared lower-cased).
+TRACKING_PREFIXES: tuple[str, ...] = ("utm_",)
+
+# (key, value prefix) pairs: generic keys such as ``from`` or ``source`` are
+# dropped only when their value is a known tracker value, because the same
+# keys carry meaning elsewhere (``?source=...`` on a search page).
+TRACKING_VALUES: tuple[tuple[str, str], ...] = (
+    ("from", "timeline"), ("from", "singlemessage"), ("from", "groupmessage"),
+    ("from", "rss"), ("from", "feed"),
+    ("source", "rss"),                        # Medium: ?source=rss----abc---4
+    ("ref", "rss"), ("ref", "feed"),
+)
+
+# Per-host extras: share/session noise on WeChat article links. The identity
+# parameters (__biz, mid, idx, sn) are deliberately absent from this list;
+# ``key``/``uin``/``pass_ticket`` are the reader's session tokens and must not
+# leak into a vault.
+HOST_TRACKING_PARAMS: dict[str, frozenset[str]] = {
+    "mp.weixin.qq.com": frozenset({
+        "chksm", "scene", "subscene", "from", "isappinstalled", "sessionid",
+        "clicktime", "enterid", "ascene", "devicetype", "version", "nettype",
+        "abtest_cookie", "lang", "exportkey", "pass_ticket", "wx_header",
+        "key", "uin", "sharer_sharetime", "sharer_shareid", "srcid",
+        "realreporttime", "mpshare", "sharer_shareinfo",
+        "sharer_shareinfo_first", "poc_token",
+    }),
+}
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNRESERVED = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_SUB_DELIMS = "!$&'()*+,;="
+_PATH_SAFE = frozenset(_UNRESERVED | set(_SUB_DELIMS) | set(":@/"))
+_QUERY_SAFE = frozenset(_PATH_SAFE | set("?"))
+_PCT = re.compile(r"%([0-9A-Fa-f]{2})")
+_STRIP_INSIDE = re.compile(r"[\t\r\n]")       # WHATWG: removed anywhere in a URL
+_HOST_OK = re.compile(r"[a-z0-9._-]+|\[[0-9a-f:.]+\]")
+
+
+def canonical_url(url: str, base: str | None = None) -> str | None:
+    """Return the canonical absolute http(s) form of ``url``, or ``None``.
+
+    ``base`` resolves relative references (``/post/1``, ``../x``,
+    ``//cdn.example.com/y``); a base that is itself not http(s) resolves
+    nothing. See the module docstring for the full contract.
+    """
+    if not isinstance(url, str):
+        return None
+    url = _STRIP_INSIDE.sub("", url).strip()
+    if not url:
+        return None
+    if base:
+        base = _STRIP_INSIDE.sub("", base).strip()
+        # Only an http(s) base can make a relative reference absolute.
+        if _split(base) is not None and _scheme(base) in _DEFAULT_PORTS:
+            try:
+                url = urljoin(base, url)
+            except ValueError:
+                return None
+    parts = _split(url)
+    if parts is None or parts.scheme.lower() not in _DEFAULT_PORTS:
+        return None
+    scheme = parts.scheme.lower()
+    host = _canonical_host(parts.hostname or "")
+    if host is None:
+        return None
+    try:
+        port = parts.port
+    except ValueError:  # non-numeric or out-of-range port: garbage
+        return None
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = _remove_dot_segments(_normalise_pct(parts.path or "/", _PATH_SAFE))
+    if not path.startswith("/"):
+        path = "/" + path
+    query = _clean_query(parts.query, host)
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def _split(url: str) -> SplitResult | None:
+    """``urlsplit`` that answers ``None`` instead of raising on garbage."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+def _scheme(url: str) -> str:
+    parts = _split(url)
+    return parts.scheme.lower() if parts else ""
+
+
+def _canonical_host(host: str) -> str | None:
+    """Lower-case, IDNA-encoded host without a trailing dot; ``None`` if invalid."""
+    host = host.strip().rstrip(".")
+    if not host:
+        return None
+    if host.startswith("[") or ":" in host:
+        # IPv6 literal (urlsplit already removed the brackets).
+        host = "[" + host.strip("[]").lower() + "]"
+        return host if _HOST_OK.fullmatch(host) else None
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError, ValueError):
+            try:  # IDNA 2003 as a second chance (older registrations)
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                return None
+    host = host.lower()
+    # ASCII hosts are kept as written (underscores occur in real host names,
+    # which strict IDNA 2008 would refuse); only the character set is checked.
+    return host if _HOST_OK.fullmatch(host) and ".." not in host else None
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4, so ``/a/./b/../c`` and ``/a/c`` are one URL."""
+    if "." not in path:
+        return path
+    output: list[str] = []
+    segments = path.split("/")
+    for i, seg in enumerate(segments):
+        last = i == len(segments) - 1
+        if seg == ".":
+            if last:
+                output.append("")
+        elif seg == "..":
+            if len(output) > 1:
+                output.pop()
+            if last:
+                output.append("")
+        else:
+            output.append(seg)
+    result = "/".join(output)
+    return result if result.startswith("/") or not path.startswith("/") else "/" + result
+
+
+def _normalise_pct(text: str, safe: frozenset[str]) -> str:
+    """Decode escapes of unreserved characters, upper-case the other escapes
+    and encode every character outside ``safe`` (a lone ``%`` becomes ``%25``)."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "%":
+            m = _PCT.match(text, i)
+            if m:
+                decoded = chr(int(m.group(1), 16))
+                out.append(decoded if decoded in _UNRESERVED else "%" + m.group(1).upper())
+                i += 3
+                continue
+            out.append("%25")
+        elif ch in safe:
+            out.append(ch)
+        else:
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass")))
+        i += 1
+    return "".join(out)
+
+
+def _is_tracking(key: str, value: str, host: str) -> bool:
+    k = key.lower()
+    if k in TRACKING_PARAMS or k.startswith(TRACKING_PREFIXES):
+        return True
+    if k in HOST_TRACKING_PARAMS.get(host, ()):
+        return True
+    v = value.lower()
+    return any(k == tk and v.startswith(tv) for tk, tv in TRACKING_VALUES)
+
+
+def _clean_query(query: str, host: str) -> str:
+    """Drop tracking parameters and empty pieces; keep the rest in order."""
+    if not query:
+        return ""
+    kept: list[str] = []
+    for piece in query.split("&"):
+        if not piece:
+            continue
+        key, sep, value = piece.partition("=")
+        # Decide on the decoded key so that ``utm%5Fsource`` is caught too.
+        plain_key = _PCT.sub(lambda m: chr(int(m.group(1), 16)), key)
+        if _is_tracking(plain_key, value, host):
+            continue
+        key_n = _normalise_pct(key, _QUERY_SAFE - {"&", "="})
+        value_n = _normalise_pct(value, _QUERY_SAFE - {"&"})
+        kept.append(key_n + sep + value_n)
+    return "&".join(kept)

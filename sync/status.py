@@ -1,0 +1,46 @@
+"""`kbsync status`: what the store holds, in a few lines a person can scan."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .config import Config
+from .store import Store
+
+
+def status_lines(cfg: Config) -> list[str]:
+    with Store(cfg.store_path) as store:
+        counts = store.counts()
+        scores = store.scores()
+        tiers = Counter(s.tier for s in scores.values())
+        categories = Counter(s.category for s in scores.values())
+        records = store.sync_records("obsidian")
+        states = Counter(r.state for r in records.values() if not r.key.startswith(("weekly-", "daily-")))
+        pages = Counter(r.key.split("-", 1)[0] for r in records.values() if r.key.startswith(("weekly-", "daily-")))
+        readers = store.reader_states()
+        reading = Counter(str(p.get("status")) for p in readers.values() if p.get("status"))
+        lines = [
+            f"store: {cfg.store_path}",
+            f"articles: {counts['articles']} ({counts['scored']} scored) | "
+            f"{tiers['must-read']} must read | {tiers['worth-reading']} worth reading | {tiers['skim']} skim",
+            "categories: " + (", ".join(f"{c} {n}" for c, n in categories.most_common()) or "none"),
+            f"notes: {states['present']} in the vault, {states['deleted']} deleted by the reader"
+            + (f" | rollups: {pages['weekly']} weekly, {pages['daily']} daily" if pages else ""),
+        ]
+        if reading:
+            lines.append("reader status: " + ", ".join(f"{s} {n}" for s, n in reading.most_common()))
+        lines.append(f"feeds: {counts['feeds']}")
+        for url, feed in sorted(store.feed_states().items(), key=lambda kv: kv[1].name):
+            when = f"{feed.last_ok_at:%Y-%m-%d %H:%M}" if feed.last_ok_at else "never"
+            problem = f" | last error: {feed.last_error}" if feed.last_error else ""
+            gone = " | DISABLED (410 Gone)" if feed.status == "gone" else ""
+            lines.append(f"  {feed.name}: last ok {when}{gone}{problem}")
+        if counts["rejects"]:
+            reasons = store.reject_reasons()
+            lines.append(f"rejected entries: {counts['rejects']} ("
+                         + ", ".join(f"{r}: {n}" for r, n in list(reasons.items())[:5]) + ")")
+        last = store.last_run()
+        if last:
+            lines.append(f"last run: {last['started_at'][:19]} UTC: {last.get('scanned', 0)} articles scanned | "
+                         f"{last.get('must_read', 0)} must read | {last.get('worth_reading', 0)} worth reading")
+    return lines

@@ -1,0 +1,100 @@
+"""Tags cleaned to Obsidian's rules (/work/shared/OBSIDIAN.md, "Tags").
+
+A clean tag is NFC and made only of Unicode letters and combining marks
+(CJK included), Unicode digits, ``_``, ``-`` and ``/`` for nesting:
+
+* a leading ``#`` is dropped (YAML tags are written without it);
+* CJK and fullwidth punctuation (、。「」，：！ ・ …) is deleted, because
+  Obsidian's parser would keep it inside the tag;
+* format characters (zero-width joiners, bidi marks) are deleted;
+* every other character (spaces, ASCII punctuation, symbols, emoji) becomes
+  ``-``; runs of ``-`` collapse to one and each nesting segment is trimmed of
+  ``-``, so "Large Language Models!" -> "large-language-models";
+* empty nesting segments vanish: "a//b" -> "a/b", no leading/trailing "/";
+* ASCII letters are lower-cased (tags are case-insensitive; other scripts
+  are kept as written);
+* the tag is cut to ``MAX_TAG_CHARS`` characters;
+* a tag with no letter at all ("2026", "3-4", "🚀") has no valid form and
+  gives ``None``.  This is stricter than Obsidian, which only asks for one
+  non-digit, so that "_" or "-" alone never become tags.
+
+``clean_tag`` is idempotent: ``clean_tag(t) == t`` for every tag it returns.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+MAX_TAG_CHARS = 60
+
+# Blocks whose punctuation and symbols are deleted rather than turned into "-".
+_CJK_PUNCT_BLOCKS = (
+    (0x3000, 0x303F),  # CJK symbols and punctuation
+    (0x30A0, 0x30A0),  # katakana-hiragana double hyphen
+    (0x30FB, 0x30FB),  # katakana middle dot
+    (0xFE10, 0xFE1F),  # vertical forms
+    (0xFE30, 0xFE4F),  # CJK compatibility forms
+    (0xFE50, 0xFE6F),  # small form variants
+    (0xFF00, 0xFFEF),  # halfwidth and fullwidth forms
+)
+_ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_DASHES = re.compile(r"-{2,}")
+
+
+def _is_cjk_punct(ch: str, category: str) -> bool:
+    if category[0] not in "PS":
+        return False
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in _CJK_PUNCT_BLOCKS)
+
+
+def _map_char(ch: str) -> str:
+    """What one character becomes in a tag: itself, "-" or nothing."""
+    if ch in "_-/":
+        return ch
+    category = unicodedata.category(ch)
+    if category[0] in "LMN":
+        return ch
+    if category == "Cf" or _is_cjk_punct(ch, category):
+        return ""
+    return "-"
+
+
+def _tidy(text: str) -> str:
+    """Collapse dashes, trim each nesting segment, drop empty segments."""
+    segments = (_DASHES.sub("-", seg).strip("-") for seg in text.split("/"))
+    return "/".join(seg for seg in segments if seg)
+
+
+def clean_tag(raw: str) -> str | None:
+    """``raw`` as a valid Obsidian tag, or None when nothing valid is left."""
+    text = unicodedata.normalize("NFC", raw).strip().lstrip("#")
+    mapped = "".join(_map_char(ch) for ch in text).translate(_ASCII_UPPER)
+    # Deleting a character may bring a letter and a mark together: NFC again.
+    text = _tidy(unicodedata.normalize("NFC", mapped))
+    if len(text) > MAX_TAG_CHARS:
+        # A cut may leave a trailing "-" or "/" or a dangling mark; tidy again.
+        text = _tidy(unicodedata.normalize("NFC", text[:MAX_TAG_CHARS]))
+    if not any(unicodedata.category(ch)[0] == "L" for ch in text):
+        return None
+    return text
+
+
+def clean_tags(raws: Iterable[str], limit: int = 10) -> tuple[str, ...]:
+    """Cleaned tags, invalid ones dropped, deduplicated case-insensitively
+    (first spelling wins), order kept, at most ``limit``."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for raw in raws:
+        if len(kept) >= limit:
+            break
+        tag = clean_tag(raw)
+        if tag is None:
+            continue
+        key = tag.casefold()
+        if key not in seen:
+            seen.add(key)
+            kept.append(tag)
+    return tuple(kept)

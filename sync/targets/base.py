@@ -1,0 +1,84 @@
+"""The Target protocol and the pure decision of what to write.
+
+Contract: the pipeline renders ``Doc``s (what kbsync owns in each page) and
+``plan`` compares each with the target's sync record: a page whose owned part
+hashes the same as last time is not touched at all (no read, no write, no
+mtime change), a page the reader deleted is not written again unless
+``restore``; everything else becomes an ``Intent`` for the target to apply.
+A target applies intents and returns one ``Outcome`` per intent, carrying the
+new sync record to store. Every target (Obsidian files, the in-memory twin,
+Notion) passes the same contract tests in tests/test_target_contract.py.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..models import content_hash
+from ..render.merge import normal
+from ..render.note import Doc
+from ..store import SyncRecord
+
+
+def owned_hash(doc: Doc) -> str:
+    """Hash of everything kbsync owns in a page (properties and body block)."""
+    return content_hash({"props": normal(doc.props), "region": doc.region, "owned": list(doc.owned)})
+
+
+@dataclass(frozen=True)
+class Intent:
+    action: str                 # "create" | "update" | "verify" (restore: recreate if missing)
+    doc: Doc
+    record: SyncRecord | None
+    owned_hash: str
+
+
+@dataclass
+class Outcome:
+    key: str
+    status: str                 # created | updated | unchanged | deleted | conflict | error | restored
+    record: SyncRecord | None = None
+    message: str = ""
+    reader_props: dict[str, Any] | None = None
+
+
+@dataclass
+class Plan:
+    intents: list[Intent] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def plan(docs: Sequence[Doc], records: Mapping[str, SyncRecord], *, restore: bool = False) -> Plan:
+    result = Plan()
+    for doc in docs:
+        digest = owned_hash(doc)
+        record = records.get(doc.key)
+        if record is None:
+            result.intents.append(Intent("create", doc, None, digest))
+        elif record.state == "deleted":
+            # the reader deleted this page: respect it unless asked to restore
+            if restore:
+                result.intents.append(Intent("create", doc, record, digest))
+            else:
+                result.skipped["deleted"] += 1
+        elif record.owned_hash == digest:
+            if restore:
+                result.intents.append(Intent("verify", doc, record, digest))
+            else:
+                result.skipped["unchanged"] += 1
+        else:
+            result.intents.append(Intent("update", doc, record, digest))
+    return result
+
+
+class Target(Protocol):
+    name: str
+
+    def allocate(self, docs: Sequence[Doc], records: Mapping[str, SyncRecord]) -> dict[str, str]:
+        """Decide where new pages go (key -> location) without writing anything."""
+
+    def apply(self, intents: Sequence[Intent], *, dry_run: bool = False) -> list[Outcome]:
+        """Carry out the intents; never raise for one bad page (it becomes an error outcome)."""

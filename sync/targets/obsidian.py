@@ -1,0 +1,158 @@
+"""The Obsidian target: notes in a vault, merged three ways, found by kb_id.
+
+Contract:
+- A note is known by its ``kb_id`` property, not its path. When the recorded
+  path no longer holds the note (the reader renamed or moved it), the vault is
+  scanned once for kb_ids and the note is updated where it now lives; a note
+  found nowhere was deleted by the reader and is not written again (its record
+  turns ``deleted``) unless the intent is a restore.
+- New notes get a path from the vault's template, legalised in one place
+  (``render.paths``), unique by base name (case-insensitive, NFC) across the
+  vault so a bare ``[[name]]`` link always resolves.
+- Writes go through ``Files.write`` (atomic); a merge that changes nothing
+  writes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import Any
+
+from ..render.merge import base_of, merge_note, new_note
+from ..render.note import Doc
+from ..render.paths import name_key, render_path, unique_path
+from ..render.yamlfm import NoteParseError
+from ..store import SyncRecord
+from .base import Intent, Outcome
+from .files import Files
+
+_KB_ID = re.compile(r"^kb_id:[ \t]*['\"]?([^'\"\r\n]+?)['\"]?[ \t]*$", re.M)
+
+
+def kb_id_of(head: str) -> str | None:
+    """The kb_id property in the first bytes of a note (its frontmatter), if any."""
+    if not head.startswith("---"):
+        return None
+    end = head.find("\n---", 3)
+    match = _KB_ID.search(head if end < 0 else head[:end])
+    return match.group(1) if match else None
+
+
+class NoteTarget:
+    def __init__(self, files: Files, path_template: str, *, name: str = "obsidian"):
+        self.files = files
+        self.path_template = path_template
+        self.name = name
+        self._index: dict[str, str] | None = None
+        self._taken: set[str] | None = None
+
+    # -- placement -------------------------------------------------------------
+    def _taken_names(self, records: Mapping[str, SyncRecord]) -> set[str]:
+        if self._taken is None:
+            taken = {name_key(PurePosixPath(p)) for p in self.files.walk()}
+            taken |= {name_key(PurePosixPath(r.path)) for r in records.values() if r.path}
+            self._taken = taken
+        return self._taken
+
+    def allocate(self, requests: Mapping[str, Mapping[str, Any]],
+                 records: Mapping[str, SyncRecord]) -> dict[str, str]:
+        """Paths for new notes (key -> path values), in the order given; nothing is written."""
+        if not requests:
+            return {}
+        taken = self._taken_names(records)
+        out: dict[str, str] = {}
+        for key, values in requests.items():
+            path = unique_path(render_path(self.path_template, values), lambda p: name_key(p) in taken)
+            taken.add(name_key(path))
+            out[key] = path.as_posix()
+        return out
+
+    def reserve(self, paths: Iterable[str]) -> None:
+        """Fixed paths (rollup pages) that new article notes must not take."""
+        if self._taken is not None:
+            self._taken |= {name_key(PurePosixPath(p)) for p in paths}
+
+    # -- finding notes -----------------------------------------------------------
+    def _scan(self) -> dict[str, str]:
+        if self._index is None:
+            index: dict[str, str] = {}
+            for rel in sorted(self.files.walk()):
+                kb_id = kb_id_of(self.files.head(rel))
+                if kb_id and kb_id not in index:
+                    index[kb_id] = rel
+            self._index = index
+        return self._index
+
+    def locate(self, key: str, path: str | None) -> str | None:
+        """Where the note with kb_id ``key`` is now (None when the reader deleted it)."""
+        if path and self.files.exists(path) and kb_id_of(self.files.head(path)) == key:
+            return path
+        return self._scan().get(key)
+
+    def index(self) -> dict[str, str]:
+        """kb_id -> path for every note in the vault (rebuilt from frontmatter)."""
+        self._index = None
+        return dict(self._scan())
+
+    # -- writing -------------------------------------------------------------------
+    def apply(self, intents: Sequence[Intent], *, dry_run: bool = False) -> list[Outcome]:
+        outcomes = []
+        for intent in intents:
+            try:
+                outcomes.append(self._apply_one(intent, dry_run))
+            except NoteParseError as exc:
+                outcomes.append(Outcome(intent.doc.key, "error", None, f"unreadable note left as is: {exc}"))
+            except (OSError, ValueError) as exc:
+                outcomes.append(Outcome(intent.doc.key, "error", None, f"{type(exc).__name__}: {exc}"))
+        if not dry_run:
+            self.files.flush()
+        return outcomes
+
+    def _record(self, intent: Intent, path: str) -> SyncRecord:
+        doc = intent.doc
+        return SyncRecord(self.name, doc.key, path, intent.owned_hash, base_of(doc.props, doc.region))
+
+    def _apply_one(self, intent: Intent, dry_run: bool) -> Outcome:
+        doc, record = intent.doc, intent.record
+        known_path = record.path if record else doc.path
+        found = self.locate(doc.key, known_path) if record or (doc.path and self.files.exists(doc.path)) else None
+        if found is None and doc.adopt and doc.path and self.files.exists(doc.path):
+            # a fixed page (a rollup) that someone else created first: merge into it
+            found = doc.path
+        if found is None and intent.action == "update":
+            # the reader deleted the note: remember that, write nothing
+            gone = SyncRecord(self.name, doc.key, known_path, record.owned_hash, record.owned, "deleted")
+            return Outcome(doc.key, "deleted", gone, "deleted by the reader; not recreated (use --restore)")
+        if found is None:
+            path = self._free_path(doc, record)
+            if not dry_run:
+                self.files.write(path, new_note(doc.props, doc.region))
+                if self._taken is not None:
+                    self._taken.add(name_key(PurePosixPath(path)))
+            status = "restored" if record else "created"
+            return Outcome(doc.key, status, self._record(intent, path))
+        if intent.action == "verify" and found == known_path:
+            return Outcome(doc.key, "unchanged", None)
+        current = self.files.read(found) or ""
+        base = record.owned if record and record.state == "present" else None
+        merged = merge_note(current, doc.props, doc.region, base, doc.owned)
+        if merged.text == current:
+            status = "unchanged"
+        else:
+            status = "updated"
+            if not dry_run:
+                self.files.write(found, merged.text)
+        return Outcome(doc.key, "conflict" if merged.conflicts else status, self._record(intent, found),
+                       "; ".join(merged.conflicts), merged.reader_props)
+
+    def _free_path(self, doc: Doc, record: SyncRecord | None) -> str:
+        """The recorded or allocated path, unless something else now stands there."""
+        wanted = (record.path if record and record.path else None) or doc.path
+        if wanted is None:
+            raise ValueError(f"no path allocated for {doc.key}")
+        if not self.files.exists(wanted):
+            return wanted
+        taken = self._taken_names({})
+        return unique_path(PurePosixPath(wanted), lambda p: name_key(p) in taken or self.files.exists(p.as_posix())).as_posix()

@@ -1,0 +1,156 @@
+"""The Obsidian projection of the store: article notes and rollup pages.
+
+Contract: only pages whose inputs may have changed are rendered (articles that
+are new, changed, rescored or whose related list changed, and the weeks and
+days they fall in); ``targets.base.plan`` then drops every page whose owned
+part is unchanged, so a no-op sync reads and writes no note. When the way
+pages are rendered changes (templates, path template, time zone: the render
+fingerprint), every page is rendered again once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from importlib import resources
+from pathlib import PurePosixPath
+
+from . import __version__
+from .config import Config
+from .links_view import related_items
+from .models import Article, Score, content_hash
+from .render.note import Doc, article_doc, path_values
+from .render.paths import wikilink
+from .rollups import day_of, week_bounds, week_label
+from .rollup_pages import daily_doc, weekly_doc
+from .store import Store, SyncRecord
+from .targets.base import Outcome, plan
+from .targets.files import LocalFiles, OverlayFiles
+from .targets.obsidian import NoteTarget
+
+TARGET = "obsidian"
+
+
+def render_fingerprint(cfg: Config) -> str:
+    """Everything besides the data that shapes a page; a change re-renders all pages."""
+    templates = resources.files("sync") / "templates"
+    texts = sorted((p.name, p.read_text("utf-8")) for p in templates.iterdir() if p.name.endswith(".j2"))
+    assert cfg.vault is not None
+    return content_hash({"version": __version__, "templates": texts, "vault": cfg.vault,
+                         "rollups": cfg.rollups, "links": cfg.links,
+                         "thresholds": [cfg.scoring.must_read, cfg.scoring.worth_reading]})
+
+
+class ObsidianView:
+    def __init__(self, cfg: Config, store: Store, *, dry_run: bool = False):
+        assert cfg.vault is not None
+        self.cfg, self.store = cfg, store
+        files = LocalFiles(cfg.vault.path)
+        # a dry run writes into memory over the real vault: same code path, no file touched
+        self.files = OverlayFiles(files) if dry_run else files
+        self.target = NoteTarget(self.files, cfg.vault.path_template, name=TARGET)
+        self.records: dict[str, SyncRecord] = store.sync_records(TARGET)
+        self.fingerprint = render_fingerprint(cfg)
+        self.rerender_all = store.meta(f"render:{TARGET}") != self.fingerprint
+        self.tz = cfg.rollups.tz
+
+    # -- names ------------------------------------------------------------------------
+    def note_name(self, kb_id: str) -> str | None:
+        """The base name a wikilink uses for an article's note (None: no note to link to)."""
+        record = self.records.get(kb_id)
+        if record is None or record.state != "present" or not record.path:
+            return None
+        return PurePosixPath(record.path).stem
+
+    def link_for(self, titles: Mapping[str, str]) -> Callable[[str], str]:
+        def link(kb_id: str) -> str:
+            name = self.note_name(kb_id)
+            title = titles.get(kb_id, kb_id)
+            return wikilink(name, title) if name else title
+        return link
+
+    # -- article notes -------------------------------------------------------------------
+    def sync_notes(self, touched: set[str], now: datetime, *, restore: bool = False,
+                   progress: Callable[[str, int, int], None] | None = None) -> list[Outcome]:
+        if self.rerender_all or restore:
+            ids = set(self.store.all_ids())
+        else:
+            ids = touched | {k for k in self.store.scored_ids_without_record(TARGET)}
+        articles = self.store.get_articles(ids)
+        scores = self.store.scores(articles)
+        articles = {k: a for k, a in articles.items() if k in scores}
+        ordered = sorted(articles.values(), key=lambda a: (a.published, a.kb_id))
+        new = {a.kb_id: path_values(a, scores[a.kb_id], self.tz) for a in ordered if a.kb_id not in self.records}
+        allocated = self.target.allocate(new, self.records)
+        self._remember_new(allocated)
+
+        related = related_items(self.store, articles, self.note_name)
+        docs = [article_doc(a, scores[a.kb_id], related=related.get(a.kb_id, []),
+                            week=week_label(a.published, self.cfg.rollups), tz=self.tz,
+                            path=allocated.get(a.kb_id)) for a in ordered]
+        todo = plan(docs, self.records, restore=restore)
+        outcomes = []
+        batch = 500
+        for i in range(0, len(todo.intents), batch):
+            if progress:
+                progress("notes", i, len(todo.intents))
+            outcomes += self.target.apply(todo.intents[i:i + batch])
+        if progress:
+            progress("notes", len(todo.intents), len(todo.intents))
+        self._save(outcomes, now, reader=True)
+        return outcomes
+
+    def _remember_new(self, allocated: Mapping[str, str]) -> None:
+        """Allocated paths count as notes for link naming within this run."""
+        for key, path in allocated.items():
+            self.records.setdefault(key, SyncRecord(TARGET, key, path, "", {}, "present"))
+
+    def _save(self, outcomes: Iterable[Outcome], now: datetime, *, reader: bool) -> None:
+        records = [o.record for o in outcomes if o.record is not None]
+        for record in records:
+            self.records[record.key] = record
+        self.store.save_sync_records(records, now)
+        if reader:
+            states = [(o.key, o.reader_props) for o in outcomes if o.reader_props]
+            self.store.save_reader_state(states, now)
+
+    # -- rollups -------------------------------------------------------------------------
+    def sync_rollups(self, touched: set[str], now: datetime, *, restore: bool = False,
+                     weeks: Iterable[str] = (), days: Iterable[date] = ()) -> list[Outcome]:
+        weeks, days = set(weeks), set(days)
+        rebuild_all = self.rerender_all or restore
+        source = self.store.iter_articles() if rebuild_all else self.store.get_articles(touched).values()
+        for article in source:
+            weeks.add(week_label(article.published, self.cfg.rollups))
+            days.add(day_of(article.published, self.cfg.rollups))
+        docs = [self.weekly(label) for label in sorted(weeks)] + [self.daily(day) for day in sorted(days)]
+        self.target.reserve(d.path for d in docs if d.path)
+        todo = plan(docs, self.records, restore=restore)
+        outcomes = self.target.apply(todo.intents)
+        self._save(outcomes, now, reader=False)
+        return outcomes
+
+    def _window(self, first: date, last: date) -> tuple[list[Article], dict[str, Score]]:
+        start = datetime.combine(first, datetime.min.time(), self.tz)
+        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), self.tz)
+        articles = list(self.store.iter_articles(start, end))
+        return articles, self.store.scores(a.kb_id for a in articles)
+
+    def weekly(self, label: str) -> Doc:
+        first, last = week_bounds(label, self.cfg.rollups)
+        articles, scores = self._window(first, last)
+        titles = {a.kb_id: a.title for a in articles}
+        return weekly_doc(label, first, last, articles, scores, self.store, self.cfg,
+                          link=self.link_for(titles), folder=self.cfg.vault.weekly_folder)
+
+    def daily(self, day: date) -> Doc:
+        articles, scores = self._window(day, day)
+        titles = {a.kb_id: a.title for a in articles}
+        return daily_doc(day, articles, scores, self.store, self.cfg, link=self.link_for(titles),
+                         folder=self.cfg.vault.daily_folder)
+
+    def finish(self) -> None:
+        self.store.set_meta(f"render:{TARGET}", self.fingerprint)
+
+

@@ -1,0 +1,322 @@
+"""A local fake of the Anthropic Messages API, close enough for the real client.
+
+``FakeAnthropic`` is a stdlib ``ThreadingHTTPServer`` on 127.0.0.1 (random
+port, HTTP/1.1 keep-alive) serving in a daemon thread; use it as a context
+manager and point ``anthropic.Anthropic(base_url=fake.url, api_key=fake.api_key)``
+at it. It speaks ``POST /v1/messages`` as the real API does:
+
+* checks ``x-api-key`` (401 ``authentication_error`` when wrong or missing)
+  and ``anthropic-version`` (400 ``invalid_request_error`` when missing or not
+  a date), and the body (JSON object with ``model``, ``max_tokens``,
+  non-empty ``messages``; a forced ``tool_choice`` must name a sent tool);
+* answers with a message object (``id``, ``type: "message"``, ``role``,
+  ``model``, ``content`` blocks, ``stop_reason``, ``stop_sequence``, ``usage``)
+  and a ``request-id`` header; a scripted answer becomes a ``tool_use`` block
+  when tools were sent, else a text block with the JSON;
+* answers errors with the real status codes and body
+  ``{"type": "error", "error": {"type": ..., "message": ...}, "request_id": ...}``,
+  optionally with ``retry-after`` (as the client reads it: seconds, fractions
+  allowed).
+
+What it answers is programmable: a queue of replies (``push``) consumed in
+order, then ``default`` (a reply, or a callable ``request -> reply`` that can
+decide per request, e.g. by the article in it). Replies are small frozen
+values: :class:`Answer` (tool input), :class:`Text` (any text, garbage
+included), :class:`Error` (status + type) and :class:`Raw` (any bytes).
+Every request is recorded (:class:`Recorded`: path, lower-cased headers,
+parsed body) and the peak number handled at once is kept, so a test can
+assert what was sent and how concurrently.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Union
+
+DEFAULT_KEY = "sk-ant-fake-0123456789"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A model answer: the tool's input (a ``tool_use`` block when tools were sent)."""
+
+    input: Any
+    stop_reason: str | None = None       # None: "tool_use" (or "end_turn" as text)
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text-only answer (garbage, prose, JSON in a code fence, ...)."""
+
+    text: str
+    stop_reason: str = "end_turn"
+    delay: float = 0.0
+
+
+ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+               404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
+               500: "api_error", 529: "overloaded_error"}
+
+
+@dataclass(frozen=True)
+class Error:
+    """An API error with the real body shape; ``retry_after`` sets the header."""
+
+    status: int
+    message: str = "fake error"
+    type: str | None = None               # None: the API's type for the status
+    retry_after: float | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+    @property
+    def error_type(self) -> str:
+        return self.type or ERROR_TYPES.get(self.status, "api_error")
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Any status and bytes, for answers the API would never give."""
+
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    delay: float = 0.0
+
+
+Reply = Union[Answer, Text, Error, Raw]
+
+
+def rate_limited(retry_after: float | None = 0.0) -> Error:
+    return Error(429, "Number of request tokens has exceeded your per-minute rate limit", retry_after=retry_after)
+
+
+def overloaded(retry_after: float | None = None) -> Error:
+    return Error(529, "Overloaded", retry_after=retry_after)
+
+
+def server_error(retry_after: float | None = None) -> Error:
+    return Error(500, "Internal server error", retry_after=retry_after)
+
+
+def bad_request(message: str = "messages: field required") -> Error:
+    return Error(400, message)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request as the fake received it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any                              # parsed JSON, or the raw text when not JSON
+
+    @property
+    def system_text(self) -> str:
+        system = self.body.get("system", "") if isinstance(self.body, dict) else ""
+        if isinstance(system, list):
+            return "".join(b.get("text", "") for b in system if isinstance(b, dict))
+        return system
+
+    @property
+    def user_text(self) -> str:
+        """The text of the last user message (string or text blocks)."""
+        messages = self.body.get("messages", []) if isinstance(self.body, dict) else []
+        for message in reversed(messages):
+            if message.get("role") == "user":
+                content = message.get("content", "")
+                if isinstance(content, list):
+                    return "".join(b.get("text", "") for b in content if isinstance(b, dict))
+                return content
+        return ""
+
+
+Script = Union[Reply, Callable[[Recorded], Reply]]
+
+
+class FakeAnthropic:
+    """The fake server; see the module docstring."""
+
+    def __init__(self, *, api_key: str = DEFAULT_KEY, default: Script | None = None):
+        self.api_key = api_key
+        self.default = default
+        self.requests: list[Recorded] = []
+        self.peak_in_flight = 0
+        self._queue: deque[Reply] = deque()
+        self._in_flight = 0
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> FakeAnthropic:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "use FakeAnthropic as a context manager"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # ------------------------------------------------------------ script
+
+    def push(self, *replies: Reply) -> None:
+        """Queue replies; each request takes the next one, then ``default``."""
+        with self._lock:
+            self._queue.extend(replies)
+
+    @property
+    def message_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path == "/v1/messages"]
+
+    def _next_reply(self, request: Recorded) -> Reply:
+        with self._lock:
+            if self._queue:
+                return self._queue.popleft()
+        script = self.default
+        if script is None:
+            return Error(500, "fake: no reply scripted for this request")
+        return script(request) if callable(script) else script
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}_fake{next(self._ids):020d}"
+
+    # ------------------------------------------------------------ protocol
+
+    def handle(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, str], bytes]:
+        """Decide the response to one request: (status, headers, body)."""
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        request = Recorded(method, path.split("?", 1)[0], headers, body)
+        with self._lock:
+            self.requests.append(request)
+        if request.path != "/v1/messages" or method != "POST":
+            return self._error(Error(404, f"Not found: {method} {request.path}"))
+        if headers.get("x-api-key") != self.api_key:
+            return self._error(Error(401, "invalid x-api-key"))
+        if not _DATE.fullmatch(headers.get("anthropic-version", "")):
+            return self._error(Error(400, "anthropic-version: header is required"))
+        problem = _request_problem(body)
+        if problem:
+            return self._error(bad_request(problem))
+        reply = self._next_reply(request)
+        if reply.delay:
+            time.sleep(reply.delay)
+        if isinstance(reply, Error):
+            return self._error(reply)
+        if isinstance(reply, Raw):
+            return reply.status, {"content-type": reply.content_type}, reply.body
+        return self._message(body, reply)
+
+    def _error(self, error: Error) -> tuple[int, dict[str, str], bytes]:
+        request_id = self._new_id("req")
+        payload = {"type": "error", "error": {"type": error.error_type, "message": error.message},
+                   "request_id": request_id}
+        headers = {"content-type": "application/json", "request-id": request_id, **error.headers}
+        if error.retry_after is not None:
+            headers["retry-after"] = f"{error.retry_after:g}"
+        return error.status, headers, json.dumps(payload).encode()
+
+    def _message(self, body: dict[str, Any], reply: Answer | Text) -> tuple[int, dict[str, str], bytes]:
+        tools = body.get("tools") or []
+        if isinstance(reply, Answer) and tools:
+            choice = body.get("tool_choice") or {}
+            name = choice.get("name") if choice.get("type") == "tool" else tools[0].get("name")
+            content = [{"type": "tool_use", "id": self._new_id("toolu"), "name": name, "input": reply.input}]
+            stop = reply.stop_reason or "tool_use"
+        else:
+            text = reply.text if isinstance(reply, Text) else json.dumps(reply.input, ensure_ascii=False)
+            content = [{"type": "text", "text": text}]
+            stop = reply.stop_reason or "end_turn"
+        request_id = self._new_id("req")
+        message = {
+            "id": self._new_id("msg"), "type": "message", "role": "assistant", "model": body["model"],
+            "content": content, "stop_reason": stop, "stop_sequence": None,
+            "usage": {"input_tokens": max(1, len(json.dumps(body)) // 4),
+                      "output_tokens": max(1, len(json.dumps(content)) // 4),
+                      "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
+        }
+        return 200, {"content-type": "application/json", "request-id": request_id}, json.dumps(message).encode()
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+
+def _request_problem(body: Any) -> str | None:
+    """What the real API would reject in a Messages request body, briefly."""
+    if not isinstance(body, dict):
+        return "request body must be a JSON object"
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return "model: field required"
+    if not isinstance(body.get("max_tokens"), int) or body["max_tokens"] < 1:
+        return "max_tokens: field required"
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "messages: at least one message is required"
+    if body.get("stream"):
+        return "stream: not supported by the fake"
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type") == "tool":
+        names = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
+        if choice.get("name") not in names:
+            return f"tool_choice: tool {choice.get('name')!r} not found in tools"
+    return None
+
+
+def _handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            fake._enter()
+            try:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, out_headers, body = fake.handle(self.command, self.path, headers, raw)
+            finally:
+                fake._leave()
+            self.send_response(status)
+            for name, value in out_headers.items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # quiet: pytest output stays readable
+
+    return Handler
