@@ -15,7 +15,7 @@ value saying what to answer:
 ``Large``      ``size`` bytes generated on the fly, with or without a
                Content-Length (an oversized feed without holding it in memory).
 
-It records every request (method, path, lower-cased headers) and the peak
+It records every request (method, path, lower-cased headers, client port) and the peak
 number of requests being handled at once. Registering a route is a dict
 insert, so a benchmark can register thousands of synthetic feeds cheaply::
 
@@ -107,6 +107,7 @@ class RequestRecord:
     method: str
     path: str
     headers: dict[str, str]
+    client_port: int = 0    # one port per TCP connection: shows keep-alive reuse
 
 
 def etag_matches(if_none_match: str, etag: str) -> bool:
@@ -238,7 +239,8 @@ class FeedServer:
     # -- serving -----------------------------------------------------------
 
     def _handle(self, h: _Handler) -> None:
-        record = RequestRecord(h.command, h.path, {k.lower(): v for k, v in h.headers.items()})
+        record = RequestRecord(h.command, h.path, {k.lower(): v for k, v in h.headers.items()},
+                               h.client_address[1])
         with self._lock:
             self._log.append(record)
             self._active += 1

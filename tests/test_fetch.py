@@ -103,6 +103,17 @@ def test_changed_feed_returns_new_body_and_validators(server, fetcher):
     assert result.status == "ok" and result.etag == '"v2"' and result.body.endswith(b"v2 -->")
 
 
+def test_connection_is_reused_after_304_and_errors(server, fetcher):
+    url = server.add("/feed", Static(RSS, etag='"v1"'))
+    server.add("/old", Redirect("/feed", 302))
+    missing = server.url("/missing")
+    for request in (FeedRequest(url), FeedRequest(url, etag='"v1"'), FeedRequest(missing),
+                    FeedRequest(server.url("/old"), etag='"v1"'), FeedRequest(url, etag='"v1"')):
+        fetcher.fetch(request)
+    # Leftover bodies (304, 404, redirect) are drained, so one connection serves all.
+    assert len({r.client_port for r in server.requests}) == 1
+
+
 def test_sends_user_agent_and_accept(server, fetcher):
     url = server.add("/feed", Static(RSS))
     fetcher.fetch(FeedRequest(url))

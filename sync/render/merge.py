@@ -130,6 +130,13 @@ def merge_props(ours: Mapping[str, Any], base: Mapping[str, Any] | None, theirs:
     return merged, conflicts
 
 
+def read_note(text: str) -> tuple[dict[str, Any], str]:
+    """(properties, body); a note without frontmatter is all body (nothing to lose)."""
+    if not text.lstrip("\ufeff").startswith("---"):
+        return {}, text
+    return loads_note(text)
+
+
 def new_note(props: Mapping[str, Any], region: str) -> str:
     return dumps_note(dict(props), f"{BEGIN}\n{region.rstrip()}\n{END}\n{NEW_NOTE_TAIL}")
 
@@ -137,7 +144,7 @@ def new_note(props: Mapping[str, Any], region: str) -> str:
 def merge_note(current: str, props: Mapping[str, Any], region: str, base: Mapping[str, Any] | None,
                owned: Sequence[str]) -> Merged:
     """The note after kbsync's new version is merged into ``current`` (raises NoteParseError)."""
-    theirs, body = loads_note(current)
+    theirs, body = read_note(current)
     merged_props, conflicts = merge_props(props, None if base is None else base.get("props"), theirs, owned)
     reader_props = {k: v for k, v in theirs.items() if k not in owned}
     before, block, after = split_body(body)

@@ -149,7 +149,6 @@ def build_request(article: Article, cfg: ScoringConfig, budget: int = CONTENT_BU
     return {
         "model": cfg.model,
         "max_tokens": MAX_TOKENS,
-        "temperature": 0.0,
         # the system prompt and tool are identical for every article: cacheable
         "system": [{"type": "text", "text": system_prompt(cfg), "cache_control": {"type": "ephemeral"}}],
         "tools": [tool_schema(cfg)],

@@ -45,7 +45,7 @@ import re
 import reprlib
 import unicodedata
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.entities import html5
@@ -122,6 +122,8 @@ def read_import(path: Path, *, now: datetime) -> ImportResult:
 
 def detect_kind(path: Path, head: bytes) -> str:
     """``"opml"``, ``"json"`` or ``"jsonl"``: by content first, extension second.
+
+    ``head`` is the first ``HEAD_BYTES`` bytes of the file (all of it if shorter).
 
     ``<`` starts XML (read as OPML; the reader names any other root element);
     ``[`` a JSON array. ``{`` is either one JSON document or JSON Lines: a
@@ -327,7 +329,7 @@ def read_articles_json(data: bytes, *, origin: str, now: datetime) -> ImportResu
                            f"(line {exc.lineno}, column {exc.colno})") from None
     except (ValueError, RecursionError) as exc:
         # bad encoding, an absurd number, absurd nesting
-        raise ImportError_(f"{origin}: invalid JSON: {_first_line(exc)}") from None
+        raise ImportError_(f"{origin}: invalid JSON: {_flat(exc)}") from None
     if isinstance(document, dict) and isinstance(document.get("articles"), list):
         records = document["articles"]
     elif isinstance(document, list):
@@ -363,14 +365,14 @@ def read_articles_jsonl(data: bytes, *, origin: str, now: datetime) -> ImportRes
                                  f"{ref}: invalid JSON: {exc.msg} (column {exc.colno})"))
         except (ValueError, RecursionError) as exc:
             broken.append(Reject(f"import:{origin}", ref,
-                                 f"{ref}: invalid JSON: {_first_line(exc)}"))
+                                 f"{ref}: invalid JSON: {_flat(exc)}"))
     result = _collect(parsed, origin=origin, now=now)
     rejects = sorted(broken + result.rejects, key=lambda r: int(r.ref.split()[1]))
     return ImportResult(feeds=[], articles=result.articles, rejects=rejects)
 
 
-def _collect(records: Iterator[tuple[str, Any]] | list[tuple[str, Any]], *,
-             origin: str, now: datetime) -> ImportResult:
+def _collect(records: Iterable[tuple[str, Any]], *, origin: str, now: datetime) -> ImportResult:
+    """Build each (ref, record); the later of two records with one kb_id wins."""
     tools = _tools()
     validator = _validator()
     by_id: dict[str, ImportedArticle] = {}
@@ -486,7 +488,7 @@ def _call(function: Callable[..., Any], key: str, *args: Any, **kwargs: Any) -> 
     try:
         return function(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - third-party converters raise anything
-        raise _Bad(f"{key!r}: could not be converted: {_first_line(exc)}") from None
+        raise _Bad(f"{key!r}: could not be converted: {_flat(exc)}") from None
 
 
 # --------------------------------------------------------------------------
@@ -547,7 +549,7 @@ def _describe(error: Any) -> str:
         return f"{path}: longer than {expected} characters"
     if kind == "enum":
         return f"{path}: {_short(instance)} is not one of {', '.join(map(str, expected))}"
-    return f"{path}: {_first_line(error.message)[:200]}" if path else _first_line(error.message)[:200]
+    return f"{path}: {_flat(error.message)[:200]}" if path else _flat(error.message)[:200]
 
 
 def _json_path(parts: Any) -> str:
@@ -599,7 +601,8 @@ def _short(value: Any) -> str:
     return _SHORT.repr(value)
 
 
-def _first_line(exc: BaseException | str) -> str:
+def _flat(exc: BaseException | str) -> str:
+    # exception texts can span lines; a reason may not
     return _one_line(str(exc))
 
 

@@ -1,0 +1,54 @@
+"""Rollup pages as target Docs: the weekly and daily digests with their properties.
+
+Contract: the page body is the kbsync-owned block rendered by
+``render.rollups`` from the pure rollup data of ``rollups``; the properties
+say what the page covers so Obsidian can list and filter rollups. The page's
+``kb_id`` (``weekly-2026-W09``, ``daily-2026-02-07``) is how kbsync finds it
+again, like an article note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, time
+
+from .config import Config
+from .models import Article, Score
+from .render.note import Doc
+from .render.rollups import render_daily, render_weekly
+from .rollups import daily_rollup, week_label, weekly_rollup
+from .store import Store
+from .store.links import related, story_groups
+
+ROLLUP_KEYS = ("title", "type", "week", "date", "start", "end", "articles", "must_read", "worth_reading",
+               "tags", "kb_id")
+
+
+def _counts(articles: Sequence[Article], scores: Mapping[str, Score]) -> dict[str, int]:
+    tiers = [scores[a.kb_id].tier for a in articles if a.kb_id in scores]
+    return {"articles": len(articles), "must_read": tiers.count("must-read"),
+            "worth_reading": tiers.count("worth-reading")}
+
+
+def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article], scores: Mapping[str, Score],
+               store: Store, cfg: Config, *, link: Callable[[str], str], folder: str) -> Doc:
+    ids = [a.kb_id for a in articles]
+    data = weekly_rollup(label, articles, scores, related(store, ids), story_groups(store, ids), cfg.rollups,
+                         must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading)
+    props = {"title": f"AI Weekly Digest — {label}", "type": "weekly", "week": label,
+             "start": first, "end": last, **_counts(articles, scores), "tags": ["kbsync/weekly"],
+             "kb_id": f"weekly-{label}"}
+    return Doc(key=f"weekly-{label}", props=props, region=render_weekly(data, link),
+               path=f"{folder}/{label}.md", owned=ROLLUP_KEYS, adopt=True)
+
+
+def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score], store: Store, cfg: Config,
+              *, link: Callable[[str], str], folder: str) -> Doc:
+    ids = [a.kb_id for a in articles]
+    data = daily_rollup(day, articles, scores, story_groups(store, ids), cfg.rollups)
+    week = week_label(datetime.combine(day, time(12), cfg.rollups.tz), cfg.rollups)
+    props = {"title": f"AI Daily — {day.isoformat()}", "type": "daily", "week": f"[[{week}]]",
+             "date": day, **_counts(articles, scores), "tags": ["kbsync/daily"],
+             "kb_id": f"daily-{day.isoformat()}"}
+    return Doc(key=f"daily-{day.isoformat()}", props=props, region=render_daily(data, link),
+               path=f"{folder}/{day.isoformat()}.md", owned=ROLLUP_KEYS, adopt=True)

@@ -1,0 +1,120 @@
+"""to_markdown / to_text: untrusted feed HTML -> safe Markdown or plain text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sync.sources.html import to_markdown, to_text
+
+BASE = "https://example.com/blog/post.html"
+MARKER_LINE = re.compile(r"^\s*%%\s*kbsync", re.IGNORECASE | re.MULTILINE)
+
+
+@pytest.mark.parametrize("html, gone", [
+    ("<p>ok</p><script>alert('pwned')</script>", "pwned"),
+    ("<p>ok</p><style>body{display:none}</style>", "display"),
+    ("<p>ok</p><iframe src='https://evil.example/'>frame text</iframe>", "frame text"),
+    ("<p>ok</p><object data='x.swf'>object text</object>", "object text"),
+    ("<p>ok</p><embed src='x.swf'>", "x.swf"),
+    ("<p>ok</p><form action='https://evil.example/'><input name=q></form>", "evil"),
+    ("<p onclick=\"steal()\">ok</p>", "steal"),
+    ("<p>ok</p><img src=x onerror=\"steal()\">", "steal"),
+])
+def test_dangerous_markup_is_removed_with_its_text(html, gone):
+    md = to_markdown(html, BASE)
+    assert "ok" in md
+    assert gone not in md
+    assert "<" not in md.replace("\\<", "")
+
+
+def test_javascript_links_lose_their_target_but_keep_their_text():
+    md = to_markdown('<a href="javascript:alert(1)">click me</a> <a href="JaVaScRiPt:x()">two</a>', BASE)
+    assert "click me" in md and "two" in md
+    assert "javascript" not in md.lower()
+    assert "](" not in md
+
+
+def test_relative_links_and_images_become_absolute():
+    md = to_markdown('<p><a href="/about">About</a> <a href="next.html">Next</a>'
+                     ' <img src="img/a.png" alt="pic"></p>', BASE)
+    assert "[About](https://example.com/about)" in md
+    assert "[Next](https://example.com/blog/next.html)" in md
+    assert "![pic](https://example.com/blog/img/a.png)" in md
+
+
+@pytest.mark.parametrize("html", [
+    "%% kbsync:end %%",
+    "<p>%% kbsync:end %%</p>",
+    "<p>before</p>\n<p>  %%kbsync:begin id=1 %%</p><p>after</p>",
+    "<pre><code>%% kbsync:end %%</code></pre>",
+    "<p><code>%% kbsync:end %%</code></p>",
+    "text %%% hidden comment %%%% more",
+])
+def test_kbsync_markers_and_obsidian_comments_are_neutralised(html):
+    md = to_markdown(html, BASE)
+    assert not MARKER_LINE.search(md)
+    outside_code = re.sub(r"```.*?```|`[^`]*`", "", md, flags=re.DOTALL)
+    assert "%%" not in outside_code
+
+
+def test_percent_signs_in_code_stay_as_written():
+    md = to_markdown("<pre><code>%%time\nprint('50%%')</code></pre>", BASE)
+    assert "%%time" in md and "50%%" in md
+
+
+def test_dollar_signs_cannot_start_latex():
+    md = to_markdown("<p>Prices went from $5-$10.</p>", BASE)
+    assert "\\$5" in md and "\\$10" in md
+
+
+def test_plain_text_comes_out_as_the_same_text():
+    assert to_markdown("Just a plain sentence, nothing else.", BASE) == "Just a plain sentence, nothing else."
+    assert to_markdown("a < b and c > d", BASE) == "a \\< b and c \\> d"
+
+
+def test_markdown_and_wikilink_syntax_in_text_is_escaped():
+    md = to_markdown("<p>[[Secret note]] and ![[embed]] and #tag and ==mark==</p>", BASE)
+    assert "[[" not in md and "==" not in md
+    assert "\\#tag" in md
+
+
+def test_chinese_text_is_kept():
+    md = to_markdown("<p>大模型推理成本<b>下降</b>了一半。</p>", BASE)
+    assert md == "大模型推理成本**下降**了一半。"
+    assert to_text("<p>大模型推理成本<b>下降</b>了一半。</p>") == "大模型推理成本下降了一半。"
+
+
+def test_empty_input_gives_empty_output():
+    assert to_markdown("", BASE) == ""
+    assert to_markdown("  \n ", BASE) == ""
+    assert to_text("") == ""
+
+
+def test_to_text_strips_tags_decodes_entities_and_collapses_whitespace():
+    html = "<p>One &amp; two</p>\n<p>three&nbsp;<b>four</b></p><script>x()</script>\t five\u2028six"
+    assert to_text(html) == "One & two three four five six"
+
+
+def test_to_text_keeps_rtl_and_emoji():
+    assert to_text("<b>مرحبا</b> 🚀 שלום") == "مرحبا 🚀 שלום"
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet=st.sampled_from(list("%$`\\ \nkbsync:end<p>/a")), max_size=60))
+def test_no_marker_line_ever_survives(html):
+    md = to_markdown(html, BASE)
+    assert not MARKER_LINE.search(md)
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=200))
+def test_to_text_is_one_line_without_tags(text):
+    out = to_text(text)
+    assert "\n" not in out and "\r" not in out
+    assert out == out.strip()
+    if "&" not in text:  # entities may legitimately decode to "<b>" as text
+        assert not re.search(r"<[A-Za-z]", out)
