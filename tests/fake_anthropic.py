@@ -5,8 +5,10 @@ port, HTTP/1.1 keep-alive) serving in a daemon thread; use it as a context
 manager and point ``anthropic.Anthropic(base_url=fake.url, api_key=fake.api_key)``
 at it. It speaks ``POST /v1/messages`` as the real API does:
 
-* checks ``x-api-key`` (401 ``authentication_error`` when wrong or missing)
-  and ``anthropic-version`` (400 ``invalid_request_error`` when missing or not
+* checks the API key (401 ``authentication_error`` when wrong or missing),
+  sent as ``x-api-key`` (the documented header) or as
+  ``authorization: Bearer <key>`` (what the installed client 2.x sends), and
+  ``anthropic-version`` (400 ``invalid_request_error`` when missing or not
   a date), and the body (JSON object with ``model``, ``max_tokens``,
   non-empty ``messages``; a forced ``tool_choice`` must name a sent tool);
 * answers with a message object (``id``, ``type: "message"``, ``role``,
@@ -123,6 +125,14 @@ class Recorded:
     body: Any                              # parsed JSON, or the raw text when not JSON
 
     @property
+    def api_key(self) -> str | None:
+        """The key the request carried: ``x-api-key``, else a bearer token."""
+        if "x-api-key" in self.headers:
+            return self.headers["x-api-key"]
+        scheme, _, token = self.headers.get("authorization", "").partition(" ")
+        return token if scheme.lower() == "bearer" and token else None
+
+    @property
     def system_text(self) -> str:
         system = self.body.get("system", "") if isinstance(self.body, dict) else ""
         if isinstance(system, list):
@@ -217,7 +227,7 @@ class FakeAnthropic:
             self.requests.append(request)
         if request.path != "/v1/messages" or method != "POST":
             return self._error(Error(404, f"Not found: {method} {request.path}"))
-        if headers.get("x-api-key") != self.api_key:
+        if request.api_key != self.api_key:
             return self._error(Error(401, "invalid x-api-key"))
         if not _DATE.fullmatch(headers.get("anthropic-version", "")):
             return self._error(Error(400, "anthropic-version: header is required"))

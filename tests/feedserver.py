@@ -10,7 +10,7 @@ value saying what to answer:
 ``Redirect``   301/302/303/307/308 to a (relative or absolute) location.
 ``Status``     any status with optional body and headers (410, 404, 500,
                429/503 with Retry-After, ...).
-``Sequence``   answers with its routes in turn, then repeats the last one
+``Steps``      answers with its routes in turn, then repeats the last one
                ("429 then 200").
 ``Large``      ``size`` bytes generated on the fly, with or without a
                Content-Length (an oversized feed without holding it in memory).
@@ -85,7 +85,7 @@ class Large:
 
 
 @dataclass(frozen=True, eq=False)
-class Sequence:
+class Steps:
     """Answers with ``routes[0]``, then ``routes[1]``, ... then the last forever."""
 
     routes: tuple
@@ -99,7 +99,7 @@ class Sequence:
         return self.routes[min(index, len(self.routes) - 1)]
 
 
-Route = Union[Static, Redirect, Status, Large, Sequence]
+Route = Union[Static, Redirect, Status, Large, Steps]
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ class FeedServer:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def add(self, path: str, route: Route) -> str:
-        """Serve ``route`` at ``path``; returns the full URL."""
+        """Serve ``route`` at ``path``; returns its full URL (the path before ``start()``)."""
         self._routes[path] = route
         return self.url(path) if self._httpd is not None else path
 
@@ -247,7 +247,7 @@ class FeedServer:
             self._peak = max(self._peak, self._active)
         try:
             route = self._routes.get(h.path) or self._routes.get(h.path.split("?", 1)[0])
-            while isinstance(route, Sequence):
+            while isinstance(route, Steps):
                 route = route.take()
             if route is None:
                 self._send(h, 404, {"Content-Type": "text/plain"}, b"no route")

@@ -34,12 +34,14 @@ from sync.scoring.prompts import (
     CLOSE_MARK,
     CONTENT_BUDGET,
     OPEN_MARK,
+    TITLE_BUDGET,
     TOOL_NAME,
     system_prompt,
     tool_schema,
     user_message,
 )
 from sync.tags import clean_tags
+from sync.text import truncate
 from tests.fake_anthropic import (
     DEFAULT_KEY,
     Answer,
@@ -132,7 +134,7 @@ def test_request_carries_the_rubric_schema_and_article_as_data() -> None:
         scorer_for(fake).score([article(3)])
         [request] = fake.message_requests
     body = request.body
-    assert request.headers["x-api-key"] == fake.api_key
+    assert request.api_key == fake.api_key
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", request.headers["anthropic-version"])
     assert body["model"] == CFG.model
     assert body["tool_choice"] == {"type": "tool", "name": TOOL_NAME}
@@ -353,14 +355,22 @@ def test_prompt_injection_stays_inside_the_data_block() -> None:
     assert (result.backend, result.score) == ("claude", 20)
 
 
-@settings(max_examples=200, deadline=None)
-@given(title=st.text(max_size=200), content=st.text(max_size=400))
+hostile_text = st.text(max_size=200) | st.lists(
+    st.sampled_from([OPEN_MARK, CLOSE_MARK, "<", " ", "/", "ARTICLE_DATA", "article_data", ">", '"', "\\",
+                     "\n", "\u2028", "x", "中"]), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=hostile_text, content=hostile_text)
 def test_any_article_text_stays_one_data_block(title: str, content: str) -> None:
     a = article(1, title=title or "t", content=content)
     text = user_message(a)
     assert text.count(CLOSE_MARK) == 1 and text.count(OPEN_MARK) == 1
-    block = json.loads(text[text.index(OPEN_MARK) + len(OPEN_MARK):text.index(CLOSE_MARK)])
+    inside = text[text.index(OPEN_MARK) + len(OPEN_MARK):text.index(CLOSE_MARK)]
+    assert not re.search(r"<\s*/?\s*article_data", inside, re.I)
+    block = json.loads(inside)
     assert block["content"] == (content or a.summary).strip()
+    assert block["title"] == truncate(title or "t", TITLE_BUDGET)
     assert text.endswith(f"{CLOSE_MARK}\nCall {TOOL_NAME} with your assessment.")
 
 
@@ -394,7 +404,7 @@ def test_api_key_is_sent_and_never_logged(caplog: pytest.LogCaptureFixture) -> N
         results = scorer.score([article(1), article(2), article(3)])
         locked_out = ClaudeScorer(CFG, api_key=wrong, base_url=fake.url, fallback=HeuristicScorer(CFG))
         results += locked_out.score([article(4)])
-    assert {r.headers["x-api-key"] for r in fake.message_requests} == {secret, wrong}
+    assert {r.api_key for r in fake.message_requests} == {secret, wrong}
     assert any(r.name.startswith("anthropic") for r in caplog.records)   # the client's debug log was on
     everything = caplog.text + repr(scorer) + repr(locked_out) + repr(results)
     assert secret not in everything and wrong not in everything

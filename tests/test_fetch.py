@@ -33,7 +33,7 @@ from tests.feedserver import (
     FeedServer,
     Large,
     Redirect,
-    Sequence,
+    Steps,
     Static,
     Status,
     closed_port_url,
@@ -190,7 +190,7 @@ def test_404_is_an_error(server, fetcher, sleeps):
 
 
 def test_429_with_short_retry_after_is_retried(server, fetcher, sleeps):
-    url = server.add("/busy", Sequence((Status(429, headers={"Retry-After": "1"}), Static(RSS))))
+    url = server.add("/busy", Steps((Status(429, headers={"Retry-After": "1"}), Static(RSS))))
     result = fetcher.fetch(FeedRequest(url))
     assert result.status == "ok" and result.body == RSS
     assert sleeps.waits == [1.0]
@@ -223,7 +223,7 @@ def test_503_with_http_date_retry_after(server, fetcher, sleeps):
 def test_503_with_near_http_date_is_waited_for(server, fetcher, sleeps):
     when = NOW + timedelta(seconds=12)
     retry = Status(503, headers={"Retry-After": format_datetime(when, usegmt=True)})
-    url = server.add("/down", Sequence((retry, Static(RSS))))
+    url = server.add("/down", Steps((retry, Static(RSS))))
     result = fetcher.fetch(FeedRequest(url))
     assert result.status == "ok" and sleeps.waits == [12.0]
 
@@ -236,7 +236,7 @@ def test_500_is_retried_with_backoff_then_error(server, fetcher, sleeps):
 
 
 def test_502_then_200_recovers(server, fetcher, sleeps):
-    url = server.add("/flaky", Sequence((Status(502), Static(RSS))))
+    url = server.add("/flaky", Steps((Status(502), Static(RSS))))
     result = fetcher.fetch(FeedRequest(url))
     assert result.status == "ok" and sleeps.waits == [0.5]
 

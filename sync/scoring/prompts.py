@@ -15,14 +15,16 @@ trust:
 
 Why JSON between markers: the article is untrusted text from the internet.
 JSON-encoding it means a quote, a newline or a fake heading in the article
-cannot end the data early, and writing ``</`` as the (equally valid JSON)
-``<\\/`` means the article cannot contain the closing marker either. The
+cannot end the data early, and writing the ``<`` of anything that looks like
+a marker as the (equally valid JSON) ``\\u003c`` means the article cannot
+contain either marker. The
 system prompt tells Claude that nothing inside the markers is an instruction.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ..config import ScoringConfig
@@ -38,6 +40,7 @@ SUMMARY_BUDGET = 1000
 MAX_KEY_POINTS = 5
 MAX_TOKENS = 2048          # 5 Chinese key points + summary + tags fit with room to spare
 OTHER = "Other"
+_MARKER = re.compile(r"<(?=\s*/?\s*article_data)", re.IGNORECASE)
 
 
 def category_choices(cfg: ScoringConfig) -> list[str]:
@@ -134,8 +137,8 @@ def article_data(article: Article, budget: int = CONTENT_BUDGET) -> str:
         "content_truncated": len(body.strip()) > budget,
     }
     text = json.dumps(fields, ensure_ascii=False, indent=1)
-    # "<\/" is the same JSON string as "</", but no closing tag can appear in it
-    return text.replace("</", "<\\/")
+    # "\u003c" is the same JSON string as "<", but no marker can appear in the text
+    return _MARKER.sub(r"\\u003c", text)
 
 
 def user_message(article: Article, budget: int = CONTENT_BUDGET) -> str:

@@ -129,7 +129,9 @@ def _read_xml(body: bytes, headers: dict[str, str]) -> tuple[Mapping[str, Any], 
     fp_headers = {k: v for k, v in headers.items() if k != "content-location"}
     result = feedparser.parse(io.BytesIO(body), response_headers=fp_headers,
                               sanitize_html=False, resolve_relative_uris=False)
-    entries = list(result.get("entries") or [])
+    # Plain dicts: FeedParserDict.get("updated_parsed") silently answers with
+    # published_parsed, which would invent an update date.
+    entries = [dict(e) for e in result.get("entries") or []]
     version = result.get("version") or ""
     exc = result.get("bozo_exception")
     if not entries and result.get("bozo") and not (version and isinstance(exc, _BENIGN_BOZO)):

@@ -1,0 +1,392 @@
+"""Related articles: what makes two articles related, computed fast enough for 100,000.
+
+Contract (pure: no I/O; numpy only):
+
+- ``features(article, score)`` turns an article into a bag of terms that works
+  for English and Chinese alike without a segmenter: lower-cased Latin words
+  (stop words dropped, a plural ``-s`` stripped) plus CJK character bigrams.
+  Title terms count 3x, summaries 1.5x, content 1x (only its first
+  ``CONTENT_CHARS`` characters: the lead of an article says what it is about,
+  the tail costs time and adds noise). Tags become pseudo-terms ``#tag``.
+- Vectors are TF-IDF: ``tf = 1 + ln(weighted count)``, ``idf = ln((1+N)/(1+df))``;
+  terms found in more than ``max_df(N)`` documents are corpus stop words and
+  dropped; each vector keeps its ``TOP_TERMS`` heaviest terms and is
+  L2-normalised. Similarity is the cosine of two such vectors.
+- Link rule: ``b`` may be related to ``a`` when they were published at most
+  ``window_days`` apart and their cosine is at least ``min_similarity``, or
+  they are the same story (see :func:`same_story`). Each article keeps its ``k``
+  best: same-story first, then by weight, then by kb_id (so ties never depend
+  on input order). ``Link.reason`` says why, in words a reader understands.
+
+The pair search is an inverted index walked in numpy: every term of a query
+document is looked up among the documents inside its time window, partial
+dot products are summed with ``np.add.at`` in blocks of queries, and only
+pairs above a floor survive. From scratch each pair is visited once (the
+earlier document of a pair is found from the later one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+
+import numpy as np
+
+from .config import LinksConfig
+from .models import Article, Link, Score
+from .text import plain_text
+
+FEATURES_VERSION = "1"       # bump when tokenising changes: stored digests then no longer match
+CONTENT_CHARS = 3000
+TOP_TERMS = 40
+TITLE_WEIGHT, SUMMARY_WEIGHT, CONTENT_WEIGHT, TAG_WEIGHT = 3.0, 1.5, 1.0, 3.0
+SAME_STORY_DAYS = 3.0
+SAME_STORY_SIM = 0.5          # text cosine alone that makes a same story
+SAME_STORY_TITLE = 0.5        # title overlap (Dice) that makes a same story ...
+SAME_STORY_TITLE_SIM = 0.2    # ... together with at least this cosine
+SAME_STORY_TITLE_TERMS = 2    # ... and at least this many shared title terms
+DAY = 86400.0
+_BLOCK_BUDGET = 3_000_000     # partial products summed per block of queries
+_ACC_CELLS = 6_000_000        # accumulator cells per block (queries x window)
+
+_STOP = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have having
+he her here hers him his how i if in into is it its itself just let me more most my new no nor not now of
+off on once only or other our ours out over own per same she should so some such than that the their them
+then there these they this those through to too under until up upon very via vs was we were what when where
+which while who whom why will with would you your yours yet one two also may might must shall get got
+says said say make made use used using like just how s t re ve ll d m don isn aren wasn weren won didn
+http https www com html amp nbsp
+""".split())
+# Very frequent Chinese function characters: a bigram containing one is noise.
+_CJK_STOP = frozenset("的了是在和与及或等也都就而但被把这那个之其为以于从我你他她它们吗呢吧啊着过很并")
+_LATIN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:[-.'][a-z0-9+#]+)*")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]{2,}")
+_NUMBER = re.compile(r"[\d.\-']+")
+
+
+# -- features ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Features:
+    """What the linker knows about one article.
+
+    ``terms`` are weighted counts before IDF; ``title`` the title's terms (for
+    same-story detection); ``digest`` changes whenever any input that shapes
+    the features changes, so an unchanged article costs nothing on a daily run.
+    """
+
+    kb_id: str
+    published: datetime
+    source: str
+    terms: Mapping[str, float]
+    title: frozenset[str]
+    tags: tuple[str, ...]
+    digest: str
+
+
+@lru_cache(maxsize=200_000)
+def _latin_term(word: str) -> str | None:
+    """A Latin token as a term, or None for stop words and bare numbers."""
+    word = word.strip("'-.")
+    if len(word) < 2 or word in _STOP or _NUMBER.fullmatch(word):
+        return None
+    # light stemming: plural -s only (agents -> agent, studies -> study), never -ss/-us/-is
+    if len(word) > 3 and word.endswith("s") and word[-2] not in "su'i" and word[-2].isalpha():
+        word = word[:-3] + "y" if word.endswith("ies") and len(word) > 4 else word[:-1]
+    return word
+
+
+def tokens(text: str) -> Counter[str]:
+    """Latin terms and CJK bigrams of ``text``, with their counts."""
+    out: Counter[str] = Counter()
+    for word, n in Counter(_LATIN.findall(text.lower())).items():
+        term = _latin_term(word)
+        if term is not None:
+            out[term] += n
+    for run in _CJK_RUN.findall(text):
+        out.update(map(str.__add__, run, run[1:]))
+    # bigrams with a function character ("的模", "是一") carry no topic
+    for gram in [g for g in out if len(g) == 2 and (g[0] in _CJK_STOP or g[1] in _CJK_STOP)]:
+        del out[gram]
+    return out
+
+
+def normalise_tag(tag: str) -> str:
+    return tag.strip().lstrip("#").lower().replace(" ", "-")
+
+
+def features(article: Article, score: Score | None) -> Features:
+    """The article's terms (title 3x, summary 1.5x, content lead 1x), tags and title terms."""
+    summary = article.summary
+    if score is not None and score.summary and score.summary != summary:
+        summary = f"{summary} {score.summary}"
+    content = plain_text(article.content[:CONTENT_CHARS * 2])[:CONTENT_CHARS]
+    title = tokens(article.title)
+    terms: dict[str, float] = {}
+    for bag, weight in ((title, TITLE_WEIGHT), (tokens(summary), SUMMARY_WEIGHT),
+                        (tokens(content), CONTENT_WEIGHT)):
+        for term, n in bag.items():
+            terms[term] = terms.get(term, 0.0) + n * weight
+    tags = tuple(sorted({t for t in map(normalise_tag, score.tags if score else ()) if t}))
+    for tag in tags:
+        terms["#" + tag] = TAG_WEIGHT
+    published = _aware(article.published)
+    digest = hashlib.blake2b("\x1f".join(
+        (FEATURES_VERSION, article.title, summary, article.content[:CONTENT_CHARS * 2],
+         published.isoformat(), article.source, *tags)).encode("utf-8"), digest_size=12).hexdigest()
+    return Features(kb_id=article.kb_id, published=published, source=article.source,
+                    terms=terms, title=frozenset(title), tags=tags, digest=digest)
+
+
+def _aware(moment: datetime) -> datetime:
+    # naive datetimes are UTC by the store's convention
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def same_story(a: Features, b: Features, sim: float) -> bool:
+    """Whether ``a`` and ``b`` report the same event.
+
+    The rule: different sources (one outlet's follow-up is not a second report),
+    published at most ``SAME_STORY_DAYS`` apart, and either the texts are close
+    (cosine >= ``SAME_STORY_SIM``) or the titles are (Dice overlap of title
+    terms >= ``SAME_STORY_TITLE`` with >= ``SAME_STORY_TITLE_TERMS`` shared and a
+    cosine of at least ``SAME_STORY_TITLE_SIM``). The title path catches the
+    same news told in different words or partly in another language, where the
+    shared names (``openai``, ``gpt-5``) carry the match.
+    """
+    if a.source.strip().lower() == b.source.strip().lower():
+        return False
+    if abs((a.published - b.published).total_seconds()) > SAME_STORY_DAYS * DAY:
+        return False
+    if sim >= SAME_STORY_SIM:
+        return True
+    return sim >= SAME_STORY_TITLE_SIM and title_overlap(a.title, b.title) >= SAME_STORY_TITLE \
+        and len(a.title & b.title) >= SAME_STORY_TITLE_TERMS
+
+
+def title_overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """Dice coefficient of two title term sets (0 when either is empty)."""
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+def describe(shared_tags: Sequence[str], sim: float, story: bool) -> str:
+    """The reason shown to the reader: ``same story``, ``similar (0.42)``, ``shared tags: a, b``."""
+    if story:
+        return "same story"
+    parts = [f"similar ({sim:.2f})"] if sim > 0 else []
+    if shared_tags:
+        parts.append("shared tags: " + ", ".join(shared_tags))
+    return "; ".join(parts) or "similar"
+
+
+# -- encoding and weighting ----------------------------------------------------
+
+@dataclass
+class Encoded:
+    """Many Features as flat arrays (CSR rows), in the order given.
+
+    ``terms``/``title_terms`` hold local ids into ``vocab``; ``df`` counts, per
+    local id, the documents of this batch that contain the term.
+    """
+
+    ids: list[str]
+    pub: np.ndarray          # float64 epoch seconds
+    sources: list[str]
+    tags: list[tuple[str, ...]]
+    digests: list[str]
+    ptr: np.ndarray          # int64, len n+1
+    terms: np.ndarray        # int32 local term ids
+    raw: np.ndarray          # float32 weighted counts
+    title_ptr: np.ndarray
+    title_terms: np.ndarray  # int32 local term ids
+    vocab: list[str]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def df(self) -> np.ndarray:
+        return np.bincount(self.terms, minlength=len(self.vocab)).astype(np.int64)
+
+
+def encode(items: Iterable[Features]) -> Encoded:
+    """Features -> flat arrays; consumes a generator lazily, so 100,000 articles fit in memory."""
+    vocab: dict[str, int] = {}
+    ids, pub, sources, tags, digests = [], [], [], [], []
+    lens, terms, raw, tlens, tterms = [], [], [], [], []
+    for f in items:
+        ids.append(f.kb_id)
+        pub.append(f.published.timestamp())
+        sources.append(f.source)
+        tags.append(f.tags)
+        digests.append(f.digest)
+        row = [vocab.setdefault(t, len(vocab)) for t in f.terms]
+        terms.extend(row)
+        raw.extend(f.terms.values())
+        lens.append(len(row))
+        trow = [vocab.setdefault(t, len(vocab)) for t in f.title]
+        tterms.extend(sorted(trow))
+        tlens.append(len(trow))
+    return Encoded(ids=ids, pub=np.array(pub, dtype=np.float64), sources=sources, tags=tags,
+                   digests=digests, ptr=_ptr(lens), terms=np.array(terms, dtype=np.int32),
+                   raw=np.array(raw, dtype=np.float32), title_ptr=_ptr(tlens),
+                   title_terms=np.array(tterms, dtype=np.int32), vocab=list(vocab))
+
+
+def _ptr(lengths: Sequence[int]) -> np.ndarray:
+    ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.asarray(lengths, dtype=np.int64), out=ptr[1:])
+    return ptr
+
+
+def max_df(n_docs: int) -> int:
+    """Terms in more documents than this are corpus stop words (5%, never below 50)."""
+    return max(50, n_docs // 20)
+
+
+@dataclass
+class Vectors:
+    """L2-normalised sparse rows: ``ptr`` (n+1), ``terms``, ``weights`` (float32)."""
+
+    ptr: np.ndarray
+    terms: np.ndarray
+    weights: np.ndarray
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.terms[self.ptr[i]:self.ptr[i + 1]], self.weights[self.ptr[i]:self.ptr[i + 1]]
+
+
+def weigh(enc: Encoded, df: np.ndarray, n_docs: int, top_terms: int = TOP_TERMS) -> Vectors:
+    """TF-IDF rows of ``enc`` given document frequencies ``df`` (per local id) among ``n_docs``.
+
+    Ties in the top-``top_terms`` cut are broken by term text, so the result
+    never depends on the order terms were first seen.
+    """
+    idf = np.log((1.0 + n_docs) / (1.0 + df)).astype(np.float32)
+    idf[df > max_df(n_docs)] = 0.0
+    w = (1.0 + np.log(np.maximum(enc.raw, 1.0))) * idf[enc.terms]
+    rank = _vocab_rank(enc.vocab)
+    ptr, terms, weights = [0], [], []
+    for i in range(len(enc)):
+        a, b = enc.ptr[i], enc.ptr[i + 1]
+        t, x = enc.terms[a:b], w[a:b]
+        keep = x > 0
+        t, x = t[keep], x[keep]
+        if len(t) > top_terms:
+            order = np.lexsort((rank[t], -x))[:top_terms]
+            t, x = t[order], x[order]
+        norm = float(np.sqrt(np.dot(x, x)))
+        terms.append(t)
+        weights.append(x / norm if norm > 0 else x)
+        ptr.append(ptr[-1] + len(t))
+    return Vectors(ptr=np.array(ptr, dtype=np.int64),
+                   terms=np.concatenate(terms) if terms else np.zeros(0, np.int32),
+                   weights=(np.concatenate(weights) if weights else np.zeros(0)).astype(np.float32))
+
+
+def _vocab_rank(vocab: list[str]) -> np.ndarray:
+    order = sorted(range(len(vocab)), key=vocab.__getitem__)
+    rank = np.empty(len(vocab), dtype=np.int64)
+    rank[order] = np.arange(len(vocab))
+    return rank
+
+
+# -- pair search ---------------------------------------------------------------
+
+@dataclass
+class Pairs:
+    """Candidate pairs: query ``q`` and document ``d`` (indices) with their cosine."""
+
+    q: np.ndarray
+    d: np.ndarray
+    sim: np.ndarray
+
+    @staticmethod
+    def empty() -> Pairs:
+        return Pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32))
+
+
+def search(queries: np.ndarray, vec: Vectors, pub: np.ndarray, window: float, floor: float,
+           *, earlier_only: bool) -> Pairs:
+    """Pairs (q, d) with cosine >= ``floor`` and ``|pub[q] - pub[d]| <= window``.
+
+    ``vec`` and ``pub`` describe all documents, sorted by publication time;
+    ``queries`` are indices into them. With ``earlier_only`` each query looks
+    only at documents before it (index < q), so a from-scratch run visits each
+    pair once; otherwise at every other document in its window.
+    """
+    n = len(pub)
+    queries = np.unique(np.asarray(queries, dtype=np.int64))
+    if n == 0 or len(queries) == 0:
+        return Pairs.empty()
+    doc_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(vec.ptr))
+    uterms, dense = np.unique(vec.terms, return_inverse=True)
+    dense = dense.astype(np.int64).ravel()
+    order = np.argsort(dense * n + doc_of, kind="stable")
+    pkey = (dense * n + doc_of)[order]
+    pdoc, pw = doc_of[order], vec.weights[order]
+    lo_doc = np.searchsorted(pub, pub - window, side="left")
+    hi_doc = np.searchsorted(pub, pub + window, side="right")
+    # the query entries, grouped by query
+    starts, ends = vec.ptr[queries], vec.ptr[queries + 1]
+    qlen = ends - starts
+    e_idx = np.repeat(starts - np.cumsum(qlen) + qlen, qlen) + np.arange(int(qlen.sum()))
+    e_q = np.repeat(queries, qlen)
+    e_t, e_w = dense[e_idx], vec.weights[e_idx]
+    lo = np.searchsorted(pkey, e_t * n + lo_doc[e_q], side="left")
+    hi = np.searchsorted(pkey, e_t * n + (e_q if earlier_only else hi_doc[e_q]), side="left")
+    cnt = np.maximum(hi - lo, 0)
+    per_query = np.bincount(np.repeat(np.arange(len(queries)), qlen), weights=cnt,
+                            minlength=len(queries)).astype(np.int64)
+    out: list[Pairs] = []
+    acc = np.zeros(max(_ACC_CELLS, n), dtype=np.float32)
+    first, e_first = 0, 0
+    while first < len(queries):
+        # grow the block while its accumulator (queries x window span) and work stay bounded
+        last, budget = first + 1, per_query[first]
+        while last < len(queries):
+            span = hi_doc[queries[last]] - lo_doc[queries[first]]
+            if (last + 1 - first) * span > len(acc) or budget + per_query[last] > _BLOCK_BUDGET:
+                break
+            budget += per_query[last]
+            last += 1
+        e_last = e_first + int(qlen[first:last].sum())
+        out.append(_block(slice(e_first, e_last), e_q, e_w, lo, cnt, pdoc, pw,
+                          int(queries[first]), int(lo_doc[queries[first]]),
+                          int(hi_doc[queries[last - 1]] - lo_doc[queries[first]]), acc, floor))
+        first, e_first = last, e_last
+    return Pairs(np.concatenate([p.q for p in out]), np.concatenate([p.d for p in out]),
+                 np.concatenate([p.sim for p in out]))
+
+
+def _block(span: slice, e_q: np.ndarray, e_w: np.ndarray, lo: np.ndarray, cnt: np.ndarray,
+           pdoc: np.ndarray, pw: np.ndarray, q0: int, base: int, width: int,
+           acc: np.ndarray, floor: float) -> Pairs:
+    """Sum the partial products of one block of queries (sorted, q0 first); keep pairs >= floor.
+
+    The accumulator has one row per query of the block and one column per
+    document between the first query's window start (``base``) and the last
+    query's window end (``base + width``).
+    """
+    c = cnt[span]
+    total = int(c.sum())
+    if total == 0:
+        return Pairs.empty()
+    pos = np.repeat(lo[span] - (np.cumsum(c) - c), c) + np.arange(total)
+    q = np.repeat(e_q[span], c)
+    width = max(width, 1)
+    key = (q - q0) * width + (pdoc[pos] - base)
+    vals = pw[pos] * np.repeat(e_w[span], c)
+    np.add.at(acc, key, vals)
+    sums = acc[key]
+    acc[key] = 0.0
+    keep = sums >= floor
+    uniq, first = np.unique(key[keep], return_index=True)
+    return Pairs(uniq // width + q0, uniq % width + base, sums[keep][first])
