@@ -64,7 +64,8 @@ def synthetic(n: int, seed: int = 7, days: int = 365, start: datetime = START,
     rng = np.random.default_rng(seed)
     vocab_rng = np.random.default_rng(12345)          # same vocabulary for every batch
     chars = np.array([chr(0x4E00 + int(i)) for i in vocab_rng.choice(6000, 3000, replace=False)])
-    en, zh = _words(vocab_rng, 20000, (2, 5)), _han(vocab_rng, 12000, chars)
+    en = np.array(_words(vocab_rng, 20000, (2, 5)), dtype=object)
+    zh = np.array(_han(vocab_rng, 12000, chars), dtype=object)
     en_bg, zh_bg = _Zipf(len(en)), _Zipf(len(zh))
     tags = [f"tag{i}" for i in range(60)]
     topics = [(vocab_rng.integers(300, len(en), 25), vocab_rng.integers(300, len(zh), 25),
@@ -102,13 +103,11 @@ def synthetic(n: int, seed: int = 7, days: int = 365, start: datetime = START,
 def _text(rng, topic, chinese, en, zh, en_bg, zh_bg, event_en, event_zh) -> tuple[str, str, str]:
     def pick(k: int, share: float) -> list[str]:
         own = rng.random(k) < share
-        words = []
-        for is_topic in own:
-            if chinese and rng.random() > 0.1:
-                words.append(zh[int(topic[1][rng.integers(0, 25)])] if is_topic else zh[int(zh_bg.draw(rng, 1)[0])])
-            else:
-                words.append(en[int(topic[0][rng.integers(0, 25)])] if is_topic else en[int(en_bg.draw(rng, 1)[0])])
-        return words
+        slot = rng.integers(0, 25, k)
+        latin = rng.random(k) < 0.1 if chinese else np.ones(k, dtype=bool)
+        words_en = np.where(own, en[topic[0][slot]], en[en_bg.draw(rng, k)])
+        words_zh = np.where(own, zh[topic[1][slot]], zh[zh_bg.draw(rng, k)])
+        return np.where(latin, words_en, words_zh).tolist()
 
     event = event_zh if chinese else event_en
     title = list(event[:2]) + pick(6, 0.5)

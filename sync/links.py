@@ -390,3 +390,139 @@ def _block(span: slice, e_q: np.ndarray, e_w: np.ndarray, lo: np.ndarray, cnt: n
     keep = sums >= floor
     uniq, first = np.unique(key[keep], return_index=True)
     return Pairs(uniq // width + q0, uniq % width + base, sums[keep][first])
+
+
+# -- from pairs to links -----------------------------------------------------------
+
+@dataclass
+class Docs:
+    """The per-document facts the link rule needs, indexed like the vectors (by time)."""
+
+    ids: list[str]
+    pub: np.ndarray                 # float64 epoch seconds, ascending
+    sources: list[str]
+    tags: list[tuple[str, ...]]
+    title_ptr: np.ndarray
+    title_terms: np.ndarray         # sorted ids per row, same id space as the vectors' vocab
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def title(self, i: int) -> frozenset[int]:
+        return frozenset(self.title_terms[self.title_ptr[i]:self.title_ptr[i + 1]].tolist())
+
+    def id_rank(self) -> np.ndarray:
+        """Position of each document in kb_id order: the last tie-break of every ranking."""
+        rank = np.empty(len(self.ids), dtype=np.int64)
+        rank[sorted(range(len(self.ids)), key=self.ids.__getitem__)] = np.arange(len(self.ids))
+        return rank
+
+
+def _story_rule(same_source: bool, seconds_apart: float, sim: float, dice: float, shared: int) -> bool:
+    # the single statement of the same-story rule (see same_story)
+    if same_source or seconds_apart > SAME_STORY_DAYS * DAY:
+        return False
+    return sim >= SAME_STORY_SIM or (sim >= SAME_STORY_TITLE_SIM and dice >= SAME_STORY_TITLE
+                                     and shared >= SAME_STORY_TITLE_TERMS)
+
+
+def story_flags(docs: Docs, a: np.ndarray, b: np.ndarray, sim: np.ndarray) -> np.ndarray:
+    """same_story for many pairs: a numpy pre-filter, then the rule on the few left."""
+    flags = np.zeros(len(a), dtype=bool)
+    near = np.abs(docs.pub[a] - docs.pub[b]) <= SAME_STORY_DAYS * DAY
+    maybe = np.flatnonzero(near & (sim >= min(SAME_STORY_SIM, SAME_STORY_TITLE_SIM)))
+    if len(maybe) == 0:
+        return flags
+    src = [s.strip().lower() for s in docs.sources]
+    titles: dict[int, frozenset[int]] = {}
+    for i in maybe.tolist():
+        x, y = int(a[i]), int(b[i])
+        if src[x] == src[y]:
+            continue
+        tx = titles.get(x) or titles.setdefault(x, docs.title(x))
+        ty = titles.get(y) or titles.setdefault(y, docs.title(y))
+        flags[i] = _story_rule(False, abs(docs.pub[x] - docs.pub[y]), float(sim[i]),
+                               title_overlap(tx, ty), len(tx & ty))
+    return flags
+
+
+def top_k(src: np.ndarray, dst: np.ndarray, sim: np.ndarray, story: np.ndarray,
+          id_rank: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k best candidates per ``src``: same story first, then weight, then kb_id."""
+    if len(src) == 0 or k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((id_rank[dst], -sim, ~story, src))
+    s = src[order]
+    seg = np.concatenate(([0], np.flatnonzero(np.diff(s)) + 1))
+    pos = np.arange(len(s)) - np.repeat(seg, np.diff(np.concatenate((seg, [len(s)]))))
+    return order[pos < k]
+
+
+def make_links(docs: Docs, src: np.ndarray, dst: np.ndarray, sim: np.ndarray,
+               story: np.ndarray) -> dict[str, list[Link]]:
+    """Link records (already chosen and ordered best first per src) with their reasons."""
+    out: dict[str, list[Link]] = {}
+    for s, d, w, st in zip(src.tolist(), dst.tolist(), sim.tolist(), story.tolist()):
+        shared = tuple(sorted(set(docs.tags[s]) & set(docs.tags[d])))
+        weight = round(float(w), 4)
+        out.setdefault(docs.ids[s], []).append(Link(src=docs.ids[s], dst=docs.ids[d], weight=weight,
+                                                    reason=describe(shared, weight, bool(st)),
+                                                    shared_tags=shared, same_story=bool(st)))
+    return out
+
+
+def choose(docs: Docs, pairs: Pairs, cfg: LinksConfig, *, both_ways: bool) -> tuple[np.ndarray, ...]:
+    """Pairs -> the chosen directed links (src, dst, sim, story), best first per src.
+
+    ``both_ways`` when each undirected pair appears once (from-scratch search).
+    """
+    q, d, sim = pairs.q, pairs.d, pairs.sim
+    story = story_flags(docs, q, d, sim)
+    keep = (sim >= cfg.min_similarity) | story
+    q, d, sim, story = q[keep], d[keep], sim[keep], story[keep]
+    if both_ways:
+        q, d, sim, story = (np.concatenate((q, d)), np.concatenate((d, q)),
+                            np.concatenate((sim, sim)), np.concatenate((story, story)))
+    pick = top_k(q, d, sim, story, docs.id_rank(), cfg.k)
+    return q[pick], d[pick], sim[pick], story[pick]
+
+
+def take_rows(ptr: np.ndarray, rows: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Reorder CSR rows: returns the new ptr followed by each array's entries in row order."""
+    lens = np.diff(ptr)[rows]
+    new_ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lens, out=new_ptr[1:])
+    idx = np.repeat(ptr[rows] - new_ptr[:-1], lens) + np.arange(int(new_ptr[-1]))
+    return (new_ptr, *(a[idx] for a in arrays))
+
+
+def index_from_scratch(enc: Encoded, top_terms: int = TOP_TERMS) -> tuple[Docs, Vectors, np.ndarray]:
+    """Sort an encoded batch by (published, kb_id) and weigh it by its own document frequencies.
+
+    Returns the documents, their vectors (local term ids) and ``order`` (the
+    position in ``enc`` of each sorted document).
+    """
+    order = np.array(sorted(range(len(enc)), key=lambda i: (enc.pub[i], enc.ids[i])), dtype=np.int64)
+    vec = weigh(enc, enc.df(), len(enc), top_terms)
+    vptr, vterms, vweights = take_rows(vec.ptr, order, vec.terms, vec.weights)
+    tptr, tterms = take_rows(enc.title_ptr, order, enc.title_terms)
+    docs = Docs(ids=[enc.ids[i] for i in order], pub=enc.pub[order],
+                sources=[enc.sources[i] for i in order], tags=[enc.tags[i] for i in order],
+                title_ptr=tptr, title_terms=tterms)
+    return docs, Vectors(vptr, vterms, vweights), order
+
+
+def search_floor(cfg: LinksConfig) -> float:
+    """Pairs below this cosine can be neither a link nor a same story."""
+    return min(cfg.min_similarity, SAME_STORY_TITLE_SIM)
+
+
+def compute_links(items: Iterable[Features], cfg: LinksConfig) -> dict[str, list[Link]]:
+    """Related articles from scratch: kb_id -> its top-k links, best first.
+
+    Articles with no related article are absent from the result.
+    """
+    docs, vec, _ = index_from_scratch(encode(items))
+    pairs = search(np.arange(len(docs)), vec, docs.pub, cfg.window_days * DAY, search_floor(cfg),
+                   earlier_only=True)
+    return make_links(docs, *choose(docs, pairs, cfg, both_ways=True))

@@ -37,7 +37,8 @@ def render_fingerprint(cfg: Config) -> str:
     templates = resources.files("sync") / "templates"
     texts = sorted((p.name, p.read_text("utf-8")) for p in templates.iterdir() if p.name.endswith(".j2"))
     assert cfg.vault is not None
-    return content_hash({"version": __version__, "templates": texts, "vault": cfg.vault,
+    vault = {"template": cfg.vault.path_template, "weekly": cfg.vault.weekly_folder, "daily": cfg.vault.daily_folder}
+    return content_hash({"version": __version__, "templates": texts, "vault": vault,
                          "rollups": cfg.rollups, "links": cfg.links,
                          "thresholds": [cfg.scoring.must_read, cfg.scoring.worth_reading]})
 
@@ -51,6 +52,7 @@ class ObsidianView:
         self.files = OverlayFiles(files) if dry_run else files
         self.target = NoteTarget(self.files, cfg.vault.path_template, name=TARGET)
         self.records: dict[str, SyncRecord] = store.sync_records(TARGET)
+        self.new_paths: dict[str, str] = {}   # notes allocated this run, named before they are written
         self.fingerprint = render_fingerprint(cfg)
         self.rerender_all = store.meta(f"render:{TARGET}") != self.fingerprint
         self.tz = cfg.rollups.tz
@@ -58,10 +60,11 @@ class ObsidianView:
     # -- names ------------------------------------------------------------------------
     def note_name(self, kb_id: str) -> str | None:
         """The base name a wikilink uses for an article's note (None: no note to link to)."""
+        path = self.new_paths.get(kb_id)
         record = self.records.get(kb_id)
-        if record is None or record.state != "present" or not record.path:
-            return None
-        return PurePosixPath(record.path).stem
+        if path is None and record is not None and record.state == "present":
+            path = record.path
+        return PurePosixPath(path).stem if path else None
 
     def link_for(self, titles: Mapping[str, str]) -> Callable[[str], str]:
         def link(kb_id: str) -> str:
@@ -83,7 +86,7 @@ class ObsidianView:
         ordered = sorted(articles.values(), key=lambda a: (a.published, a.kb_id))
         new = {a.kb_id: path_values(a, scores[a.kb_id], self.tz) for a in ordered if a.kb_id not in self.records}
         allocated = self.target.allocate(new, self.records)
-        self._remember_new(allocated)
+        self.new_paths.update(allocated)
 
         related = related_items(self.store, articles, self.note_name)
         docs = [article_doc(a, scores[a.kb_id], related=related.get(a.kb_id, []),
@@ -100,11 +103,6 @@ class ObsidianView:
             progress("notes", len(todo.intents), len(todo.intents))
         self._save(outcomes, now, reader=True)
         return outcomes
-
-    def _remember_new(self, allocated: Mapping[str, str]) -> None:
-        """Allocated paths count as notes for link naming within this run."""
-        for key, path in allocated.items():
-            self.records.setdefault(key, SyncRecord(TARGET, key, path, "", {}, "present"))
 
     def _save(self, outcomes: Iterable[Outcome], now: datetime, *, reader: bool) -> None:
         records = [o.record for o in outcomes if o.record is not None]

@@ -307,6 +307,10 @@ def _request_problem(body: Any) -> str | None:
 def _handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # one write per response: headers and body in separate segments would
+        # meet the client's delayed ACK and cost ~40 ms a request
+        wbufsize = 1 << 16
+        disable_nagle_algorithm = True
 
         def _serve(self) -> None:
             fake._enter()

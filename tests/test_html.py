@@ -118,3 +118,22 @@ def test_to_text_is_one_line_without_tags(text):
     assert out == out.strip()
     if "&" not in text:  # entities may legitimately decode to "<b>" as text
         assert not re.search(r"<[A-Za-z]", out)
+
+
+def test_very_deep_nesting_is_flattened_without_losing_text():
+    # html_to_markdown drops text nested thousands deep, and nh3 slows down
+    # quadratically; past the guard the markup is flattened to text instead.
+    html = "<div>" * 5000 + "deep <script>evil()</script>&amp; kept <a href='/x'>link</a>" + "</div>" * 5000
+    md = to_markdown(html, BASE)
+    assert md == "deep \\& kept link"
+    assert to_text(html) == "deep & kept link"
+
+
+def test_unclosed_tags_without_gt_do_not_break_anything():
+    assert to_text("<a" * 5000) == ""
+    assert to_markdown("<div" * 5000 + ">x", BASE) == "x"
+
+
+def test_lone_surrogates_become_replacement_characters():
+    assert to_text("ok \ud800 fine") == "ok \ufffd fine"
+    assert to_markdown("<p>ok \udfff</p>", BASE) == "ok \ufffd"

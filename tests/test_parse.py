@@ -139,6 +139,13 @@ def test_json_feed_with_bom_and_bad_items():
     assert [r.reason for r in result.rejects] == ["no link and no title"]
 
 
+def test_json_lone_surrogates_do_not_reach_the_records():
+    body = b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1", "title": "bad \\ud800 char", "content_text": "x\\udfff"}]}'
+    entry = only_entry(parse(body))
+    assert entry.title == "bad \ufffd char"
+    assert entry.content == "x\ufffd"
+
+
 # --- dates -------------------------------------------------------------------
 
 def _dated(extra: str) -> Entry:

@@ -58,11 +58,13 @@ class NoteParseError(ValueError):
 
 # ---------------------------------------------------------------- scalars ---
 
-# Characters PyYAML's emitter may write raw with allow_unicode (no tab, no
-# line break, no C0/C1 control, no BOM, no U+10FFFF).
-_NOT_PRINTABLE = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010fffe]|\ufeff")
+# Characters that cannot stand raw in a one-line plain or single-quoted
+# scalar: tab, C0/C1 controls, line breaks (also U+0085, U+2028, U+2029),
+# the BOM and U+10FFFF.
+_NOT_PRINTABLE = re.compile(
+    "[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010fffe]|[\u2028\u2029\ufeff]")
 # Characters a double-quoted scalar escapes (PyYAML escapes astral ones too).
-_DQ_ESCAPED = re.compile('[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd]|["\\\\\ufeff]')
+_DQ_ESCAPED = re.compile('[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd]|["\\\\\u2028\u2029\ufeff]')
 _DQ_NAMED = {
     "\0": "0", "\x07": "a", "\x08": "b", "\t": "t", "\n": "n", "\x0b": "v",
     "\x0c": "f", "\r": "r", "\x1b": "e", '"': '"', "\\": "\\", "\x85": "N",

@@ -1,11 +1,11 @@
 """The offline scorer: deterministic, explainable, no network.
 
-Score (0-100) = base 25
-  + interests   up to 35  (configured interests found in the title count double)
+Score (0-100) = base 38
+  + interests   up to 30  (12 per configured interest in the title, 6 per one only in the text)
   + source      up to 15  (the feed's weight: 1.0 -> 10)
   + coverage    up to 16  (8 per extra source that carried the same story)
   + recency     up to 10  (linear decay over 14 days before the batch's newest article)
-  + depth       up to 20  (log of the length in reading units; Chinese counts fairly)
+  + depth       up to 15  (log of the length in reading units, full at 600; Chinese counts fairly)
 Recency is measured against the newest article of the batch being scored,
 not the wall clock, so the same input always gives the same score.
 
@@ -84,15 +84,15 @@ class HeuristicScorer:
 
         matched = [term for term, pat in self._interests if pat.search(title) or pat.search(body)]
         in_title = sum(1 for _, pat in self._interests if pat.search(title))
-        interests = min(35, 12 * in_title + 6 * (len(matched) - in_title))
+        interests = min(30, 12 * in_title + 6 * (len(matched) - in_title))
         weight = self.source_weights.get(article.source, 1.0)
         source = min(15.0, 10.0 * weight)
         coverage = min(16, 8 * max(0, len(article.sources) - 1))
         age_days = max(0.0, (as_of - article.published) / timedelta(days=1))
         recency = 10.0 * max(0.0, 1.0 - age_days / 14.0)
         units = reading_units(body_text or article.title)
-        depth = min(20.0, 20.0 * math.log1p(units) / math.log1p(1500))
-        total = int(round(25 + interests + source + coverage + recency + depth))
+        depth = min(15.0, 15.0 * math.log1p(units) / math.log1p(600))
+        total = int(round(38 + interests + source + coverage + recency + depth))
         total = max(0, min(100, total))
 
         return Score(

@@ -49,6 +49,22 @@ _BLOCK_TAG = re.compile(
     r"section|article|header|footer|hr|dd|dt|figure|figcaption)\b)",
     re.IGNORECASE)
 _PERCENT_RUN = re.compile(r"%(?=%)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Nesting guard: html5ever (inside nh3) slows down quadratically with the
+# depth of block elements (20,000 nested <div>s: 4 s), and html_to_markdown
+# drops text nested too deep. Deeper than this, markup is flattened to text.
+_MAX_DEPTH = 500
+# "[^<>]" (not "[^>]") keeps every scan linear on "<a<a<a..." with no ">".
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*?(/?)>")
+_NO_NESTING = frozenset({  # void or implicitly closed: never deepen the tree
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+    "param", "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th",
+    "option", "optgroup", "rb", "rt", "rp", "tbody", "thead", "tfoot",
+})
+_DROPPED_OPEN = re.compile(
+    r"<(script|style|iframe|object|embed|applet|frame|frameset|noembed|noframes|"
+    r"template|svg|math|title|textarea|select|button)\b", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")
 _CONTROL = {c: " " for c in [*range(0, 32), 127, *range(128, 160)]}
 
 
@@ -68,6 +84,7 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     """
     if not html or not html.strip():
         return ""
+    html = _safe_input(html)
     options = html_to_markdown.ConversionOptions(
         base_url=base_url, escape_misc=True, extract_metadata=False)
     result = html_to_markdown.convert(_CONTENT_CLEANER.clean(html), options)
@@ -160,11 +177,55 @@ def to_text(html: str) -> str:
     if not html:
         return ""
     # A space before block tags keeps "<p>a</p><p>b</p>" from becoming "ab".
-    spaced = _BLOCK_TAG.sub(" <", html)
+    spaced = _BLOCK_TAG.sub(" <", _safe_input(html))
     stripped = _TEXT_CLEANER.clean(spaced)
     return clean_line(_html.unescape(stripped))
 
 
 def clean_line(text: str) -> str:
-    """Collapse all white space to single spaces and drop control characters."""
-    return " ".join(text.translate(_CONTROL).split())
+    """Collapse all white space to single spaces and drop control characters
+    (lone surrogates, which JSON can carry and no file can store, become U+FFFD)."""
+    return " ".join(_scrub_surrogates(text).translate(_CONTROL).split())
+
+
+def _scrub_surrogates(text: str) -> str:
+    if text.isascii():
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _safe_input(html: str) -> str:
+    """Valid UTF-8 text, flattened to escaped plain text when nested too deep."""
+    html = _scrub_surrogates(html)
+    # Fewer tags than the limit cannot nest deeper than it: skip the scan.
+    if html.count("<") <= _MAX_DEPTH or _max_depth(html) <= _MAX_DEPTH:
+        return html
+    text = _ANY_TAG.sub(" ", _drop_blocks(html))
+    return _html.escape(_html.unescape(text), quote=False)
+
+
+def _drop_blocks(html: str) -> str:
+    """Remove ``_DROP_WITH_CONTENT`` elements with their text, in one pass
+    (an unclosed one runs to the end, as in an HTML parser)."""
+    out: list[str] = []
+    pos = 0
+    while (opening := _DROPPED_OPEN.search(html, pos)) is not None:
+        out.append(html[pos:opening.start()])
+        closing = re.compile(rf"</{opening.group(1)}[^<>]*>", re.IGNORECASE).search(html, opening.end())
+        pos = closing.end() if closing else len(html)
+    out.append(html[pos:])
+    return " ".join(out)
+
+
+def _max_depth(html: str) -> int:
+    """Approximate element nesting depth (linear regex scan, no tree)."""
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(html):
+        if self_closing or name.lower() in _NO_NESTING:
+            continue
+        if closing:
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
