@@ -28,10 +28,11 @@ earlier document of a pair is found from the later one).
 from __future__ import annotations
 
 import hashlib
-import math
+import itertools
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -40,7 +41,6 @@ import numpy as np
 
 from .config import LinksConfig
 from .models import Article, Link, Score
-from .text import plain_text
 
 FEATURES_VERSION = "1"       # bump when tokenising changes: stored digests then no longer match
 CONTENT_CHARS = 3000
@@ -67,6 +67,8 @@ http https www com html amp nbsp
 """.split())
 # Very frequent Chinese function characters: a bigram containing one is noise.
 _CJK_STOP = frozenset("的了是在和与及或等也都就而但被把这那个之其为以于从我你他她它们吗呢吧啊着过很并")
+_CJK_SPLIT = str.maketrans({c: " " for c in _CJK_STOP})
+_NOISE = re.compile(r"\]\([^)]*\)|https?://\S+|<[^>]*>|&[a-z]+;")  # link targets, bare URLs, tags
 _LATIN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:[-.'][a-z0-9+#]+)*")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]{2,}")
 _NUMBER = re.compile(r"[\d.\-']+")
@@ -111,11 +113,9 @@ def tokens(text: str) -> Counter[str]:
         term = _latin_term(word)
         if term is not None:
             out[term] += n
-    for run in _CJK_RUN.findall(text):
+    # function characters split the CJK runs: a bigram with one ("的模", "是一") carries no topic
+    for run in _CJK_RUN.findall(text.translate(_CJK_SPLIT)):
         out.update(map(str.__add__, run, run[1:]))
-    # bigrams with a function character ("的模", "是一") carry no topic
-    for gram in [g for g in out if len(g) == 2 and (g[0] in _CJK_STOP or g[1] in _CJK_STOP)]:
-        del out[gram]
     return out
 
 
@@ -128,11 +128,11 @@ def features(article: Article, score: Score | None) -> Features:
     summary = article.summary
     if score is not None and score.summary and score.summary != summary:
         summary = f"{summary} {score.summary}"
-    content = plain_text(article.content[:CONTENT_CHARS * 2])[:CONTENT_CHARS]
+    # link targets and URLs are not words of the article; other markup is skipped by the tokeniser
+    content = _NOISE.sub(" ", article.content[:CONTENT_CHARS + 500])[:CONTENT_CHARS]
     title = tokens(article.title)
-    terms: dict[str, float] = {}
-    for bag, weight in ((title, TITLE_WEIGHT), (tokens(summary), SUMMARY_WEIGHT),
-                        (tokens(content), CONTENT_WEIGHT)):
+    terms: dict[str, float] = dict(tokens(content))     # CONTENT_WEIGHT is 1
+    for bag, weight in ((title, TITLE_WEIGHT), (tokens(summary), SUMMARY_WEIGHT)):
         for term, n in bag.items():
             terms[term] = terms.get(term, 0.0) + n * weight
     tags = tuple(sorted({t for t in map(normalise_tag, score.tags if score else ()) if t}))
@@ -140,7 +140,7 @@ def features(article: Article, score: Score | None) -> Features:
         terms["#" + tag] = TAG_WEIGHT
     published = _aware(article.published)
     digest = hashlib.blake2b("\x1f".join(
-        (FEATURES_VERSION, article.title, summary, article.content[:CONTENT_CHARS * 2],
+        (FEATURES_VERSION, article.title, summary, article.content[:CONTENT_CHARS + 500],
          published.isoformat(), article.source, *tags)).encode("utf-8"), digest_size=12).hexdigest()
     return Features(kb_id=article.kb_id, published=published, source=article.source,
                     terms=terms, title=frozenset(title), tags=tags, digest=digest)
@@ -218,7 +218,8 @@ class Encoded:
 
 def encode(items: Iterable[Features]) -> Encoded:
     """Features -> flat arrays; consumes a generator lazily, so 100,000 articles fit in memory."""
-    vocab: dict[str, int] = {}
+    vocab: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+    lookup = vocab.__getitem__
     ids, pub, sources, tags, digests = [], [], [], [], []
     lens, terms, raw, tlens, tterms = [], [], [], [], []
     for f in items:
@@ -227,13 +228,11 @@ def encode(items: Iterable[Features]) -> Encoded:
         sources.append(f.source)
         tags.append(f.tags)
         digests.append(f.digest)
-        row = [vocab.setdefault(t, len(vocab)) for t in f.terms]
-        terms.extend(row)
+        terms.extend(map(lookup, f.terms))
         raw.extend(f.terms.values())
-        lens.append(len(row))
-        trow = [vocab.setdefault(t, len(vocab)) for t in f.title]
-        tterms.extend(sorted(trow))
-        tlens.append(len(trow))
+        lens.append(len(f.terms))
+        tterms.extend(sorted(map(lookup, f.title)))
+        tlens.append(len(f.title))
     return Encoded(ids=ids, pub=np.array(pub, dtype=np.float64), sources=sources, tags=tags,
                    digests=digests, ptr=_ptr(lens), terms=np.array(terms, dtype=np.int32),
                    raw=np.array(raw, dtype=np.float32), title_ptr=_ptr(tlens),
@@ -266,36 +265,37 @@ class Vectors:
 def weigh(enc: Encoded, df: np.ndarray, n_docs: int, top_terms: int = TOP_TERMS) -> Vectors:
     """TF-IDF rows of ``enc`` given document frequencies ``df`` (per local id) among ``n_docs``.
 
-    Ties in the top-``top_terms`` cut are broken by term text, so the result
-    never depends on the order terms were first seen.
+    Each row keeps its ``top_terms`` heaviest terms; ties at the cut go by a
+    checksum of the term text, so the result never depends on the order in
+    which terms were first seen. Vectorised: one sort of packed keys.
     """
-    idf = np.log((1.0 + n_docs) / (1.0 + df)).astype(np.float32)
+    idf = np.log((1.0 + n_docs) / (1.0 + df.astype(np.float64))).astype(np.float32)
     idf[df > max_df(n_docs)] = 0.0
-    w = (1.0 + np.log(np.maximum(enc.raw, 1.0))) * idf[enc.terms]
-    rank = _vocab_rank(enc.vocab)
-    ptr, terms, weights = [0], [], []
-    for i in range(len(enc)):
-        a, b = enc.ptr[i], enc.ptr[i + 1]
-        t, x = enc.terms[a:b], w[a:b]
-        keep = x > 0
-        t, x = t[keep], x[keep]
-        if len(t) > top_terms:
-            order = np.lexsort((rank[t], -x))[:top_terms]
-            t, x = t[order], x[order]
-        norm = float(np.sqrt(np.dot(x, x)))
-        terms.append(t)
-        weights.append(x / norm if norm > 0 else x)
-        ptr.append(ptr[-1] + len(t))
-    return Vectors(ptr=np.array(ptr, dtype=np.int64),
-                   terms=np.concatenate(terms) if terms else np.zeros(0, np.int32),
-                   weights=(np.concatenate(weights) if weights else np.zeros(0)).astype(np.float32))
-
-
-def _vocab_rank(vocab: list[str]) -> np.ndarray:
-    order = sorted(range(len(vocab)), key=vocab.__getitem__)
-    rank = np.empty(len(vocab), dtype=np.int64)
-    rank[order] = np.arange(len(vocab))
-    return rank
+    w = ((1.0 + np.log(np.maximum(enc.raw, 1.0))) * idf[enc.terms]).astype(np.float32)
+    n = len(enc)
+    row = np.repeat(np.arange(n, dtype=np.int64), np.diff(enc.ptr))
+    tie = np.fromiter((zlib.crc32(t.encode("utf-8")) & 0xFFFF for t in enc.vocab), dtype=np.uint64,
+                      count=len(enc.vocab))
+    keep = w > 0
+    # best first within a row: (row, descending weight, tie) packed in 20 + 28 + 16 bits
+    desc = np.uint64(0x0FFFFFFF) - (w.view(np.uint32) >> np.uint32(3)).astype(np.uint64)
+    low = (desc << np.uint64(16)) | tie[enc.terms]
+    thr = np.full(n, np.iinfo(np.uint64).max, dtype=np.uint64)
+    for r0 in range(0, n, 1 << 20):
+        in_block = keep & (row >= r0) & (row < r0 + (1 << 20))
+        key = np.sort(((row[in_block] - r0).astype(np.uint64) << np.uint64(44)) | low[in_block])
+        counts = np.bincount(row[in_block] - r0, minlength=min(n - r0, 1 << 20))
+        starts = np.cumsum(counts) - counts
+        full = np.flatnonzero(counts > top_terms)
+        thr[r0 + full] = key[starts[full] + top_terms - 1] & np.uint64((1 << 44) - 1)
+    chosen = keep & (low <= thr[row])
+    r = row[chosen]
+    x = w[chosen]
+    norm = np.sqrt(np.bincount(r, weights=x.astype(np.float64) ** 2, minlength=n))
+    x = x / np.maximum(norm[r], 1e-12)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r, minlength=n), out=ptr[1:])
+    return Vectors(ptr=ptr, terms=enc.terms[chosen], weights=x.astype(np.float32))
 
 
 # -- pair search ---------------------------------------------------------------

@@ -217,8 +217,8 @@ def test_article_note_looks_like_obsidian_writes_it() -> None:
 
 
 def test_keys_keep_insertion_order() -> None:
-    meta = {"z": 1, "a": 2, "m": {"y": 1, "b": 2}}
-    assert dump_yaml(meta) == "z: 1\na: 2\nm:\n  y: 1\n  b: 2\n"
+    meta = {"z": 1, "a": 2, "m": {"k": 1, "b": 2}}
+    assert dump_yaml(meta) == "z: 1\na: 2\nm:\n  k: 1\n  b: 2\n"
     assert yaml.dump(meta, Dumper=ObsidianDumper, sort_keys=True) == dump_yaml(meta)
 
 

@@ -268,8 +268,8 @@ class ClaudeScorer:
             # score the whole batch: a lone article would always look brand new
             scored = self.fallback.score(articles)
             fallback = {i: fallback_score(scored[i], outcomes[i]) for i in failed}  # type: ignore[arg-type]
-            log.info("claude scored %d of %d articles; %d fell back to %s",
-                     len(articles) - len(failed), len(articles), len(failed), self.fallback.name)
+        log.info("claude scored %d of %d articles; %d fell back to %s",
+                 len(articles) - len(failed), len(articles), len(failed), self.fallback.name)
         return [fallback[i] if i in fallback else to_score(a, outcomes[i], self.cfg)  # type: ignore[arg-type]
                 for i, a in enumerate(articles)]
 

@@ -61,9 +61,9 @@ _NO_NESTING = frozenset({  # void or implicitly closed: never deepen the tree
     "param", "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th",
     "option", "optgroup", "rb", "rt", "rp", "tbody", "thead", "tfoot",
 })
+# Opening tags of the dropped elements that have content (void ones excluded).
 _DROPPED_OPEN = re.compile(
-    r"<(script|style|iframe|object|embed|applet|frame|frameset|noembed|noframes|"
-    r"template|svg|math|title|textarea|select|button)\b", re.IGNORECASE)
+    r"<(" + "|".join(sorted(_DROP_WITH_CONTENT - {"embed", "frame"})) + r")\b", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")
 _CONTROL = {c: " " for c in [*range(0, 32), 127, *range(128, 160)]}
 

@@ -140,7 +140,6 @@ def _read_xml(body: bytes, headers: dict[str, str]) -> tuple[Mapping[str, Any], 
     if not entries and not version:
         return {}, [], "not a feed: no RSS, Atom or RDF document found"
     feed = dict(result.get("feed") or {})
-    feed["version"] = version
     return feed, entries, None
 
 
@@ -166,7 +165,8 @@ def _normalise_feed(feed: Mapping[str, Any], raw_entries: Sequence[Any], *, feed
         try:
             record = normalise_entry(raw, ctx, index)
         except Exception as exc:  # one odd entry must not lose the others
-            record = Reject(feed_url, _ref(raw, index), f"unreadable entry: {type(exc).__name__}: {exc}")
+            record = Reject(feed_url, _ref(raw, index),
+                            _one_line(f"unreadable entry: {type(exc).__name__}: {exc}", _ERROR_MAX))
         (entries if isinstance(record, Entry) else rejects).append(record)
     title = _field_text(feed.get("title"), feed.get("title_detail"))
     return ParsedFeed(title=_cap(title, TITLE_MAX) or None, link=link,
