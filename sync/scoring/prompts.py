@@ -123,7 +123,7 @@ def language_hint(article: Article) -> str:
 
 
 def article_data(article: Article, budget: int = CONTENT_BUDGET) -> str:
-    """The article as one JSON object, truncated, unable to contain the closing marker."""
+    """The article as one JSON object, truncated, unable to contain either marker."""
     body = article.content or article.summary
     fields = {
         "title": truncate(article.title, TITLE_BUDGET),
