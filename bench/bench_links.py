@@ -15,6 +15,7 @@ within three days (the same-story case). One year of publication dates, so the
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import resource
 import sys
 import tempfile
@@ -41,14 +42,6 @@ def _words(rng: np.random.Generator, count: int, syllables: tuple[int, int]) -> 
     return list(seen)
 
 
-def _han(rng: np.random.Generator, count: int, chars: np.ndarray) -> list[str]:
-    seen: dict[str, None] = {}
-    while len(seen) < count:
-        k = int(rng.integers(2, 4))
-        seen.setdefault("".join(chars[rng.integers(0, len(chars), k)]), None)
-    return list(seen)
-
-
 class _Zipf:
     def __init__(self, n: int, s: float = 1.0, shift: float = 8.0):
         p = 1.0 / (np.arange(n) + shift) ** s
@@ -58,67 +51,89 @@ class _Zipf:
         return np.minimum(np.searchsorted(self.cdf, rng.random(k)), len(self.cdf) - 1)
 
 
+def _han(rng: np.random.Generator, count: int, chars: np.ndarray, zipf: _Zipf) -> list[str]:
+    """Chinese-like words: 2-3 characters drawn with Zipfian character frequencies."""
+    seen: dict[str, None] = {}
+    while len(seen) < count:
+        k = int(rng.integers(2, 4))
+        seen.setdefault("".join(chars[zipf.draw(rng, k)]), None)
+    return list(seen)
+
+
 def synthetic(n: int, seed: int = 7, days: int = 365, start: datetime = START,
               first: int = 0) -> tuple[list[Article], dict[str, Score]]:
     """``n`` articles and their scores (deterministic for a seed; ``first`` offsets the ids)."""
     rng = np.random.default_rng(seed)
-    vocab_rng = np.random.default_rng(12345)          # same vocabulary for every batch
+    vocab_rng = np.random.default_rng(12345)          # the same vocabulary for every batch
     chars = np.array([chr(0x4E00 + int(i)) for i in vocab_rng.choice(6000, 3000, replace=False)])
     en = np.array(_words(vocab_rng, 20000, (2, 5)), dtype=object)
-    zh = np.array(_han(vocab_rng, 12000, chars), dtype=object)
+    zh = np.array(_han(vocab_rng, 12000, chars, _Zipf(3000, 1.0, 20.0)), dtype=object)
     en_bg, zh_bg = _Zipf(len(en)), _Zipf(len(zh))
-    tags = [f"tag{i}" for i in range(60)]
-    topics = [(vocab_rng.integers(300, len(en), 25), vocab_rng.integers(300, len(zh), 25),
-               vocab_rng.choice(60, 3, replace=False)) for _ in range(300)]
+    topic_en = vocab_rng.integers(300, len(en), (300, 25))
+    topic_zh = vocab_rng.integers(300, len(zh), (300, 25))
+    topic_tags = np.array([vocab_rng.choice(60, 3, replace=False) for _ in range(300)])
     topic_pick = _Zipf(300, 0.8, 3.0)
-    sources = [(f"中文源{i}" if i < 240 else f"Source {i}", i < 240) for i in range(400)]
-    articles, scores = [], {}
-    i = 0
-    while i < n:
-        topic = topics[int(topic_pick.draw(rng, 1)[0])]
-        t0 = start + timedelta(seconds=float(rng.random() * days * 86400))
+    # article level: topic, source, time, and the event (same story) it reports, if any
+    topic_of, src_of, when_of, events = [], [], [], []
+    while len(topic_of) < n:
+        topic = int(topic_pick.draw(rng, 1)[0])
+        t0 = rng.random() * days * 86400
         story = rng.random() < 0.12
         size = int(rng.integers(2, 5)) if story else 1
-        event_en, event_zh = (_words(rng, 3, (3, 5)), _han(rng, 3, chars)) if story else ([], [])
-        for src in rng.choice(len(sources), size, replace=False):
-            if i >= n:
-                break
-            name, chinese = sources[int(src)]
-            when = t0 + timedelta(seconds=float(rng.random() * 2.5 * 86400)) if story else t0
-            title, summary, content = _text(rng, topic, chinese, en, zh, en_bg, zh_bg, event_en, event_zh)
-            url = f"https://example.com/{src}/{first + i}"
-            kb = stable_id(url)
-            articles.append(Article(kb_id=kb, url=url, title=title, source=name, published=when,
-                                    sources=(name,), summary=summary, content=content))
-            score = int(np.clip(rng.normal(74, 12), 20, 100))
-            tag_ids = list(rng.choice(topic[2], 2, replace=False)) + ([0] if rng.random() < 0.4 else [])
-            scores[kb] = Score(kb_id=kb, content_hash="x", backend="synthetic", score=score,
-                               tier="must-read" if score >= 85 else "worth-reading" if score >= 70 else "skim",
-                               category=("AI/Tech", "AI 使用", "Builder 实践", "YouTube")[int(src) % 4],
-                               tags=tuple(tags[int(t)] for t in tag_ids), summary=summary[:120])
-            i += 1
+        event = (" ".join(en[rng.integers(0, len(en), 2)]).title().replace(" ", ""),
+                 "".join(zh[rng.integers(0, len(zh), 3)])) if story else None
+        for src in rng.choice(400, size, replace=False):
+            topic_of.append(topic)
+            src_of.append(int(src))
+            when_of.append(t0 + (rng.random() * 2.5 * 86400 if story else 0.0))
+            events.append(event)
+    topic_arr, src_arr = np.array(topic_of[:n]), np.array(src_of[:n])
+    chinese = src_arr < 240
+
+    def field(k: int, share: float) -> list[list[str]]:
+        m = n * k
+        art = np.repeat(np.arange(n), k)
+        own = rng.random(m) < share
+        slot = rng.integers(0, 25, m)
+        words_en = np.where(own, en[topic_en[topic_arr[art], slot]], en[en_bg.draw(rng, m)])
+        words_zh = np.where(own, zh[topic_zh[topic_arr[art], slot]], zh[zh_bg.draw(rng, m)])
+        latin = np.where(chinese[art], rng.random(m) < 0.1, True)
+        return np.where(latin, words_en, words_zh).reshape(n, k).tolist()
+
+    titles, summaries, contents = field(6, 0.5), field(25, 0.35), field(150, 0.25)
+    score_of = np.clip(rng.normal(74, 12, n), 20, 100).astype(int)
+    llm_tag = rng.random(n) < 0.4
+    tag_pick = rng.integers(0, 3, (n, 2))
+    articles, scores = [], {}
+    for i in range(n):
+        src, zh_src, event = int(src_arr[i]), bool(chinese[i]), events[i]
+        name = f"中文源{src}" if zh_src else f"Source {src}"
+        joiner = "" if zh_src else " "
+        lead = [event[1] if zh_src else event[0]] if event else []
+        title = joiner.join(lead + titles[i]).capitalize()
+        summary = joiner.join(lead + summaries[i]) + ("。" if zh_src else ".")
+        content = joiner.join(lead + contents[i])
+        url = f"https://example.com/{src}/{first + i}"
+        kb = stable_id(url)
+        articles.append(Article(kb_id=kb, url=url, title=title, source=name,
+                                published=start + timedelta(seconds=float(when_of[i])), sources=(name,),
+                                summary=summary, content=content))
+        score = int(score_of[i])
+        tag_ids = sorted({int(topic_tags[topic_arr[i]][j]) for j in tag_pick[i]}) + ([0] if llm_tag[i] else [])
+        scores[kb] = Score(kb_id=kb, content_hash="x", backend="synthetic", score=score,
+                           tier="must-read" if score >= 85 else "worth-reading" if score >= 70 else "skim",
+                           category=("AI/Tech", "AI 使用", "Builder 实践", "YouTube")[src % 4],
+                           tags=tuple(f"tag{t}" for t in tag_ids), summary=summary[:120])
     return articles, scores
-
-
-def _text(rng, topic, chinese, en, zh, en_bg, zh_bg, event_en, event_zh) -> tuple[str, str, str]:
-    def pick(k: int, share: float) -> list[str]:
-        own = rng.random(k) < share
-        slot = rng.integers(0, 25, k)
-        latin = rng.random(k) < 0.1 if chinese else np.ones(k, dtype=bool)
-        words_en = np.where(own, en[topic[0][slot]], en[en_bg.draw(rng, k)])
-        words_zh = np.where(own, zh[topic[1][slot]], zh[zh_bg.draw(rng, k)])
-        return np.where(latin, words_en, words_zh).tolist()
-
-    event = event_zh if chinese else event_en
-    title = list(event[:2]) + pick(6, 0.5)
-    summary = list(event) + pick(25, 0.35)
-    content = list(event) + pick(150, 0.25)
-    joiner = "" if chinese else " "
-    return joiner.join(title).capitalize(), joiner.join(summary) + ("。" if chinese else "."), joiner.join(content)
 
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _stage(label: str, started: float, extra: str = "") -> None:
+    print(f"{label:<44} {time.perf_counter() - started:7.2f} s   peak RSS {peak_mb():6.0f} MB  {extra}",
+          flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,16 +143,68 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--week", type=int, default=5000)
     args = parser.parse_args(argv)
     from sync import links
+    from sync.render.rollups import render_weekly
+    from sync.rollups import weekly_rollup, week_label
+    from sync.store import Store
+    from sync.store import links as stored
     cfg = LinksConfig()
     t = time.perf_counter()
-    articles, scores = synthetic(args.n)
-    print(f"generated {len(articles)} articles in {time.perf_counter() - t:.1f}s (not timed below)")
+    articles, scores = synthetic(args.n + args.new)
+    old, new = articles[:args.n], articles[args.n:]
+    # the new ones are "today's": published after everything else
+    last = max(a.published for a in old)
+    new = [dataclasses.replace(a, published=last + timedelta(minutes=5 + i)) for i, a in enumerate(new)]
+    _stage(f"generate {len(articles)} articles (untimed)", t)
+
     t = time.perf_counter()
-    result = links.compute_links((links.features(a, scores.get(a.kb_id)) for a in articles), cfg)
-    took = time.perf_counter() - t
-    total = sum(map(len, result.values()))
-    print(f"compute_links from scratch: {took:.1f}s, {total} links, peak RSS {peak_mb():.0f} MB")
+    result = links.compute_links((links.features(a, scores.get(a.kb_id)) for a in old), cfg)
+    _stage(f"compute_links, {args.n} from scratch", t, f"{sum(map(len, result.values()))} links")
+    del result
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "state.db")
+        now = datetime.now(timezone.utc)
+        store.save_articles(old, [], now)
+        store.save_scores([scores[a.kb_id] for a in old], now)
+        t = time.perf_counter()
+        changed = stored.update_links(store, [], {}, cfg, rebuild=True)
+        _stage(f"update_links(rebuild=True), {args.n} in SQLite", t, f"{len(changed)} lists")
+        t = time.perf_counter()
+        changed = stored.update_links(store, new, scores, cfg)
+        _stage(f"update_links, +{len(new)} new against {args.n}", t, f"{len(changed)} lists changed")
+        t = time.perf_counter()
+        again = stored.update_links(store, new, scores, cfg)
+        _stage(f"update_links, same {len(new)} again (no-op)", t, f"{len(again)} lists changed")
+        store.close()
+
+    week_articles, week_scores = synthetic(args.week, seed=11, days=7, start=datetime(2026, 2, 23, tzinfo=timezone.utc))
+    week_links = links.compute_links((links.features(a, week_scores[a.kb_id]) for a in week_articles), cfg)
+    groups = _groups(week_links)
+    rcfg = RollupConfig()
+    label = week_label(datetime(2026, 2, 25, tzinfo=timezone.utc), rcfg)
+    t = time.perf_counter()
+    rollup = weekly_rollup(label, week_articles, week_scores, week_links, groups, rcfg, must_read=85, worth_reading=70)
+    page = render_weekly(rollup, lambda kb: f"[[{kb}]]")
+    _stage(f"weekly rollup + render, {len(week_articles)} articles", t,
+           f"{rollup.scanned} scanned, {len(rollup.trends)} trends, {len(page)} chars")
     return 0
+
+
+def _groups(result) -> dict[str, str]:
+    """Same-story groups from links, the way story_groups does it (smallest id as the head)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for lst in result.values():
+        for x in lst:
+            if x.same_story:
+                a, b = find(x.src), find(x.dst)
+                parent[max(a, b)] = min(a, b)
+    return {k: find(k) for k in list(parent)}
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def entry_hash(entry: Entry) -> str:
     A first-seen fallback date is not part of what the feed said, so it is
     left out: otherwise every re-read of a dateless entry would look new.
     """
-    data = dataclasses.asdict(entry)
+    data = {f.name: getattr(entry, f.name) for f in dataclasses.fields(entry)}
     if entry.published_from == "first_seen":
         data["published"] = None
     return content_hash(data)

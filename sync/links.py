@@ -71,7 +71,7 @@ _CJK_SPLIT = str.maketrans({c: " " for c in _CJK_STOP})
 _NOISE = re.compile(r"\]\([^)]*\)|https?://\S+|<[^>]*>|&[a-z]+;")  # link targets, bare URLs, tags
 _LATIN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:[-.'][a-z0-9+#]+)*")
 _CJK_GRAM = re.compile(r"(?=([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]{2}))")
-_NUMBER = re.compile(r"[\d.\-']+")
+_NUMBER = re.compile(r"[\d\-']+")   # bare integers; versions such as 4.6 stay terms
 
 
 # -- features ------------------------------------------------------------------
@@ -319,27 +319,33 @@ def search(queries: np.ndarray, vec: Vectors, pub: np.ndarray, window: float, fl
     pair once; otherwise at every other document in its window.
     """
     n = len(pub)
-    queries = np.unique(np.asarray(queries, dtype=np.int64))
+    queries = _unique(np.asarray(queries, dtype=np.int64))
     if n == 0 or len(queries) == 0:
         return Pairs.empty()
-    doc_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(vec.ptr))
-    uterms, dense = np.unique(vec.terms, return_inverse=True)
-    dense = dense.astype(np.int64).ravel()
-    order = np.argsort(dense * n + doc_of, kind="stable")
-    pkey = (dense * n + doc_of)[order]
-    pdoc, pw = doc_of[order], vec.weights[order]
-    lo_doc = np.searchsorted(pub, pub - window, side="left")
-    hi_doc = np.searchsorted(pub, pub + window, side="right")
     # the query entries, grouped by query
     starts, ends = vec.ptr[queries], vec.ptr[queries + 1]
     qlen = ends - starts
     e_idx = np.repeat(starts - np.cumsum(qlen) + qlen, qlen) + np.arange(int(qlen.sum()))
-    e_q = np.repeat(queries, qlen)
-    e_t, e_w = dense[e_idx], vec.weights[e_idx]
+    e_row = np.repeat(np.arange(len(queries), dtype=np.int64), qlen)
+    e_q = queries[e_row]
+    # postings only for terms some query has: dense ids by position among the query terms
+    uq = _unique(vec.terms[e_idx])
+    if len(uq) == 0:
+        return Pairs.empty()
+    dense = np.searchsorted(uq, vec.terms)
+    dense[dense == len(uq)] = 0
+    present = uq[dense] == vec.terms
+    doc_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(vec.ptr))[present]
+    pkey = dense[present].astype(np.int64) * n + doc_of
+    order = np.argsort(pkey, kind="stable")
+    pkey, pdoc, pw = pkey[order], doc_of[order], vec.weights[present][order]
+    e_t, e_w = dense[e_idx].astype(np.int64), vec.weights[e_idx]
+    lo_doc = np.searchsorted(pub, pub - window, side="left")
+    hi_doc = np.searchsorted(pub, pub + window, side="right")
     lo = np.searchsorted(pkey, e_t * n + lo_doc[e_q], side="left")
     hi = np.searchsorted(pkey, e_t * n + (e_q if earlier_only else hi_doc[e_q]), side="left")
     cnt = np.maximum(hi - lo, 0)
-    per_query = np.bincount(np.repeat(np.arange(len(queries)), qlen), weights=cnt,
+    per_query = np.bincount(e_row, weights=cnt,
                             minlength=len(queries)).astype(np.int64)
     out: list[Pairs] = []
     acc = np.zeros(max(_ACC_CELLS, n), dtype=np.float32)
@@ -354,18 +360,26 @@ def search(queries: np.ndarray, vec: Vectors, pub: np.ndarray, window: float, fl
             budget += per_query[last]
             last += 1
         e_last = e_first + int(qlen[first:last].sum())
-        out.append(_block(slice(e_first, e_last), e_q, e_w, lo, cnt, pdoc, pw,
-                          int(queries[first]), int(lo_doc[queries[first]]),
+        out.append(_block(slice(e_first, e_last), e_row - first, queries[first:last], e_w, lo, cnt,
+                          pdoc, pw, int(lo_doc[queries[first]]),
                           int(hi_doc[queries[last - 1]] - lo_doc[queries[first]]), acc, floor))
         first, e_first = last, e_last
-    return Pairs(np.concatenate([p.q for p in out]), np.concatenate([p.d for p in out]),
-                 np.concatenate([p.sim for p in out]))
+    q, d = np.concatenate([p.q for p in out]), np.concatenate([p.d for p in out])
+    sim = np.concatenate([p.sim for p in out])
+    other = q != d  # a document is not related to itself
+    return Pairs(q[other], d[other], sim[other])
 
 
-def _block(span: slice, e_q: np.ndarray, e_w: np.ndarray, lo: np.ndarray, cnt: np.ndarray,
-           pdoc: np.ndarray, pw: np.ndarray, q0: int, base: int, width: int,
+def _unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (np.sort is much faster than np.unique here)."""
+    s = np.sort(values)
+    return s[np.concatenate(([True], s[1:] != s[:-1]))] if len(s) else s
+
+
+def _block(span: slice, e_row: np.ndarray, block: np.ndarray, e_w: np.ndarray, lo: np.ndarray,
+           cnt: np.ndarray, pdoc: np.ndarray, pw: np.ndarray, base: int, width: int,
            acc: np.ndarray, floor: float) -> Pairs:
-    """Sum the partial products of one block of queries (sorted, q0 first); keep pairs >= floor.
+    """Sum the partial products of one block of (sorted) queries; keep pairs >= floor.
 
     The accumulator has one row per query of the block and one column per
     document between the first query's window start (``base``) and the last
@@ -376,16 +390,15 @@ def _block(span: slice, e_q: np.ndarray, e_w: np.ndarray, lo: np.ndarray, cnt: n
     if total == 0:
         return Pairs.empty()
     pos = np.repeat(lo[span] - (np.cumsum(c) - c), c) + np.arange(total)
-    q = np.repeat(e_q[span], c)
     width = max(width, 1)
-    key = (q - q0) * width + (pdoc[pos] - base)
+    key = np.repeat(e_row[span], c) * width + (pdoc[pos] - base)
     vals = pw[pos] * np.repeat(e_w[span], c)
     np.add.at(acc, key, vals)
     sums = acc[key]
     acc[key] = 0.0
     keep = sums >= floor
     uniq, first = np.unique(key[keep], return_index=True)
-    return Pairs(uniq // width + q0, uniq % width + base, sums[keep][first])
+    return Pairs(block[uniq // width], uniq % width + base, sums[keep][first])
 
 
 # -- from pairs to links -----------------------------------------------------------

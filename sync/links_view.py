@@ -7,7 +7,7 @@ are shown, so every link in a note resolves; the order is the linker's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from .models import Article
 from .render.note import RelatedItem
@@ -31,3 +31,14 @@ def related_items(store: Store, articles: Mapping[str, Article],
                 shown.append(RelatedItem(wikilink(name, titles.get(link.dst, name)), link.reason))
         out[kb_id] = shown
     return out
+
+
+def linking_to(store: Store, kb_ids: Iterable[str]) -> set[str]:
+    """The articles whose related list points at any of ``kb_ids``."""
+    ids = sorted(set(kb_ids))
+    found: set[str] = set()
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(r[0] for r in store.conn.execute(f"SELECT DISTINCT src FROM links WHERE dst IN ({marks})", chunk))
+    return found

@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 from typing import Any
 
@@ -37,7 +38,8 @@ def _default(value: Any) -> Any:
 def canonical_json(value: Any) -> str:
     """The canonical text form of ``value`` (see the module docstring)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = dataclasses.asdict(value)
+        # shallow: our records hold only scalars, tuples and datetimes (asdict deep-copies)
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     return json.dumps(value, sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False, default=_default)
 
@@ -119,12 +121,11 @@ class Article:
 
         ``first_seen`` is bookkeeping, not content, so it is left out.
         """
-        data = dataclasses.asdict(self)
-        data.pop("first_seen")
-        return data
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "first_seen"}
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
+        # computed once per (immutable) article; cached_property writes __dict__, frozen or not
         return content_hash(self.hash_fields())
 
 

@@ -24,7 +24,7 @@ from .ingest import plan_ingest
 from .models import Article, Score, content_hash
 from .scoring import make_scorer, needs_scoring
 from .sources.fetch import FeedRequest, Fetcher, FetchResult
-from .sources.parse import parse_feed
+from .sources.parallel import ParseJob, parse_many
 from .store import FeedState, Store
 from .targets.base import Outcome, plan
 from .views import ObsidianView
@@ -128,6 +128,10 @@ def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: R
     """Fetch and store every due feed; return (kb_ids seen, kb_ids new or changed)."""
     todo = feed_requests(cfg, store.feed_states(), now, result)
     fetched = fetcher.fetch_all([req for _, req in todo])
+    # entries are keyed by the feed's own (stable) address, not the redirect target
+    jobs = [ParseJob(got.body, state.url, state.name, got.headers, now)
+            for (state, _), got in zip(todo, fetched) if got.status == "ok" and got.body is not None]
+    parsed_feeds = parse_many(jobs)
     seen: set[str] = set()
     changed: set[str] = set()
     for i, ((state, _), got) in enumerate(zip(todo, fetched)):
@@ -135,17 +139,16 @@ def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: R
         state = next_feed_state(state, got, now)
         report = FeedReport(state.name, state.url, got.status, message=got.error or "")
         if got.status == "ok" and got.body is not None:
-            # entries are keyed by the feed's own (stable) address, not the redirect target
-            parsed = parse_feed(got.body, feed_url=state.url, source=state.name, headers=got.headers, now=now)
+            parsed = next(parsed_feeds)
             if parsed.error:
                 report.status, report.message = "error", parsed.error
+                # forget the validators: the next run must fetch the body again
                 state = dataclasses.replace(state, last_error=parsed.error, error_count=state.error_count + 1,
                                             etag=None, last_modified=None)
             else:
                 state = dataclasses.replace(state, title=parsed.title or state.title)
             entries = parsed.entries
-            existing_hashes = store.entry_hashes(state.url)
-            merged, records = plan_ingest(entries, existing_hashes,
+            merged, records = plan_ingest(entries, store.entry_hashes(state.url),
                                           store.get_articles({e.kb_id for e in entries}), now)
             store.save_articles(merged.values(), records, now)
             store.save_rejects(parsed.rejects, now)
@@ -220,7 +223,7 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
     result.changed = len(changed)
     if cfg.vault is not None:
         view = ObsidianView(cfg, store, dry_run=dry_run)
-        touched = changed | rescored | related_changed
+        touched = changed | rescored | related_changed | view.sweep(now)
         _count(view.sync_notes(touched, now, restore=restore, progress=progress), result.notes, result.problems)
         clock.lap("notes")
         _count(view.sync_rollups(touched, now, restore=restore), result.pages, result.problems)

@@ -11,6 +11,7 @@ fingerprint), every page is rendered again once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from importlib import resources
@@ -18,7 +19,7 @@ from pathlib import PurePosixPath
 
 from . import __version__
 from .config import Config
-from .links_view import related_items
+from .links_view import linking_to, related_items
 from .models import Article, Score, content_hash
 from .render.note import Doc, article_doc, path_values
 from .render.paths import wikilink
@@ -30,6 +31,7 @@ from .targets.files import LocalFiles, OverlayFiles
 from .targets.obsidian import NoteTarget
 
 TARGET = "obsidian"
+ROLLUP_PREFIXES = ("weekly-", "daily-")
 
 
 def render_fingerprint(cfg: Config) -> str:
@@ -72,6 +74,28 @@ class ObsidianView:
             title = titles.get(kb_id, kb_id)
             return wikilink(name, title) if name else title
         return link
+
+    # -- the reader's moves and deletions -------------------------------------------------
+    def sweep(self, now: datetime) -> set[str]:
+        """Notice pages the reader moved or deleted since the last run.
+
+        One stat per recorded page; only when one is missing is the vault
+        scanned for kb_ids. A moved page gets its new path recorded, a deleted
+        one is marked deleted (and stays so). Returns the articles whose pages
+        must be rendered again: the ones that moved or went, and those linking
+        to them, so no link is left pointing at a name that is gone.
+        """
+        missing = [r for r in self.records.values()
+                   if r.state == "present" and r.path and not self.files.exists(r.path)]
+        if not missing:
+            return set()
+        index = self.target.index()
+        updated = [replace(r, path=index[r.key]) if r.key in index else replace(r, state="deleted")
+                   for r in missing]
+        self.store.save_sync_records(updated, now)
+        self.records.update((r.key, r) for r in updated)
+        gone = {r.key for r in missing if not r.key.startswith(ROLLUP_PREFIXES)}
+        return gone | linking_to(self.store, gone)
 
     # -- article notes -------------------------------------------------------------------
     def sync_notes(self, touched: set[str], now: datetime, *, restore: bool = False,

@@ -247,7 +247,7 @@ def test_http_feeds_conditional_get_redirect_gone_and_timeout(tmp_path, monkeypa
     body = (EXAMPLES / "xinzhiyuan.xml").read_bytes()
     with FeedServer() as server:
         server.add("/feed.xml", Static(body, etag='"v1"'))
-        server.add("/old.xml", Redirect(301, "/new.xml"))
+        server.add("/old.xml", Redirect("/new.xml", 301))
         server.add("/new.xml", Static((EXAMPLES / "qbitai.xml").read_bytes(), last_modified="Mon, 23 Feb 2026 10:00:00 GMT"))
         server.add("/gone.xml", Status(410))
         server.add("/slow.xml", Static(body, before=3.0))

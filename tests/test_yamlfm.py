@@ -274,6 +274,7 @@ def test_crlf_bom_and_empty_frontmatter() -> None:
     assert loads_note("\ufeff---\r\ntitle: x\r\n---\r\nbody\r\n") == ({"title": "x"}, "body\r\n")
     assert loads_note("---\n---\nbody") == ({}, "body")
     assert loads_note("---\ntitle: x\n---") == ({"title": "x"}, "")
+    assert loads_note("---\nb: &b {k: 1}\nm:\n  <<: *b\n  k: 2\n---\n")[0]["m"] == {"k": 2}
     assert dumps_note({}, "body") == "---\n---\nbody"
 
 
@@ -286,6 +287,8 @@ def test_crlf_bom_and_empty_frontmatter() -> None:
         ("---\na: [unclosed\n---\n", "not valid YAML"),
         ("---\na: 1\n a: 2\n---\n", "not valid YAML"),
         ("---\na: !!python/object/apply:os.system [echo]\n---\n", "not valid YAML"),
+        ("---\ntags: [a]\ntags: [b]\n---\n", "duplicate key 'tags'"),
+        ("---\nm:\n  k: 1\n  k: 2\n---\n", "duplicate key 'k'"),
         ("---\n- a\n- b\n---\n", "not a mapping"),
         ("---\njust text\n---\n", "not a mapping"),
     ],

@@ -50,14 +50,25 @@ def environment() -> jinja2.Environment:
                               keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
 
 
+_MD_ACTIVE = re.compile(r"([\\`*_\[\]<>#$|=~^%])")
+
+
+def prop_text(text: str) -> str:
+    """One line for a text property: Obsidian turns ``[[x]]`` in a property into a link,
+    so a title that merely contains brackets must not (a zero-width space breaks the pair)."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return text.replace("[[", "[\u200b[").replace("]]", "]\u200b]")
+
+
 def neutral(text: str) -> str:
-    """One line of plain text that cannot open an Obsidian comment or break a line."""
-    return re.sub(r"\s+", " ", text).replace("%%", "%\\%").strip()
+    """One line of plain text made inert in a Markdown body: no link, tag, comment,
+    HTML, math or emphasis can come out of it (CommonMark backslash escapes)."""
+    return _MD_ACTIVE.sub(r"\\\1", re.sub(r"\s+", " ", text).strip())
 
 
 def md_link(text: str, url: str | None) -> str:
     """[text](url) with the text escaped and the URL in <> when it has spaces or parens."""
-    label = neutral(text).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    label = neutral(text)
     if not url:
         return label
     target = f"<{url}>" if re.search(r"[\s()<>]", url) else url
@@ -78,17 +89,17 @@ def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem
                 tz: tzinfo, path: str | None = None) -> Doc:
     published = local_naive(article.published, tz)
     props: dict[str, Any] = {
-        "title": neutral(article.title),
+        "title": prop_text(article.title),
         "url": article.url,
         "source": article.source,
         "sources": list(article.sources),
-        "author": neutral(article.author) if article.author else None,
+        "author": prop_text(article.author) if article.author else None,
         "published": published,
         "score": score.score,
         "tier": score.tier,
         "category": score.category,
         "tags": list(score.tags),
-        "summary": neutral(score.summary),
+        "summary": prop_text(score.summary),
         "related": [item.link for item in related],
         "week": f"[[{week}]]",
         "kb_id": article.kb_id,

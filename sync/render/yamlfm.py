@@ -12,8 +12,8 @@ and nested dicts (tuples come back as lists).  The YAML follows
   ``2026-02-07``;
 * list items are indented under their key, as Obsidian writes them;
 * a string is plain only when every YAML reader sees a string: anything a
-  YAML 1.1 reader (PyYAML) *or* a 1.2 reader (Obsidian, JavaScript tools)
-  would type -- yes/no/on/off/y/n, true/null/~, numbers in any base or form
+  YAML 1.1 reader (PyYAML) *or* a 1.2 reader (the JavaScript libraries;
+  which one Obsidian uses is not documented) would type -- yes/no/on/off/y/n, true/null/~, numbers in any base or form
   ("123", "1e3", "0x1F", "1:20"), dates -- is quoted, and so is anything
   starting with an indicator (``[[wikilinks]]``, ``#tag``, ``- x``) or
   containing ``": "`` / ``" #"``.  Quoted strings use double quotes when
@@ -32,11 +32,13 @@ closed; and its SafeLoader reads a reader's ``seen: yes`` as True and
 ``012`` as 10, which a re-write would then change.  The format is the same,
 so python-frontmatter still reads our notes (the tests check that).
 
-Speed: PyYAML's pure-Python emitter needs ~1.5 ms for a 15-key note on the
-reference machine.  ``dumps_note`` therefore writes the common shape (a flat
-mapping of scalars and lists of scalars) itself, with the very same scalar
-decisions as ``ObsidianDumper``; the tests check that both give identical text.
-Anything else (nested dicts, odd keys, unknown types) goes through PyYAML.
+Speed: PyYAML's pure-Python emitter needs ~0.8 ms for a 15-key note, and
+libyaml's CSafeDumper cannot indent list items (libyaml hard-codes indentless
+sequences in mappings).  ``dumps_note`` therefore writes the common shape (a
+flat mapping of scalars and lists of scalars) itself in ~70 us, with the very
+same scalar decisions as ``ObsidianDumper``; the tests check that both give
+identical text.  Anything else (nested dicts, odd keys, unknown types) goes
+through ObsidianDumper.  Reading uses libyaml's parser when available.
 """
 
 from __future__ import annotations
@@ -49,7 +51,9 @@ from typing import Any
 
 import yaml
 
-__all__ = ["NoteParseError", "ObsidianDumper", "ObsidianLoader", "dump_yaml", "dumps_note", "loads_note"]
+__all__ = [
+    "NoteParseError", "ObsidianDumper", "ObsidianLoader", "dump_yaml", "dumps_note", "loads_note",
+]
 
 
 class NoteParseError(ValueError):
@@ -243,22 +247,45 @@ def _type_as_yaml12(loader: type) -> type:
     return loader
 
 
+class _UniqueKeys(yaml.constructor.SafeConstructor):
+    """Refuse a mapping with a repeated key: PyYAML would keep the last value
+    silently, and a re-write would then drop the reader's other one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # "<<" merges may legitimately repeat keys
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                continue  # unhashable: SafeConstructor reports it
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    f"found duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 @_type_as_yaml12
-class ObsidianLoader(yaml.SafeLoader):
-    """SafeLoader that types plain scalars as YAML 1.2 (and Obsidian) do.
+class ObsidianLoader(_UniqueKeys, yaml.SafeLoader):
+    """SafeLoader that types plain scalars as YAML 1.2 readers do.
 
     true/false only (``yes``, ``on``, ``y`` stay strings), decimal ints
     without YAML 1.1's octal ``012`` or sexagesimal ``1:20``, ``0o``/``0x``
     ints, 1.2 floats (``1e3``, ``.5``), null, and dates / date-times, which
     Obsidian types as date properties.  ``=`` is a string (SafeLoader fails).
+    A repeated key is an error.
     """
 
 
-# The same typing on libyaml's parser: ~10x faster, used when PyYAML has it.
+# The same typing on libyaml's parser: ~8x faster, used when PyYAML has it.
 _LOADER: type = ObsidianLoader
 if getattr(yaml, "__with_libyaml__", False):
     @_type_as_yaml12
-    class _ObsidianCLoader(yaml.CSafeLoader):
+    class _ObsidianCLoader(_UniqueKeys, yaml.CSafeLoader):
         """ObsidianLoader on libyaml's parser."""
 
     _LOADER = _ObsidianCLoader

@@ -43,14 +43,47 @@ def tier_for(score: int, cfg: ScoringConfig) -> str:
     return "skim"
 
 
-def _pattern(term: str) -> re.Pattern[str]:
-    """Whole-word match for Latin terms, substring match for CJK (no word breaks there)."""
-    escaped = re.escape(term.casefold())
-    if re.match(r"\w", term, re.ASCII):
-        escaped = r"(?<![a-z0-9])" + escaped
-    if re.search(r"\w$", term, re.ASCII):
-        escaped += r"(?![a-z0-9])"
-    return re.compile(escaped)
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+class TermMatcher:
+    """Which of many terms occur in a text, without one regex pass per term.
+
+    A Latin term matches whole words (``agents`` is not found in
+    ``subagents``; ``multi-agent`` also matches ``multi agent``): the text is
+    tokenised once and the term's word sequence looked up among its n-grams.
+    A term with other scripts (Chinese has no word breaks) matches as a
+    substring. Matching is case-insensitive (inputs are casefolded).
+    """
+
+    def __init__(self, terms: Sequence[str]):
+        self.terms = list(dict.fromkeys(terms))
+        self._words: dict[str, tuple[str, ...]] = {}
+        self._substrings: dict[str, str] = {}
+        for term in self.terms:
+            folded = term.casefold()
+            if folded.isascii():
+                self._words[term] = tuple(_TOKEN.findall(folded))
+            else:
+                self._substrings[term] = folded
+
+    def found(self, text: str) -> set[str]:
+        """The terms present in ``text`` (already casefolded)."""
+        hits = {t for t, sub in self._substrings.items() if sub in text}
+        if self._words:
+            tokens = _TOKEN.findall(text)
+            present = set(tokens)
+            joined = None
+            for term, words in self._words.items():
+                if not words or not all(w in present for w in words):
+                    continue
+                if len(words) > 1:
+                    # every word is there; check they stand together, in order
+                    joined = joined if joined is not None else f" {' '.join(tokens)} "
+                    if f" {' '.join(words)} " not in joined:
+                        continue
+                hits.add(term)
+        return hits
 
 
 class HeuristicScorer:
@@ -61,15 +94,16 @@ class HeuristicScorer:
         self.source_weights = dict(source_weights or {})
 
     @cached_property
-    def _interests(self) -> list[tuple[str, re.Pattern[str]]]:
-        return [(term, _pattern(term)) for term in self.cfg.interests]
+    def _interests(self) -> TermMatcher:
+        return TermMatcher(self.cfg.interests)
 
     @cached_property
-    def _rules(self) -> list[tuple[str, list[re.Pattern[str]]]]:
+    def _rules(self) -> tuple[TermMatcher, list[tuple[str, tuple[str, ...]]]]:
         rules = dict(self.cfg.category_keywords)
         # keep the configured order: it breaks ties
         ordered = [c for c in self.cfg.categories if c in rules] + [c for c in rules if c not in self.cfg.categories]
-        return [(c, [_pattern(w) for w in rules[c]]) for c in ordered]
+        keywords = [w for c in ordered for w in rules[c]]
+        return TermMatcher(keywords), [(c, rules[c]) for c in ordered]
 
     def score(self, articles: Sequence[Article]) -> list[Score]:
         if not articles:
@@ -82,8 +116,10 @@ class HeuristicScorer:
         body_text = plain_text(article.content) or article.summary
         body = (article.summary + " " + body_text).casefold()
 
-        matched = [term for term, pat in self._interests if pat.search(title) or pat.search(body)]
-        in_title = sum(1 for _, pat in self._interests if pat.search(title))
+        title_hits = self._interests.found(title)
+        body_hits = self._interests.found(body)
+        matched = [t for t in self._interests.terms if t in title_hits or t in body_hits]
+        in_title = len(title_hits)
         interests = min(30, 12 * in_title + 6 * (len(matched) - in_title))
         weight = self.source_weights.get(article.source, 1.0)
         source = min(15.0, 10.0 * weight)
@@ -102,9 +138,11 @@ class HeuristicScorer:
             summary=self._summary(article, body_text), key_points=self._key_points(article, body_text))
 
     def _category(self, title: str, body: str) -> str:
+        matcher, rules = self._rules
+        in_title, in_body = matcher.found(title), matcher.found(body)
         best, best_hits = "Other", 0
-        for category, patterns in self._rules:
-            hits = sum(2 * bool(p.search(title)) + bool(p.search(body)) for p in patterns)
+        for category, words in rules:
+            hits = sum(2 * (w in in_title) + (w in in_body) for w in words)
             if hits > best_hits:
                 best, best_hits = category, hits
         return best

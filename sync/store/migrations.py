@@ -99,6 +99,40 @@ MIGRATIONS: list[tuple[str, str]] = [
         result         TEXT                     -- JSON RunResult
     );
     """),
+    ("links", """
+    CREATE TABLE link_docs (                    -- per-article feature vectors: the related-article index
+        kb_id          TEXT PRIMARY KEY,
+        published      REAL NOT NULL,           -- epoch seconds (UTC)
+        source         TEXT NOT NULL,
+        tags           TEXT NOT NULL,           -- JSON list, normalised
+        digest         TEXT NOT NULL,           -- of the inputs; equal digest = nothing to do
+        terms          BLOB NOT NULL,           -- int64 link_terms.id of the vector's terms
+        weights        BLOB NOT NULL,           -- float32, L2-normalised TF-IDF weights
+        title          BLOB NOT NULL,           -- int64 link_terms.id of the title's terms
+        floor          REAL NOT NULL DEFAULT -1 -- rank value of its k-th link; -1 while it has fewer
+    );
+    CREATE INDEX link_docs_published ON link_docs(published);
+    CREATE TABLE link_terms (                   -- vocabulary and document frequencies
+        term           TEXT PRIMARY KEY,
+        id             INTEGER NOT NULL,        -- unique; the next free one is link_meta.next_term_id
+        df             INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE link_meta (
+        key            TEXT PRIMARY KEY,
+        value          TEXT NOT NULL
+    );
+    CREATE TABLE links (                        -- each article's related list, best first
+        src            TEXT NOT NULL,
+        rank           INTEGER NOT NULL,
+        dst            TEXT NOT NULL,
+        weight         REAL NOT NULL,
+        reason         TEXT NOT NULL,
+        shared_tags    TEXT NOT NULL,           -- JSON list
+        same_story     INTEGER NOT NULL,
+        PRIMARY KEY (src, rank)
+    );
+    CREATE INDEX links_dst ON links(dst);
+    """),
 ]
 
 

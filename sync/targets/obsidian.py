@@ -98,23 +98,36 @@ class NoteTarget:
 
     # -- writing -------------------------------------------------------------------
     def apply(self, intents: Sequence[Intent], *, dry_run: bool = False) -> list[Outcome]:
-        outcomes = []
+        """Decide every page first, then write them in one atomic batch."""
+        outcomes: list[Outcome] = []
+        writes: list[tuple[str, str]] = []
         for intent in intents:
             try:
-                outcomes.append(self._apply_one(intent, dry_run))
+                outcome, write = self._apply_one(intent)
             except NoteParseError as exc:
-                outcomes.append(Outcome(intent.doc.key, "error", None, f"unreadable note left as is: {exc}"))
+                outcome, write = Outcome(intent.doc.key, "error", None, f"unreadable note left as is: {exc}"), None
             except (OSError, ValueError) as exc:
-                outcomes.append(Outcome(intent.doc.key, "error", None, f"{type(exc).__name__}: {exc}"))
-        if not dry_run:
-            self.files.flush()
+                outcome, write = Outcome(intent.doc.key, "error", None, f"{type(exc).__name__}: {exc}"), None
+            outcomes.append(outcome)
+            if write is not None:
+                writes.append(write)
+        if writes and not dry_run:
+            try:
+                self.files.write_many(writes)
+            except OSError as exc:
+                # nothing of the batch is recorded as written: the next run tries again
+                failed = {path for path, _ in writes}
+                for outcome in outcomes:
+                    if outcome.record is not None and outcome.record.path in failed:
+                        outcome.status, outcome.record = "error", None
+                        outcome.message = f"write failed: {exc}"
         return outcomes
 
     def _record(self, intent: Intent, path: str) -> SyncRecord:
         doc = intent.doc
         return SyncRecord(self.name, doc.key, path, intent.owned_hash, base_of(doc.props, doc.region))
 
-    def _apply_one(self, intent: Intent, dry_run: bool) -> Outcome:
+    def _apply_one(self, intent: Intent) -> tuple[Outcome, tuple[str, str] | None]:
         doc, record = intent.doc, intent.record
         known_path = record.path if record else doc.path
         found = self.locate(doc.key, known_path) if record or (doc.path and self.files.exists(doc.path)) else None
@@ -124,28 +137,22 @@ class NoteTarget:
         if found is None and intent.action == "update":
             # the reader deleted the note: remember that, write nothing
             gone = SyncRecord(self.name, doc.key, known_path, record.owned_hash, record.owned, "deleted")
-            return Outcome(doc.key, "deleted", gone, "deleted by the reader; not recreated (use --restore)")
+            return Outcome(doc.key, "deleted", gone, "deleted by the reader; not recreated (use --restore)"), None
         if found is None:
             path = self._free_path(doc, record)
-            if not dry_run:
-                self.files.write(path, new_note(doc.props, doc.region))
-                if self._taken is not None:
-                    self._taken.add(name_key(PurePosixPath(path)))
+            if self._taken is not None:
+                self._taken.add(name_key(PurePosixPath(path)))
             status = "restored" if record else "created"
-            return Outcome(doc.key, status, self._record(intent, path))
+            return Outcome(doc.key, status, self._record(intent, path)), (path, new_note(doc.props, doc.region))
         if intent.action == "verify" and found == known_path:
-            return Outcome(doc.key, "unchanged", None)
+            return Outcome(doc.key, "unchanged", None), None
         current = self.files.read(found) or ""
         base = record.owned if record and record.state == "present" else None
         merged = merge_note(current, doc.props, doc.region, base, doc.owned)
-        if merged.text == current:
-            status = "unchanged"
-        else:
-            status = "updated"
-            if not dry_run:
-                self.files.write(found, merged.text)
-        return Outcome(doc.key, "conflict" if merged.conflicts else status, self._record(intent, found),
-                       "; ".join(merged.conflicts), merged.reader_props)
+        write = None if merged.text == current else (found, merged.text)
+        status = "conflict" if merged.conflicts else ("unchanged" if write is None else "updated")
+        return (Outcome(doc.key, status, self._record(intent, found), "; ".join(merged.conflicts),
+                        merged.reader_props), write)
 
     def _free_path(self, doc: Doc, record: SyncRecord | None) -> str:
         """The recorded or allocated path, unless something else now stands there."""

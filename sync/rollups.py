@@ -1,0 +1,370 @@
+"""Daily and weekly rollups: pure functions from articles, scores and links to page data.
+
+Contract:
+
+- Weeks END on ``cfg.week_ends_on`` and carry the ISO week label of their last
+  day (the default, Sunday, gives ISO Monday-Sunday weeks; the seed digest's
+  Saturday-Friday week is ``week_ends_on = "friday"``). Days and weeks are cut in
+  ``cfg.tz``; naive datetimes are taken as UTC.
+- A same-story group (``groups``: kb_id -> group id) is ranked and listed once,
+  led by its best article (score, then earliest, then kb_id), with the other
+  sources under it. Counts ("articles scanned", tiers, categories, sources)
+  count every article.
+- Trends are clusters of the week's stories joined by related links, merged
+  by average linkage (missing links count as 0) while the average stays above
+  ``TREND_LINK``; only clusters of two or more stories are trends. Every
+  tie is broken by kb_id, never by input order, and an article without links
+  to the week cannot change them. Names are the most distinctive phrases the
+  cluster's titles share (CJK substrings or Latin words/bigrams, as written);
+  the description is the lead story's one-line summary.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from .config import RollupConfig
+from .models import Article, Link, Score
+from .text import has_cjk, plain_text, sentences, truncate
+
+TREND_LINK = 0.15         # average link weight that still joins two clusters
+MAX_TRENDS = 5
+SUMMARY_CHARS = 200
+_LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
+_CJK_SPAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.\-]*[A-Za-z0-9+#]|[A-Za-z]")
+_LATIN_RUN = re.compile(r"[A-Za-z0-9+#.\-]+(?:[ \t]+[A-Za-z0-9+#.\-]+)*")
+_NAME_STOP = frozenset("""a an and are as at be by for from how in into is it its new of on or the to vs
+what when why with your you this that we our can will not more most about after over just""".split())
+_CJK_NAME_STOP = frozenset("的了是在和与及或等也都就而但被把这那个之其为以于从我你他她它们吗呢吧啊着过很并")
+
+
+# -- calendar ------------------------------------------------------------------------
+
+def _local(moment: datetime, cfg: RollupConfig) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(cfg.tz)
+
+
+def day_of(moment: datetime, cfg: RollupConfig) -> date:
+    """The calendar day of ``moment`` in the rollup time zone."""
+    return _local(moment, cfg).date()
+
+
+def week_end(day: date, cfg: RollupConfig) -> date:
+    """The last day of the week that contains ``day``."""
+    return day + timedelta(days=(cfg.week_end_weekday - day.weekday()) % 7)
+
+
+def week_label(moment: datetime | date, cfg: RollupConfig) -> str:
+    """``YYYY-Www`` of the week containing ``moment``: the ISO week of the week's last day."""
+    day = moment if not isinstance(moment, datetime) else day_of(moment, cfg)
+    year, week, _ = week_end(day, cfg).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_bounds(label: str, cfg: RollupConfig) -> tuple[date, date]:
+    """(first day, last day) of the week labelled ``label`` (raises ValueError for a bad label)."""
+    m = _LABEL.match(label.strip())
+    if not m:
+        raise ValueError(f"not a week label (YYYY-Www): {label!r}")
+    try:
+        monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+    except ValueError:
+        raise ValueError(f"no such ISO week: {label!r}") from None
+    last = monday + timedelta(days=cfg.week_end_weekday)
+    return last - timedelta(days=6), last
+
+
+# -- records -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Also:
+    """Another source's report of the same story."""
+
+    kb_id: str
+    source: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Story:
+    """One story as listed: its lead article and the other sources' reports."""
+
+    kb_id: str
+    title: str
+    url: str | None
+    source: str
+    published: datetime
+    score: int | None
+    stars: str
+    category: str
+    tags: tuple[str, ...]
+    summary: str
+    also: tuple[Also, ...] = ()
+
+
+@dataclass(frozen=True)
+class Trend:
+    name: str
+    description: str
+    stories: tuple[Story, ...]
+
+
+@dataclass(frozen=True)
+class Count:
+    name: str
+    count: int
+    average: float | None = None
+
+
+@dataclass(frozen=True)
+class WeeklyRollup:
+    label: str
+    first: date
+    last: date
+    scanned: int
+    must_read: int
+    worth_reading: int
+    trends: tuple[Trend, ...]
+    top: tuple[Story, ...]
+    categories: tuple[Count, ...]
+    sources: tuple[Count, ...]
+    kb_ids: tuple[str, ...]          # every article of the week, oldest first
+    top_n: int = 10
+
+
+@dataclass(frozen=True)
+class DailyCategory:
+    name: str
+    stories: tuple[Story, ...]
+
+
+@dataclass(frozen=True)
+class DailyRollup:
+    day: date
+    scanned: int
+    categories: tuple[DailyCategory, ...]
+    kb_ids: tuple[str, ...]
+
+
+# -- stories -------------------------------------------------------------------------
+
+def stars(score: int | None) -> str:
+    """score / 20, rounded half up, as ⭐ (empty for an unscored article)."""
+    return "" if score is None else "⭐" * int(math.floor(max(0, min(score, 100)) / 20 + 0.5))
+
+
+def one_line(article: Article, score: Score | None) -> str:
+    """The article's one-line summary: the scorer's, else the feed's first sentence."""
+    text = plain_text((score.summary if score and score.summary else article.summary) or "")
+    first = sentences(text)[:1]
+    return truncate(first[0] if first else text, SUMMARY_CHARS)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _lead_key(a: Article, scores: Mapping[str, Score]) -> tuple:
+    s = scores.get(a.kb_id)
+    return (-(s.score if s else -1), _aware(a.published), a.kb_id)
+
+
+def stories(articles: Iterable[Article], scores: Mapping[str, Score],
+            groups: Mapping[str, str]) -> list[Story]:
+    """Collapse same-story groups into Story records, best first (score, sources, time, kb_id)."""
+    by_group: dict[str, list[Article]] = {}
+    for a in articles:
+        by_group.setdefault(groups.get(a.kb_id, a.kb_id), []).append(a)
+    out = []
+    for members in by_group.values():
+        members.sort(key=lambda a: _lead_key(a, scores))
+        lead, s = members[0], scores.get(members[0].kb_id)
+        seen = {lead.source}
+        also = []
+        for m in members[1:]:
+            # one line per other outlet: a second report from the same outlet adds nothing
+            if m.source not in seen:
+                seen.add(m.source)
+                also.append(Also(m.kb_id, m.source, m.url))
+        out.append(Story(kb_id=lead.kb_id, title=lead.title, url=lead.url, source=lead.source,
+                         published=_aware(lead.published), score=s.score if s else None,
+                         stars=stars(s.score if s else None), category=s.category if s else "Unscored",
+                         tags=tuple(s.tags) if s else (), summary=one_line(lead, s), also=tuple(also)))
+    out.sort(key=lambda st: (-(st.score if st.score is not None else -1), -len(st.also), st.published, st.kb_id))
+    return out
+
+
+# -- weekly --------------------------------------------------------------------------
+
+def weekly_rollup(label: str, articles: Iterable[Article], scores: Mapping[str, Score],
+                  links: Mapping[str, Iterable[Link]], groups: Mapping[str, str], cfg: RollupConfig,
+                  *, must_read: int, worth_reading: int, max_trends: int = MAX_TRENDS) -> WeeklyRollup:
+    """The week's digest; articles outside the week (in ``cfg.tz``) are ignored."""
+    first, last = week_bounds(label, cfg)
+    week = sorted((a for a in articles if first <= day_of(a.published, cfg) <= last),
+                  key=lambda a: (_aware(a.published), a.kb_id))
+    week = list({a.kb_id: a for a in week}.values())
+    scored = [scores[a.kb_id].score for a in week if a.kb_id in scores]
+    listed = stories(week, scores, groups)
+    per_category: dict[str, list[int]] = {}
+    for a in week:
+        if a.kb_id in scores:
+            per_category.setdefault(scores[a.kb_id].category, []).append(scores[a.kb_id].score)
+    categories = sorted((Count(c, len(v), round(sum(v) / len(v), 1)) for c, v in per_category.items()),
+                        key=lambda c: (-c.count, c.name))
+    per_source = Counter(a.source for a in week)
+    sources = sorted((Count(s, n) for s, n in per_source.items()), key=lambda c: (-c.count, c.name))
+    return WeeklyRollup(
+        label=label, first=first, last=last, scanned=len(week),
+        must_read=sum(1 for s in scored if s >= must_read),
+        worth_reading=sum(1 for s in scored if worth_reading <= s < must_read),
+        trends=tuple(trends(listed, week, links, groups, max_trends)),
+        top=tuple(listed[:cfg.top_n]), categories=tuple(categories),
+        sources=tuple(sources[:cfg.top_n]), kb_ids=tuple(a.kb_id for a in week), top_n=cfg.top_n)
+
+
+def trends(listed: list[Story], week: list[Article], links: Mapping[str, Iterable[Link]],
+           groups: Mapping[str, str], limit: int = MAX_TRENDS) -> list[Trend]:
+    """Topic clusters of the week's stories (see the module docstring)."""
+    head = {a.kb_id: groups.get(a.kb_id, a.kb_id) for a in week}
+    story_of = {}
+    for st in listed:
+        story_of[head[st.kb_id]] = st.kb_id
+    node = {k: story_of[g] for k, g in head.items()}   # article -> its story's lead
+    weight: dict[tuple[str, str], float] = {}
+    for src, lst in links.items():
+        if src not in node:
+            continue
+        for x in lst:
+            if x.dst not in node or node[x.dst] == node[src]:
+                continue
+            a, b = sorted((node[src], node[x.dst]))
+            weight[a, b] = max(weight.get((a, b), 0.0), x.weight)
+    clusters = _average_linkage(sorted(story_of.values()), weight, TREND_LINK)
+    by_id = {st.kb_id: st for st in listed}
+    rank = {st.kb_id: i for i, st in enumerate(listed)}
+    titles = {a.kb_id: a.title for a in week}
+    week_phrases = Counter(p for t in titles.values() for p in _phrases(t))
+    found = []
+    for members in clusters:
+        if len(members) < 2:
+            continue
+        members = sorted(members, key=rank.__getitem__)
+        group_titles = [titles[m] for m in members] + [titles[x.kb_id] for m in members for x in by_id[m].also]
+        lead = by_id[members[0]]
+        found.append(Trend(name=trend_name(group_titles, week_phrases, len(titles)) or truncate(lead.title, 60),
+                           description=lead.summary or truncate(lead.title, SUMMARY_CHARS),
+                           stories=tuple(by_id[m] for m in members)))
+    found.sort(key=lambda t: (-len(t.stories), -(t.stories[0].score or 0), t.stories[0].kb_id))
+    return found[:limit]
+
+
+def _average_linkage(nodes: list[str], weight: Mapping[tuple[str, str], float],
+                     threshold: float) -> list[list[str]]:
+    """Agglomerative clustering over a sparse graph with a heap; deterministic.
+
+    The best pair is the highest average link, ties by the smaller ids; a
+    merged cluster keeps the smaller id, so cluster ids never depend on order.
+    """
+    members = {n: [n] for n in nodes}
+    total: dict[str, dict[str, float]] = {n: {} for n in nodes}
+    for (a, b), w in weight.items():
+        total[a][b] = total[a].get(b, 0.0) + w
+        total[b][a] = total[b].get(a, 0.0) + w
+    version = dict.fromkeys(nodes, 0)
+    heap = []
+    for a in nodes:
+        for b, w in total[a].items():
+            if a < b and w >= threshold:
+                heap.append((-w, a, b, 0, 0))
+    heapq.heapify(heap)
+    while heap:
+        neg, a, b, va, vb = heapq.heappop(heap)
+        if a not in members or b not in members or version[a] != va or version[b] != vb:
+            continue  # stale: one side has merged since
+        members[a] += members.pop(b)
+        version[a] += 1
+        for c, w in total.pop(b).items():
+            total[c].pop(b, None)
+            if c != a:
+                total[a][c] = total[a].get(c, 0.0) + w
+                total[c][a] = total[c].get(a, 0.0) + w
+        total[a].pop(b, None)
+        for c, w in total[a].items():
+            avg = w / (len(members[a]) * len(members[c]))
+            if avg >= threshold:
+                x, y = (a, c) if a < c else (c, a)
+                heapq.heappush(heap, (-avg, x, y, version[x], version[y]))
+    return [sorted(v) for _, v in sorted(members.items())]
+
+
+def trend_name(titles: list[str], week_phrases: Mapping[str, int], week_size: int, parts: int = 2) -> str:
+    """The most distinctive phrases the cluster's titles share, in their own script and casing.
+
+    ``week_phrases`` counts, per phrase, the week's titles containing it: a
+    phrase common to the whole week ("AI", "模型") names no particular trend.
+    """
+    cluster = [_phrases(t) for t in titles]
+    counts = Counter(p for ps in cluster for p in ps)
+    shared = {p: n for p, n in counts.items() if n >= 2}
+    if not shared:
+        return ""
+    def value(p: str) -> tuple:
+        idf = math.log((1 + week_size) / (1 + week_phrases.get(p, 0)))
+        length = len(p) if has_cjk(p) else 2 * len(p.split())
+        return (-(shared[p] * (1 + idf) * math.log(1 + length)), p)
+
+    chosen: list[str] = []
+    for p in sorted(shared, key=value):
+        # a phrase inside (or containing) one already chosen says nothing new
+        if any(p.lower() in c.lower() or c.lower() in p.lower() for c in chosen):
+            continue
+        chosen.append(p)
+        if len(chosen) == parts:
+            break
+    display = {p.lower(): p for ps in cluster for p in ps}
+    return " · ".join(display.get(c.lower(), c) for c in chosen)
+
+
+def _phrases(title: str) -> set[str]:
+    """Candidate name phrases of a title: CJK substrings (2-8) and Latin words and word pairs."""
+    out: set[str] = set()
+    for span in _CJK_SPAN.findall(title):
+        for size in range(2, min(8, len(span)) + 1):
+            for i in range(len(span) - size + 1):
+                piece = span[i:i + size]
+                if piece[0] not in _CJK_NAME_STOP and piece[-1] not in _CJK_NAME_STOP:
+                    out.add(piece)
+    for run in _LATIN_RUN.findall(title):
+        # word pairs only where the title has them side by side
+        keep = [w if w.lower() not in _NAME_STOP and len(w) > 1 else None for w in _WORD.findall(run)]
+        out.update(w for w in keep if w)
+        out.update(f"{a} {b}" for a, b in zip(keep, keep[1:]) if a and b)
+    return {p for p in out if p}
+
+
+# -- daily ---------------------------------------------------------------------------
+
+def daily_rollup(day: date, articles: Iterable[Article], scores: Mapping[str, Score],
+                 groups: Mapping[str, str], cfg: RollupConfig) -> DailyRollup:
+    """The day's stories by category: categories by their best story, stories best first."""
+    today = sorted((a for a in articles if day_of(a.published, cfg) == day),
+                   key=lambda a: (_aware(a.published), a.kb_id))
+    today = list({a.kb_id: a for a in today}.values())
+    by_category: dict[str, list[Story]] = {}
+    for st in stories(today, scores, groups):
+        by_category.setdefault(st.category, []).append(st)
+    ordered = sorted(by_category.items(),
+                     key=lambda kv: (kv[0] == "Unscored", -(kv[1][0].score or 0), kv[0]))
+    return DailyRollup(day=day, scanned=len(today),
+                       categories=tuple(DailyCategory(c, tuple(v)) for c, v in ordered),
+                       kb_ids=tuple(a.kb_id for a in today))

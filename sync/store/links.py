@@ -1,0 +1,381 @@
+"""Related-article links in SQLite: the index, daily incremental updates, and queries.
+
+Contract:
+
+- ``update_links(store, changed, scores, cfg)`` indexes the new or changed
+  articles and updates every related list they affect; it returns the kb_ids
+  whose related list changed (what a reader would see: targets, reasons, order),
+  which are exactly the notes to rewrite. An article whose features did not
+  change (same digest) costs nothing.
+- Incremental means: the new articles' vectors are weighed with the stored
+  document frequencies and compared against the stored vectors of the articles
+  inside their time window only. Their own lists are computed in full; an old
+  article's list changes only if a new article enters its top k (its stored
+  ``floor`` makes that check cheap), or if it pointed at an article whose
+  content changed (then its list is recomputed).
+- Approximations, all undone by ``rebuild=True``: IDF is frozen per vector
+  (old vectors keep the weights of the day they were indexed), and an edited
+  article's terms are not recounted in the document frequencies.
+- ``related`` reads lists best first; ``story_groups`` turns same-story links
+  into groups named by a stable representative (the earliest article).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import links as L
+from ..config import LinksConfig
+from ..models import Article, Link, Score
+
+_CHUNK = 500  # SQLite host parameters per IN (...)
+
+
+def update_links(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg: LinksConfig,
+                 *, rebuild: bool = False) -> set[str]:
+    """Index ``changed`` and update the related lists; return the kb_ids whose list changed.
+
+    ``rebuild=True`` recomputes everything from the store's articles and scores
+    (``changed`` and ``scores`` override what the store holds).
+    """
+    if rebuild:
+        return _rebuild(store, changed, scores, cfg)
+    return _incremental(store, changed, scores, cfg)
+
+
+def related(store, kb_ids: Iterable[str] | None = None) -> dict[str, list[Link]]:
+    """kb_id -> its related links, best first (articles without links are absent)."""
+    out: dict[str, list[Link]] = {}
+    if kb_ids is None:
+        rows = store.conn.execute("SELECT * FROM links ORDER BY src, rank").fetchall()
+    else:
+        rows = []
+        for chunk in _chunks(sorted(set(kb_ids))):
+            rows += store.conn.execute(
+                f"SELECT * FROM links WHERE src IN ({_marks(chunk)}) ORDER BY src, rank", chunk).fetchall()
+    for r in rows:
+        out.setdefault(r["src"], []).append(_link(r))
+    return out
+
+
+def story_groups(store, kb_ids: Iterable[str]) -> dict[str, str]:
+    """kb_id -> group id for every given article; same-story articles share one.
+
+    Groups are the connected components of same-story links among the given
+    articles; the group id is the earliest published member (ties: smallest
+    kb_id), so it does not move when a later report joins. An article with no
+    same-story partner is its own group.
+    """
+    ids = sorted(set(kb_ids))
+    parent = {k: k for k in ids}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    published = _published(store, ids)
+    wanted = set(ids)
+    for chunk in _chunks(ids):
+        for src, dst in store.conn.execute(
+                f"SELECT src, dst FROM links WHERE same_story=1 AND src IN ({_marks(chunk)})", chunk):
+            if dst in wanted:
+                a, b = find(src), find(dst)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    members: dict[str, list[str]] = {}
+    for k in ids:
+        members.setdefault(find(k), []).append(k)
+    out: dict[str, str] = {}
+    for group in members.values():
+        head = min(group, key=lambda k: (published.get(k, float("inf")), k))
+        out.update(dict.fromkeys(group, head))
+    return out
+
+
+# -- rebuild -----------------------------------------------------------------------
+
+def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg: LinksConfig) -> set[str]:
+    overrides = {a.kb_id: a for a in changed}
+    all_scores = {**store.scores(), **scores}
+
+    def articles() -> Iterator[Article]:
+        for a in store.iter_articles():
+            if a.kb_id not in overrides:
+                yield a
+        yield from overrides.values()
+
+    enc = L.encode(L.features(a, all_scores.get(a.kb_id)) for a in articles())
+    docs, vec, order = L.index_from_scratch(enc)
+    pairs = L.search(np.arange(len(docs)), vec, docs.pub, cfg.window_days * L.DAY, L.search_floor(cfg),
+                     earlier_only=True)
+    lists = L.make_links(docs, *L.choose(docs, pairs, cfg, both_ways=True))
+    before = _signatures(store, None)
+    after = {k: [_sig(x) for x in v] for k, v in lists.items()}
+    changed_ids = {k for k in set(before) | set(after) if before.get(k, []) != after.get(k, [])}
+    df = enc.df()
+    digests = [enc.digests[i] for i in order]
+    # ids in term order: the vocabulary is then written as one append-only b-tree
+    by_term = sorted(range(len(enc.vocab)), key=enc.vocab.__getitem__)
+    new_id = np.empty(len(enc.vocab), dtype=np.int64)
+    new_id[by_term] = np.arange(len(enc.vocab))
+    vec = L.Vectors(vec.ptr, new_id[vec.terms], vec.weights)
+    docs.title_terms = new_id[docs.title_terms]
+    with store.conn:
+        store.conn.execute("DELETE FROM links")
+        store.conn.execute("DELETE FROM link_docs")
+        store.conn.execute("DELETE FROM link_terms")
+        store.conn.executemany("INSERT INTO link_terms (term, id, df) VALUES (?,?,?)",
+                               ((enc.vocab[i], n, int(df[i])) for n, i in enumerate(by_term)))
+        _set_meta(store, "next_term_id", len(enc.vocab))
+        store.conn.executemany(
+            "INSERT INTO link_docs (kb_id, published, source, tags, digest, terms, weights, title, floor)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (_doc_row(docs, vec, i, digests[i], _floor(lists.get(docs.ids[i], []), cfg.k))
+             for i in range(len(docs))))
+        _write_lists(store, lists, replace=())
+        _set_meta(store, "n_docs", len(docs))
+    return changed_ids
+
+
+# -- incremental -------------------------------------------------------------------
+
+@dataclass
+class _Stored:
+    """Rows of link_docs loaded as arrays (in the order read)."""
+
+    ids: list[str]
+    pub: list[float]
+    sources: list[str]
+    tags: list[tuple[str, ...]]
+    floors: list[float]
+    terms: list[bytes]
+    weights: list[bytes]
+    titles: list[bytes]
+
+
+def _incremental(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg: LinksConfig) -> set[str]:
+    feats = {a.kb_id: L.features(a, scores.get(a.kb_id)) for a in changed}
+    old_digest = _digests(store, feats)
+    fresh = [feats[k] for k in sorted(feats) if old_digest.get(k) != feats[k].digest]
+    if not fresh:
+        return set()
+    edited = {f.kb_id for f in fresh if f.kb_id in old_digest}
+    enc = L.encode(fresh)
+    term_ids, df, n_docs, next_id = _vocabulary(store, enc, [f.kb_id not in edited for f in fresh])
+    fvec = L.weigh(enc, df, n_docs)
+    fresh_ids = {f.kb_id for f in fresh}
+    # lists that pointed at an edited article are stale: recompute them in full
+    dirty = sorted(_sources_of(store, edited) - fresh_ids)
+    window = cfg.window_days * L.DAY
+    query_pubs = list(enc.pub) + list(_published(store, dirty).values())
+    stored = _load_docs(store, min(query_pubs) - window, max(query_pubs) + window, exclude=fresh_ids)
+    docs, vec, floors = _combine(stored, enc, fvec, term_ids)
+    index = {k: i for i, k in enumerate(docs.ids)}
+    queries = np.array(sorted(index[k] for k in fresh_ids | set(dirty) if k in index), dtype=np.int64)
+    pairs = L.search(queries, vec, docs.pub, window, L.search_floor(cfg), earlier_only=False)
+    story = L.story_flags(docs, pairs.q, pairs.d, pairs.sim)
+    keep = (pairs.sim >= cfg.min_similarity) | story
+    q, d, sim, story = pairs.q[keep], pairs.d[keep], pairs.sim[keep], story[keep]
+    # the queries' own lists, in full
+    pick = L.top_k(q, d, sim, story, docs.id_rank(), cfg.k)
+    new_lists = {docs.ids[i]: [] for i in queries.tolist()}
+    new_lists.update(L.make_links(docs, q[pick], d[pick], sim[pick], story[pick]))
+    # other articles: a query enters their list only if it beats their k-th link
+    is_query = np.zeros(len(docs), dtype=bool)
+    is_query[queries] = True
+    enters = ~is_query[d] & ((sim + 2.0 * story) >= floors[d])
+    offers = L.make_links(docs, d[enters], q[enters], sim[enters], story[enters])
+    current = related(store, list(offers))
+    for src, extra in offers.items():
+        merged = sorted(current.get(src, []) + extra, key=lambda x: (not x.same_story, -x.weight, x.dst))
+        new_lists[src] = merged[:cfg.k]
+    before = _signatures(store, list(new_lists))
+    changed_ids = {k for k, v in new_lists.items() if before.get(k, []) != [_sig(x) for x in v]}
+    rows = [_doc_row(docs, vec, index[f.kb_id], f.digest, _floor(new_lists.get(f.kb_id, []), cfg.k))
+            for f in fresh]
+    with store.conn:
+        _save_vocabulary(store, enc, term_ids, df)
+        store.conn.executemany(
+            "INSERT OR REPLACE INTO link_docs (kb_id, published, source, tags, digest, terms, weights, title,"
+            " floor) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        lists = {k: new_lists[k] for k in changed_ids}
+        _write_lists(store, lists, replace=lists)
+        store.conn.executemany("UPDATE link_docs SET floor=? WHERE kb_id=?",
+                               [(_floor(v, cfg.k), k) for k, v in lists.items() if k not in fresh_ids])
+        _set_meta(store, "n_docs", n_docs)
+        _set_meta(store, "next_term_id", next_id)
+    return changed_ids
+
+
+def _vocabulary(store, enc: L.Encoded, counted: list[bool]) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Stable term ids and document frequencies for the batch's vocabulary.
+
+    Returns (id per local term, df per local term including this batch's
+    new articles, number of documents counted, next free id). Unknown terms
+    get fresh ids.
+    """
+    known: dict[str, tuple[int, int]] = {}
+    for chunk in _chunks(enc.vocab):
+        for term, tid, df in store.conn.execute(
+                f"SELECT term, id, df FROM link_terms WHERE term IN ({_marks(chunk)})", chunk):
+            known[term] = (tid, df)
+    next_id = int(_get_meta(store, "next_term_id", 0))
+    ids = np.empty(len(enc.vocab), dtype=np.int64)
+    df = np.zeros(len(enc.vocab), dtype=np.int64)
+    for i, term in enumerate(enc.vocab):
+        if term in known:
+            ids[i], df[i] = known[term]
+        else:
+            ids[i], next_id = next_id, next_id + 1
+    rows = np.repeat(np.arange(len(enc)), np.diff(enc.ptr))
+    new_rows = np.asarray(counted, dtype=bool)[rows] if len(rows) else np.zeros(0, dtype=bool)
+    df += np.bincount(enc.terms[new_rows], minlength=len(enc.vocab))
+    n_docs = int(_get_meta(store, "n_docs", 0)) + sum(counted)
+    return ids, df, n_docs, next_id
+
+
+def _save_vocabulary(store, enc: L.Encoded, ids: np.ndarray, df: np.ndarray) -> None:
+    store.conn.executemany(
+        "INSERT INTO link_terms (term, id, df) VALUES (?,?,?) ON CONFLICT(term) DO UPDATE SET df=excluded.df",
+        zip(enc.vocab, ids.tolist(), df.tolist()))
+
+
+def _combine(stored: _Stored, enc: L.Encoded, fvec: L.Vectors,
+             term_ids: np.ndarray) -> tuple[L.Docs, L.Vectors, np.ndarray]:
+    """Stored rows + the fresh batch -> one set of Docs/Vectors sorted by (published, kb_id)."""
+    ids = stored.ids + enc.ids
+    pub = np.array(stored.pub + list(enc.pub), dtype=np.float64)
+    order = np.lexsort((_ranks(ids), pub))
+    old_terms = np.frombuffer(b"".join(stored.terms), dtype=np.int64)
+    old_w = np.frombuffer(b"".join(stored.weights), dtype=np.float32)
+    old_title = np.frombuffer(b"".join(stored.titles), dtype=np.int64)
+    vptr = L._ptr([len(b) // 8 for b in stored.terms] + list(np.diff(fvec.ptr)))
+    tptr = L._ptr([len(b) // 8 for b in stored.titles] + list(np.diff(enc.title_ptr)))
+    terms = np.concatenate((old_terms, term_ids[fvec.terms]))
+    weights = np.concatenate((old_w, fvec.weights)).astype(np.float32)
+    titles = np.concatenate((old_title, term_ids[enc.title_terms]))
+    vptr2, terms, weights = L.take_rows(vptr, order, terms, weights)
+    tptr2, titles = L.take_rows(tptr, order, titles)
+    floors = np.array(stored.floors + [-1.0] * len(enc), dtype=np.float64)[order]
+    sources, tags = stored.sources + enc.sources, stored.tags + enc.tags
+    docs = L.Docs(ids=[ids[i] for i in order], pub=pub[order], sources=[sources[i] for i in order],
+                  tags=[tags[i] for i in order], title_ptr=tptr2, title_terms=titles)
+    return docs, L.Vectors(vptr2, terms, weights), floors
+
+
+def _ranks(ids: list[str]) -> np.ndarray:
+    """Position of each id in sorted order (a numpy sort key for strings)."""
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+    return rank
+
+
+def _load_docs(store, since: float, until: float, *, exclude: set[str]) -> _Stored:
+    out = _Stored([], [], [], [], [], [], [], [])
+    for r in store.conn.execute("SELECT kb_id, published, source, tags, floor, terms, weights, title"
+                                " FROM link_docs WHERE published BETWEEN ? AND ?", (since, until)):
+        if r[0] in exclude:
+            continue
+        out.ids.append(r[0])
+        out.pub.append(r[1])
+        out.sources.append(r[2])
+        out.tags.append(tuple(json.loads(r[3])))
+        out.floors.append(r[4])
+        out.terms.append(r[5])
+        out.weights.append(r[6])
+        out.titles.append(r[7])
+    return out
+
+
+# -- small helpers -------------------------------------------------------------------
+
+def _doc_row(docs: L.Docs, vec: L.Vectors, i: int, digest: str, floor: float) -> tuple:
+    terms, weights = vec.row(i)
+    title = docs.title_terms[docs.title_ptr[i]:docs.title_ptr[i + 1]]
+    return (docs.ids[i], float(docs.pub[i]), docs.sources[i], json.dumps(list(docs.tags[i]), ensure_ascii=False),
+            digest, terms.astype(np.int64).tobytes(), weights.astype(np.float32).tobytes(),
+            title.astype(np.int64).tobytes(), floor)
+
+
+def _floor(lst: Sequence[Link], k: int) -> float:
+    """The rank value a newcomer must reach to enter a list (-1 while the list has room)."""
+    if k <= 0:
+        return float("inf")
+    if len(lst) < k:
+        return -1.0
+    last = lst[k - 1]
+    return last.weight + (2.0 if last.same_story else 0.0)
+
+
+def _write_lists(store, lists: Mapping[str, Sequence[Link]], replace: Iterable[str]) -> None:
+    replace = sorted(replace)
+    for chunk in _chunks(replace):
+        store.conn.execute(f"DELETE FROM links WHERE src IN ({_marks(chunk)})", chunk)
+    store.conn.executemany(
+        "INSERT INTO links (src, rank, dst, weight, reason, shared_tags, same_story) VALUES (?,?,?,?,?,?,?)",
+        ((x.src, rank, x.dst, x.weight, x.reason, json.dumps(list(x.shared_tags), ensure_ascii=False),
+          int(x.same_story)) for lst in lists.values() for rank, x in enumerate(lst)))
+
+
+def _link(r) -> Link:
+    return Link(src=r["src"], dst=r["dst"], weight=r["weight"], reason=r["reason"],
+                shared_tags=tuple(json.loads(r["shared_tags"])), same_story=bool(r["same_story"]))
+
+
+def _sig(x: Link) -> tuple:
+    """What a reader sees of a link: a change here means the note must be rewritten."""
+    return (x.dst, x.reason, tuple(x.shared_tags), bool(x.same_story))
+
+
+def _signatures(store, kb_ids: list[str] | None) -> dict[str, list[tuple]]:
+    return {k: [_sig(x) for x in v] for k, v in related(store, kb_ids).items()}
+
+
+def _digests(store, kb_ids: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for chunk in _chunks(list(kb_ids)):
+        out.update(store.conn.execute(
+            f"SELECT kb_id, digest FROM link_docs WHERE kb_id IN ({_marks(chunk)})", chunk).fetchall())
+    return out
+
+
+def _published(store, kb_ids: Iterable[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for chunk in _chunks(list(kb_ids)):
+        out.update(store.conn.execute(
+            f"SELECT kb_id, published FROM link_docs WHERE kb_id IN ({_marks(chunk)})", chunk).fetchall())
+    return out
+
+
+def _sources_of(store, dsts: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for chunk in _chunks(sorted(dsts)):
+        out.update(r[0] for r in store.conn.execute(
+            f"SELECT DISTINCT src FROM links WHERE dst IN ({_marks(chunk)})", chunk))
+    return out
+
+
+def _get_meta(store, key: str, default: object) -> object:
+    row = store.conn.execute("SELECT value FROM link_meta WHERE key=?", (key,)).fetchone()
+    return json.loads(row[0]) if row else default
+
+
+def _set_meta(store, key: str, value: object) -> None:
+    store.conn.execute("INSERT INTO link_meta (key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET"
+                       " value=excluded.value", (key, json.dumps(value)))
+
+
+def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
+    items = list(items)
+    for i in range(0, len(items), _CHUNK):
+        yield items[i:i + _CHUNK]
+
+
+def _marks(chunk: Sequence[object]) -> str:
+    return ",".join("?" * len(chunk))

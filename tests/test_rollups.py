@@ -1,0 +1,248 @@
+"""Rollups: week conventions and time zones, weekly and daily pages, trends, escaping."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sync import links as L
+from sync.config import WEEKDAYS, LinksConfig, RollupConfig
+from sync.models import Article, Link, Score
+from sync.render.rollups import md, render_daily, render_weekly
+from sync.rollups import daily_rollup, day_of, stars, week_bounds, week_label, weekly_rollup
+from sync.sources.parse import parse_feed
+
+FEEDS = Path(__file__).resolve().parent.parent / "examples" / "feeds"
+SEED_WEEK = RollupConfig(week_ends_on="friday")      # the seed digest's Saturday-Friday week
+
+
+def link(kb_id: str) -> str:
+    return f"[[{kb_id}|note {kb_id}]]"
+
+
+def art(kb: str, title: str, source: str, when: datetime, summary: str = "") -> Article:
+    return Article(kb_id=kb, url=f"https://example.com/{kb}", title=title, source=source,
+                   published=when, summary=summary)
+
+
+def score(kb: str, value: int, category: str = "AI/Tech", tags: tuple[str, ...] = ()) -> Score:
+    return Score(kb_id=kb, content_hash="h", backend="test", score=value, tier="skim", category=category,
+                 tags=tags, summary="")
+
+
+# -- weeks and days -------------------------------------------------------------------------
+
+def test_iso_week_by_default_and_the_seed_week_ending_friday():
+    assert week_bounds("2026-W09", RollupConfig()) == (date(2026, 2, 23), date(2026, 3, 1))
+    assert week_bounds("2026-W09", SEED_WEEK) == (date(2026, 2, 21), date(2026, 2, 27))
+    assert week_label(datetime(2026, 2, 21, 9, tzinfo=timezone.utc), SEED_WEEK) == "2026-W09"
+    assert week_label(datetime(2026, 2, 21, 9, tzinfo=timezone.utc), RollupConfig()) == "2026-W08"
+
+
+def test_week_53_and_the_year_boundary():
+    assert week_bounds("2026-W53", RollupConfig()) == (date(2026, 12, 28), date(2027, 1, 3))
+    assert week_label(datetime(2027, 1, 2, tzinfo=timezone.utc), RollupConfig()) == "2026-W53"
+    assert week_label(datetime(2024, 12, 30, tzinfo=timezone.utc), RollupConfig()) == "2025-W01"
+    # a Saturday-Friday week that starts in December belongs to the year of its Friday
+    assert week_label(datetime(2025, 12, 27, tzinfo=timezone.utc), SEED_WEEK) == "2026-W01"
+    with pytest.raises(ValueError, match="no such ISO week"):
+        week_bounds("2025-W53", RollupConfig())
+    with pytest.raises(ValueError, match="YYYY-Www"):
+        week_bounds("2026-9", RollupConfig())
+
+
+def test_days_and_weeks_are_cut_in_the_configured_time_zone():
+    moment = datetime(2026, 2, 27, 20, tzinfo=timezone.utc)            # Friday evening in UTC
+    shanghai = replace(SEED_WEEK, timezone="Asia/Shanghai")            # already Saturday there
+    assert day_of(moment, SEED_WEEK) == date(2026, 2, 27)
+    assert day_of(moment, shanghai) == date(2026, 2, 28)
+    assert week_label(moment, SEED_WEEK) == "2026-W09"
+    assert week_label(moment, shanghai) == "2026-W10"
+    assert day_of(datetime(2026, 2, 27, 20), SEED_WEEK) == date(2026, 2, 27)   # naive = UTC
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)), st.sampled_from(WEEKDAYS))
+def test_every_day_lies_in_the_week_its_label_names(day: date, end: str):
+    cfg = RollupConfig(week_ends_on=end)
+    first, last = week_bounds(week_label(day, cfg), cfg)
+    assert first <= day <= last
+    assert (last - first).days == 6 and last.weekday() == cfg.week_end_weekday
+    assert week_label(last, cfg) == f"{last.isocalendar()[0]}-W{last.isocalendar()[1]:02d}"
+
+
+def test_stars_round_half_up():
+    assert [stars(s) for s in (0, 9, 10, 49, 50, 90, 100)] == ["", "", "⭐", "⭐⭐", "⭐⭐⭐", "⭐⭐⭐⭐⭐", "⭐⭐⭐⭐⭐"]
+    assert stars(None) == ""
+
+
+# -- weekly --------------------------------------------------------------------------------
+
+W = datetime(2026, 2, 23, 9, tzinfo=timezone.utc)
+WEEK = [
+    art("a1", "Adam/Muon退位！谷歌Magma：随机丢弃50%梯度却拿下LLM优化SOTA", "PaperAgent", W,
+        "谷歌提出Magma优化器，随机丢弃梯度。"),
+    art("a2", "Adam如何魔改Muon？融合正交与自适应，NAMO刷新LLM训练上限", "PaperWeekly", W + timedelta(days=1),
+        "NAMO优化器融合Muon正交与Adam自适应。"),
+    art("m1", "DeepMind：智能体越多越乱，Agent天花板出现了？", "机器之心", W + timedelta(hours=3)),
+    art("m2", "DeepMind：智能体越多越乱，多智能体系统天花板", "量子位", W + timedelta(hours=9)),
+    art("k1", "Google API Keys Weren't Secrets", "Simon Willison", W + timedelta(days=2)),
+]
+SCORES = {"a1": score("a1", 95), "a2": score("a2", 95, "AI 使用"), "m1": score("m1", 90),
+          "m2": score("m2", 80), "k1": score("k1", 100)}
+LINKS = {
+    "a1": [Link("a1", "a2", 0.3, "similar (0.30)")], "a2": [Link("a2", "a1", 0.3, "similar (0.30)")],
+    "m1": [Link("m1", "m2", 0.8, "same story", same_story=True)],
+    "m2": [Link("m2", "m1", 0.8, "same story", same_story=True)],
+}
+GROUPS = {"m1": "m1", "m2": "m1"}
+
+
+def weekly(articles=WEEK, scores=SCORES, links=LINKS, groups=GROUPS, cfg=RollupConfig()):
+    return weekly_rollup("2026-W09", articles, scores, links, groups, cfg, must_read=90, worth_reading=70)
+
+
+def test_weekly_counts_every_article_and_lists_a_story_once():
+    r = weekly()
+    assert (r.scanned, r.must_read, r.worth_reading) == (5, 4, 1)
+    assert [s.kb_id for s in r.top] == ["k1", "a1", "a2", "m1"]
+    assert [(a.kb_id, a.source) for a in r.top[3].also] == [("m2", "量子位")]
+    assert [(c.name, c.count, c.average) for c in r.categories] == [("AI/Tech", 4, 91.2), ("AI 使用", 1, 95.0)]
+    assert r.sources[0].count == 1 and len(r.sources) == 5
+
+
+def test_weekly_trend_is_named_from_the_titles_in_their_language():
+    r = weekly()
+    assert len(r.trends) == 1
+    trend = r.trends[0]
+    assert [s.kb_id for s in trend.stories] == ["a1", "a2"]
+    assert "Adam" in trend.name or "Muon" in trend.name
+    assert trend.description == "谷歌提出Magma优化器，随机丢弃梯度。"
+
+
+def test_weekly_page_has_the_seed_shape_and_links_only_through_the_callable():
+    page = render_weekly(weekly(), link)
+    assert page.startswith("# AI Weekly Digest — 2026-W09\n\n> 2026-02-23 to 2026-03-01\n")
+    assert "> 5 articles scanned | 4 must read | 1 worth reading" in page
+    for heading in ("## Trends This Week", "## Top 10", "## By Category", "## Top Sources"):
+        assert heading in page
+    assert "1. **100** [[k1|note k1]] — Simon Willison" in page
+    assert "- also: [[m2|note m2]] — 量子位" in page
+    assert "- **AI/Tech** — 4 articles, avg 91.2" in page
+    assert set(re.findall(r"\[\[([^|\]]+)", page)) == {"k1", "a1", "a2", "m1", "m2"}
+    assert page.count("[[m1|") == 1 + 0 and "](http" not in page
+
+
+def test_weekly_with_zero_articles():
+    r = weekly(articles=[])
+    assert (r.scanned, r.top, r.trends, r.categories, r.sources) == (0, (), (), (), ())
+    page = render_weekly(r, link)
+    assert "> 0 articles scanned | 0 must read | 0 worth reading" in page
+    assert "_No articles this week._" in page and "[[" not in page
+
+
+def test_articles_outside_the_week_are_ignored():
+    late = art("late", "Next week", "X", datetime(2026, 3, 2, 1, tzinfo=timezone.utc))
+    assert weekly(articles=WEEK + [late]).scanned == 5
+
+
+def test_adding_an_unrelated_article_does_not_reshuffle_trends():
+    base = weekly().trends
+    other = art("zz", "A recipe for pasta", "Food Blog", W + timedelta(days=3), "Cook pasta.")
+    more = weekly(articles=WEEK + [other], scores={**SCORES, "zz": score("zz", 99)}).trends
+    assert more == base
+
+
+def _feed_articles(*names: str) -> list[Article]:
+    out = []
+    for name in names:
+        path = FEEDS / name
+        feed = parse_feed(path.read_bytes(), feed_url=path.as_uri(), source=path.stem, headers={},
+                          now=datetime(2026, 3, 1, tzinfo=timezone.utc))
+        out += [Article(kb_id=e.kb_id, url=e.url, title=e.title, source=feed.title or path.stem,
+                        published=e.published, content=e.content, summary=e.summary) for e in feed.entries]
+    return list({a.kb_id: a for a in out}.values())   # an aggregator may carry another feed's post
+
+
+def _week_of(articles: list[Article], label: str, cfg: RollupConfig):
+    items = [a for a in articles if week_label(a.published, cfg) == label]
+    result = L.compute_links((L.features(a, None) for a in articles), LinksConfig())
+    scores = {a.kb_id: score(a.kb_id, 70 + i % 30) for i, a in enumerate(articles)}
+    r = weekly_rollup(label, articles, scores, result, {}, cfg, must_read=85, worth_reading=70)
+    return items, r
+
+
+@pytest.mark.skipif(not FEEDS.exists(), reason="example feeds absent")
+def test_a_chinese_only_week_names_its_trends_in_chinese():
+    articles = _feed_articles("jiqizhixin.atom", "qbitai.xml", "xinzhiyuan.xml")
+    label = week_label(datetime(2026, 2, 7, tzinfo=timezone.utc), RollupConfig())
+    items, r = _week_of(articles, label, RollupConfig())
+    assert r.scanned == len(items) > 5
+    page = render_weekly(r, link)
+    assert "## Top 10" in page
+    for t in r.trends:
+        assert re.search(r"[\u4e00-\u9fff]", t.name), t.name
+
+
+@pytest.mark.skipif(not FEEDS.exists(), reason="example feeds absent")
+def test_a_mixed_language_week_renders_every_article_once_in_top():
+    articles = _feed_articles("simonwillison.xml", "jiqizhixin.atom", "paperweekly.json", "ai-daily.xml")
+    label = week_label(datetime(2026, 2, 25, tzinfo=timezone.utc), SEED_WEEK)
+    items, r = _week_of(articles, label, SEED_WEEK)
+    assert r.scanned == len(items) > 5
+    ids = [s.kb_id for s in r.top]
+    assert len(ids) == len(set(ids)) <= 10
+    assert [s.score for s in r.top] == sorted((s.score for s in r.top), reverse=True)
+    assert sum(c.count for c in r.categories) == r.scanned
+
+
+# -- daily ----------------------------------------------------------------------------------
+
+def test_daily_groups_by_category_best_first_with_stars_and_also():
+    day = W.date()
+    extra = art("u1", "Unscored one", "X", W + timedelta(hours=1))
+    r = daily_rollup(day, WEEK + [extra], SCORES, GROUPS, RollupConfig())
+    assert r.scanned == 4
+    assert [c.name for c in r.categories] == ["AI/Tech", "Unscored"]
+    ai = r.categories[0].stories
+    assert [s.kb_id for s in ai] == ["a1", "m1"] and ai[0].stars == "⭐⭐⭐⭐⭐"
+    assert ai[1].also[0].kb_id == "m2"
+    page = render_daily(r, link)
+    assert page.startswith("# AI Daily — 2026-02-23\n")
+    assert "### [[a1|note a1]]" in page and "[original](https://example.com/a1)" in page
+    assert "- also: [[m2|note m2]] — 量子位" in page
+
+
+def test_daily_with_no_articles():
+    r = daily_rollup(date(2026, 1, 1), WEEK, SCORES, {}, RollupConfig())
+    assert r.scanned == 0 and "_No articles on this day._" in render_daily(r, link)
+
+
+def test_hostile_text_cannot_break_the_page():
+    bad = art("b1", "A [weird] | *title*", "Evil | Source [x]", W, "- starts like a list | with *stars*")
+    bad = replace(bad, url="javascript:alert(1)")
+    scores = {"b1": Score("b1", "h", "t", 77, "skim", "Cat|egory", ("ok-tag", "bad tag"), "")}
+    page = render_daily(daily_rollup(W.date(), [bad], scores, {}, RollupConfig()), link)
+    assert "javascript" not in page
+    assert "Evil \\| Source \\[x\\]" in page and "## Cat\\|egory" in page
+    assert "#ok-tag" in page and "#bad tag" not in page
+    assert "> starts like a list \\| with stars" in page      # summaries are shown as plain text
+    week = render_weekly(weekly_rollup("2026-W09", [bad], scores, {}, {}, RollupConfig(),
+                                       must_read=90, worth_reading=70), link)
+    assert "Evil \\| Source \\[x\\] (1)" in week
+
+
+@given(st.text(max_size=60))
+def test_md_escape_keeps_one_line_and_no_raw_specials(text: str):
+    out = md(text)
+    assert "\n" not in out
+    assert not re.search(r"(?<!\\)[\[\]|*_`<>]", out.replace("\\\\", ""))
+
+
+def test_md_escape_defuses_line_starts():
+    assert md("- item") == "\\- item" and md("1. first") == "1\\. first" and md("# head") == "\\# head"
