@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/kbsync sync
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_sync.py

@@ -6,8 +6,9 @@ Contract (pure: no I/O; numpy only):
   for English and Chinese alike without a segmenter: lower-cased Latin words
   (stop words dropped, a plural ``-s`` stripped) plus CJK character bigrams.
   Title terms count 3x, summaries 1.5x, content 1x (only its first
-  ``CONTENT_CHARS`` characters: the lead of an article says what it is about,
-  the tail costs time and adds noise). Tags become pseudo-terms ``#tag``.
+  ``CONTENT_CHARS`` characters, and only terms it repeats: the lead of an
+  article says what it is about, the tail and one-off words cost time and add
+  noise). Tags become pseudo-terms ``#tag``.
 - Vectors are TF-IDF: ``tf = 1 + ln(weighted count)``, ``idf = ln((1+N)/(1+df))``;
   terms found in more than ``max_df(N)`` documents are corpus stop words and
   dropped; each vector keeps its ``TOP_TERMS`` heaviest terms and is
@@ -45,6 +46,7 @@ from .models import Article, Link, Score
 FEATURES_VERSION = "1"       # bump when tokenising changes: stored digests then no longer match
 CONTENT_CHARS = 3000
 TOP_TERMS = 40
+CONTENT_MIN_COUNT = 2
 TITLE_WEIGHT, SUMMARY_WEIGHT, CONTENT_WEIGHT, TAG_WEIGHT = 3.0, 1.5, 1.0, 3.0
 SAME_STORY_DAYS = 3.0
 SAME_STORY_SIM = 0.5          # text cosine alone that makes a same story
@@ -127,7 +129,9 @@ def features(article: Article, score: Score | None) -> Features:
     # link targets and URLs are not words of the article; other markup is skipped by the tokeniser
     content = _NOISE.sub(" ", article.content[:CONTENT_CHARS + 500])[:CONTENT_CHARS]
     title = tokens(article.title)
-    terms: dict[str, float] = dict(tokens(content))     # CONTENT_WEIGHT is 1
+    # a content term must occur twice to count (title and summary terms always do): one-off
+    # words of the body rarely say what an article is about, and they are most of its terms
+    terms: dict[str, float] = {t: n for t, n in tokens(content).items() if n >= CONTENT_MIN_COUNT}
     for bag, weight in ((title, TITLE_WEIGHT), (tokens(summary), SUMMARY_WEIGHT)):
         for term, n in bag.items():
             terms[term] = terms.get(term, 0.0) + n * weight
