@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import resource
 import sys
 import tempfile
@@ -128,7 +129,18 @@ def synthetic(n: int, seed: int = 7, days: int = 365, start: datetime = START,
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak RSS of this process and of the largest worker it waited for, in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, workers) / 1024.0
+
+
+def stream(n: int, chunk: int = 10_000):
+    """(article, score) pairs generated chunk by chunk, so the corpus is never all in memory."""
+    for first in range(0, n, chunk):
+        articles, scores = synthetic(min(chunk, n - first), seed=first + 1, first=first)
+        for a in articles:
+            yield a, scores[a.kb_id]
 
 
 def _stage(label: str, started: float, extra: str = "") -> None:
@@ -148,32 +160,33 @@ def main(argv: list[str] | None = None) -> int:
     from sync.store import Store
     from sync.store import links as stored
     cfg = LinksConfig()
-    t = time.perf_counter()
-    articles, scores = synthetic(args.n + args.new)
-    old, new = articles[:args.n], articles[args.n:]
-    # the new ones are "today's": published after everything else
-    last = max(a.published for a in old)
-    new = [dataclasses.replace(a, published=last + timedelta(minutes=5 + i)) for i, a in enumerate(new)]
-    _stage(f"generate {len(articles)} articles (untimed)", t)
+    processes = min(os.cpu_count() or 1, 4)
+    print(f"{args.n} synthetic articles, {processes} processes for tokenising")
 
     t = time.perf_counter()
-    result = links.compute_links((links.features(a, scores.get(a.kb_id)) for a in old), cfg)
+    result = links.compute_links(links.encode_articles(stream(args.n), processes=processes), cfg)
     _stage(f"compute_links, {args.n} from scratch", t, f"{sum(map(len, result.values()))} links")
     del result
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "state.db")
         now = datetime.now(timezone.utc)
-        store.save_articles(old, [], now)
-        store.save_scores([scores[a.kb_id] for a in old], now)
+        last = START
+        for article, score in stream(args.n):          # untimed: filling the store
+            store.save_articles([article], [], now)
+            store.save_scores([score], now)
+            last = max(last, article.published)
+        new, new_scores = synthetic(args.new, seed=99, first=args.n)
+        # today's articles: published after everything else
+        new = [dataclasses.replace(a, published=last + timedelta(minutes=5 + i)) for i, a in enumerate(new)]
         t = time.perf_counter()
         changed = stored.update_links(store, [], {}, cfg, rebuild=True)
         _stage(f"update_links(rebuild=True), {args.n} in SQLite", t, f"{len(changed)} lists")
         t = time.perf_counter()
-        changed = stored.update_links(store, new, scores, cfg)
+        changed = stored.update_links(store, new, new_scores, cfg)
         _stage(f"update_links, +{len(new)} new against {args.n}", t, f"{len(changed)} lists changed")
         t = time.perf_counter()
-        again = stored.update_links(store, new, scores, cfg)
+        again = stored.update_links(store, new, new_scores, cfg)
         _stage(f"update_links, same {len(new)} again (no-op)", t, f"{len(again)} lists changed")
         store.close()
 

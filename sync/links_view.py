@@ -35,10 +35,5 @@ def related_items(store: Store, articles: Mapping[str, Article],
 
 def linking_to(store: Store, kb_ids: Iterable[str]) -> set[str]:
     """The articles whose related list points at any of ``kb_ids``."""
-    ids = sorted(set(kb_ids))
-    found: set[str] = set()
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        found.update(r[0] for r in store.conn.execute(f"SELECT DISTINCT src FROM links WHERE dst IN ({marks})", chunk))
-    return found
+    rows = store.select_in("SELECT DISTINCT src FROM links WHERE dst IN ({marks})", kb_ids)
+    return {r[0] for r in rows}

@@ -82,10 +82,11 @@ def test_tokens_mixed_text_keeps_both_scripts_and_versions():
 
 
 def test_features_weigh_title_over_content_and_add_tags():
-    a = art("x", "Agent memory", "S", summary="", content="agent memory tools tools")
+    a = art("x", "Agent memory", "S", summary="", content="agent agents memory tools tools once")
     f = L.features(a, score("x", tags=("Agents", "#LLM")))
-    assert f.terms["agent"] == L.TITLE_WEIGHT + 1
+    assert f.terms["agent"] == L.TITLE_WEIGHT + 2
     assert f.terms["tool"] == 2
+    assert "once" not in f.terms                     # a one-off word of the body does not count
     assert f.tags == ("agents", "llm") and f.terms["#agents"] == L.TAG_WEIGHT
     assert f.title == frozenset({"agent", "memory"})
 

@@ -20,6 +20,9 @@ from ..models import Article, Entry, Reject, Score
 from .migrations import migrate
 
 
+IN_CHUNK = 500  # values per IN (...): well under SQLite's host-parameter limit
+
+
 def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -94,6 +97,16 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def select_in(self, sql: str, values: Iterable[Any], *args: Any) -> list[sqlite3.Row]:
+        """Run ``sql`` (with one ``{marks}`` placeholder for an IN list) over ``values``
+        in chunks that stay under SQLite's host-parameter limit; ``args`` come after."""
+        values = list(dict.fromkeys(values))
+        rows: list[sqlite3.Row] = []
+        for i in range(0, len(values), IN_CHUNK):
+            chunk = values[i:i + IN_CHUNK]
+            rows += self.conn.execute(sql.format(marks=",".join("?" * len(chunk))), [*chunk, *args]).fetchall()
+        return rows
+
     # -- feeds -------------------------------------------------------------
     def feed_states(self) -> dict[str, FeedState]:
         rows = self.conn.execute("SELECT * FROM feeds").fetchall()
@@ -121,24 +134,8 @@ class Store:
         return {r[0]: r[1] for r in rows}
 
     def get_articles(self, kb_ids: Iterable[str]) -> dict[str, Article]:
-        ids = list(kb_ids)
-        found: dict[str, Article] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT * FROM articles WHERE kb_id IN ({marks})", chunk):
-                found[row["kb_id"]] = _article(row)
-        return found
-
-    def article_ids_by_url(self, urls: Iterable[str]) -> dict[str, str]:
-        urls = [u for u in urls if u]
-        found: dict[str, str] = {}
-        for i in range(0, len(urls), 500):
-            chunk = urls[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT url, kb_id FROM articles WHERE url IN ({marks})", chunk):
-                found[row[0]] = row[1]
-        return found
+        rows = self.select_in("SELECT * FROM articles WHERE kb_id IN ({marks})", kb_ids)
+        return {row["kb_id"]: _article(row) for row in rows}
 
     def save_articles(self, articles: Iterable[Article], entries: Iterable[tuple[Entry, str]],
                       now: datetime) -> None:
@@ -212,11 +209,7 @@ class Store:
         if kb_ids is None:
             rows = self.conn.execute("SELECT * FROM scores").fetchall()
         else:
-            ids, rows = list(kb_ids), []
-            for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
-                marks = ",".join("?" * len(chunk))
-                rows += self.conn.execute(f"SELECT * FROM scores WHERE kb_id IN ({marks})", chunk).fetchall()
+            rows = self.select_in("SELECT * FROM scores WHERE kb_id IN ({marks})", kb_ids)
         return {r["kb_id"]: _score(r) for r in rows}
 
     def save_scores(self, scores: Iterable[Score], now: datetime) -> None:

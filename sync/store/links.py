@@ -23,6 +23,7 @@ Contract:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from ..config import LinksConfig
 from ..models import Article, Link, Score
 
 _CHUNK = 500  # SQLite host parameters per IN (...)
+_PARALLEL_FROM = 5000  # articles; below this worker processes cost more than they save
 
 
 def update_links(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg: LinksConfig,
@@ -110,7 +112,9 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
                 yield a
         yield from overrides.values()
 
-    enc = L.encode(L.features(a, all_scores.get(a.kb_id)) for a in articles())
+    # tokenising is most of a rebuild: spread it over the cores when there is enough of it
+    processes = min(os.cpu_count() or 1, 4) if store.count_articles() >= _PARALLEL_FROM else 1
+    enc = L.encode_articles(((a, all_scores.get(a.kb_id)) for a in articles()), processes=processes)
     docs, vec, order = L.index_from_scratch(enc)
     pairs = L.search(np.arange(len(docs)), vec, docs.pub, cfg.window_days * L.DAY, L.search_floor(cfg),
                      earlier_only=True)
