@@ -143,6 +143,17 @@ def stream(n: int, chunk: int = 10_000):
             yield a, scores[a.kb_id]
 
 
+def _batches(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _stage(label: str, started: float, extra: str = "") -> None:
     print(f"{label:<44} {time.perf_counter() - started:7.2f} s   peak RSS {peak_mb():6.0f} MB  {extra}",
           flush=True)
@@ -163,19 +174,25 @@ def main(argv: list[str] | None = None) -> int:
     processes = min(os.cpu_count() or 1, 4)
     print(f"{args.n} synthetic articles, {processes} processes for tokenising")
 
-    t = time.perf_counter()
-    result = links.compute_links(links.encode_articles(stream(args.n), processes=processes), cfg)
-    _stage(f"compute_links, {args.n} from scratch", t, f"{sum(map(len, result.values()))} links")
-    del result
-
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "state.db")
         now = datetime.now(timezone.utc)
         last = START
-        for article, score in stream(args.n):          # untimed: filling the store
-            store.save_articles([article], [], now)
-            store.save_scores([score], now)
-            last = max(last, article.published)
+        t = time.perf_counter()
+        for batch in _batches(stream(args.n), 5000):      # untimed: filling the store
+            store.save_articles([a for a, _ in batch], [], now)
+            store.save_scores([s for _, s in batch], now)
+            last = max([last] + [a.published for a, _ in batch])
+        _stage(f"generate and store {args.n} articles (untimed)", t)
+
+        t = time.perf_counter()
+        scores = store.scores()
+        pairs = ((a, scores.get(a.kb_id)) for a in store.iter_articles())
+        result = links.compute_links(links.encode_articles(pairs, processes=processes), cfg)
+        _stage(f"compute_links, {args.n} from scratch (read from SQLite)", t,
+               f"{sum(map(len, result.values()))} links")
+        del result, scores
+
         new, new_scores = synthetic(args.new, seed=99, first=args.n)
         # today's articles: published after everything else
         new = [dataclasses.replace(a, published=last + timedelta(minutes=5 + i)) for i, a in enumerate(new)]

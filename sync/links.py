@@ -16,8 +16,9 @@ Contract (pure: no I/O; numpy only):
 - Link rule: ``b`` may be related to ``a`` when they were published at most
   ``window_days`` apart and their cosine is at least ``min_similarity``, or
   they are the same story (see :func:`same_story`). Each article keeps its ``k``
-  best: same-story first, then by weight, then by kb_id (so ties never depend
-  on input order). ``Link.reason`` says why, in words a reader understands.
+  best: same-story first, then by weight, then by the partner's (published,
+  kb_id), so ties never depend on input order. ``Link.reason`` says why, in
+  words a reader understands.
 
 The pair search is an inverted index walked in numpy: every term of a query
 document is looked up among the documents inside its time window, partial

@@ -20,7 +20,7 @@ def related_items(store: Store, articles: Mapping[str, Article],
                   note_name: Callable[[str], str | None]) -> dict[str, list[RelatedItem]]:
     links = related(store, list(articles))
     targets = {link.dst for items in links.values() for link in items}
-    titles = {k: a.title for k, a in store.get_articles(targets - set(articles)).items()}
+    titles = store.titles(targets - set(articles))
     titles.update({k: a.title for k, a in articles.items()})
     out: dict[str, list[RelatedItem]] = {}
     for kb_id, items in links.items():

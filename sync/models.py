@@ -3,7 +3,8 @@
 Contract (documented here because the store, the scorer and the targets all
 rely on it): ``canonical_json(value)`` is JSON with sorted keys, no
 insignificant white space, UTF-8 kept as is (``ensure_ascii=False``),
-datetimes as ISO 8601 in UTC with a ``Z``-less ``+00:00`` offset, tuples as
+datetimes as ISO 8601 in UTC with a ``+00:00`` offset (naive ones taken as
+UTC), dates as ``YYYY-MM-DD``, tuples as
 lists and dataclasses as their field dicts. ``content_hash(value)`` is the
 SHA-256 hex digest of that text. Two values with the same meaning therefore
 hash the same on every machine and every run, which is what makes "write
@@ -17,7 +18,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 TIERS = ("must-read", "worth-reading", "skim")
@@ -28,6 +29,8 @@ def _default(value: Any) -> Any:
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     if isinstance(value, (set, frozenset)):

@@ -184,6 +184,11 @@ class Store:
         for row in self.conn.execute(sql + " ORDER BY published, kb_id", args):
             yield _article(row)
 
+    def titles(self, kb_ids: Iterable[str]) -> dict[str, str]:
+        """kb_id -> title, without loading the articles' text."""
+        rows = self.select_in("SELECT kb_id, title FROM articles WHERE kb_id IN ({marks})", kb_ids)
+        return {r[0]: r[1] for r in rows}
+
     def all_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT kb_id FROM articles ORDER BY kb_id")]
 

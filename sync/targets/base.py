@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..models import content_hash
-from ..render.merge import normal
 from ..render.note import Doc
 from ..store import SyncRecord
 
 
 def owned_hash(doc: Doc) -> str:
     """Hash of everything kbsync owns in a page (properties and body block)."""
-    return content_hash({"props": normal(doc.props), "region": doc.region, "owned": list(doc.owned)})
+    return content_hash({"props": doc.props, "region": doc.region, "owned": doc.owned})
 
 
 @dataclass(frozen=True)
