@@ -27,9 +27,12 @@ from functools import cached_property
 
 from ..config import ScoringConfig
 from ..models import Article, Score
+from ..parallel import map_maybe_parallel
 from ..tags import clean_tags
 from ..text import list_items, plain_text, reading_units, sentences, truncate
 
+PARALLEL_MIN = 2000   # articles; below this, worker start-up costs more than it saves
+CHUNK = 500
 SUMMARY_CHARS = 220
 POINT_CHARS = 200
 MAX_POINTS = 5
@@ -86,6 +89,11 @@ class TermMatcher:
         return hits
 
 
+def _score_chunk(job: tuple[HeuristicScorer, datetime, Sequence[Article]]) -> list[Score]:
+    scorer, as_of, articles = job
+    return [scorer.score_one(a, as_of) for a in articles]
+
+
 class HeuristicScorer:
     name = "heuristic"
 
@@ -109,7 +117,10 @@ class HeuristicScorer:
         if not articles:
             return []
         as_of = max(a.published for a in articles)
-        return [self.score_one(a, as_of) for a in articles]
+        # a big batch (a first sync) is scored on every core, in order-keeping chunks
+        chunks = [(self, as_of, articles[i:i + CHUNK]) for i in range(0, len(articles), CHUNK)]
+        parts = map_maybe_parallel(_score_chunk, chunks, parallel=len(articles) >= PARALLEL_MIN)
+        return [score for part in parts for score in part]
 
     def score_one(self, article: Article, as_of: datetime) -> Score:
         title = article.title.casefold()

@@ -115,7 +115,7 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
     # tokenising is most of a rebuild: spread it over the cores when there is enough of it
     processes = min(os.cpu_count() or 1, 4) if store.count_articles() >= _PARALLEL_FROM else 1
     enc = L.encode_articles(((a, all_scores.get(a.kb_id)) for a in articles()), processes=processes)
-    docs, vec, order = L.index_from_scratch(enc)
+    docs, vec, order, stop = L.index_from_scratch(enc)
     pairs = L.search(np.arange(len(docs)), vec, docs.pub, cfg.window_days * L.DAY, L.search_floor(cfg),
                      earlier_only=True)
     lists = L.make_links(docs, *L.choose(docs, pairs, cfg, both_ways=True))
@@ -134,8 +134,8 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
         store.conn.execute("DELETE FROM links")
         store.conn.execute("DELETE FROM link_docs")
         store.conn.execute("DELETE FROM link_terms")
-        store.conn.executemany("INSERT INTO link_terms (term, id, df) VALUES (?,?,?)",
-                               ((enc.vocab[i], n, int(df[i])) for n, i in enumerate(by_term)))
+        store.conn.executemany("INSERT INTO link_terms (term, id, df, stop) VALUES (?,?,?,?)",
+                               ((enc.vocab[i], n, int(df[i]), int(stop[i])) for n, i in enumerate(by_term)))
         _set_meta(store, "next_term_id", len(enc.vocab))
         store.conn.executemany(
             "INSERT INTO link_docs (kb_id, published, source, tags, digest, terms, weights, title, floor)"
@@ -171,8 +171,8 @@ def _incremental(store, changed: Sequence[Article], scores: Mapping[str, Score],
         return set()
     edited = {f.kb_id for f in fresh if f.kb_id in old_digest}
     enc = L.encode(fresh)
-    term_ids, df, n_docs, next_id = _vocabulary(store, enc, [f.kb_id not in edited for f in fresh])
-    fvec = L.weigh(enc, df, n_docs)
+    term_ids, df, stop, n_docs, next_id = _vocabulary(store, enc, [f.kb_id not in edited for f in fresh])
+    fvec = L.weigh(enc, df, n_docs, stop=stop)
     fresh_ids = {f.kb_id for f in fresh}
     # lists that pointed at an edited article are stale: recompute them in full
     dirty = sorted(_sources_of(store, edited) - fresh_ids)
@@ -217,18 +217,22 @@ def _incremental(store, changed: Sequence[Article], scores: Mapping[str, Score],
     return changed_ids
 
 
-def _vocabulary(store, enc: L.Encoded, counted: list[bool]) -> tuple[np.ndarray, np.ndarray, int, int]:
+def _vocabulary(store, enc: L.Encoded,
+                counted: list[bool]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Stable term ids and document frequencies for the batch's vocabulary.
 
     Returns (id per local term, df per local term including this batch's
-    new articles, number of documents counted, next free id). Unknown terms
-    get fresh ids.
+    new articles, index stop words, number of documents counted, next free
+    id). Unknown terms get fresh ids.
     """
     known: dict[str, tuple[int, int]] = {}
+    stop = np.zeros(len(enc.vocab), dtype=bool)
+    position = {t: i for i, t in enumerate(enc.vocab)}
     for chunk in _chunks(enc.vocab):
-        for term, tid, df in store.conn.execute(
-                f"SELECT term, id, df FROM link_terms WHERE term IN ({_marks(chunk)})", chunk):
+        for term, tid, df, is_stop in store.conn.execute(
+                f"SELECT term, id, df, stop FROM link_terms WHERE term IN ({_marks(chunk)})", chunk):
             known[term] = (tid, df)
+            stop[position[term]] = bool(is_stop)
     next_id = int(_get_meta(store, "next_term_id", 0))
     ids = np.empty(len(enc.vocab), dtype=np.int64)
     df = np.zeros(len(enc.vocab), dtype=np.int64)
@@ -241,7 +245,7 @@ def _vocabulary(store, enc: L.Encoded, counted: list[bool]) -> tuple[np.ndarray,
     new_rows = np.asarray(counted, dtype=bool)[rows] if len(rows) else np.zeros(0, dtype=bool)
     df += np.bincount(enc.terms[new_rows], minlength=len(enc.vocab))
     n_docs = int(_get_meta(store, "n_docs", 0)) + sum(counted)
-    return ids, df, n_docs, next_id
+    return ids, df, stop, n_docs, next_id
 
 
 def _save_vocabulary(store, enc: L.Encoded, ids: np.ndarray, df: np.ndarray) -> None:

@@ -115,7 +115,8 @@ MIGRATIONS: list[tuple[str, str]] = [
     CREATE TABLE link_terms (                   -- vocabulary and document frequencies
         term           TEXT PRIMARY KEY,
         id             INTEGER NOT NULL,        -- unique; the next free one is link_meta.next_term_id
-        df             INTEGER NOT NULL
+        df             INTEGER NOT NULL,
+        stop           INTEGER NOT NULL DEFAULT 0  -- 1: an index stop word at the last rebuild
     ) WITHOUT ROWID;
     CREATE TABLE link_meta (
         key            TEXT PRIMARY KEY,
