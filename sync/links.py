@@ -6,13 +6,14 @@ Contract (pure: no I/O; numpy only):
   for English and Chinese alike without a segmenter: lower-cased Latin words
   (stop words dropped, a plural ``-s`` stripped) plus CJK character bigrams.
   Title terms count 3x, summaries 1.5x, content 1x (only its first
-  ``CONTENT_CHARS`` characters, and only terms it repeats: the lead of an
-  article says what it is about, the tail and one-off words cost time and add
-  noise). Tags become pseudo-terms ``#tag``.
+  ``CONTENT_CHARS`` characters, a third of that for CJK text, and only terms
+  it repeats: the lead of an article says what it is about, the tail and
+  one-off words cost time and add noise). Tags become pseudo-terms ``#tag``.
 - Vectors are TF-IDF: ``tf = 1 + ln(weighted count)``, ``idf = ln((1+N)/(1+df))``;
-  terms found in more than ``max_df(N)`` documents are corpus stop words and
-  dropped; each vector keeps its ``TOP_TERMS`` heaviest terms and is
-  L2-normalised. Similarity is the cosine of two such vectors.
+  terms found in more than ``max_df(N)`` documents (5%), or kept in more than
+  ``index_cap(N)`` vectors (1%), are corpus stop words and dropped; each
+  vector keeps its ``TOP_TERMS`` heaviest terms and is L2-normalised.
+  Similarity is the cosine of two such vectors.
 - Link rule: ``b`` may be related to ``a`` when they were published at most
   ``window_days`` apart and their cosine is at least ``min_similarity``, or
   they are the same story (see :func:`same_story`). Each article keeps its ``k``
@@ -74,6 +75,18 @@ _CJK_STOP = frozenset("的了是在和与及或等也都就而但被把这那个
 _CJK_STOP_RE = re.compile("[" + "".join(sorted(_CJK_STOP)) + "]")
 _NOISE = re.compile(r"\]\([^)]*\)|https?://\S+|<[^>]*>|&[a-z]+;")  # link targets, bare URLs, tags
 _LATIN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:[-.'][a-z0-9+#]+)*")
+
+def _cjk_table() -> np.ndarray:
+    """BMP code point -> is a CJK character that can start or end a bigram."""
+    table = np.zeros(0x10000, dtype=bool)
+    for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x3040, 0x30FF), (0xAC00, 0xD7AF)):
+        table[lo:hi + 1] = True
+    table[[ord(c) for c in _CJK_STOP]] = False
+    return table
+
+
+_CJK_TABLE = _cjk_table()
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]{2,}")
 _NUMBER = re.compile(r"[\d\-']+")   # bare integers; versions such as 4.6 stay terms
 
@@ -126,6 +139,34 @@ def tokens(text: str) -> Counter[str]:
     return out
 
 
+def content_terms(text: str, min_count: int) -> dict[str, int]:
+    """``tokens(text)`` restricted to terms seen at least ``min_count`` times, for long texts.
+
+    The same terms as ``tokens``, but CJK bigrams are counted in numpy as
+    integer codes and only the frequent ones become strings: a Chinese body
+    has hundreds of bigrams, few of them repeated, and building a Python
+    string for each was most of the cost of a from-scratch run.
+    """
+    latin = Counter(map(_latin_term, _LATIN.findall(text.lower())))
+    latin.pop(None, None)
+    out = {t: n for t, n in latin.items() if n >= min_count}
+    if not _CJK_CHAR.search(text):
+        return out
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    ok = _CJK_TABLE[np.minimum(cp, 0xFFFF)]   # every CJK range is inside the BMP
+    pair = ok[:-1] & ok[1:]
+    codes = (cp[:-1][pair].astype(np.int64) << 21) | cp[1:][pair]
+    if len(codes):
+        codes.sort()
+        edge = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1], [True])))
+        counts = np.diff(edge)
+        keep = counts >= min_count
+        for code, n in zip(codes[edge[:-1]][keep].tolist(), counts[keep].tolist()):
+            gram = chr(code >> 21) + chr(code & 0x1FFFFF)
+            out[gram] = out.get(gram, 0) + n
+    return out
+
+
 def normalise_tag(tag: str) -> str:
     return tag.strip().lstrip("#").lower().replace(" ", "-")
 
@@ -137,10 +178,14 @@ def features(article: Article, score: Score | None) -> Features:
         summary = f"{summary} {score.summary}"
     # link targets and URLs are not words of the article; other markup is skipped by the tokeniser
     content = _NOISE.sub(" ", article.content[:CONTENT_CHARS + 500])[:CONTENT_CHARS]
+    head = content[:600]
+    if len(head.encode("utf-8")) - len(head) > 400:
+        # mostly CJK (3 bytes a character): it carries about three times the meaning per character
+        content = content[:CONTENT_CHARS // 3]
     title = tokens(article.title)
     # a content term must occur twice to count (title and summary terms always do): one-off
     # words of the body rarely say what an article is about, and they are most of its terms
-    terms: dict[str, float] = {t: n for t, n in tokens(content).items() if n >= CONTENT_MIN_COUNT}
+    terms: dict[str, float] = content_terms(content, CONTENT_MIN_COUNT)
     for bag, weight in ((title, TITLE_WEIGHT), (tokens(summary), SUMMARY_WEIGHT)):
         for term, n in bag.items():
             terms[term] = terms.get(term, 0.0) + n * weight

@@ -303,3 +303,38 @@ def test_import_opml_and_jsonl(tmp_path, monkeypatch):
     scored = next(p for p in written if "Imported agents piece" in p.name)
     props, _ = loads_note(scored.read_text("utf-8"))
     assert props["score"] == 91 and props["tier"] == "must-read" and props["summary"] == "One line."
+
+
+def test_every_week_and_day_has_a_rollup_and_reader_notes_in_it_survive(synced):
+    tmp_path, vault, config, _ = synced
+    with sqlite3.connect(tmp_path / ".kbsync" / "state.db") as conn:
+        published = [r[0] for r in conn.execute("SELECT published FROM articles")]
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    local = [datetime.fromisoformat(p).astimezone(ZoneInfo("Asia/Shanghai")) for p in published]
+    days = {d.date().isoformat() for d in local}
+    weeks = {f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}" for d in local}
+    assert {p.stem for p in (vault / "Daily").glob("*.md")} == days
+    assert {p.stem for p in (vault / "Weekly").glob("*.md")} == weeks
+    week = vault / "Weekly" / "2026-W09.md"
+    text = week.read_text("utf-8")
+    assert "articles scanned |" in text and "## Top 10" in text and "## By Category" in text
+    week.write_text(text + "\nMy weekly reflection.\n", "utf-8")
+    out = kbsync("rollup", "--week", "2026-W09", "--config", str(config)).output
+    assert "unchanged" in out
+    assert "My weekly reflection." in week.read_text("utf-8")
+    week.unlink()
+    out = kbsync("rollup", "--week", "2026-W09", "--config", str(config)).output
+    assert "restored" in out or "created" in out
+    assert week.exists()
+    assert "created" in kbsync("rollup", "--day", "2026-02-07", "--config", str(config)).output or \
+        "unchanged" in kbsync("rollup", "--day", "2026-02-07", "--config", str(config)).output
+
+
+def test_rollup_command_rejects_bad_arguments(synced):
+    _, _, config, _ = synced
+    result = CliRunner().invoke(main, ["rollup", "--config", str(config)])
+    assert result.exit_code != 0 and "exactly one of" in result.output
+    result = CliRunner().invoke(main, ["rollup", "--week", "2026-W60", "--config", str(config)])
+    assert result.exit_code != 0 and result.output.startswith("kbsync: error: --week")

@@ -287,3 +287,10 @@ def test_story_groups_use_the_earliest_article_as_the_group(store):
     assert groups["opt1"] == "opt1" and groups["opt2"] == "opt2"
     # only the asked-for articles are grouped
     assert story_groups(store, ["mas2"]) == {"mas2": "mas2"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="模型训练的是大系统工程 agentsAgent GPT-5.3 4.6，。", max_size=80), st.integers(1, 3))
+def test_content_terms_agree_with_tokens(text: str, min_count: int):
+    expected = {t: n for t, n in L.tokens(text).items() if n >= min_count}
+    assert L.content_terms(text, min_count) == expected

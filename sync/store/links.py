@@ -337,12 +337,25 @@ def _link(r) -> Link:
 
 
 def _sig(x: Link) -> tuple:
-    """What a reader sees of a link: a change here means the note must be rewritten."""
-    return (x.dst, x.reason, tuple(x.shared_tags), bool(x.same_story))
+    """What a reader sees of a link: a change here means the note must be rewritten.
+
+    The same tuple as a stored row gives (see ``_signatures``), without building Links.
+    """
+    return (x.dst, x.reason, json.dumps(list(x.shared_tags), ensure_ascii=False), int(x.same_story))
 
 
 def _signatures(store, kb_ids: list[str] | None) -> dict[str, list[tuple]]:
-    return {k: [_sig(x) for x in v] for k, v in related(store, kb_ids).items()}
+    sql = "SELECT src, dst, reason, shared_tags, same_story FROM links"
+    if kb_ids is None:
+        rows = store.conn.execute(sql + " ORDER BY src, rank").fetchall()
+    else:
+        rows = []
+        for chunk in _chunks(sorted(set(kb_ids))):
+            rows += store.conn.execute(f"{sql} WHERE src IN ({_marks(chunk)}) ORDER BY src, rank", chunk).fetchall()
+    out: dict[str, list[tuple]] = {}
+    for r in rows:
+        out.setdefault(r[0], []).append((r[1], r[2], r[3], r[4]))
+    return out
 
 
 def _digests(store, kb_ids: Iterable[str]) -> dict[str, str]:
