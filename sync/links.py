@@ -300,12 +300,11 @@ def _encode_chunk(chunk: list[tuple[Article, Score | None]]) -> Encoded:
 
 def merge(parts: Iterable[Encoded]) -> Encoded:
     """Concatenate encoded batches into one, with one vocabulary (ids in order of first use)."""
-    vocab: dict[str, int] = {}
+    vocab: defaultdict[str, int] = defaultdict(itertools.count().__next__)
     ids, pub, sources, tags, digests = [], [], [], [], []
     ptrs, terms, raw, tptrs, tterms = [], [], [], [], []
     for part in parts:
-        remap = np.fromiter((vocab.setdefault(t, len(vocab)) for t in part.vocab), dtype=np.int32,
-                            count=len(part.vocab))
+        remap = np.fromiter(map(vocab.__getitem__, part.vocab), dtype=np.int32, count=len(part.vocab))
         ids += part.ids
         pub.append(part.pub)
         sources += part.sources
@@ -327,7 +326,7 @@ def merge(parts: Iterable[Encoded]) -> Encoded:
 
 
 def encode_articles(articles: Iterable[tuple[Article, Score | None]], *, processes: int = 1,
-                    chunk: int = 2000) -> Encoded:
+                    chunk: int = 5000) -> Encoded:
     """(article, score) pairs -> Encoded, tokenising in ``processes`` worker processes.
 
     Tokenising is most of a from-scratch run and every article is independent,
@@ -622,17 +621,19 @@ def make_links(docs: Docs, src: np.ndarray, dst: np.ndarray, sim: np.ndarray,
     """Link records (already chosen and ordered best first per src) with their reasons."""
     out: dict[str, list[Link]] = {}
     tagsets: dict[int, frozenset[str]] = {}
+    ids, tags = docs.ids, docs.tags
     for s, d, w, st in zip(src.tolist(), dst.tolist(), sim.tolist(), story.tolist()):
         shared: tuple[str, ...] = ()
-        if docs.tags[s] and docs.tags[d]:
-            a = tagsets.get(s) or tagsets.setdefault(s, frozenset(docs.tags[s]))
-            b = tagsets.get(d) or tagsets.setdefault(d, frozenset(docs.tags[d]))
+        if tags[s] and tags[d]:
+            a = tagsets.get(s) or tagsets.setdefault(s, frozenset(tags[s]))
+            b = tagsets.get(d) or tagsets.setdefault(d, frozenset(tags[d]))
             shared = tuple(sorted(a & b))
         weight = round(w, 4)
-        src_id = docs.ids[s]
-        out.setdefault(src_id, []).append(Link(src=src_id, dst=docs.ids[d], weight=weight,
-                                               reason=describe(shared, weight, st),
-                                               shared_tags=shared, same_story=st))
+        src_id = ids[s]
+        lst = out.get(src_id)
+        if lst is None:
+            lst = out[src_id] = []
+        lst.append(Link(src_id, ids[d], weight, describe(shared, weight, st), shared, st))
     return out
 
 

@@ -108,8 +108,13 @@ class ObsidianView:
         scores = self.store.scores(articles)
         articles = {k: a for k, a in articles.items() if k in scores}
         ordered = sorted(articles.values(), key=lambda a: (a.published, a.kb_id))
-        new = {a.kb_id: path_values(a, scores[a.kb_id], self.tz) for a in ordered if a.kb_id not in self.records}
-        allocated = self.target.allocate(new, self.records)
+        unplaced = [a for a in ordered if a.kb_id not in self.records]
+        # notes already in the vault that the store does not know (a lost store) are adopted, not duplicated
+        existing = self.target.unrecorded(self.records) if unplaced else {}
+        allocated = self.target.allocate(
+            {a.kb_id: path_values(a, scores[a.kb_id], self.tz) for a in unplaced if a.kb_id not in existing},
+            self.records)
+        allocated.update((a.kb_id, existing[a.kb_id]) for a in unplaced if a.kb_id in existing)
         self.new_paths.update(allocated)
 
         related = related_items(self.store, articles, self.note_name)

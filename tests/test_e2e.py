@@ -338,3 +338,16 @@ def test_rollup_command_rejects_bad_arguments(synced):
     assert result.exit_code != 0 and "exactly one of" in result.output
     result = CliRunner().invoke(main, ["rollup", "--week", "2026-W60", "--config", str(config)])
     assert result.exit_code != 0 and result.output.startswith("kbsync: error: --week")
+
+
+def test_a_lost_store_is_rebuilt_from_the_vault_without_duplicates(synced):
+    tmp_path, vault, config, _ = synced
+    note = notes(vault)[0]
+    note.write_text(note.read_text("utf-8").replace("kb_id:", "status: read\nkb_id:") + "\nKeep me.\n", "utf-8")
+    before = len(notes(vault))
+    shutil.rmtree(tmp_path / ".kbsync")
+    kbsync("sync", "--config", str(config))
+    assert len(notes(vault)) == before
+    props, body = loads_note(note.read_text("utf-8"))
+    assert props["status"] == "read" and "Keep me." in body
+    assert broken_links(vault) == []

@@ -26,6 +26,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -120,16 +121,17 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
                      earlier_only=True)
     lists = L.make_links(docs, *L.choose(docs, pairs, cfg, both_ways=True))
     before = _signatures(store, None)
-    after = {k: [_sig(x) for x in v] for k, v in lists.items()}
-    changed_ids = {k for k in set(before) | set(after) if before.get(k, []) != after.get(k, [])}
+    # a list that did not exist before has changed; only the others need comparing
+    changed_ids = {k for k in lists if k not in before}
+    changed_ids |= {k for k, old in before.items() if old != [_sig(x) for x in lists.get(k, [])]}
     df = enc.df()
     digests = [enc.digests[i] for i in order]
     # ids in term order: the vocabulary is then written as one append-only b-tree
     by_term = sorted(range(len(enc.vocab)), key=enc.vocab.__getitem__)
     new_id = np.empty(len(enc.vocab), dtype=np.int64)
     new_id[by_term] = np.arange(len(enc.vocab))
-    vec = L.Vectors(vec.ptr, new_id[vec.terms], vec.weights)
     docs.title_terms = new_id[docs.title_terms]
+    docs, vec = _as_stored(docs, L.Vectors(vec.ptr, new_id[vec.terms], vec.weights))
     with store.conn:
         store.conn.execute("DELETE FROM links")
         store.conn.execute("DELETE FROM link_docs")
@@ -141,7 +143,7 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
             "INSERT INTO link_docs (kb_id, published, source, tags, digest, terms, weights, title, floor)"
             " VALUES (?,?,?,?,?,?,?,?,?)",
             (_doc_row(docs, vec, i, digests[i], _floor(lists.get(docs.ids[i], []), cfg.k))
-             for i in range(len(docs))))
+             for i in sorted(range(len(docs)), key=docs.ids.__getitem__)))
         _write_lists(store, lists, replace=())
         _set_meta(store, "n_docs", len(docs))
     return changed_ids
@@ -201,6 +203,7 @@ def _incremental(store, changed: Sequence[Article], scores: Mapping[str, Score],
         new_lists[src] = merged[:cfg.k]
     before = _signatures(store, list(new_lists))
     changed_ids = {k for k, v in new_lists.items() if before.get(k, []) != [_sig(x) for x in v]}
+    docs, vec = _as_stored(docs, vec)
     rows = [_doc_row(docs, vec, index[f.kb_id], f.digest, _floor(new_lists.get(f.kb_id, []), cfg.k))
             for f in fresh]
     with store.conn:
@@ -304,11 +307,16 @@ def _load_docs(store, since: float, until: float, *, exclude: set[str]) -> _Stor
 # -- small helpers -------------------------------------------------------------------
 
 def _doc_row(docs: L.Docs, vec: L.Vectors, i: int, digest: str, floor: float) -> tuple:
-    terms, weights = vec.row(i)
+    """One link_docs row; ``vec``/``docs`` arrays must already be int64 / float32."""
+    a, b = vec.ptr[i], vec.ptr[i + 1]
     title = docs.title_terms[docs.title_ptr[i]:docs.title_ptr[i + 1]]
-    return (docs.ids[i], float(docs.pub[i]), docs.sources[i], json.dumps(list(docs.tags[i]), ensure_ascii=False),
-            digest, terms.astype(np.int64).tobytes(), weights.astype(np.float32).tobytes(),
-            title.astype(np.int64).tobytes(), floor)
+    return (docs.ids[i], float(docs.pub[i]), docs.sources[i], _tags_json(tuple(docs.tags[i])),
+            digest, vec.terms[a:b].tobytes(), vec.weights[a:b].tobytes(), title.tobytes(), floor)
+
+
+def _as_stored(docs: L.Docs, vec: L.Vectors) -> tuple[L.Docs, L.Vectors]:
+    docs.title_terms = docs.title_terms.astype(np.int64)
+    return docs, L.Vectors(vec.ptr, vec.terms.astype(np.int64), vec.weights.astype(np.float32))
 
 
 def _floor(lst: Sequence[Link], k: int) -> float:
@@ -325,10 +333,16 @@ def _write_lists(store, lists: Mapping[str, Sequence[Link]], replace: Iterable[s
     replace = sorted(replace)
     for chunk in _chunks(replace):
         store.conn.execute(f"DELETE FROM links WHERE src IN ({_marks(chunk)})", chunk)
+    # rows in key order: the primary-key b-tree is then appended to, not split all over
     store.conn.executemany(
         "INSERT INTO links (src, rank, dst, weight, reason, shared_tags, same_story) VALUES (?,?,?,?,?,?,?)",
-        ((x.src, rank, x.dst, x.weight, x.reason, json.dumps(list(x.shared_tags), ensure_ascii=False),
-          int(x.same_story)) for lst in lists.values() for rank, x in enumerate(lst)))
+        ((x.src, rank, x.dst, x.weight, x.reason, _tags_json(x.shared_tags), int(x.same_story))
+         for src in sorted(lists) for rank, x in enumerate(lists[src])))
+
+
+@lru_cache(maxsize=4096)
+def _tags_json(tags: tuple[str, ...]) -> str:
+    return json.dumps(list(tags), ensure_ascii=False)
 
 
 def _link(r) -> Link:
@@ -341,7 +355,7 @@ def _sig(x: Link) -> tuple:
 
     The same tuple as a stored row gives (see ``_signatures``), without building Links.
     """
-    return (x.dst, x.reason, json.dumps(list(x.shared_tags), ensure_ascii=False), int(x.same_story))
+    return (x.dst, x.reason, _tags_json(tuple(x.shared_tags)), int(x.same_story))
 
 
 def _signatures(store, kb_ids: list[str] | None) -> dict[str, list[tuple]]:

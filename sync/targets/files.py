@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -86,9 +87,11 @@ class LocalFiles:
             return fh.read(size).decode("utf-8", errors="replace")
 
     def exists(self, rel: str) -> bool:
-        path = self._path(rel)
-        # a symlinked note could point outside the vault: never follow one
-        return path.is_file() and not path.is_symlink()
+        # lstat: a symlinked note could point outside the vault, so it never counts as one
+        try:
+            return stat.S_ISREG(os.lstat(self._path(rel)).st_mode)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
 
     def write(self, rel: str, text: str) -> None:
         self.write_many([(rel, text)])
@@ -96,11 +99,12 @@ class LocalFiles:
     def write_many(self, items: Sequence[tuple[str, str]]) -> None:
         staged: list[tuple[Path, Path]] = []
         try:
-            if items:
-                self.root.mkdir(parents=True, exist_ok=True)
+            folders: set[Path] = set()
             for rel, text in items:
                 path = self._path(rel)
-                path.parent.mkdir(parents=True, exist_ok=True)
+                if path.parent not in folders:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    folders.add(path.parent)
                 tmp = path.with_name(f".{path.name}.kbsync-tmp")
                 with open(tmp, "w", encoding="utf-8", newline="") as fh:
                     fh.write(text)

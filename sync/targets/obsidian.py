@@ -91,6 +91,21 @@ class NoteTarget:
             return path
         return self._scan().get(key)
 
+    def unrecorded(self, records: Mapping[str, SyncRecord]) -> dict[str, str]:
+        """kb_id -> path of kbsync notes the store has no record of (a lost or new store).
+
+        Only files that no record names are opened, so this is cheap when the
+        store is intact; it is how the note index is rebuilt from frontmatter.
+        """
+        recorded = {r.path for r in records.values() if r.path}
+        found: dict[str, str] = {}
+        for rel in sorted(self.files.walk()):
+            if rel not in recorded:
+                kb_id = kb_id_of(self.files.head(rel))
+                if kb_id and kb_id not in records and kb_id not in found:
+                    found[kb_id] = rel
+        return found
+
     def index(self) -> dict[str, str]:
         """kb_id -> path for every note in the vault (rebuilt from frontmatter)."""
         self._index = None
@@ -130,10 +145,15 @@ class NoteTarget:
     def _apply_one(self, intent: Intent) -> tuple[Outcome, tuple[str, str] | None]:
         doc, record = intent.doc, intent.record
         known_path = record.path if record else doc.path
-        found = self.locate(doc.key, known_path) if record or (doc.path and self.files.exists(doc.path)) else None
-        if found is None and doc.adopt and doc.path and self.files.exists(doc.path):
-            # a fixed page (a rollup) that someone else created first: merge into it
-            found = doc.path
+        if record is not None:
+            found = self.locate(doc.key, known_path)
+        elif doc.path and self.files.exists(doc.path):
+            # a new page whose path is taken: ours from an earlier store, a page to adopt, or a stranger's
+            found = self.locate(doc.key, doc.path)
+            if found is None and doc.adopt:
+                found = doc.path
+        else:
+            found = None
         if found is None and intent.action == "update":
             # the reader deleted the note: remember that, write nothing
             gone = SyncRecord(self.name, doc.key, known_path, record.owned_hash, record.owned, "deleted")
