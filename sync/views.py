@@ -103,7 +103,7 @@ class ObsidianView:
         if self.rerender_all or restore:
             ids = set(self.store.all_ids())
         else:
-            ids = touched | {k for k in self.store.scored_ids_without_record(TARGET)}
+            ids = touched | set(self.store.scored_ids_without_record(TARGET))
         articles = self.store.get_articles(ids)
         scores = self.store.scores(articles)
         articles = {k: a for k, a in articles.items() if k in scores}
@@ -127,10 +127,13 @@ class ObsidianView:
         for i in range(0, len(todo.intents), batch):
             if progress:
                 progress("notes", i, len(todo.intents))
-            outcomes += self.target.apply(todo.intents[i:i + batch])
+            done = self.target.apply(todo.intents[i:i + batch])
+            # recorded batch by batch: a crash loses at most one batch's records (and the
+            # notes it wrote are adopted by kb_id on the next run, never duplicated)
+            self._save(done, now, reader=True)
+            outcomes += done
         if progress:
             progress("notes", len(todo.intents), len(todo.intents))
-        self._save(outcomes, now, reader=True)
         return outcomes
 
     def _save(self, outcomes: Iterable[Outcome], now: datetime, *, reader: bool) -> None:
