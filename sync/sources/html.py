@@ -65,6 +65,9 @@ _NO_NESTING = frozenset({  # void or implicitly closed: never deepen the tree
 _DROPPED_OPEN = re.compile(
     r"<(" + "|".join(sorted(_DROP_WITH_CONTENT - {"embed", "frame"})) + r")\b", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")
+# an href/src/srcset whose value has no scheme (relative, or protocol-relative "//host")
+_RELATIVE_LINK = re.compile(r"""\b(?:href|src|srcset)\s*=\s*["']?\s*(?![a-zA-Z][a-zA-Z0-9+.-]*:)""")
+_ABSOLUTE_OPTIONS = html_to_markdown.ConversionOptions(escape_misc=True, extract_metadata=False)
 _CONTROL = {c: " " for c in [*range(0, 32), 127, *range(128, 160)]}
 
 
@@ -85,8 +88,12 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     if not html or not html.strip():
         return ""
     html = _safe_input(html)
-    options = html_to_markdown.ConversionOptions(
-        base_url=base_url, escape_misc=True, extract_metadata=False)
+    # building options costs as much as converting: reuse one unless a link needs the base
+    if base_url and _RELATIVE_LINK.search(html):
+        options = html_to_markdown.ConversionOptions(
+            base_url=base_url, escape_misc=True, extract_metadata=False)
+    else:
+        options = _ABSOLUTE_OPTIONS
     result = html_to_markdown.convert(_CONTENT_CLEANER.clean(html), options)
     return _neutralise_obsidian(result.content or "").strip()
 
