@@ -18,8 +18,8 @@ import click
 
 from . import __version__
 from .config import Config, ConfigError, load_config
+from .resources import data_dir
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "vault_template"
 
 
 class Failure(click.ClickException):
@@ -61,13 +61,15 @@ def init(vault: str | None, config_path: str) -> None:
         target = cfg.vault.path
     else:
         target = Path(vault)
-    if not TEMPLATE_DIR.is_dir():
-        raise Failure(f"vault template not found at {TEMPLATE_DIR}")
+    try:
+        template = data_dir("vault_template")
+    except FileNotFoundError as exc:
+        raise Failure(str(exc)) from None
     copied = skipped = 0
-    for src in sorted(TEMPLATE_DIR.rglob("*")):
+    for src in sorted(template.rglob("*")):
         if src.is_dir():
             continue
-        dst = target / src.relative_to(TEMPLATE_DIR)
+        dst = target / src.relative_to(template)
         if dst.exists():
             skipped += 1
             continue

@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+from .resources import data_dir
+
 DEFAULT_PATH_TEMPLATE = "Articles/{published:%Y}/{published:%m}/{published:%Y-%m-%d} {title}.md"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -123,7 +124,7 @@ class Config:
 
 @cache
 def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads((SCHEMA_DIR / "config.schema.json").read_text("utf-8"))
+    schema = json.loads((data_dir("schemas") / "config.schema.json").read_text("utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
 

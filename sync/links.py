@@ -377,9 +377,6 @@ class Vectors:
     terms: np.ndarray
     weights: np.ndarray
 
-    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.terms[self.ptr[i]:self.ptr[i + 1]], self.weights[self.ptr[i]:self.ptr[i + 1]]
-
 
 def weigh(enc: Encoded, df: np.ndarray, n_docs: int, top_terms: int = TOP_TERMS,
           stop: np.ndarray | None = None) -> Vectors:
@@ -554,12 +551,6 @@ class Docs:
     def title(self, i: int) -> frozenset[int]:
         return frozenset(self.title_terms[self.title_ptr[i]:self.title_ptr[i + 1]].tolist())
 
-    def id_rank(self) -> np.ndarray:
-        """Position of each document in kb_id order: the last tie-break of every ranking."""
-        rank = np.empty(len(self.ids), dtype=np.int64)
-        rank[sorted(range(len(self.ids)), key=self.ids.__getitem__)] = np.arange(len(self.ids))
-        return rank
-
 
 def _story_rule(same_source: bool, seconds_apart: float, sim: float, dice: float, shared: int) -> bool:
     # the single statement of the same-story rule (see same_story)
@@ -589,8 +580,7 @@ def story_flags(docs: Docs, a: np.ndarray, b: np.ndarray, sim: np.ndarray) -> np
     return flags
 
 
-def top_k(src: np.ndarray, dst: np.ndarray, sim: np.ndarray, story: np.ndarray,
-          id_rank: np.ndarray, k: int) -> np.ndarray:
+def top_k(src: np.ndarray, sim: np.ndarray, story: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k best candidates per ``src``: same story first, then weight.
 
     Ties (weights closer than 2e-6) keep the candidates' order, which callers
@@ -598,7 +588,6 @@ def top_k(src: np.ndarray, dst: np.ndarray, sim: np.ndarray, story: np.ndarray,
     order. For the usual sizes the ranking is one ``np.sort`` of packed keys,
     several times faster than a lexsort of millions of pairs.
     """
-    del id_rank  # the input order already encodes it (see above)
     if len(src) == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64)
     if len(src) < (1 << 24) and int(src.max()) < (1 << 20):
@@ -649,7 +638,7 @@ def choose(docs: Docs, pairs: Pairs, cfg: LinksConfig, *, both_ways: bool) -> tu
     if both_ways:
         q, d, sim, story = (np.concatenate((q, d)), np.concatenate((d, q)),
                             np.concatenate((sim, sim)), np.concatenate((story, story)))
-    pick = top_k(q, d, sim, story, docs.id_rank(), cfg.k)
+    pick = top_k(q, sim, story, cfg.k)
     return q[pick], d[pick], sim[pick], story[pick]
 
 
@@ -683,7 +672,7 @@ def index_from_scratch(enc: Encoded, top_terms: int = TOP_TERMS) -> tuple[Docs, 
     Returns the documents, their vectors (local term ids), ``order`` (the
     position in ``enc`` of each sorted document) and the index stop words.
     """
-    order = np.lexsort((_id_ranks(enc.ids), enc.pub))
+    order = np.lexsort((id_ranks(enc.ids), enc.pub))
     df = enc.df()
     vec = weigh(enc, df, len(enc), top_terms)
     stop = index_stop_words(vec, len(enc.vocab), len(enc))
@@ -698,7 +687,8 @@ def index_from_scratch(enc: Encoded, top_terms: int = TOP_TERMS) -> tuple[Docs, 
     return docs, Vectors(vptr, vterms, vweights), order, stop
 
 
-def _id_ranks(ids: list[str]) -> np.ndarray:
+def id_ranks(ids: list[str]) -> np.ndarray:
+    """Position of each id in sorted order: a numpy sort key for strings."""
     rank = np.empty(len(ids), dtype=np.int64)
     rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
     return rank

@@ -41,7 +41,9 @@ _CJK_SPAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\u
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.\-]*[A-Za-z0-9+#]|[A-Za-z]")
 _LATIN_RUN = re.compile(r"[A-Za-z0-9+#.\-]+(?:[ \t]+[A-Za-z0-9+#.\-]+)*")
 _NAME_STOP = frozenset("""a an and are as at be by for from how in into is it its new of on or the to vs
-what when why with your you this that we our can will not more most about after over just""".split())
+what when why with your you this that we our can will not more most about after over just
+introducing introduces announcing announces launch launches launching release releases released
+update updates gets major first now here""".split())
 _CJK_NAME_STOP = frozenset("的了是在和与及或等也都就而但被把这那个之其为以于从我你他她它们吗呢吧啊着过很并")
 
 

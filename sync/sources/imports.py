@@ -55,8 +55,9 @@ from urllib.parse import urlsplit
 from xml.parsers import expat
 
 from sync.models import Entry, Reject, stable_id
+from sync.resources import data_dir
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "article.schema.json"
+SCHEMA_PATH = data_dir("schemas") / "article.schema.json"
 HEAD_BYTES = 65536  # what detect_kind looks at
 
 KINDS = ("opml", "json", "jsonl")

@@ -136,6 +136,10 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
         store.conn.execute("DELETE FROM links")
         store.conn.execute("DELETE FROM link_docs")
         store.conn.execute("DELETE FROM link_terms")
+        # secondary indexes are built once after the bulk insert, not row by row (same SQL
+        # as the "links" migration)
+        store.conn.execute("DROP INDEX IF EXISTS links_dst")
+        store.conn.execute("DROP INDEX IF EXISTS link_docs_published")
         store.conn.executemany("INSERT INTO link_terms (term, id, df, stop) VALUES (?,?,?,?)",
                                ((enc.vocab[i], n, int(df[i]), int(stop[i])) for n, i in enumerate(by_term)))
         _set_meta(store, "next_term_id", len(enc.vocab))
@@ -145,6 +149,8 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
             (_doc_row(docs, vec, i, digests[i], _floor(lists.get(docs.ids[i], []), cfg.k))
              for i in sorted(range(len(docs)), key=docs.ids.__getitem__)))
         _write_lists(store, lists, replace=())
+        store.conn.execute("CREATE INDEX links_dst ON links(dst)")
+        store.conn.execute("CREATE INDEX link_docs_published ON link_docs(published)")
         _set_meta(store, "n_docs", len(docs))
     return changed_ids
 
@@ -189,7 +195,7 @@ def _incremental(store, changed: Sequence[Article], scores: Mapping[str, Score],
     keep = (pairs.sim >= cfg.min_similarity) | story
     q, d, sim, story = pairs.q[keep], pairs.d[keep], pairs.sim[keep], story[keep]
     # the queries' own lists, in full
-    pick = L.top_k(q, d, sim, story, docs.id_rank(), cfg.k)
+    pick = L.top_k(q, sim, story, cfg.k)
     new_lists = {docs.ids[i]: [] for i in queries.tolist()}
     new_lists.update(L.make_links(docs, q[pick], d[pick], sim[pick], story[pick]))
     # other articles: a query enters their list only if it beats their k-th link
@@ -262,7 +268,7 @@ def _combine(stored: _Stored, enc: L.Encoded, fvec: L.Vectors,
     """Stored rows + the fresh batch -> one set of Docs/Vectors sorted by (published, kb_id)."""
     ids = stored.ids + enc.ids
     pub = np.array(stored.pub + list(enc.pub), dtype=np.float64)
-    order = np.lexsort((_ranks(ids), pub))
+    order = np.lexsort((L.id_ranks(ids), pub))
     old_terms = np.frombuffer(b"".join(stored.terms), dtype=np.int64)
     old_w = np.frombuffer(b"".join(stored.weights), dtype=np.float32)
     old_title = np.frombuffer(b"".join(stored.titles), dtype=np.int64)
@@ -278,13 +284,6 @@ def _combine(stored: _Stored, enc: L.Encoded, fvec: L.Vectors,
     docs = L.Docs(ids=[ids[i] for i in order], pub=pub[order], sources=[sources[i] for i in order],
                   tags=[tags[i] for i in order], title_ptr=tptr2, title_terms=titles)
     return docs, L.Vectors(vptr2, terms, weights), floors
-
-
-def _ranks(ids: list[str]) -> np.ndarray:
-    """Position of each id in sorted order (a numpy sort key for strings)."""
-    rank = np.empty(len(ids), dtype=np.int64)
-    rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
-    return rank
 
 
 def _load_docs(store, since: float, until: float, *, exclude: set[str]) -> _Stored:
