@@ -103,9 +103,17 @@ def test_example_feeds_make_a_complete_vault(synced):
 
 
 def test_note_properties_have_obsidian_types(synced):
+    import json
+    from datetime import datetime
+
+    import jsonschema
+
     _, vault, _, _ = synced
-    for note in notes(vault)[:20]:
+    schema = json.loads((ROOT / "schemas" / "note.schema.json").read_text("utf-8"))
+    for note in notes(vault):
         props, body = loads_note(note.read_text("utf-8"))
+        assert isinstance(props["published"], datetime)
+        jsonschema.validate({**props, "published": props["published"].isoformat()}, schema)
         assert isinstance(props["score"], int) and 0 <= props["score"] <= 100
         assert props["tier"] in ("must-read", "worth-reading", "skim")
         assert "T" in note.read_text("utf-8").split("published: ", 1)[1].split("\n", 1)[0]
