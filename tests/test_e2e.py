@@ -359,3 +359,16 @@ def test_a_lost_store_is_rebuilt_from_the_vault_without_duplicates(synced):
     props, body = loads_note(note.read_text("utf-8"))
     assert props["status"] == "read" and "Keep me." in body
     assert broken_links(vault) == []
+
+
+def test_a_feed_without_validators_resent_unchanged_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with FeedServer() as server:
+        server.add("/plain.xml", Static((EXAMPLES / "qbitai.xml").read_bytes()))   # no ETag, no Last-Modified
+        config = make_config(tmp_path, [(server.url("/plain.xml"), "plain")])
+        kbsync("sync", "--config", str(config))
+        before = snapshot(tmp_path / "vault")
+        result = kbsync("sync", "--config", str(config))
+        assert server.hits("/plain.xml") == 2
+        assert snapshot(tmp_path / "vault") == before
+        assert "notes: none to write; rollups: none to write" in result.output
