@@ -51,7 +51,7 @@ FEATURES_VERSION = "1"       # bump when tokenising changes: stored digests then
 CONTENT_CHARS = 3000
 TOP_TERMS = 40
 CONTENT_MIN_COUNT = 2
-TITLE_WEIGHT, SUMMARY_WEIGHT, CONTENT_WEIGHT, TAG_WEIGHT = 3.0, 1.5, 1.0, 3.0
+TITLE_WEIGHT, SUMMARY_WEIGHT, TAG_WEIGHT = 3.0, 1.5, 3.0   # content terms count 1 each
 SAME_STORY_DAYS = 3.0
 SAME_STORY_SIM = 0.5          # text cosine alone that makes a same story
 SAME_STORY_TITLE = 0.5        # title overlap (Dice) that makes a same story ...
@@ -216,17 +216,12 @@ def same_story(a: Features, b: Features, sim: float) -> bool:
     same news told in different words or partly in another language, where the
     shared names (``openai``, ``gpt-5``) carry the match.
     """
-    if a.source.strip().lower() == b.source.strip().lower():
-        return False
-    if abs((a.published - b.published).total_seconds()) > SAME_STORY_DAYS * DAY:
-        return False
-    if sim >= SAME_STORY_SIM:
-        return True
-    return sim >= SAME_STORY_TITLE_SIM and title_overlap(a.title, b.title) >= SAME_STORY_TITLE \
-        and len(a.title & b.title) >= SAME_STORY_TITLE_TERMS
+    return _story_rule(a.source.strip().lower() == b.source.strip().lower(),
+                       abs((a.published - b.published).total_seconds()), sim,
+                       title_overlap(a.title, b.title), len(a.title & b.title))
 
 
-def title_overlap(a: frozenset[str], b: frozenset[str]) -> float:
+def title_overlap(a: frozenset, b: frozenset) -> float:
     """Dice coefficient of two title term sets (0 when either is empty)."""
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
@@ -337,7 +332,8 @@ def encode_articles(articles: Iterable[tuple[Article, Score | None]], *, process
     batches = _batched(articles, chunk)
     if processes <= 1:
         return merge(map(_encode_chunk, batches))
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
+    # forkserver, not fork: the sync process may have had fetcher threads (see sync.parallel)
+    with multiprocessing.get_context("forkserver").Pool(processes) as pool:
         return merge(_in_order(pool, batches, 2 * processes))
 
 
@@ -553,7 +549,7 @@ class Docs:
 
 
 def _story_rule(same_source: bool, seconds_apart: float, sim: float, dice: float, shared: int) -> bool:
-    # the single statement of the same-story rule (see same_story)
+    # the one statement of the same-story rule (documented in same_story)
     if same_source or seconds_apart > SAME_STORY_DAYS * DAY:
         return False
     return sim >= SAME_STORY_SIM or (sim >= SAME_STORY_TITLE_SIM and dice >= SAME_STORY_TITLE

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -294,3 +295,42 @@ def test_story_groups_use_the_earliest_article_as_the_group(store):
 def test_content_terms_agree_with_tokens(text: str, min_count: int):
     expected = {t: n for t, n in L.tokens(text).items() if n >= min_count}
     assert L.content_terms(text, min_count) == expected
+
+
+def test_encoding_in_worker_processes_gives_the_same_result():
+    pairs = [(a, score(a.kb_id, tags=("llm",))) for a in CORPUS]
+    alone = L.encode_articles(pairs, processes=1, chunk=3)
+    spread = L.encode_articles(pairs, processes=2, chunk=3)
+    assert alone.vocab == spread.vocab and alone.ids == spread.ids
+    assert (alone.terms == spread.terms).all() and (alone.raw == spread.raw).all()
+    assert L.compute_links(spread, LinksConfig()) == corpus_links(scores={a.kb_id: s for a, s in pairs})
+
+
+def test_terms_in_too_many_vectors_become_index_stop_words():
+    # term 0 sits in 150 of 1,000 vectors (over the 1% cap, floor 100); term 1 in 80
+    rows = [[0, 1, 2] if i < 80 else [0, 2] if i < 150 else [2] for i in range(1000)]
+    vec = L.Vectors(L._ptr([len(r) for r in rows]), np.array([t for r in rows for t in r], dtype=np.int32),
+                    np.ones(sum(map(len, rows)), dtype=np.float32))
+    assert L.index_stop_words(vec, 3, 1000).tolist() == [True, False, True]
+    assert L.index_cap(1000) == 100 and L.index_cap(100_000) == 1000
+
+
+def test_editing_one_of_two_linked_articles_never_duplicates_a_link(store):
+    update_links(store, CORPUS, {}, LinksConfig())
+    # key2 is edited but stays the same story: key1 (dirty) is recomputed, mas* untouched
+    update_links(store, [replace(CORPUS[5], summary=CORPUS[5].summary + " Rotate your keys.")], {}, LinksConfig())
+    for src, lst in related(store).items():
+        dsts = [x.dst for x in lst]
+        assert len(dsts) == len(set(dsts)), src
+    assert related(store)["key1"][0].dst == "key2"
+
+
+def test_a_batch_as_big_as_the_index_is_rebuilt_with_the_same_result(store, monkeypatch):
+    import sync.store.links as stored
+    monkeypatch.setattr(stored, "_PARALLEL_FROM", 3)
+    changed = update_links(store, CORPUS, {}, LinksConfig())          # empty index: rebuilt
+    assert related(store) == corpus_links() and changed == set(corpus_links())
+    assert store.conn.execute("SELECT value FROM link_meta WHERE key='n_docs'").fetchone()[0] == "7"
+    extra = art("key3", "Leaked Google API keys now unlock Gemini", "The Register", 20,
+                "Google API keys exposed on public pages now grant access to Gemini.")
+    assert "key3" in update_links(store, [extra], {}, LinksConfig())    # small batch: incremental

@@ -43,9 +43,12 @@ def update_links(store, changed: Sequence[Article], scores: Mapping[str, Score],
     """Index ``changed`` and update the related lists; return the kb_ids whose list changed.
 
     ``rebuild=True`` recomputes everything from the store's articles and scores
-    (``changed`` and ``scores`` override what the store holds).
+    (``changed`` and ``scores`` override what the store holds). A batch that is
+    large and at least as big as the index (a first sync, a big import) is
+    rebuilt too: from scratch each pair is visited once and tokenising runs on
+    all cores, so it is faster, and the result is the same set of changes.
     """
-    if rebuild:
+    if rebuild or (len(changed) >= _PARALLEL_FROM and len(changed) >= int(_get_meta(store, "n_docs", 0))):
         return _rebuild(store, changed, scores, cfg)
     return _incremental(store, changed, scores, cfg)
 
@@ -198,14 +201,20 @@ def _incremental(store, changed: Sequence[Article], scores: Mapping[str, Score],
     pick = L.top_k(q, sim, story, cfg.k)
     new_lists = {docs.ids[i]: [] for i in queries.tolist()}
     new_lists.update(L.make_links(docs, q[pick], d[pick], sim[pick], story[pick]))
-    # other articles: a query enters their list only if it beats their k-th link
+    # other articles: a new or edited article enters their list only if it beats their k-th
+    # link (a recomputed "dirty" list changes nobody else's)
     is_query = np.zeros(len(docs), dtype=bool)
     is_query[queries] = True
-    enters = ~is_query[d] & ((sim + 2.0 * story) >= floors[d])
+    is_fresh = np.zeros(len(docs), dtype=bool)
+    is_fresh[[index[k] for k in fresh_ids]] = True
+    enters = is_fresh[q] & ~is_query[d] & ((sim + 2.0 * story) >= floors[d])
     offers = L.make_links(docs, d[enters], q[enters], sim[enters], story[enters])
     current = related(store, list(offers))
     for src, extra in offers.items():
-        merged = sorted(current.get(src, []) + extra, key=lambda x: (not x.same_story, -x.weight, x.dst))
+        best: dict[str, Link] = {}
+        for x in current.get(src, []) + extra:
+            best.setdefault(x.dst, x)
+        merged = sorted(best.values(), key=lambda x: (not x.same_story, -x.weight, x.dst))
         new_lists[src] = merged[:cfg.k]
     before = _signatures(store, list(new_lists))
     changed_ids = {k for k, v in new_lists.items() if before.get(k, []) != [_sig(x) for x in v]}
@@ -287,20 +296,20 @@ def _combine(stored: _Stored, enc: L.Encoded, fvec: L.Vectors,
 
 
 def _load_docs(store, since: float, until: float, *, exclude: set[str]) -> _Stored:
-    out = _Stored([], [], [], [], [], [], [], [])
-    for r in store.conn.execute("SELECT kb_id, published, source, tags, floor, terms, weights, title"
-                                " FROM link_docs WHERE published BETWEEN ? AND ?", (since, until)):
-        if r[0] in exclude:
-            continue
-        out.ids.append(r[0])
-        out.pub.append(r[1])
-        out.sources.append(r[2])
-        out.tags.append(tuple(json.loads(r[3])))
-        out.floors.append(r[4])
-        out.terms.append(r[5])
-        out.weights.append(r[6])
-        out.titles.append(r[7])
-    return out
+    """The stored vectors published in [since, until], minus ``exclude``, as columns."""
+    cur = store.conn.execute("SELECT kb_id, published, source, tags, floor, terms, weights, title"
+                             " FROM link_docs WHERE published BETWEEN ? AND ?", (since, until))
+    cur.row_factory = None  # plain tuples: transposed in C below
+    rows = [r for r in cur.fetchall() if r[0] not in exclude]
+    if not rows:
+        return _Stored([], [], [], [], [], [], [], [])
+    ids, pub, sources, tags, floors, terms, weights, titles = map(list, zip(*rows))
+    return _Stored(ids, pub, sources, list(map(_tags_from_json, tags)), floors, terms, weights, titles)
+
+
+@lru_cache(maxsize=4096)
+def _tags_from_json(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
 
 
 # -- small helpers -------------------------------------------------------------------
