@@ -26,6 +26,7 @@ from .scoring import make_scorer, needs_scoring
 from .sources.fetch import FeedRequest, Fetcher, FetchResult
 from .sources.parallel import ParseJob, parse_many
 from .store import FeedState, Store
+from .store.links import update_links
 from .targets.base import Outcome, plan
 from .views import ObsidianView
 
@@ -163,21 +164,25 @@ def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: R
 
 # -- scoring ----------------------------------------------------------------------
 def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterable[str], now: datetime,
-          result: RunResult, *, rescore: bool) -> set[str]:
-    """Score what needs it (once per content hash); return the kb_ids whose score changed.
+          result: RunResult, *, rescore: bool) -> tuple[dict[str, Article], dict[str, Score], set[str]]:
+    """Score what needs it (once per content hash).
 
-    Pre-scored imports are left alone unless ``rescore``: their score came with them.
+    Returns the articles looked at, their current scores and the kb_ids whose
+    score changed, so the next stage need not load them again. Pre-scored
+    imports are left alone unless ``rescore``: their score came with them.
     """
     ids = list(store.all_ids()) if rescore else list(candidates) + store.unscored_ids()
     articles = store.get_articles(ids)
-    existing = store.scores(articles)
-    todo = needs_scoring(articles.values(), existing, rescore=rescore)
+    scores = store.scores(articles)
+    todo = needs_scoring(articles.values(), scores, rescore=rescore)
     scorer = make_scorer(cfg, env)
     result.backend = scorer.name
     fresh = scorer.score(todo) if todo else []
     store.save_scores(fresh, now)
     result.scored = len(fresh)
-    return {s.kb_id for s in fresh if _score_key(existing.get(s.kb_id)) != _score_key(s)}
+    changed = {s.kb_id for s in fresh if _score_key(scores.get(s.kb_id)) != _score_key(s)}
+    scores.update((s.kb_id, s) for s in fresh)
+    return articles, scores, changed
 
 
 def _score_key(s: Score | None) -> str | None:
@@ -212,31 +217,31 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
             now: datetime, result: RunResult, clock: Clock, *, rescore: bool = False, restore: bool = False,
             dry_run: bool = False, prescored: set[str] = frozenset(), progress: Progress = _quiet) -> None:
     """Everything after the store has the articles: score, link, write notes and rollups."""
-    rescored = score(store, cfg, env, changed - prescored, now, result, rescore=rescore) | (changed & prescored)
+    articles, scores, rescored = score(store, cfg, env, changed - prescored, now, result, rescore=rescore)
+    rescored |= changed & prescored
     clock.lap("score")
-    related_changed = link(store, cfg, changed | rescored)
+    relink = changed | rescored
+    missing = relink - set(articles)
+    if missing:
+        # pre-scored imports were not scored here: load them for the linker
+        articles.update(store.get_articles(missing))
+        scores.update(store.scores(missing))
+    related_changed = update_links(store, [articles[k] for k in sorted(relink) if k in articles],
+                                   {k: scores[k] for k in relink if k in scores}, cfg.links)
     clock.lap("links")
-    scores = store.scores(seen)
+    tiers = store.tier_counts(seen)
     result.scanned = len(seen)
-    result.must_read = sum(1 for s in scores.values() if s.tier == "must-read")
-    result.worth_reading = sum(1 for s in scores.values() if s.tier == "worth-reading")
+    result.must_read, result.worth_reading = tiers.get("must-read", 0), tiers.get("worth-reading", 0)
     result.changed = len(changed)
     if cfg.vault is not None:
         view = ObsidianView(cfg, store, dry_run=dry_run)
         touched = changed | rescored | related_changed | view.sweep(now)
-        _count(view.sync_notes(touched, now, restore=restore, progress=progress), result.notes, result.problems)
+        _count(view.sync_notes(touched, now, restore=restore, progress=progress, loaded=(articles, scores)),
+               result.notes, result.problems)
         clock.lap("notes")
         _count(view.sync_rollups(touched, now, restore=restore), result.pages, result.problems)
         clock.lap("rollups")
         view.finish()
-
-
-def link(store: Store, cfg: Config, changed: set[str]) -> set[str]:
-    """Update related-article links for changed articles; return kb_ids whose list changed."""
-    from .store.links import update_links
-
-    articles = list(store.get_articles(changed).values())
-    return update_links(store, articles, store.scores(changed), cfg.links)
 
 
 def _count(outcomes: Iterable[Outcome], counter: Counter[str], problems: list[str]) -> None:

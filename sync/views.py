@@ -99,13 +99,22 @@ class ObsidianView:
 
     # -- article notes -------------------------------------------------------------------
     def sync_notes(self, touched: set[str], now: datetime, *, restore: bool = False,
-                   progress: Callable[[str, int, int], None] | None = None) -> list[Outcome]:
+                   progress: Callable[[str, int, int], None] | None = None,
+                   loaded: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})) -> list[Outcome]:
+        """Write the notes of ``touched`` articles (and any scored one without a note).
+
+        ``loaded`` holds articles and scores the caller already has in memory
+        (by kb_id); only the others are read from the store.
+        """
         if self.rerender_all or restore:
             ids = set(self.store.all_ids())
         else:
             ids = touched | set(self.store.scored_ids_without_record(TARGET))
-        articles = self.store.get_articles(ids)
-        scores = self.store.scores(articles)
+        known_articles, known_scores = loaded
+        articles = {k: known_articles[k] for k in ids if k in known_articles}
+        articles.update(self.store.get_articles(ids - articles.keys()))
+        scores = {k: known_scores[k] for k in articles if k in known_scores}
+        scores.update(self.store.scores(articles.keys() - scores.keys()))
         articles = {k: a for k, a in articles.items() if k in scores}
         ordered = sorted(articles.values(), key=lambda a: (a.published, a.kb_id))
         unplaced = [a for a in ordered if a.kb_id not in self.records]

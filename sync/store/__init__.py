@@ -217,6 +217,14 @@ class Store:
             rows = self.select_in("SELECT * FROM scores WHERE kb_id IN ({marks})", kb_ids)
         return {r["kb_id"]: _score(r) for r in rows}
 
+    def tier_counts(self, kb_ids: Iterable[str]) -> dict[str, int]:
+        """tier -> how many of ``kb_ids`` are in it (without loading the scores)."""
+        rows = self.select_in("SELECT kb_id, tier FROM scores WHERE kb_id IN ({marks})", kb_ids)
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row[1]] = counts.get(row[1], 0) + 1
+        return counts
+
     def save_scores(self, scores: Iterable[Score], now: datetime) -> None:
         with self.conn:
             self.conn.executemany(
