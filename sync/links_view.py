@@ -7,7 +7,7 @@ are shown, so every link in a note resolves; the order is the linker's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 
 from .models import Article
 from .render.note import RelatedItem
@@ -32,8 +32,3 @@ def related_items(store: Store, articles: Mapping[str, Article],
         out[kb_id] = shown
     return out
 
-
-def linking_to(store: Store, kb_ids: Iterable[str]) -> set[str]:
-    """The articles whose related list points at any of ``kb_ids``."""
-    rows = store.select_in("SELECT DISTINCT src FROM links WHERE dst IN ({marks})", kb_ids)
-    return {r[0] for r in rows}

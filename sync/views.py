@@ -19,13 +19,14 @@ from pathlib import PurePosixPath
 
 from . import __version__
 from .config import Config
-from .links_view import linking_to, related_items
+from .links_view import related_items
 from .models import Article, Score, content_hash
 from .render.note import Doc, article_doc, path_values
 from .render.paths import wikilink
 from .rollups import day_of, week_bounds, week_label
 from .rollup_pages import daily_doc, weekly_doc
 from .store import Store, SyncRecord
+from .store.links import linking_to
 from .targets.base import Outcome, plan
 from .targets.files import LocalFiles, OverlayFiles
 from .targets.obsidian import NoteTarget

@@ -59,10 +59,7 @@ def related(store, kb_ids: Iterable[str] | None = None) -> dict[str, list[Link]]
     if kb_ids is None:
         rows = store.conn.execute("SELECT * FROM links ORDER BY src, rank").fetchall()
     else:
-        rows = []
-        for chunk in _chunks(sorted(set(kb_ids))):
-            rows += store.conn.execute(
-                f"SELECT * FROM links WHERE src IN ({_marks(chunk)}) ORDER BY src, rank", chunk).fetchall()
+        rows = store.select_in("SELECT * FROM links WHERE src IN ({marks}) ORDER BY src, rank", sorted(set(kb_ids)))
     for r in rows:
         out.setdefault(r["src"], []).append(_link(r))
     return out
@@ -87,13 +84,11 @@ def story_groups(store, kb_ids: Iterable[str]) -> dict[str, str]:
 
     published = _published(store, ids)
     wanted = set(ids)
-    for chunk in _chunks(ids):
-        for src, dst in store.conn.execute(
-                f"SELECT src, dst FROM links WHERE same_story=1 AND src IN ({_marks(chunk)})", chunk):
-            if dst in wanted:
-                a, b = find(src), find(dst)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
+    for src, dst in store.select_in("SELECT src, dst FROM links WHERE same_story=1 AND src IN ({marks})", ids):
+        if dst in wanted:
+            a, b = find(src), find(dst)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
     members: dict[str, list[str]] = {}
     for k in ids:
         members.setdefault(find(k), []).append(k)
@@ -186,7 +181,7 @@ def _incremental(store, changed: Sequence[Article], scores: Mapping[str, Score],
     fvec = L.weigh(enc, df, n_docs, stop=stop)
     fresh_ids = {f.kb_id for f in fresh}
     # lists that pointed at an edited article are stale: recompute them in full
-    dirty = sorted(_sources_of(store, edited) - fresh_ids)
+    dirty = sorted(linking_to(store, edited) - fresh_ids)
     window = cfg.window_days * L.DAY
     query_pubs = list(enc.pub) + list(_published(store, dirty).values())
     stored = _load_docs(store, min(query_pubs) - window, max(query_pubs) + window, exclude=fresh_ids)
@@ -371,37 +366,29 @@ def _signatures(store, kb_ids: list[str] | None) -> dict[str, list[tuple]]:
     if kb_ids is None:
         rows = store.conn.execute(sql + " ORDER BY src, rank").fetchall()
     else:
-        rows = []
-        for chunk in _chunks(sorted(set(kb_ids))):
-            rows += store.conn.execute(f"{sql} WHERE src IN ({_marks(chunk)}) ORDER BY src, rank", chunk).fetchall()
+        rows = store.select_in(sql + " WHERE src IN ({marks}) ORDER BY src, rank", sorted(set(kb_ids)))
     out: dict[str, list[tuple]] = {}
     for r in rows:
         out.setdefault(r[0], []).append((r[1], r[2], r[3], r[4]))
     return out
 
 
+def _doc_column(store, column: str, kb_ids: Iterable[str]) -> dict[str, object]:
+    """kb_id -> one column of link_docs (digest, published)."""
+    return dict(store.select_in(f"SELECT kb_id, {column} FROM link_docs WHERE kb_id IN ({{marks}})", kb_ids))
+
+
 def _digests(store, kb_ids: Iterable[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for chunk in _chunks(list(kb_ids)):
-        out.update(store.conn.execute(
-            f"SELECT kb_id, digest FROM link_docs WHERE kb_id IN ({_marks(chunk)})", chunk).fetchall())
-    return out
+    return _doc_column(store, "digest", kb_ids)
 
 
 def _published(store, kb_ids: Iterable[str]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for chunk in _chunks(list(kb_ids)):
-        out.update(store.conn.execute(
-            f"SELECT kb_id, published FROM link_docs WHERE kb_id IN ({_marks(chunk)})", chunk).fetchall())
-    return out
+    return _doc_column(store, "published", kb_ids)
 
 
-def _sources_of(store, dsts: Iterable[str]) -> set[str]:
-    out: set[str] = set()
-    for chunk in _chunks(sorted(dsts)):
-        out.update(r[0] for r in store.conn.execute(
-            f"SELECT DISTINCT src FROM links WHERE dst IN ({_marks(chunk)})", chunk))
-    return out
+def linking_to(store, dsts: Iterable[str]) -> set[str]:
+    """The articles whose related list points at any of ``dsts``."""
+    return {r[0] for r in store.select_in("SELECT DISTINCT src FROM links WHERE dst IN ({marks})", sorted(dsts))}
 
 
 def _get_meta(store, key: str, default: object) -> object:
