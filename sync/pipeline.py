@@ -48,7 +48,6 @@ class RunResult:
     scanned: int = 0
     must_read: int = 0
     worth_reading: int = 0
-    new: int = 0
     changed: int = 0
     scored: int = 0
     backend: str = ""
