@@ -147,8 +147,6 @@ def describe_error(error: jsonschema.ValidationError) -> str:
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         keys = ", ".join(repr(k) for k in extra)
         return f"{where or 'top level'}: unknown key {keys}"
-    if error.validator == "required":
-        return f"{where or 'top level'}: {error.message}"
     return f"{where or 'top level'}: {error.message}"
 
 
