@@ -46,6 +46,7 @@ import numpy as np
 
 from .config import LinksConfig
 from .models import Article, Link, Score
+from .parallel import PRELOAD
 
 FEATURES_VERSION = "1"       # bump when tokenising changes: stored digests then no longer match
 CONTENT_CHARS = 3000
@@ -333,7 +334,9 @@ def encode_articles(articles: Iterable[tuple[Article, Score | None]], *, process
     if processes <= 1:
         return merge(map(_encode_chunk, batches))
     # forkserver, not fork: the sync process may have had fetcher threads (see sync.parallel)
-    with multiprocessing.get_context("forkserver").Pool(processes) as pool:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    with context.Pool(processes) as pool:
         return merge(_in_order(pool, batches, 2 * processes))
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
+PRELOAD = ["sync.sources.parse", "sync.scoring.heuristic", "sync.links"]
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -37,5 +38,7 @@ def map_maybe_parallel(fn: Callable[[T], R], items: Sequence[T], *, parallel: bo
         yield from map(fn, items)
         return
     context = multiprocessing.get_context("forkserver")
+    # the fork server imports the heavy modules once; every worker forked from it starts warm
+    context.set_forkserver_preload(PRELOAD)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield from pool.map(fn, items)
