@@ -80,14 +80,14 @@ class ObsidianView:
     def sweep(self, now: datetime) -> set[str]:
         """Notice pages the reader moved or deleted since the last run.
 
-        One stat per recorded page; only when one is missing is the vault
-        scanned for kb_ids. A moved page gets its new path recorded, a deleted
+        One walk of the vault's folders; only when a page is missing are notes
+        opened to find kb_ids. A moved page gets its new path recorded, a deleted
         one is marked deleted (and stays so). Returns the articles whose pages
         must be rendered again: the ones that moved or went, and those linking
         to them, so no link is left pointing at a name that is gone.
         """
-        missing = [r for r in self.records.values()
-                   if r.state == "present" and r.path and not self.files.exists(r.path)]
+        present = set(self.files.walk())   # one directory walk beats a stat per note
+        missing = [r for r in self.records.values() if r.state == "present" and r.path and r.path not in present]
         if not missing:
             return set()
         index = self.target.index()

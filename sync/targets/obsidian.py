@@ -167,7 +167,7 @@ class NoteTarget:
         if intent.action == "verify" and found == known_path:
             return Outcome(doc.key, "unchanged", None), None
         current = self.files.read(found) or ""
-        base = record.owned if record and record.state == "present" else None
+        base = record.base() if record and record.state == "present" else None
         merged = merge_note(current, doc.props, doc.region, base, doc.owned)
         write = None if merged.text == current else (found, merged.text)
         status = "conflict" if merged.conflicts else ("unchanged" if write is None else "updated")
