@@ -20,6 +20,8 @@ from typing import Any
 import jinja2
 
 from ..models import Article, Score
+from ..rollups import stars
+from .rollups import md
 
 OWNED_KEYS = ("title", "url", "source", "sources", "author", "published", "score", "tier",
               "category", "tags", "summary", "related", "week", "kb_id")
@@ -50,9 +52,6 @@ def environment() -> jinja2.Environment:
                               keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
 
 
-_MD_ACTIVE = re.compile(r"([\\`*_\[\]<>#$|=~^%])")
-
-
 def prop_text(text: str) -> str:
     """One line for a text property: Obsidian turns ``[[x]]`` in a property into a link,
     so a title that merely contains brackets must not (a zero-width space breaks the pair)."""
@@ -60,24 +59,13 @@ def prop_text(text: str) -> str:
     return text.replace("[[", "[\u200b[").replace("]]", "]\u200b]")
 
 
-def neutral(text: str) -> str:
-    """One line of plain text made inert in a Markdown body: no link, tag, comment,
-    HTML, math or emphasis can come out of it (CommonMark backslash escapes)."""
-    return _MD_ACTIVE.sub(r"\\\1", re.sub(r"\s+", " ", text).strip())
-
-
 def md_link(text: str, url: str | None) -> str:
     """[text](url) with the text escaped and the URL in <> when it has spaces or parens."""
-    label = neutral(text)
+    label = md(text)
     if not url:
         return label
     target = f"<{url}>" if re.search(r"[\s()<>]", url) else url
     return f"[{label}]({target})"
-
-
-def stars(score: int) -> str:
-    # half up (not banker's rounding), the same as the Articles.base formula
-    return "⭐" * max(1, min(5, int(score / 20 + 0.5)))
 
 
 def local_naive(moment: datetime, tz: tzinfo) -> datetime:
@@ -106,11 +94,11 @@ def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem
     }
     props = {k: v for k, v in props.items() if v is not None}
     region = environment().get_template("article.md.j2").render(
-        summary=neutral(score.summary), stars=stars(score.score), score=score.score, tier=score.tier,
+        summary=md(score.summary), stars=stars(score.score), score=score.score, tier=score.tier,
         category=score.category, source_link=md_link(article.source, article.url),
         published=published.strftime("%Y-%m-%d %H:%M"),
-        also=[neutral(s) for s in article.sources[1:]],
-        key_points=[neutral(p) for p in score.key_points],
+        also=[md(s) for s in article.sources[1:]],
+        key_points=[md(p) for p in score.key_points],
         content=article.content.strip(), related=related)
     return Doc(key=article.kb_id, props=props, region=region.strip("\n") + "\n", path=path)
 
