@@ -35,8 +35,9 @@ def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article],
     ids = [a.kb_id for a in articles]
     data = weekly_rollup(label, articles, scores, related(store, ids), story_groups(store, ids), cfg.rollups,
                          must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading)
-    props = {"title": f"AI Weekly Digest — {label}", "type": "weekly", "week": label,
-             "start": first, "end": last, **_counts(articles, scores), "tags": ["kbsync/weekly"],
+    props = {"title": f"AI Weekly Digest — {label}", "type": "weekly", "week": label, "start": first, "end": last,
+             "articles": data.scanned, "must_read": data.must_read, "worth_reading": data.worth_reading,
+             "tags": ["kbsync/weekly"],
              "kb_id": f"weekly-{label}"}
     return Doc(key=f"weekly-{label}", props=props, region=render_weekly(data, link),
                path=f"{folder}/{label}.md", owned=ROLLUP_KEYS, adopt=True)
