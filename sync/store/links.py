@@ -241,11 +241,10 @@ def _vocabulary(store, enc: L.Encoded,
     known: dict[str, tuple[int, int]] = {}
     stop = np.zeros(len(enc.vocab), dtype=bool)
     position = {t: i for i, t in enumerate(enc.vocab)}
-    for chunk in _chunks(enc.vocab):
-        for term, tid, df, is_stop in store.conn.execute(
-                f"SELECT term, id, df, stop FROM link_terms WHERE term IN ({_marks(chunk)})", chunk):
-            known[term] = (tid, df)
-            stop[position[term]] = bool(is_stop)
+    for term, tid, df, is_stop in store.select_in(
+            "SELECT term, id, df, stop FROM link_terms WHERE term IN ({marks})", enc.vocab):
+        known[term] = (tid, df)
+        stop[position[term]] = bool(is_stop)
     next_id = int(_get_meta(store, "next_term_id", 0))
     ids = np.empty(len(enc.vocab), dtype=np.int64)
     df = np.zeros(len(enc.vocab), dtype=np.int64)
