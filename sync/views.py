@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from functools import cached_property
 from importlib import resources
 from pathlib import PurePosixPath
 
