@@ -408,3 +408,14 @@ def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
 
 def _marks(chunk: Sequence[object]) -> str:
     return ",".join("?" * len(chunk))
+
+
+def neighbours(store, kb_ids: Iterable[str]) -> dict[str, set[str]]:
+    """kb_id -> the articles linked to it in either direction (its list, and lists naming it)."""
+    ids = sorted(set(kb_ids))
+    out: dict[str, set[str]] = {k: set() for k in ids}
+    for r in store.select_in("SELECT src, dst FROM links WHERE src IN ({marks})", ids):
+        out[r[0]].add(r[1])
+    for r in store.select_in("SELECT src, dst FROM links WHERE dst IN ({marks})", ids):
+        out[r[1]].add(r[0])
+    return out

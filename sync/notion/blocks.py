@@ -1,0 +1,260 @@
+"""Markdown -> Notion blocks, cut to the API's request limits (pure).
+
+Contract: every block list this module returns can be sent as-is. A rich
+text object holds at most ``TEXT_LIMIT`` characters (counted in UTF-16 code
+units, as Notion counts them), a rich text array at most ``ARRAY_LIMIT``
+items, a link URL at most ``URL_LIMIT`` characters (a longer or non-web link
+becomes plain text), and nesting is at most two levels (one call may carry a
+block and its children; deeper list items are lifted to the second level).
+``request_chunks`` then cuts a page body into calls of at most 100 top-level
+blocks, 1,000 blocks and ``BODY_BUDGET`` bytes each.
+
+Links whose target is ``kbsync:<kb_id>`` are page mentions: the caller's
+``resolve`` maps the kb_id to a Notion page id (None: plain text).
+
+Markdown is parsed by mistune (a maintained CommonMark parser with an AST
+mode); this module only maps its tokens to Notion block types.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import mistune
+
+TEXT_LIMIT = 2000
+ARRAY_LIMIT = 100
+URL_LIMIT = 2000
+BLOCKS_PER_CALL = 100
+BLOCKS_PER_REQUEST = 1000
+BODY_BUDGET = 400_000          # bytes of JSON per call, well under the 500 KB limit
+MENTION = "kbsync:"
+
+Block = dict[str, Any]
+Resolve = Callable[[str], str | None]
+
+_parse = mistune.create_markdown(renderer=None, plugins=["strikethrough", "table", "url"])
+
+# Notion's code block accepts only its own list of languages; these are the common spellings
+_LANGUAGES = {"py": "python", "python": "python", "js": "javascript", "javascript": "javascript",
+              "ts": "typescript", "typescript": "typescript", "sh": "shell", "bash": "bash", "shell": "shell",
+              "json": "json", "yaml": "yaml", "yml": "yaml", "toml": "toml", "rust": "rust", "go": "go",
+              "java": "java", "c": "c", "cpp": "c++", "c++": "c++", "sql": "sql", "html": "html",
+              "css": "css", "markdown": "markdown", "md": "markdown", "diff": "diff", "ruby": "ruby"}
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """``text`` in pieces of at most ``limit`` UTF-16 units, never splitting a surrogate pair."""
+    pieces, current, size = [], [], 0
+    for ch in text:
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if size + width > limit:
+            pieces.append("".join(current))
+            current, size = [], 0
+        current.append(ch)
+        size += width
+    if current or not pieces:
+        pieces.append("".join(current))
+    return pieces
+
+
+def _safe_url(url: str | None) -> str | None:
+    if url and len(url) <= URL_LIMIT and url.startswith(("http://", "https://", "mailto:")):
+        return url
+    return None
+
+
+def text_item(content: str, *, link: str | None = None, **annotations: bool) -> dict[str, Any]:
+    item: dict[str, Any] = {"type": "text", "text": {"content": content, "link": {"url": link} if link else None}}
+    if annotations:
+        item["annotations"] = annotations
+    return item
+
+
+def rich_text(text: str, *, link: str | None = None, **annotations: bool) -> list[dict[str, Any]]:
+    """Plain ``text`` as rich text items of legal size (one item for short text)."""
+    link = _safe_url(link)
+    return [text_item(piece, link=link, **annotations) for piece in split_text(text) if piece]
+
+
+# -- inline -------------------------------------------------------------------------------
+def _inline(tokens: Iterable[dict[str, Any]], resolve: Resolve, marks: dict[str, bool],
+            link: str | None = None) -> Iterator[dict[str, Any]]:
+    for tok in tokens:
+        kind = tok["type"]
+        if kind in ("text", "inline_html", "block_text"):
+            if "children" in tok:
+                yield from _inline(tok["children"], resolve, marks, link)
+            else:
+                yield from rich_text(tok.get("raw", ""), link=link, **marks)
+        elif kind == "codespan":
+            yield from rich_text(tok.get("raw", ""), link=link, **{**marks, "code": True})
+        elif kind in ("softbreak", "linebreak"):
+            yield text_item("\n", **marks) if marks else text_item("\n")
+        elif kind in ("strong", "emphasis", "strikethrough"):
+            mark = {"strong": "bold", "emphasis": "italic", "strikethrough": "strikethrough"}[kind]
+            yield from _inline(tok["children"], resolve, {**marks, mark: True}, link)
+        elif kind == "link":
+            url = tok["attrs"].get("url", "")
+            if url.startswith(MENTION):
+                page = resolve(url[len(MENTION):])
+                if page:
+                    yield {"type": "mention", "mention": {"type": "page", "page": {"id": page}}}
+                    continue
+                url = ""
+            yield from _inline(tok.get("children", []), resolve, marks, _safe_url(url) or link)
+        elif kind == "image":
+            alt = "".join(i["text"]["content"] for i in _inline(tok.get("children", []), resolve, {})
+                          if i["type"] == "text") or "image"
+            yield from rich_text(alt, link=tok["attrs"].get("url"), **marks)
+        elif "children" in tok:
+            yield from _inline(tok["children"], resolve, marks, link)
+        elif "raw" in tok:
+            yield from rich_text(tok["raw"], link=link, **marks)
+
+
+def _block(kind: str, items: list[dict[str, Any]], **extra: Any) -> list[Block]:
+    """One block of ``kind`` per 100 rich text items (a long paragraph becomes several)."""
+    items = items or []
+    chunks = [items[i:i + ARRAY_LIMIT] for i in range(0, len(items), ARRAY_LIMIT)] or [[]]
+    return [{"object": "block", "type": kind, kind: {"rich_text": chunk, **extra}} for chunk in chunks]
+
+
+# -- blocks -------------------------------------------------------------------------------
+def _blocks(tokens: Iterable[dict[str, Any]], resolve: Resolve, depth: int) -> list[Block]:
+    out: list[Block] = []
+    for tok in tokens:
+        kind = tok["type"]
+        if kind == "blank_line":
+            continue
+        if kind == "heading":
+            level = min(max(tok["attrs"]["level"], 1), 3)
+            out += _block(f"heading_{level}", list(_inline(tok["children"], resolve, {})))
+        elif kind in ("paragraph", "block_text", "block_html"):
+            items = list(_inline(tok.get("children", []), resolve, {})) if "children" in tok \
+                else rich_text(tok.get("raw", "").strip())
+            if items:
+                out += _block("paragraph", items)
+        elif kind == "list":
+            out += _list(tok, resolve, depth)
+        elif kind == "block_quote":
+            inner = _blocks(tok.get("children", []), resolve, depth)
+            items: list[dict[str, Any]] = []
+            for block in inner:
+                body = block[block["type"]]
+                if items and body.get("rich_text"):
+                    items.append(text_item("\n"))
+                items += body.get("rich_text", [])
+            out += _block("quote", items)
+        elif kind == "block_code":
+            info = (tok.get("attrs", {}).get("info") or "").split(" ")[0].lower()
+            out += _block("code", rich_text(tok.get("raw", "").rstrip("\n")),
+                          language=_LANGUAGES.get(info, "plain text"))
+        elif kind == "thematic_break":
+            out.append({"object": "block", "type": "divider", "divider": {}})
+        elif kind == "table":
+            out += _table_as_text(tok, resolve)
+        elif "children" in tok:
+            out += _blocks(tok["children"], resolve, depth)
+    return out
+
+
+def _list(tok: dict[str, Any], resolve: Resolve, depth: int) -> list[Block]:
+    kind = "numbered_list_item" if tok.get("attrs", {}).get("ordered") else "bulleted_list_item"
+    out: list[Block] = []
+    for item in tok.get("children", []):
+        text_tokens = [c for c in item.get("children", []) if c["type"] in ("block_text", "paragraph")]
+        nested = [c for c in item.get("children", []) if c["type"] not in ("block_text", "paragraph")]
+        items = [i for t in text_tokens for i in _inline(t.get("children", []), resolve, {})]
+        blocks = _block(kind, items)
+        children = _blocks(nested, resolve, depth + 1)
+        if children and depth == 0:
+            blocks[-1][kind]["children"] = children[:ARRAY_LIMIT]
+            out += blocks + children[ARRAY_LIMIT:]
+        else:
+            # a third level cannot be sent in one call: lift it to this level
+            out += blocks + children
+    return out
+
+
+def _table_as_text(tok: dict[str, Any], resolve: Resolve) -> list[Block]:
+    rows: list[Block] = []
+    for part in tok.get("children", []):
+        for row in part.get("children", []) if part["type"] == "table_body" else [part]:
+            cells = [c for c in row.get("children", [])]
+            items: list[dict[str, Any]] = []
+            for i, cell in enumerate(cells):
+                if i:
+                    items.append(text_item(" | "))
+                items += list(_inline(cell.get("children", []), resolve, {}))
+            if items:
+                rows += _block("paragraph", items)
+    return rows
+
+
+def markdown_blocks(text: str, resolve: Resolve = lambda _: None, depth: int = 0) -> list[Block]:
+    """Markdown as legal Notion blocks (see the module contract); ``depth`` 1 when they will be
+    the children of another block (then no block of theirs may have children)."""
+    return _blocks(_parse(text or ""), resolve, depth)
+
+
+def paragraph(text: str, *, link: str | None = None, **annotations: bool) -> list[Block]:
+    return _block("paragraph", rich_text(text, link=link, **annotations))
+
+
+def heading(text: str, level: int = 2) -> list[Block]:
+    return _block(f"heading_{level}", rich_text(text))
+
+
+def callout(items: list[dict[str, Any]], emoji: str, children: list[Block] | None = None) -> Block:
+    block = _block("callout", items[:ARRAY_LIMIT], icon={"type": "emoji", "emoji": emoji}, color="gray_background")[0]
+    if children:
+        block["callout"]["children"] = children
+    return block
+
+
+def bullets(texts: Iterable[str]) -> list[Block]:
+    return [b for t in texts for b in _block("bulleted_list_item", rich_text(t))]
+
+
+# -- sending ------------------------------------------------------------------------------
+def count_blocks(blocks: Iterable[Block]) -> int:
+    return sum(1 + count_blocks(b[b["type"]].get("children", [])) for b in blocks)
+
+
+def request_chunks(blocks: list[Block], first_budget: int = BODY_BUDGET) -> list[list[Block]]:
+    """Cut top-level blocks into calls within the per-request limits.
+
+    ``first_budget`` is the byte budget of the first call (a page create also
+    carries the properties).
+    """
+    chunks: list[list[Block]] = []
+    current: list[Block] = []
+    size = total = 0
+    budget = first_budget
+    for block in blocks:
+        weight = len(json.dumps(block, ensure_ascii=False).encode())
+        n = count_blocks([block])
+        if current and (len(current) >= BLOCKS_PER_CALL or total + n > BLOCKS_PER_REQUEST
+                        or size + weight > budget):
+            chunks.append(current)
+            current, size, total, budget = [], 0, 0, BODY_BUDGET
+        current.append(block)
+        size += weight
+        total += n
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def fingerprint_text(block: Block) -> str:
+    """The text items of a block, joined: the same for a block as sent and as Notion lists it
+    (mentions are left out: Notion reports them with the page's current title)."""
+    body = block.get(block.get("type", ""), {}) or {}
+    return "".join(item["text"]["content"] for item in body.get("rich_text", []) if item.get("type") == "text")

@@ -1,0 +1,146 @@
+"""The Notion projection of the store: Articles pages and Weekly pages.
+
+Contract: like the Obsidian view, only pages whose inputs may have changed
+are rendered, and ``targets.base.plan`` drops every page whose owned values
+hash the same as last time, so a no-op sync sends no write request (it reads
+one data source per kind to check it still exists).
+
+Relations: each related pair is written once, on the page that comes later
+in (published, kb_id) order; the Related property is a dual self-relation,
+so Notion shows the pair on both pages ("Related" and "Related from"). A new
+article thus costs one request however many older pages it links to.
+
+Per-target state lives in the store: sync records under the target name
+``notion`` (page id in ``path``), data source ids in meta.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+
+from ..config import Config
+from ..models import Article, Score, content_hash
+from ..render.rollups import md, render_weekly
+from ..rollups import week_bounds, week_label, weekly_rollup
+from ..store import Store, SyncRecord
+from ..store.links import neighbours, related, story_groups
+from ..targets.base import Outcome, plan
+from .api import NotionAPI
+from .pages import article_doc, weekly_doc
+from .setup import KINDS, definitions, ensure_data_sources, owned_kinds
+from .target import NotionTarget
+
+TARGET = "notion"
+BATCH = 50
+
+
+def _order(article: Article) -> tuple[str, str]:
+    return (article.published.isoformat(), article.kb_id)
+
+
+class NotionView:
+    def __init__(self, cfg: Config, store: Store, api: NotionAPI, now: datetime):
+        assert cfg.notion is not None
+        self.cfg, self.store, self.api, self.now = cfg, store, api, now
+        self.records: dict[str, SyncRecord] = store.sync_records(TARGET)
+        known = {k: store.meta(f"notion:{k}") for k in KINDS}
+        ensured = ensure_data_sources(api, cfg.notion, known)
+        for kind in KINDS:
+            store.set_meta(f"notion:{kind}", ensured.ids[kind])
+        if ensured.replaced:
+            # the reader deleted a database: its pages went with it, start that kind afresh
+            gone = [r for r in self.records.values() if _kind(r.key) in ensured.replaced]
+            store.delete_sync_records(TARGET, [r.key for r in gone])
+            for r in gone:
+                del self.records[r.key]
+        self.pages = {k: r.path for k, r in self.records.items() if r.state == "present" and r.path}
+        self.targets = {kind: NotionTarget(api, ensured.ids[kind], owned_kinds(kind), name=TARGET,
+                                           pages=self.pages, journal=self._journal) for kind in KINDS}
+        for kind in KINDS:
+            if kind not in ensured.created and not any(_kind(k) == kind for k in self.records):
+                # a data source the store has no page of (a lost store): adopt its pages, never duplicate
+                self.targets[kind].adopt = self.targets[kind].index()
+        self.fingerprint = content_hash({"schema": definitions(), "rollups": self.cfg.rollups,
+                                         "thresholds": [cfg.scoring.must_read, cfg.scoring.worth_reading]})
+        self.rerender_all = store.meta(f"render:{TARGET}") != self.fingerprint
+
+    def _journal(self, record: SyncRecord) -> None:
+        self.store.save_sync_records([record], self.now)
+
+    # -- articles -------------------------------------------------------------------------------
+    def sync_articles(self, touched: set[str], *, restore: bool = False,
+                      loaded: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})) -> list[Outcome]:
+        unfinished = {k for k, r in self.records.items()
+                      if _kind(k) == "articles" and (r.state == "creating" or r.owned_hash == "partial")}
+        if self.rerender_all or restore:
+            ids = set(self.store.all_ids())
+        else:
+            # a changed article can change the Related of the later pages it links to
+            ids = touched | unfinished | set(self.store.scored_ids_without_record(TARGET))
+            ids |= {n for ns in neighbours(self.store, touched).values() for n in ns}
+        known_articles, known_scores = loaded
+        articles = {k: known_articles[k] for k in ids if k in known_articles}
+        articles.update(self.store.get_articles(ids - articles.keys()))
+        scores = {k: known_scores[k] for k in articles if k in known_scores}
+        scores.update(self.store.scores(articles.keys() - scores.keys()))
+        ordered = sorted((a for a in articles.values() if a.kb_id in scores), key=_order)
+        edges = neighbours(self.store, [a.kb_id for a in ordered])
+        others = {n for ns in edges.values() for n in ns} - articles.keys()
+        orders = {k: _order(a) for k, a in articles.items()}
+        orders.update({a.kb_id: _order(a) for a in self.store.get_articles(others).values()})
+        owned = definitions()["articles"]["owned"]
+        docs = []
+        for a in ordered:
+            earlier = sorted(n for n in edges.get(a.kb_id, ()) if n in orders and orders[n] < orders[a.kb_id])
+            docs.append(article_doc(a, scores[a.kb_id], week=week_label(a.published, self.cfg.rollups),
+                                    related=sorted(earlier, key=orders.__getitem__), tz=self.cfg.rollups.tz,
+                                    owned=owned))
+        return self._apply("articles", docs, restore)
+
+    # -- weekly pages -----------------------------------------------------------------------------
+    def sync_weeks(self, touched: set[str], *, restore: bool = False) -> list[Outcome]:
+        if self.rerender_all or restore:
+            source: Iterable[Article] = self.store.iter_articles()
+        else:
+            source = self.store.get_articles(touched).values()
+        weeks = {week_label(a.published, self.cfg.rollups) for a in source}
+        weeks |= {k.removeprefix("weekly-") for k, r in self.records.items()
+                  if _kind(k) == "weekly" and (r.state == "creating" or r.owned_hash == "partial")}
+        return self._apply("weekly", [self.weekly(label) for label in sorted(weeks)], restore)
+
+    def weekly(self, label: str):
+        first, last = week_bounds(label, self.cfg.rollups)
+        tz = self.cfg.rollups.tz
+        start = datetime.combine(first, datetime.min.time(), tz)
+        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
+        articles = list(self.store.iter_articles(start, end))
+        scores = self.store.scores(a.kb_id for a in articles)
+        ids = [a.kb_id for a in articles]
+        data = weekly_rollup(label, articles, scores, related(self.store, ids), story_groups(self.store, ids),
+                             self.cfg.rollups, must_read=self.cfg.scoring.must_read,
+                             worth_reading=self.cfg.scoring.worth_reading)
+        titles = {a.kb_id: a.title for a in articles}
+        markdown = render_weekly(data, lambda k: f"[{md(titles.get(k, k))}](kbsync:{k})")
+        best = sorted((k for k in ids if k in scores), key=lambda k: (-scores[k].score, k))
+        counts = {"scanned": data.scanned, "must_read": data.must_read, "worth_reading": data.worth_reading}
+        return weekly_doc(label, first, last, counts, best, markdown, owned=definitions()["weekly"]["owned"])
+
+    # -- shared -------------------------------------------------------------------------------------
+    def _apply(self, kind: str, docs: list, restore: bool) -> list[Outcome]:
+        todo = plan(docs, self.records, restore=restore)
+        outcomes = []
+        for i in range(0, len(todo.intents), BATCH):
+            done = self.targets[kind].apply(todo.intents[i:i + BATCH])
+            records = [o.record for o in done if o.record is not None]
+            self.records.update((r.key, r) for r in records)
+            self.store.save_sync_records(records, self.now)
+            outcomes += done
+        return outcomes
+
+    def finish(self) -> None:
+        self.store.set_meta(f"render:{TARGET}", self.fingerprint)
+
+
+def _kind(key: str) -> str:
+    return "weekly" if key.startswith("weekly-") else "articles"
