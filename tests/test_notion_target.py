@@ -1,0 +1,247 @@
+"""The Notion target end to end: the real pipeline and notion-client against the local emulator.
+
+What a team reading in Notion would check: two data sources under the parent
+page, one page per article with its relations, weekly pages, a second sync
+that sends no write, the reader's Notion edits kept, no duplicate page after
+faults, lost answers or a lost store, and oversized content sent within the
+API limits instead of being refused.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sync.cli import main
+from sync.config import load_config
+from sync.models import Article, Score
+from sync.pipeline import RunResult, run_sync, sync_notion
+from sync.store import Store
+from sync.store.links import neighbours
+from tests.notion_emulator import NotionEmulator
+from tests.test_e2e import example_config
+
+TOKEN = "secret_test"
+
+
+@pytest.fixture
+def emu():
+    with NotionEmulator(token=TOKEN, rate=None) as emulator:
+        yield emulator
+
+
+def notion_config(tmp_path: Path, emu: NotionEmulator, *, vault: bool = True) -> Path:
+    parent = emu.add_page("kbsync")
+    path = example_config(tmp_path)
+    text = path.read_text("utf-8")
+    if not vault:
+        text = re.sub(r"\[vault\]\n(.+\n)+", "", text)
+    text += f'\n[notion]\nparent_page = "{parent}"\nbase_url = "{emu.base_url}"\nrequests_per_second = 1000\n'
+    path.write_text(text, "utf-8")
+    return path
+
+
+def sync(config: Path, **kw):
+    return run_sync(load_config(config), env={"NOTION_TOKEN": TOKEN}, **kw)
+
+
+def data_sources(emu):
+    return {"".join(t["plain_text"] for t in ds["title"]): ds for ds in emu.data_sources()}
+
+
+def kb_ids(pages):
+    return Counter("".join(t["plain_text"] for t in p["properties"]["KB ID"]["rich_text"]) for p in pages)
+
+
+def relation_ids(page, name):
+    return {r["id"] for r in page["properties"].get(name, {}).get("relation", [])}
+
+
+def test_example_feeds_make_two_databases_one_page_per_article_and_weekly_pages(tmp_path, emu):
+    config = notion_config(tmp_path, emu)
+    result = sync(config)
+    assert not [p for p in result.problems if p.startswith("notion")], result.problems
+    sources = data_sources(emu)
+    assert set(sources) == {"Articles", "Weekly"}
+    articles = emu.pages(sources["Articles"]["id"])
+    with Store(tmp_path / ".kbsync" / "state.db") as store:
+        ids = set(store.all_ids())
+        edges = neighbours(store, ids)
+    counts = kb_ids(articles)
+    assert set(counts) == ids and set(counts.values()) == {1}
+    # every related pair shows on both pages: set once, mirrored by the dual relation
+    page_of = {next(iter(kb_ids([p]))): p for p in articles}
+    id_of = {k: p["id"] for k, p in page_of.items()}
+    for kb_id, page in page_of.items():
+        shown = relation_ids(page, "Related") | relation_ids(page, "Related from")
+        assert shown == {id_of[n] for n in edges[kb_id]}, kb_id
+    weekly = emu.pages(sources["Weekly"]["id"])
+    assert sorted(kb_ids(weekly)) == ["weekly-2026-W06", "weekly-2026-W07", "weekly-2026-W08", "weekly-2026-W09"]
+    for page in weekly:
+        linked = relation_ids(page, "Articles")
+        assert linked and linked <= set(id_of.values())
+        body = emu.children(page["id"])
+        assert len(body) == 1 and body[0]["type"] == "callout" and body[0]["has_children"]
+    # the Obsidian target ran beside it
+    assert len(list((tmp_path / "vault" / "Articles").rglob("*.md"))) == len(ids)
+
+
+def test_a_second_sync_sends_no_write_request(tmp_path, emu):
+    config = notion_config(tmp_path, emu)
+    sync(config)
+    emu.clear_log()
+    result = sync(config)
+    assert emu.writes() == []
+    assert result.notion.get("created", 0) == 0 and result.notion.get("updated", 0) == 0
+
+
+def test_faults_and_lost_answers_leave_exactly_one_page_per_article(tmp_path, emu):
+    config = notion_config(tmp_path, emu)
+    emu.set_faults(error_rate=0.2, lost_rate=0.05, seed=7)
+    for _ in range(4):
+        sync(config)
+    emu.set_faults(error_rate=0.0, lost_rate=0.0)
+    sync(config)
+    emu.clear_log()
+    sync(config)
+    assert emu.writes() == [], "the faults left something unfinished"
+    sources = data_sources(emu)
+    assert len(emu.data_sources()) == 2
+    with Store(tmp_path / ".kbsync" / "state.db") as store:
+        ids = set(store.all_ids())
+    counts = kb_ids(emu.pages(sources["Articles"]["id"]))
+    assert set(counts) == ids and set(counts.values()) == {1}
+    assert len(emu.pages(sources["Weekly"]["id"])) == 4
+
+
+def test_readers_notion_edits_are_never_overwritten(tmp_path, emu):
+    config = notion_config(tmp_path, emu)
+    sync(config)
+    ds = data_sources(emu)["Articles"]
+    client_pages = emu.pages(ds["id"])
+    page = client_pages[0]
+    emu.edit_page(page["id"], {"Status": {"select": {"name": "read"}}, "Rating": {"number": 5},
+                               "Tier": {"select": {"name": "skim"}}})
+    # kbsync changes its own properties (another time zone moves every Published) ...
+    text = config.read_text("utf-8").replace('timezone = "Asia/Shanghai"', 'timezone = "UTC"')
+    config.write_text(text, "utf-8")
+    emu.clear_log()
+    sync(config)
+    assert emu.writes(), "the change was not sent"
+    after = emu.page(page["id"])
+    # ... and the reader's Status and Rating survive; only changed owned properties were sent
+    assert after["properties"]["Status"]["select"]["name"] == "read"
+    assert after["properties"]["Rating"]["number"] == 5
+    for request in emu.writes():
+        assert not {"Status", "Rating"} & set((request.body or {}).get("properties", {}))
+
+
+def test_a_lost_store_finds_the_databases_and_pages_again(tmp_path, emu):
+    config = notion_config(tmp_path, emu)
+    sync(config)
+    shutil.rmtree(tmp_path / ".kbsync")
+    shutil.rmtree(tmp_path / "vault")
+    sync(config)
+    assert len(emu.data_sources()) == 2
+    sources = data_sources(emu)
+    counts = kb_ids(emu.pages(sources["Articles"]["id"]))
+    assert set(counts.values()) == {1}
+    assert len(emu.pages(sources["Weekly"]["id"])) == 4
+
+
+def test_a_page_trashed_in_notion_stays_deleted_unless_restore(tmp_path, emu):
+    config = notion_config(tmp_path, emu)
+    sync(config)
+    ds = data_sources(emu)["Articles"]["id"]
+    victim = emu.pages(ds)[0]
+    victim_id = next(iter(kb_ids([victim])))
+    emu.edit_page(victim["id"], in_trash=True)
+    # every page changes (another time zone): the trashed one is noticed and left alone
+    text = config.read_text("utf-8").replace('timezone = "Asia/Shanghai"', 'timezone = "UTC"')
+    config.write_text(text, "utf-8")
+    sync(config)
+    sync(config)
+    assert victim_id not in kb_ids(emu.pages(ds))
+    with Store(tmp_path / ".kbsync" / "state.db") as store:
+        assert store.sync_records("notion")[victim_id].state == "deleted"
+    sync(config, restore=True)
+    assert kb_ids(emu.pages(ds))[victim_id] == 1
+
+
+def test_oversized_content_is_chunked_or_trimmed_never_refused(tmp_path, emu):
+    # the import schema and the scorers would refuse these values: put them in the store directly
+    config = notion_config(tmp_path, emu, vault=False)
+    cfg = load_config(config)
+    now = datetime.now(timezone.utc)
+    article = Article(kb_id="big-1", url="https://example.com/" + "long/" * 600, title="An enormous article",
+                      source="Big Feed", published=datetime(2026, 2, 10, 9, tzinfo=timezone.utc),
+                      content="\n\n".join(("word " * 200).strip() for _ in range(10)) + "\n\n" + "x" * 10_000)
+    score = Score(kb_id="big-1", content_hash=article.content_hash, backend="test", score=91, tier="must-read",
+                  category="AI/Tech", tags=tuple(f"tag-{i}" for i in range(120)), summary="S" * 2500,
+                  key_points=tuple(f"point {i}" for i in range(150)))
+    result = RunResult()
+    with Store(cfg.store_path) as store:
+        store.save_articles([article], [], now)
+        store.save_scores([score], now)
+        sync_notion(store, cfg, {"NOTION_TOKEN": TOKEN}, {"big-1"}, now, result, restore=False, dry_run=False,
+                    loaded=({}, {}))
+    assert not result.problems, result.problems
+    assert not [r for r in emu.requests if r.status == 400], [r.body for r in emu.requests if r.status == 400][:1]
+    ds = data_sources(emu)["Articles"]["id"]
+    page = emu.pages(ds)[0]
+    assert page["properties"]["URL"]["url"] is None
+    assert len(page["properties"]["Tags"]["multi_select"]) == 100
+    summary = "".join(t["plain_text"] for t in page["properties"]["Summary"]["rich_text"])
+    assert summary == "S" * 2500
+    body = emu.children(page["id"])
+    assert sum(b["type"] == "bulleted_list_item" for b in body) == 150
+    text = "".join(t["plain_text"] for b in body if b["type"] == "paragraph" for t in b["paragraph"]["rich_text"])
+    assert "https://example.com/long/" in text and "word word" in text and "x" * 10_000 in text
+    emu.clear_log()
+    with Store(cfg.store_path) as store:
+        sync_notion(store, cfg, {"NOTION_TOKEN": TOKEN}, {"big-1"}, now, result, restore=False, dry_run=False,
+                    loaded=({}, {}))
+    assert emu.writes() == []
+
+
+def test_without_a_token_notion_is_skipped_and_the_vault_still_written(tmp_path, emu):
+    config = notion_config(tmp_path, emu)
+    result = run_sync(load_config(config), env={})
+    assert "notion: NOTION_TOKEN is not set; the Notion target was skipped" in result.problems
+    assert emu.data_sources() == []
+    assert list((tmp_path / "vault" / "Articles").rglob("*.md"))
+
+
+def test_a_notion_outage_does_not_stop_the_vault(tmp_path, emu):
+    config = notion_config(tmp_path, emu)
+    emu.set_faults(error_rate=1.0, statuses=(503,), seed=1)
+    result = sync(config)
+    assert any(p.startswith("notion:") for p in result.problems)
+    assert len(list((tmp_path / "vault" / "Articles").rglob("*.md"))) == 78
+
+
+def test_doctor_says_whether_the_token_reaches_the_parent_page(tmp_path, emu):
+    config = notion_config(tmp_path, emu)
+    runner = CliRunner()
+    ok = runner.invoke(main, ["doctor", "--config", str(config)], env={"NOTION_TOKEN": TOKEN})
+    assert "ok    notion: token of" in ok.output and "reaches parent page 'kbsync'" in ok.output
+    bad = runner.invoke(main, ["doctor", "--config", str(config)], env={"NOTION_TOKEN": "wrong"})
+    assert bad.exit_code == 1 and "FAIL  notion: the token was refused (401)" in bad.output
+    text = config.read_text("utf-8").replace(load_config(config).notion.parent_page, "0" * 32)
+    config.write_text(text, "utf-8")
+    unshared = runner.invoke(main, ["doctor", "--config", str(config)], env={"NOTION_TOKEN": TOKEN})
+    assert unshared.exit_code == 1 and "is not visible to the integration" in unshared.output
+
+
+def test_closing_line_reports_notion(tmp_path, emu):
+    config = notion_config(tmp_path, emu)
+    result = CliRunner().invoke(main, ["sync", "--config", str(config)], env={"NOTION_TOKEN": TOKEN})
+    assert result.exit_code == 0, result.output
+    assert "notion: 78 created, 4 created" not in result.output
+    assert "notion: 82 created (" in result.output
