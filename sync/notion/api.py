@@ -18,6 +18,7 @@ Contract:
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -31,6 +32,11 @@ from notion_client import Client
 from notion_client.errors import APIResponseError, HTTPResponseError, RequestTimeoutError
 
 T = TypeVar("T")
+log = logging.getLogger("kbsync.notion")
+# notion-client logs every refused request itself; this adapter decides and reports instead
+_QUIET = logging.getLogger("kbsync.notion.client")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
 NOTION_VERSION = "2025-09-03"
 
 
@@ -83,7 +89,7 @@ class NotionAPI:
         self.counts: Counter[str] = Counter()
         self.http = httpx.Client(event_hooks={"request": [self._paced]})
         options: dict[str, Any] = {"auth": token, "timeout_ms": int(timeout * 1000), "retry": False,
-                                   "notion_version": NOTION_VERSION}
+                                   "notion_version": NOTION_VERSION, "logger": _QUIET}
         if base_url:
             options["base_url"] = base_url.rstrip("/")
         self.client = Client(client=self.http, **options)
@@ -127,6 +133,7 @@ class NotionAPI:
                 wait, error = None, exc
             # ambiguous: the write may have been applied before the answer was lost
             attempt = self._next_attempt(attempt, error)
+            log.info("notion: %s; retrying (attempt %d)", _describe(error), attempt + 1)
             self.sleep(wait if wait is not None else self._backoff(attempt))
             applied = recover()
             if applied is not None:
