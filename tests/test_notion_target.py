@@ -245,3 +245,49 @@ def test_closing_line_reports_notion(tmp_path, emu):
     assert result.exit_code == 0, result.output
     assert "notion: 78 created, 4 created" not in result.output
     assert "notion: 82 created (" in result.output
+
+
+def _note_of(tmp_path: Path, kb_id: str) -> Path:
+    for path in (tmp_path / "vault" / "Articles").rglob("*.md"):
+        if f"kb_id: {kb_id}" in path.read_text("utf-8"):
+            return path
+    raise AssertionError(kb_id)
+
+
+def test_status_round_trip_obsidian_store_notion_and_back(tmp_path, emu):
+    import logging
+
+    from sync.daemon.reconcile import reconcile
+    from sync.render.yamlfm import loads_note
+
+    config = notion_config(tmp_path, emu)
+    sync(config)
+    cfg = load_config(config)
+    ds = data_sources(emu)["Articles"]["id"]
+    page = emu.pages(ds)[0]
+    kb_id = next(iter(kb_ids([page])))
+    note = _note_of(tmp_path, kb_id)
+    # 1. the reader marks the note read in Obsidian; the watcher's reconcile records it
+    text = note.read_text("utf-8").replace(f"kb_id: {kb_id}\n", f"kb_id: {kb_id}\nstatus: read\nrating: 4\n")
+    note.write_text(text, "utf-8")
+    with Store(cfg.store_path) as store:
+        rel = str(note.relative_to(tmp_path / "vault"))
+        report = reconcile(cfg, store, [rel], structural=False, now=datetime.now(timezone.utc),
+                           log=logging.getLogger("test"))
+    assert {(c.property, c.value) for c in report.changes} == {("status", "read"), ("rating", 4)}
+    # 2. the next sync shows it in Notion, and sends nothing else
+    emu.clear_log()
+    sync(config)
+    after = emu.page(page["id"])["properties"]
+    assert after["Status"]["select"]["name"] == "read" and after["Rating"]["number"] == 4
+    assert len(emu.writes()) == 1
+    # 3. the reader changes it in Notion; the next sync writes it into the note
+    emu.edit_page(page["id"], {"Status": {"select": {"name": "archived"}}})
+    sync(config)
+    props, _ = loads_note(note.read_text("utf-8"))
+    assert props["status"] == "archived" and props["rating"] == 4
+    # 4. and then everything is quiet: no write either way
+    emu.clear_log()
+    before = note.read_bytes()
+    sync(config)
+    assert emu.writes() == [] and note.read_bytes() == before

@@ -52,8 +52,9 @@ def one_line(text: str | None, limit: int = TEXT_LIMIT) -> str:
 
 # -- articles -----------------------------------------------------------------------------
 def article_doc(article: Article, score: Score, *, week: str, related: Sequence[str], tz: tzinfo,
-                owned: Sequence[str]) -> Doc:
-    """The Articles page of one article. ``related``: kb_ids this page's Related holds."""
+                owned: Sequence[str], tags: Sequence[str] | None = None) -> Doc:
+    """The Articles page of one article. ``related``: kb_ids this page's Related holds;
+    ``tags``: the score's tags with the reader's edits applied (default: the score's)."""
     url_ok = len(article.url) <= URL_LIMIT
     props = {
         "Name": one_line(article.title) or article.url[:TEXT_LIMIT],
@@ -61,7 +62,7 @@ def article_doc(article: Article, score: Score, *, week: str, related: Sequence[
         "Score": score.score,
         "Tier": option(score.tier),
         "Category": option(score.category),
-        "Tags": options(score.tags),
+        "Tags": options(score.tags if tags is None else tags),
         "Source": option(article.source),
         "Published": {"start": article.published.astimezone(tz).isoformat(), "end": None},
         "Summary": (score.summary or "").strip()[:TEXT_LIMIT * 10],

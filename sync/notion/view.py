@@ -16,10 +16,12 @@ Per-target state lives in the store: sync records under the target name
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from ..config import Config
+from ..daemon import journal
 from ..models import Article, Score, content_hash
 from ..render.rollups import md, render_weekly
 from ..rollups import week_bounds, week_label, weekly_rollup
@@ -27,6 +29,7 @@ from ..store import Store, SyncRecord
 from ..store.links import neighbours, related, story_groups
 from ..targets.base import Outcome, plan
 from .api import NotionAPI
+from .edits import NotionEditSink, pull_edits, tag_edits, with_tag_edits
 from .pages import article_doc, weekly_doc
 from .setup import KINDS, definitions, ensure_data_sources, owned_kinds
 from .target import NotionTarget
@@ -68,6 +71,25 @@ class NotionView:
     def _journal(self, record: SyncRecord) -> None:
         self.store.save_sync_records([record], self.now)
 
+    # -- the reader's edits ------------------------------------------------------------------------
+    def exchange_edits(self, log: logging.Logger) -> set[str]:
+        """Pull the reader's Notion edits into the journal, push the ones made elsewhere.
+
+        Returns the articles to render again (tag edits travel in their Tags value).
+        """
+        with_pages = [k for k in self.pages if _kind(k) == "articles"]
+        since = self.store.meta("notion:pulled_at")
+        if with_pages:
+            shown = journal.visible(self.store, TARGET, with_pages)
+            kb_of_page = {self.pages[k]: k for k in with_pages}
+            changes = pull_edits(self.api, self.targets["articles"].ds, kb_of_page,
+                                 datetime.fromisoformat(since) if since else None, shown)
+            journal.record(self.store, changes, log)
+        self.store.set_meta("notion:pulled_at", self.now.isoformat())
+        sink = NotionEditSink(self.api, self.pages, log)
+        journal.deliver(self.store, sink, log)
+        return sink.retag
+
     # -- articles -------------------------------------------------------------------------------
     def sync_articles(self, touched: set[str], *, restore: bool = False,
                       loaded: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})) -> list[Outcome]:
@@ -90,12 +112,13 @@ class NotionView:
         orders = {k: _order(a) for k, a in articles.items()}
         orders.update({a.kb_id: _order(a) for a in self.store.get_articles(others).values()})
         owned = definitions()["articles"]["owned"]
+        retagged = tag_edits(self.store, [a.kb_id for a in ordered])
         docs = []
         for a in ordered:
             earlier = sorted(n for n in edges.get(a.kb_id, ()) if n in orders and orders[n] < orders[a.kb_id])
             docs.append(article_doc(a, scores[a.kb_id], week=week_label(a.published, self.cfg.rollups),
                                     related=sorted(earlier, key=orders.__getitem__), tz=self.cfg.rollups.tz,
-                                    owned=owned))
+                                    owned=owned, tags=with_tag_edits(scores[a.kb_id].tags, retagged.get(a.kb_id))))
         return self._apply("articles", docs, restore)
 
     # -- weekly pages -----------------------------------------------------------------------------
