@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -34,6 +36,27 @@ def _config(path: str) -> Config:
         return load_config(path)
     except ConfigError as exc:
         raise Failure(str(exc)) from None
+
+
+@contextmanager
+def _sync_lock(cfg: Config, *, dry_run: bool = False) -> Iterator[None]:
+    """One writer per store: wait for a running sync (the daemon's, say) up to [daemon] lock_timeout."""
+    from .daemon.lock import LockBusy, StoreLock
+
+    if dry_run:
+        yield  # a dry run works on a copy and writes nothing
+        return
+    lock = StoreLock(cfg.store_path)
+    wait = cfg.daemon.lock_timeout
+    try:
+        lock.acquire(wait, on_wait=lambda pid, what: click.echo(
+            f"kbsync: waiting for pid {pid} ({what or 'kbsync'}) to release the store (up to {wait:g} s)", err=True))
+    except LockBusy as exc:
+        raise Failure(str(exc)) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 config_option = click.option("--config", "config_path", default="config.toml", show_default=True,
@@ -101,10 +124,12 @@ def _progress(enabled: bool):
 @main.command()
 @config_option
 @click.option("--dry-run", is_flag=True, help="Do everything but write: report what would change.")
-@click.option("--rescore", is_flag=True, help="Score every article again, even if unchanged.")
+@click.option("--rescore", type=click.Choice(["all", "prompt"]), is_flag=False, flag_value="all", default=None,
+              help="Score every article again (--rescore), or only Claude scores made by another model or "
+                   "prompt version (--rescore=prompt).")
 @click.option("--restore", is_flag=True, help="Recreate notes the reader deleted.")
 @click.option("-v", "--verbose", is_flag=True, help="List every feed and problem.")
-def sync(config_path: str, dry_run: bool, rescore: bool, restore: bool, verbose: bool) -> None:
+def sync(config_path: str, dry_run: bool, rescore: str | None, restore: bool, verbose: bool) -> None:
     """One full pass: fetch, score, write notes, link, roll up."""
     from .pipeline import run_sync
 
@@ -113,8 +138,9 @@ def sync(config_path: str, dry_run: bool, rescore: bool, restore: bool, verbose:
         click.echo(f"note: {cfg.vault.path} has no .obsidian/ yet; run `kbsync init` for the dashboard and views",
                    err=True)
     try:
-        result = run_sync(cfg, env=os.environ, rescore=rescore, restore=restore, dry_run=dry_run,
-                          progress=_progress(sys.stderr.isatty()))
+        with _sync_lock(cfg, dry_run=dry_run):
+            result = run_sync(cfg, env=os.environ, rescore=rescore or False, restore=restore, dry_run=dry_run,
+                              progress=_progress(sys.stderr.isatty()))
     except OSError as exc:
         raise Failure(f"{exc.filename or ''}: {exc.strerror or exc}".strip(": ")) from None
     for feed in result.feeds:
@@ -128,7 +154,13 @@ def sync(config_path: str, dry_run: bool, rescore: bool, restore: bool, verbose:
     prefix = "dry run, nothing written: " if dry_run else ""
     notes = ", ".join(f"{n} {k}" for k, n in sorted(result.notes.items())) or "none to write"
     pages = ", ".join(f"{n} {k}" for k, n in sorted(result.pages.items())) or "none to write"
-    click.echo(f"{prefix}notes: {notes}; rollups: {pages}; scorer: {result.backend or 'idle'}")
+    line = f"{prefix}notes: {notes}; rollups: {pages}; scorer: {result.backend or 'idle'}"
+    if cfg.notion is not None:
+        counts = dict(result.notion)
+        requests = counts.pop("requests", 0)
+        line += "; notion: " + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to send") \
+            + f" ({requests} requests)"
+    click.echo(line)
     click.echo(result.headline())
 
 
@@ -146,6 +178,19 @@ def status(config_path: str) -> None:
         click.echo(line)
 
 
+@main.command()
+@config_option
+def doctor(config_path: str) -> None:
+    """Check the config, store, vault and (with [notion]) that NOTION_TOKEN reaches the parent page."""
+    from .doctor import checks
+
+    results = checks(_config(config_path), os.environ)
+    for ok, line in results:
+        click.echo(("ok    " if ok else "FAIL  ") + line)
+    if not all(ok for ok, _ in results):
+        raise SystemExit(1)
+
+
 @main.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @config_option
@@ -156,7 +201,8 @@ def import_(file: str, config_path: str, dry_run: bool) -> None:
 
     cfg = _config(config_path)
     try:
-        lines = run_import(cfg, Path(file), env=os.environ, dry_run=dry_run)
+        with _sync_lock(cfg, dry_run=dry_run):
+            lines = run_import(cfg, Path(file), env=os.environ, dry_run=dry_run)
     except ValueError as exc:
         raise Failure(str(exc)) from None
     for line in lines:
@@ -190,15 +236,50 @@ def rollup(config_path: str, week: str | None, day: datetime | None) -> None:
     else:
         days.append(day.date())
     now = datetime.now(timezone.utc)
-    with Store(cfg.store_path) as store:
-        view = ObsidianView(cfg, store)
+    with _sync_lock(cfg), Store(cfg.store_path) as store:
+        from .scoring.run import finish_session, trend_namer
+        from .scoring.session import open_session
+
+        # with Claude on, the trends keep Claude's names (cached: an unchanged week costs nothing)
+        session = open_session(cfg, os.environ)
+        view = ObsidianView(cfg, store, namer=trend_namer(session, store, cfg, now))
         outcomes = view.sync_rollups(set(), now, weeks=weeks, days=days, restore=True)
+        if session is not None:
+            from .pipeline import RunResult
+
+            finish_session(session, store, now, RunResult())
     for outcome in outcomes:
         record = outcome.record
         click.echo(f"{outcome.status}: {record.path if record else outcome.key}"
                    + (f" ({outcome.message})" if outcome.message else ""))
     if not outcomes:
         click.echo("unchanged")
+
+
+@main.command()
+@config_option
+def daemon(config_path: str) -> None:
+    """Sync every day at [daemon] at and record the reader's edits in the vault as they happen.
+
+    Runs until SIGTERM or Ctrl-C (it stops between steps; a second signal stops
+    it at once). Logs to [daemon] log_file and to stderr. One daemon per store.
+    """
+    from .daemon.lock import StoreLock, read_holder
+
+    cfg = _config(config_path)
+    guard = StoreLock(cfg.store_path, kind="daemon", what="kbsync daemon")
+    if not guard.try_acquire():
+        pid, _ = read_holder(guard.path)
+        raise Failure(f"a kbsync daemon already runs for {cfg.store_path} (pid {pid})")
+    try:
+        from .daemon.logs import setup_logging
+        from .daemon.runner import Daemon, install_signal_handlers
+
+        runner = Daemon(cfg, setup_logging(cfg.daemon.log_file).getChild("daemon"), env=os.environ)
+        install_signal_handlers(runner)
+        runner.run()
+    finally:
+        guard.release()
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import tomllib
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import time, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,10 @@ class VaultConfig:
 class NotionConfig:
     parent_page: str
     base_url: str | None = None
+    requests_per_second: float = 2.9
+    timeout: float = 60.0
+    articles_title: str = "Articles"
+    weekly_title: str = "Weekly"
 
 
 @dataclass(frozen=True)
@@ -56,18 +60,53 @@ class FetchConfig:
     retries: int = 2
     max_retry_wait: float = 30.0
     user_agent: str = "kbsync/0.1 (+https://github.com/kbsync/kbsync)"
+    total_timeout: float = 120.0          # one request, start to last byte: a feed that never ends
+
+
+@dataclass(frozen=True)
+class ClaudeConfig:
+    """``[scoring.claude]``: how the Claude scorer calls the API (see README, "Scoring with Claude")."""
+
+    max_tokens: int = 4096                # adaptive thinking counts as output on current models
+    concurrency: int = 8
+    timeout: float = 60.0
+    max_retries: int = 3
+    max_retry_wait: float = 60.0          # a longer retry-after gives up on the request for this run
+    budget_usd: float | None = None       # per run; None = no limit
+    batch_threshold: int = 200            # more articles than this go through Message Batches; 0 = never
+    batch_wait: float = 60.0              # seconds a sync polls a batch before leaving it for the next run
+    batch_poll: float = 10.0
+    summary_language: str = "auto"        # auto = the article's language
+    must_read_means: str = ""             # "" = the seeds' definition
+    rubric: str = ""                      # extra rubric text, appended
+    examples: bool = True                 # calibration examples from the seed digests
+    prompt_version: str = "auto"          # auto = a hash of the prompt; set a label to pin it
+    trends: bool = True                   # name weekly trend groups with Claude
+    price_per_mtok: tuple[float, float] | None = None   # (input, output) USD for a model not in the table
+
+
+@dataclass(frozen=True)
+class TagsConfig:
+    """``[scoring.tags]``: the controlled tag vocabulary for Claude's tags."""
+
+    vocabulary: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()   # canonical tag -> its variants
+    admit: str = "always"                 # always | never | after_n_articles
+    admit_after: int = 3
 
 
 @dataclass(frozen=True)
 class ScoringConfig:
     backend: str = "auto"
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-5-5"     # claude-sonnet-4-5 retires 2026-11-30 (the client's deprecation table)
     must_read: int = 85
     worth_reading: int = 70
     categories: tuple[str, ...] = ("AI/Tech",)
     interests: tuple[str, ...] = ()
     category_keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()
     max_tags: int = 8
+    claude: ClaudeConfig = field(default_factory=ClaudeConfig)
+    tags: TagsConfig = field(default_factory=TagsConfig)
 
 
 @dataclass(frozen=True)
@@ -106,6 +145,27 @@ class FeedConfig:
 
 
 @dataclass(frozen=True)
+class DaemonConfig:
+    """``[daemon]``: when ``kbsync daemon`` syncs, and how it watches the vault."""
+
+    at: str = "07:00"                     # local wall-clock time of the daily sync (HH:MM)
+    timezone: str = "UTC"                 # IANA zone of ``at``; default: rollups.timezone
+    watch: bool = True                    # record the reader's edits in the vault as they happen
+    debounce_seconds: float = 1.0         # quiet time before a burst of vault events is read
+    log_file: Path | None = None          # rotating log; default .kbsync/kbsync.log beside the config
+    lock_timeout: float = 600.0           # how long a sync waits for another one to finish
+
+    @property
+    def tz(self) -> tzinfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def at_time(self) -> time:
+        hours, minutes = self.at.split(":")
+        return time(int(hours), int(minutes))
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path                       # the config file itself
     store_path: Path
@@ -116,6 +176,7 @@ class Config:
     links: LinksConfig = field(default_factory=LinksConfig)
     rollups: RollupConfig = field(default_factory=RollupConfig)
     feeds: tuple[FeedConfig, ...] = ()
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
 
     @property
     def root(self) -> Path:
@@ -173,14 +234,41 @@ def _feed(root: Path, raw: dict[str, Any]) -> FeedConfig:
                       enabled=raw.get("enabled", True))
 
 
+def _claude_config(raw: dict[str, Any], model: str) -> ClaudeConfig:
+    price = raw.get("price_per_mtok")
+    claude = ClaudeConfig(**{**raw, "price_per_mtok": tuple(price) if price else None})
+    from .scoring.usage import price_for  # lazy: scoring imports this module
+
+    if claude.budget_usd is not None and price_for(model, claude.price_per_mtok) is None:
+        # a budget needs a price: refuse rather than spend without counting
+        raise ConfigError(f"scoring.claude.budget_usd: no known price for model {model!r}; "
+                          "set scoring.claude.price_per_mtok = [input, output] (USD per million tokens)")
+    return claude
+
+
+def _tags_config(raw: dict[str, Any]) -> TagsConfig:
+    """``[scoring.tags]``; an alias claimed by two tags is an error naming it."""
+    aliases = tuple((tag, tuple(variants)) for tag, variants in raw.get("aliases", {}).items())
+    tags = TagsConfig(**{**raw, "vocabulary": tuple(raw.get("vocabulary", ())), "aliases": aliases})
+    from .scoring.vocabulary import alias_conflict  # lazy: scoring imports this module
+
+    conflict = alias_conflict(tags)
+    if conflict:
+        raise ConfigError(f"scoring.tags.aliases: {conflict}")
+    return tags
+
+
 def build_config(path: Path, data: dict[str, Any]) -> Config:
     """Validated TOML data -> Config (raises ConfigError)."""
     validate(data)
     root = path.parent
     scoring_raw = dict(data.get("scoring", {}))
     keywords = scoring_raw.pop("category_keywords", {})
+    claude = _claude_config(scoring_raw.pop("claude", {}), scoring_raw.get("model", ScoringConfig.model))
+    tags = _tags_config(scoring_raw.pop("tags", {}))
     scoring = ScoringConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in scoring_raw.items()},
-                            category_keywords=tuple((c, tuple(w)) for c, w in keywords.items()))
+                            category_keywords=tuple((c, tuple(w)) for c, w in keywords.items()),
+                            claude=claude, tags=tags)
     if scoring.worth_reading > scoring.must_read:
         raise ConfigError("scoring.worth_reading: must not be above scoring.must_read "
                           f"({scoring.worth_reading} > {scoring.must_read})")
@@ -206,7 +294,19 @@ def build_config(path: Path, data: dict[str, Any]) -> Config:
         seen.add(feed.url)
     return Config(path=path, store_path=store_path, vault=vault, notion=notion,
                   fetch=FetchConfig(**data.get("fetch", {})), scoring=scoring,
-                  links=LinksConfig(**data.get("links", {})), rollups=rollups, feeds=feeds)
+                  links=LinksConfig(**data.get("links", {})), rollups=rollups, feeds=feeds,
+                  daemon=_daemon_config(root, data.get("daemon", {}), rollups))
+
+
+def _daemon_config(root: Path, raw: dict[str, Any], rollups: RollupConfig) -> DaemonConfig:
+    """``[daemon]``: the zone defaults to the rollups' zone, the log file to .kbsync/kbsync.log."""
+    daemon = DaemonConfig(**{**raw, "timezone": raw.get("timezone", rollups.timezone),
+                             "log_file": _resolve(root, raw.get("log_file", ".kbsync/kbsync.log"))})
+    try:
+        daemon.tz
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"daemon.timezone: unknown time zone {daemon.timezone!r}") from None
+    return daemon
 
 
 def load_config(path: str | Path) -> Config:

@@ -134,7 +134,13 @@ class Article:
 
 @dataclass(frozen=True)
 class Score:
-    """What a scorer decided about one article version (``content_hash``)."""
+    """What a scorer decided about one article version (``content_hash``).
+
+    ``model`` and ``prompt_version`` say which Claude model and prompt made a
+    Claude score (None for other scorers); ``fallback`` marks a score another
+    scorer gave because Claude failed (Claude tries that article again on a
+    later run); ``why_it_matters`` is Claude's one sentence ("" otherwise).
+    """
 
     kb_id: str
     content_hash: str
@@ -145,6 +151,10 @@ class Score:
     tags: tuple[str, ...] = ()
     summary: str = ""
     key_points: tuple[str, ...] = ()
+    model: str | None = None
+    prompt_version: str | None = None
+    fallback: bool = False
+    why_it_matters: str = ""
 
 
 @dataclass(frozen=True)

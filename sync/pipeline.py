@@ -11,6 +11,8 @@ run.
 from __future__ import annotations
 
 import dataclasses
+import json
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -19,18 +21,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import httpx
+
 from .config import Config
 from .ingest import plan_ingest
 from .models import Article, Score, content_hash
-from .scoring import make_scorer, needs_scoring
+from .scoring import backend_name, heuristic_for, needs_scoring
+from .scoring.run import finish_session, score_with_claude, trend_namer
+from .scoring.session import ClaudeSession, open_session
 from .sources.fetch import FeedRequest, Fetcher, FetchResult
 from .sources.parallel import ParseJob, parse_many
 from .store import FeedState, Store
 from .store.links import update_links
 from .targets.base import Outcome, plan
+from .daemon import journal
+from .daemon.reconcile import VaultEditSink
+from .notion.api import NotionAPI, NotionError
+from .notion.view import NotionView
 from .views import ObsidianView
 
 Progress = Callable[[str, int, int], None]
+log = logging.getLogger("kbsync")
 
 
 @dataclass
@@ -54,8 +65,11 @@ class RunResult:
     feeds: list[FeedReport] = field(default_factory=list)
     notes: Counter[str] = field(default_factory=Counter)
     pages: Counter[str] = field(default_factory=Counter)
+    notion: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    usage: dict[str, Any] = field(default_factory=dict)      # Claude: tokens and estimated cost per kind
+    waiting: int = 0                                         # articles left for the next run (budget, batch)
 
     def headline(self) -> str:
         """The closing line, in the seeds' style."""
@@ -64,7 +78,7 @@ class RunResult:
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        data["notes"], data["pages"] = dict(self.notes), dict(self.pages)
+        data["notes"], data["pages"], data["notion"] = dict(self.notes), dict(self.pages), dict(self.notion)
         return data
 
 
@@ -163,19 +177,30 @@ def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: R
 
 # -- scoring ----------------------------------------------------------------------
 def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterable[str], now: datetime,
-          result: RunResult, *, rescore: bool) -> tuple[dict[str, Article], dict[str, Score], set[str]]:
+          result: RunResult, *, rescore: bool | str, session: ClaudeSession | None = None,
+          dry_run: bool = False) -> tuple[dict[str, Article], dict[str, Score], set[str]]:
     """Score what needs it (once per content hash).
 
     Returns the articles looked at, their current scores and the kb_ids whose
     score changed, so the next stage need not load them again. Pre-scored
     imports are left alone unless ``rescore``: their score came with them.
+    With a Claude ``session`` the stage is ``scoring.run.score_with_claude``
+    (budget, batches, vocabulary); a dry run never calls Claude (it would
+    spend money on a result it throws away) and shows the heuristic's scores.
     """
-    ids = list(store.all_ids()) if rescore else list(candidates) + store.unscored_ids()
+    if session is not None:
+        stage = score_with_claude(store, cfg, session, candidates, now, rescore=rescore)
+        result.backend, result.scored, result.waiting = "claude", stage.scored, len(stage.waiting)
+        result.problems += stage.problems
+        return stage.articles, stage.scores, stage.changed
+    ids = list(store.all_ids()) if rescore in (True, "all") else list(candidates) + store.unscored_ids()
     articles = store.get_articles(ids)
     scores = store.scores(articles)
     todo = needs_scoring(articles.values(), scores, rescore=rescore)
-    scorer = make_scorer(cfg, env)
+    scorer = heuristic_for(cfg)   # Claude scores through the session above; a dry run never calls it
     result.backend = scorer.name
+    if dry_run and backend_name(cfg, env) == "claude":
+        result.backend = "heuristic (dry run: Claude not called)"
     fresh = scorer.score(todo) if todo else []
     store.save_scores(fresh, now)
     result.scored = len(fresh)
@@ -203,7 +228,7 @@ def run_sync(cfg: Config, *, env: Mapping[str, str], now: datetime | None = None
             fetcher = stack.enter_context(Fetcher(
                 connect_timeout=f.connect_timeout, read_timeout=f.read_timeout, max_bytes=f.max_bytes,
                 concurrency=f.concurrency, retries=f.retries, max_retry_wait=f.max_retry_wait,
-                user_agent=f.user_agent))
+                user_agent=f.user_agent, total_timeout=f.total_timeout))
         seen, changed = ingest(store, cfg, fetcher, now, result, progress)
         clock.lap("fetch+parse+store")
         project(store, cfg, env, seen, changed, now, result, clock, rescore=rescore, restore=restore,
@@ -216,8 +241,13 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
             now: datetime, result: RunResult, clock: Clock, *, rescore: bool = False, restore: bool = False,
             dry_run: bool = False, prescored: set[str] = frozenset(), progress: Progress = _quiet) -> None:
     """Everything after the store has the articles: score, link, write notes and rollups."""
-    articles, scores, rescored = score(store, cfg, env, changed - prescored, now, result, rescore=rescore)
+    changed = changed | pending(store)
+    remember(store, changed)
+    session = open_session(cfg, env, dry_run=dry_run)
+    articles, scores, rescored = score(store, cfg, env, changed - prescored, now, result, rescore=rescore,
+                                       session=session, dry_run=dry_run)
     rescored |= changed & prescored
+    remember(store, changed | rescored)   # scoring took up unscored leftovers too
     clock.lap("score")
     relink = changed | rescored
     missing = relink - set(articles)
@@ -227,20 +257,79 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
         scores.update(store.scores(missing))
     related_changed = update_links(store, [articles[k] for k in sorted(relink) if k in articles],
                                    {k: scores[k] for k in relink if k in scores}, cfg.links)
+    remember(store, changed | rescored | related_changed)
     clock.lap("links")
     tiers = store.tier_counts(seen)
     result.scanned = len(seen)
     result.must_read, result.worth_reading = tiers.get("must-read", 0), tiers.get("worth-reading", 0)
     result.changed = len(changed)
     if cfg.vault is not None:
-        view = ObsidianView(cfg, store, dry_run=dry_run)
+        view = ObsidianView(cfg, store, dry_run=dry_run, namer=trend_namer(session, store, cfg, now))
         touched = changed | rescored | related_changed | view.sweep(now)
+        remember(store, touched)
         _count(view.sync_notes(touched, now, restore=restore, progress=progress, loaded=(articles, scores)),
                result.notes, result.problems)
         clock.lap("notes")
         _count(view.sync_rollups(touched, now, restore=restore), result.pages, result.problems)
         clock.lap("rollups")
         view.finish()
+    if cfg.notion is not None:
+        sync_notion(store, cfg, env, changed | rescored | related_changed, now, result, restore=restore,
+                    dry_run=dry_run, loaded=(articles, scores))
+        clock.lap("notion")
+    if session is not None:
+        finish_session(session, store, now, result)   # usage and cost of the run, its problem lines
+    remember(store, set())
+
+
+PENDING = "pending:kb_ids"
+
+
+def pending(store: Store) -> set[str]:
+    """Articles a run that died (SIGKILL, power loss) left half projected.
+
+    The store commits stage by stage: articles, scores, the link index, note
+    records batch by batch. A run killed between two stages leaves articles
+    scored but not linked, or linked while their neighbours' notes and their
+    digests were not rewritten; nothing in the next run's inputs would show
+    it. So ``project`` records what it is working on before each stage and
+    clears it at the end; the next run takes the leftovers up again (every
+    stage is idempotent: redoing finished work writes nothing).
+    """
+    return set(json.loads(store.meta(PENDING) or "[]"))
+
+
+def remember(store: Store, kb_ids: set[str]) -> None:
+    if kb_ids or store.meta(PENDING) not in (None, "[]"):
+        store.set_meta(PENDING, json.dumps(sorted(kb_ids)))
+
+
+def sync_notion(store: Store, cfg: Config, env: Mapping[str, str], touched: set[str], now: datetime,
+                result: RunResult, *, restore: bool, dry_run: bool,
+                loaded: tuple[Mapping[str, Article], Mapping[str, Score]]) -> None:
+    """The Notion target; whatever goes wrong there is a problem line, never the end of the run."""
+    assert cfg.notion is not None
+    token = env.get("NOTION_TOKEN")
+    if not token:
+        result.problems.append("notion: NOTION_TOKEN is not set; the Notion target was skipped")
+        return
+    if dry_run:
+        result.problems.append("notion: not contacted in a dry run")
+        return
+    n = cfg.notion
+    try:
+        with NotionAPI(token, base_url=n.base_url, rate=n.requests_per_second, timeout=n.timeout) as api:
+            view = NotionView(cfg, store, api, now)
+            touched = touched | view.exchange_edits(log)
+            _count(view.sync_articles(touched, restore=restore, loaded=loaded), result.notion, result.problems)
+            _count(view.sync_weeks(touched, restore=restore), result.notion, result.problems)
+            view.finish()
+            result.notion["requests"] = api.counts["total"]
+    except (NotionError, httpx.HTTPError) as exc:
+        result.problems.append(f"notion: {exc}")
+    if cfg.vault is not None:
+        # edits the reader made in Notion reach the notes in the same run
+        journal.deliver(store, VaultEditSink(cfg, store, now, log), log)
 
 
 def _count(outcomes: Iterable[Outcome], counter: Counter[str], problems: list[str]) -> None:

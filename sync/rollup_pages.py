@@ -16,7 +16,7 @@ from .config import Config
 from .models import Article, Score
 from .render.note import Doc
 from .render.rollups import render_daily, render_weekly
-from .rollups import daily_rollup, week_label, weekly_rollup
+from .rollups import TrendNamer, daily_rollup, week_label, weekly_rollup
 from .store import Store
 from .store.links import related, story_groups
 
@@ -31,10 +31,11 @@ def _counts(articles: Sequence[Article], scores: Mapping[str, Score]) -> dict[st
 
 
 def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article], scores: Mapping[str, Score],
-               store: Store, cfg: Config, *, link: Callable[[str], str], folder: str) -> Doc:
+               store: Store, cfg: Config, *, link: Callable[[str], str], folder: str,
+               namer: TrendNamer | None = None) -> Doc:
     ids = [a.kb_id for a in articles]
     data = weekly_rollup(label, articles, scores, related(store, ids), story_groups(store, ids), cfg.rollups,
-                         must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading)
+                         must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading, namer=namer)
     props = {"title": f"AI Weekly Digest — {label}", "type": "weekly", "week": label, "start": first, "end": last,
              "articles": data.scanned, "must_read": data.must_read, "worth_reading": data.worth_reading,
              "tags": ["kbsync/weekly"],

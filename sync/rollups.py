@@ -16,7 +16,9 @@ Contract:
   tie is broken by kb_id, never by input order, and an article without links
   to the week cannot change them. Names are the most distinctive phrases the
   cluster's titles share (CJK substrings or Latin words/bigrams, as written);
-  the description is the lead story's one-line summary.
+  the description is the lead story's one-line summary. A ``namer`` passed
+  to ``weekly_rollup`` may rename them (Claude's, in ``scoring/trends.py``);
+  without one the offline names stand.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ import heapq
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from datetime import date, datetime, timedelta, timezone
 
 from .config import RollupConfig
@@ -120,6 +123,12 @@ class Trend:
     stories: tuple[Story, ...]
 
 
+class TrendNamer(Protocol):
+    """Names trend groups: the same trends back, in order, each with a name and description."""
+
+    def name_trends(self, trends: Sequence[Trend]) -> list[Trend]: ...
+
+
 @dataclass(frozen=True)
 class Count:
     name: str
@@ -209,7 +218,8 @@ def stories(articles: Iterable[Article], scores: Mapping[str, Score],
 
 def weekly_rollup(label: str, articles: Iterable[Article], scores: Mapping[str, Score],
                   links: Mapping[str, Iterable[Link]], groups: Mapping[str, str], cfg: RollupConfig,
-                  *, must_read: int, worth_reading: int, max_trends: int = MAX_TRENDS) -> WeeklyRollup:
+                  *, must_read: int, worth_reading: int, max_trends: int = MAX_TRENDS,
+                  namer: TrendNamer | None = None) -> WeeklyRollup:
     """The week's digest; articles outside the week (in ``cfg.tz``) are ignored."""
     first, last = week_bounds(label, cfg)
     week = sorted((a for a in articles if first <= day_of(a.published, cfg) <= last),
@@ -225,11 +235,12 @@ def weekly_rollup(label: str, articles: Iterable[Article], scores: Mapping[str, 
                         key=lambda c: (-c.count, c.name))
     per_source = Counter(a.source for a in week)
     sources = sorted((Count(s, n) for s, n in per_source.items()), key=lambda c: (-c.count, c.name))
+    found = trends(listed, week, links, groups, max_trends)
     return WeeklyRollup(
         label=label, first=first, last=last, scanned=len(week),
         must_read=sum(1 for s in scored if s >= must_read),
         worth_reading=sum(1 for s in scored if worth_reading <= s < must_read),
-        trends=tuple(trends(listed, week, links, groups, max_trends)),
+        trends=tuple(found if namer is None else namer.name_trends(found)),
         top=tuple(listed[:cfg.top_n]), categories=tuple(categories),
         sources=tuple(sources[:cfg.top_n]), kb_ids=tuple(a.kb_id for a in week), top_n=cfg.top_n)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timezone
 
 from .config import Config
+from .daemon.report import daemon_lines
+from .scoring.report import claude_lines
 from .store import Store
 
 
@@ -32,7 +35,8 @@ def status_lines(cfg: Config) -> list[str]:
         lines.append(f"feeds: {counts['feeds']}")
         for url, feed in sorted(store.feed_states().items(), key=lambda kv: kv[1].name):
             when = f"{feed.last_ok_at:%Y-%m-%d %H:%M}" if feed.last_ok_at else "never"
-            problem = f" | last error: {feed.last_error}" if feed.last_error else ""
+            problem = (f" | last error ({feed.error_count} in a row): {feed.last_error}"
+                       if feed.last_error else "")
             gone = " | DISABLED (410 Gone)" if feed.status == "gone" else ""
             lines.append(f"  {feed.name}: last ok {when}{gone}{problem}")
         if counts["rejects"]:
@@ -43,4 +47,6 @@ def status_lines(cfg: Config) -> list[str]:
         if last:
             lines.append(f"last run: {last['started_at'][:19]} UTC: {last.get('scanned', 0)} articles scanned | "
                          f"{last.get('must_read', 0)} must read | {last.get('worth_reading', 0)} worth reading")
+        lines += daemon_lines(cfg, store, datetime.now(timezone.utc))
+        lines += claude_lines(cfg, store, datetime.now(timezone.utc))
     return lines

@@ -22,12 +22,13 @@ from .links_view import related_items
 from .models import Article, Score, content_hash
 from .render.note import Doc, article_doc, path_values
 from .render.paths import wikilink
-from .rollups import day_of, week_bounds, week_label
+from .rollups import TrendNamer, day_of, week_bounds, week_label
 from .rollup_pages import daily_doc, weekly_doc
 from .store import Store, SyncRecord
 from .store.links import linking_to
 from .targets.base import Outcome, plan
 from .targets.files import LocalFiles, OverlayFiles
+from .targets.journal import clear_journal, recover_journal, write_journal
 from .targets.obsidian import NoteTarget
 
 TARGET = "obsidian"
@@ -46,9 +47,10 @@ def render_fingerprint(cfg: Config) -> str:
 
 
 class ObsidianView:
-    def __init__(self, cfg: Config, store: Store, *, dry_run: bool = False):
+    def __init__(self, cfg: Config, store: Store, *, dry_run: bool = False, namer: TrendNamer | None = None):
         assert cfg.vault is not None
         self.cfg, self.store = cfg, store
+        self.namer = namer   # names the weekly trend groups (Claude's); None: the offline phrase names
         files = LocalFiles(cfg.vault.path)
         # a dry run writes into memory over the real vault: same code path, no file touched
         self.files = OverlayFiles(files) if dry_run else files
@@ -106,6 +108,7 @@ class ObsidianView:
         ``loaded`` holds articles and scores the caller already has in memory
         (by kb_id); only the others are read from the store.
         """
+        self._recover(now)
         if self.rerender_all or restore:
             ids = set(self.store.all_ids())
         else:
@@ -136,6 +139,7 @@ class ObsidianView:
         for i in range(0, len(todo.intents), batch):
             if progress:
                 progress("notes", i, len(todo.intents))
+            write_journal(self.store, TARGET, todo.intents[i:i + batch])
             done = self.target.apply(todo.intents[i:i + batch])
             # recorded batch by batch: a crash loses at most one batch's records (and the
             # notes it wrote are adopted by kb_id on the next run, never duplicated)
@@ -145,11 +149,16 @@ class ObsidianView:
             progress("notes", len(todo.intents), len(todo.intents))
         return outcomes
 
+    def _recover(self, now: datetime) -> None:
+        """Records of pages a killed run wrote but did not record (targets/journal.py)."""
+        self.records.update((r.key, r) for r in recover_journal(self.store, TARGET, self.files, self.records, now))
+
     def _save(self, outcomes: Iterable[Outcome], now: datetime, *, reader: bool) -> None:
         records = [o.record for o in outcomes if o.record is not None]
         for record in records:
             self.records[record.key] = record
         self.store.save_sync_records(records, now)
+        clear_journal(self.store, TARGET)
         if reader:
             states = [(o.key, o.reader_props) for o in outcomes if o.reader_props]
             self.store.save_reader_state(states, now)
@@ -157,6 +166,7 @@ class ObsidianView:
     # -- rollups -------------------------------------------------------------------------
     def sync_rollups(self, touched: set[str], now: datetime, *, restore: bool = False,
                      weeks: Iterable[str] = (), days: Iterable[date] = ()) -> list[Outcome]:
+        self._recover(now)
         weeks, days = set(weeks), set(days)
         rebuild_all = self.rerender_all or restore
         source = self.store.iter_articles() if rebuild_all else self.store.get_articles(touched).values()
@@ -166,6 +176,7 @@ class ObsidianView:
         docs = [self.weekly(label) for label in sorted(weeks)] + [self.daily(day) for day in sorted(days)]
         self.target.reserve(d.path for d in docs if d.path)
         todo = plan(docs, self.records, restore=restore)
+        write_journal(self.store, TARGET, todo.intents)
         outcomes = self.target.apply(todo.intents)
         self._save(outcomes, now, reader=False)
         return outcomes
@@ -181,7 +192,7 @@ class ObsidianView:
         articles, scores = self._window(first, last)
         titles = {a.kb_id: a.title for a in articles}
         return weekly_doc(label, first, last, articles, scores, self.store, self.cfg,
-                          link=self.link_for(titles), folder=self.cfg.vault.weekly_folder)
+                          link=self.link_for(titles), folder=self.cfg.vault.weekly_folder, namer=self.namer)
 
     def daily(self, day: date) -> Doc:
         articles, scores = self._window(day, day)

@@ -20,14 +20,28 @@ at it. It speaks ``POST /v1/messages`` as the real API does:
   optionally with ``retry-after`` (as the client reads it: seconds, fractions
   allowed).
 
+* reports ``usage`` as the API does (``input_tokens``, ``output_tokens``,
+  ``cache_creation_input_tokens``, ``cache_read_input_tokens``,
+  ``cache_creation``, ``service_tier``), with estimated token counts and a
+  prompt cache that follows the documented rules (tests/fake_anthropic_tokens.py);
+* rejects a conversation whose assistant ``tool_use`` is not answered by a
+  ``tool_result`` first thing in the next user turn (400, as the API does);
+* speaks the Message Batches API (tests/fake_anthropic_batches.py):
+  ``POST /v1/messages/batches``, ``GET /v1/messages/batches[/{id}]``,
+  ``GET /v1/messages/batches/{id}/results`` (JSONL, in an order of its own).
+
 What it answers is programmable: a queue of replies (``push``) consumed in
 order, then ``default`` (a reply, or a callable ``request -> reply`` that can
-decide per request, e.g. by the article in it). Replies are small frozen
-values: :class:`Answer` (tool input), :class:`Text` (any text, garbage
-included), :class:`Error` (status + type) and :class:`Raw` (any bytes).
-Every request is recorded (:class:`Recorded`: path, lower-cased headers,
-parsed body) and the peak number handled at once is kept, so a test can
-assert what was sent and how concurrently.
+decide per request, e.g. by the article in it); batch requests draw on the
+same script when their batch ends. Replies are small frozen values:
+:class:`Answer` (tool input; ``stop_reason="max_tokens"`` for a cut-off one),
+:class:`Text` (any text, garbage included), :class:`Refusal`,
+:class:`Error` (status + type, optional ``retry-after``), :class:`Raw` (any
+bytes) and :data:`EXPIRED` (a batch request the API never got to); each may
+carry a ``delay`` (a slow answer). Every request is recorded
+(:class:`Recorded`: path, lower-cased headers, parsed body) and the peak
+number handled at once is kept, so a test can assert what was sent and how
+concurrently.
 """
 
 from __future__ import annotations
@@ -43,6 +57,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Union
 
+from tests.fake_anthropic_tokens import PromptCache, estimate
+
 DEFAULT_KEY = "sk-ant-fake-0123456789"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -54,6 +70,23 @@ class Answer:
     input: Any
     stop_reason: str | None = None       # None: "tool_use" (or "end_turn" as text)
     delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The model declines (``stop_reason: "refusal"``), with no content."""
+
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class Expired:
+    """A batch request the API did not process before the batch expired."""
+
+    delay: float = 0.0
+
+
+EXPIRED = Expired()
 
 
 @dataclass(frozen=True)
@@ -96,7 +129,7 @@ class Raw:
     delay: float = 0.0
 
 
-Reply = Union[Answer, Text, Error, Raw]
+Reply = Union[Answer, Text, Refusal, Error, Raw, Expired]
 
 
 def rate_limited(retry_after: float | None = 0.0) -> Error:
@@ -158,11 +191,17 @@ Script = Union[Reply, Callable[[Recorded], Reply]]
 class FakeAnthropic:
     """The fake server; see the module docstring."""
 
-    def __init__(self, *, api_key: str = DEFAULT_KEY, default: Script | None = None):
+    def __init__(self, *, api_key: str = DEFAULT_KEY, default: Script | None = None, polls_to_end: int = 1,
+                 create_delay: float = 0.0):
+        from tests.fake_anthropic_batches import BatchBook
+
         self.api_key = api_key
         self.default = default
         self.requests: list[Recorded] = []
         self.peak_in_flight = 0
+        self.cache = PromptCache()
+        # batches end on their polls_to_end-th retrieve; create_delay: the create answers late (after creating)
+        self.batches = BatchBook(self, polls_to_end=polls_to_end, create_delay=create_delay)
         self._queue: deque[Reply] = deque()
         self._in_flight = 0
         self._lock = threading.Lock()
@@ -225,6 +264,10 @@ class FakeAnthropic:
         request = Recorded(method, path.split("?", 1)[0], headers, body)
         with self._lock:
             self.requests.append(request)
+        if request.path.startswith("/v1/messages/batches"):
+            if request.api_key != self.api_key:
+                return self._error(Error(401, "invalid x-api-key"))
+            return self.batches.handle(method, path, body)
         if request.path != "/v1/messages" or method != "POST":
             return self._error(Error(404, f"Not found: {method} {request.path}"))
         if request.api_key != self.api_key:
@@ -241,7 +284,10 @@ class FakeAnthropic:
             return self._error(reply)
         if isinstance(reply, Raw):
             return reply.status, {"content-type": reply.content_type}, reply.body
-        return self._message(body, reply)
+        if isinstance(reply, Expired):
+            return self._error(Error(500, "fake: EXPIRED is for batch requests"))
+        message = self.message(body, reply)
+        return 200, {"content-type": "application/json", "request-id": self._new_id("req")}, json.dumps(message).encode()
 
     def _error(self, error: Error) -> tuple[int, dict[str, str], bytes]:
         request_id = self._new_id("req")
@@ -252,9 +298,16 @@ class FakeAnthropic:
             headers["retry-after"] = f"{error.retry_after:g}"
         return error.status, headers, json.dumps(payload).encode()
 
-    def _message(self, body: dict[str, Any], reply: Answer | Text) -> tuple[int, dict[str, str], bytes]:
+    def error_body(self, error: Error) -> dict[str, Any]:
+        return {"type": "error", "error": {"type": error.error_type, "message": error.message}}
+
+    def message(self, body: dict[str, Any], reply: Answer | Text | Refusal) -> dict[str, Any]:
+        """The message object for a reply, with usage (and the prompt cache written once answered)."""
         tools = body.get("tools") or []
-        if isinstance(reply, Answer) and tools:
+        if isinstance(reply, Refusal):
+            content: list[dict[str, Any]] = []
+            stop = "refusal"
+        elif isinstance(reply, Answer) and tools:
             choice = body.get("tool_choice") or {}
             name = choice.get("name") if choice.get("type") == "tool" else tools[0].get("name")
             content = [{"type": "tool_use", "id": self._new_id("toolu"), "name": name, "input": reply.input}]
@@ -263,15 +316,19 @@ class FakeAnthropic:
             text = reply.text if isinstance(reply, Text) else json.dumps(reply.input, ensure_ascii=False)
             content = [{"type": "text", "text": text}]
             stop = reply.stop_reason or "end_turn"
-        request_id = self._new_id("req")
-        message = {
+        counted, key = self.cache.count(body)
+        self.cache.store(key)
+        return {
             "id": self._new_id("msg"), "type": "message", "role": "assistant", "model": body["model"],
             "content": content, "stop_reason": stop, "stop_sequence": None,
-            "usage": {"input_tokens": max(1, len(json.dumps(body)) // 4),
-                      "output_tokens": max(1, len(json.dumps(content)) // 4),
-                      "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
+            "usage": {"input_tokens": counted.input_tokens,
+                      "output_tokens": max(1, estimate(json.dumps(content, ensure_ascii=False))),
+                      "cache_creation_input_tokens": counted.cache_write,
+                      "cache_read_input_tokens": counted.cache_read,
+                      "cache_creation": {"ephemeral_5m_input_tokens": counted.cache_write,
+                                         "ephemeral_1h_input_tokens": 0},
+                      "service_tier": "standard"},
         }
-        return 200, {"content-type": "application/json", "request-id": request_id}, json.dumps(message).encode()
 
     def _enter(self) -> None:
         with self._lock:
@@ -301,6 +358,31 @@ def _request_problem(body: Any) -> str | None:
         names = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
         if choice.get("name") not in names:
             return f"tool_choice: tool {choice.get('name')!r} not found in tools"
+    return _conversation_problem(messages)
+
+
+def _conversation_problem(messages: list[Any]) -> str | None:
+    """The API's rules for a conversation: user first, non-empty turns, every tool_use answered at once."""
+    if not isinstance(messages[0], dict) or messages[0].get("role") != "user":
+        return "messages: the first message must use the user role"
+    for i, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        if not content:
+            return f"messages.{i}: all messages must have non-empty content"
+        if message.get("role") != "assistant" or not isinstance(content, list):
+            continue
+        calls = [b.get("id") for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
+        nxt = messages[i + 1].get("content") if i + 1 < len(messages) else None
+        if not calls or nxt is None:
+            continue
+        answered = []
+        for block in nxt if isinstance(nxt, list) else []:
+            if not (isinstance(block, dict) and block.get("type") == "tool_result"):
+                break
+            answered.append(block.get("tool_use_id"))
+        if set(calls) - set(answered):
+            return (f"messages.{i + 1}: tool_use ids were found without tool_result blocks immediately "
+                    f"after: {', '.join(sorted(set(calls) - set(answered)))}")
     return None
 
 
@@ -328,7 +410,7 @@ def _handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        do_POST = do_GET = _serve
+        do_POST = do_GET = do_DELETE = _serve
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: pytest output stays readable

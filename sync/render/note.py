@@ -24,7 +24,8 @@ from ..rollups import stars
 from .rollups import md
 
 OWNED_KEYS = ("title", "url", "source", "sources", "author", "published", "score", "tier",
-              "category", "tags", "summary", "related", "week", "kb_id")
+              "category", "tags", "summary", "related", "week", "kb_id",
+              "model", "prompt_version", "scored_by")   # the last three: Claude scores and fallbacks only
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,15 @@ def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem
         "related": [item.link for item in related],
         "week": f"[[{week}]]",
         "kb_id": article.kb_id,
+        # which Claude model and prompt made the score; a fallback says so (absent offline)
+        "model": score.model,
+        "prompt_version": score.prompt_version,
+        "scored_by": score.backend if score.fallback else None,
     }
     props = {k: v for k, v in props.items() if v is not None}
     region = environment().get_template("article.md.j2").render(
         summary=md(score.summary), stars=stars(score.score), score=score.score, tier=score.tier,
+        why=md(score.why_it_matters), fallback=md(score.backend) if score.fallback else "",
         category=score.category, source_link=md_link(article.source, article.url),
         published=published.strftime("%Y-%m-%d %H:%M"),
         also=[md(s) for s in article.sources[1:]],

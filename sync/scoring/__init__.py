@@ -2,12 +2,14 @@
 
 Contract: a scorer turns articles into ``Score``s, one per article, each
 stamped with the article's ``content_hash``. An article is scored once per
-content hash: ``needs_scoring`` is the pure decision, ``--rescore`` overrides it.
+content hash: ``needs_scoring`` is the pure decision, ``--rescore`` overrides
+it (``rescore="prompt"``: only Claude scores made by another model or prompt
+version; see ``run.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from ..config import Config
@@ -20,10 +22,23 @@ class Scorer(Protocol):
     def score(self, articles: Sequence[Article]) -> list[Score]: ...
 
 
-def needs_scoring(articles: Iterable[Article], scores: Mapping[str, Score], *, rescore: bool = False) -> list[Article]:
-    """Articles without a score for their current content hash (all of them with rescore)."""
+def needs_scoring(articles: Iterable[Article], scores: Mapping[str, Score], *, rescore: bool | str = False,
+                  retry: Collection[str] = (), current: tuple[str, str] | None = None) -> list[Article]:
+    """Articles without a score for their current content hash, plus
+
+    * every article when ``rescore`` is True or ``"all"``;
+    * with ``rescore == "prompt"``, those whose Claude score came from another
+      ``current`` = (model, prompt_version);
+    * the kb_ids in ``retry`` (fallback scores Claude should try again).
+    """
+    def stale(s: Score) -> bool:
+        return (rescore == "prompt" and current is not None and s.backend == "claude"
+                and (s.model, s.prompt_version) != current)
+
+    everything = rescore is True or rescore == "all"
     return [a for a in articles
-            if rescore or (s := scores.get(a.kb_id)) is None or s.content_hash != a.content_hash]
+            if everything or (s := scores.get(a.kb_id)) is None or s.content_hash != a.content_hash
+            or a.kb_id in retry or stale(s)]
 
 
 def backend_name(cfg: Config, env: Mapping[str, str]) -> str:
@@ -33,14 +48,20 @@ def backend_name(cfg: Config, env: Mapping[str, str]) -> str:
     return cfg.scoring.backend
 
 
-def make_scorer(cfg: Config, env: Mapping[str, str]) -> Scorer:
+def heuristic_for(cfg: Config) -> Scorer:
     from .heuristic import HeuristicScorer
 
-    weights = {f.name: f.weight for f in cfg.feeds}
-    heuristic = HeuristicScorer(cfg.scoring, weights)
+    return HeuristicScorer(cfg.scoring, {f.name: f.weight for f in cfg.feeds})
+
+
+def make_scorer(cfg: Config, env: Mapping[str, str]) -> Scorer:
+    """The scorer for this run: Claude (with the heuristic as its fallback) or the heuristic."""
+    heuristic = heuristic_for(cfg)
     if backend_name(cfg, env) == "claude":
         from .claude import ClaudeScorer
+        from .session import open_session
 
-        return ClaudeScorer(cfg.scoring, api_key=env.get("ANTHROPIC_API_KEY", ""),
-                            base_url=env.get("ANTHROPIC_BASE_URL"), fallback=heuristic)
+        session = open_session(cfg, env)
+        assert session is not None
+        return ClaudeScorer(cfg.scoring, session, heuristic)
     return heuristic

@@ -240,18 +240,26 @@ class Store:
         with self.conn:
             self.conn.executemany(
                 "INSERT INTO scores (kb_id, content_hash, backend, score, tier, category, tags, summary,"
-                " key_points, scored_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
+                " key_points, scored_at, model, prompt_version, fallback, why_it_matters)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT(kb_id) DO UPDATE SET content_hash=excluded.content_hash,"
                 " backend=excluded.backend, score=excluded.score, tier=excluded.tier,"
                 " category=excluded.category, tags=excluded.tags, summary=excluded.summary,"
-                " key_points=excluded.key_points, scored_at=excluded.scored_at",
+                " key_points=excluded.key_points, scored_at=excluded.scored_at, model=excluded.model,"
+                " prompt_version=excluded.prompt_version, fallback=excluded.fallback,"
+                " why_it_matters=excluded.why_it_matters",
                 [(s.kb_id, s.content_hash, s.backend, s.score, s.tier, s.category,
                   json.dumps(list(s.tags), ensure_ascii=False), s.summary,
-                  json.dumps(list(s.key_points), ensure_ascii=False), _iso(now)) for s in scores])
+                  json.dumps(list(s.key_points), ensure_ascii=False), _iso(now),
+                  s.model, s.prompt_version, int(s.fallback), s.why_it_matters) for s in scores])
 
     # -- sync records --------------------------------------------------------
-    def sync_records(self, target: str) -> dict[str, SyncRecord]:
-        rows = self.conn.execute("SELECT * FROM sync_records WHERE target=?", (target,))
+    def sync_records(self, target: str, keys: Iterable[str] | None = None) -> dict[str, SyncRecord]:
+        """The target's records (only those of ``keys`` when given: the watcher looks up a few)."""
+        if keys is None:
+            rows = self.conn.execute("SELECT * FROM sync_records WHERE target=?", (target,)).fetchall()
+        else:
+            rows = self.select_in("SELECT * FROM sync_records WHERE key IN ({marks}) AND target=?", keys, target)
         return {r["key"]: SyncRecord(r["target"], r["key"], r["path"], r["owned_hash"], r["owned"], r["state"])
                 for r in rows}
 
@@ -265,6 +273,10 @@ class Store:
                 [(r.target, r.key, r.path, r.owned_hash,
                   r.owned if isinstance(r.owned, str) else json.dumps(r.owned, ensure_ascii=False, default=str),
                   r.state, _iso(now)) for r in records])
+
+    def delete_sync_records(self, target: str, keys: Iterable[str]) -> None:
+        with self.conn:
+            self.conn.executemany("DELETE FROM sync_records WHERE target=? AND key=?", [(target, k) for k in keys])
 
     # -- reader state --------------------------------------------------------
     def save_reader_state(self, states: Iterable[tuple[str, dict[str, Any]]], now: datetime) -> None:
@@ -353,4 +365,6 @@ def _article(r: sqlite3.Row) -> Article:
 def _score(r: sqlite3.Row) -> Score:
     return Score(kb_id=r["kb_id"], content_hash=r["content_hash"], backend=r["backend"], score=r["score"],
                  tier=r["tier"], category=r["category"], tags=tuple(json.loads(r["tags"])),
-                 summary=r["summary"], key_points=tuple(json.loads(r["key_points"])))
+                 summary=r["summary"], key_points=tuple(json.loads(r["key_points"])),
+                 model=r["model"], prompt_version=r["prompt_version"], fallback=bool(r["fallback"]),
+                 why_it_matters=r["why_it_matters"])

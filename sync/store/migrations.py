@@ -134,6 +134,81 @@ MIGRATIONS: list[tuple[str, str]] = [
     );
     CREATE INDEX links_dst ON links(dst);
     """),
+    ("reader_changes", """
+    CREATE TABLE reader_changes (               -- journal of the reader's edits, for the other targets
+        id             INTEGER PRIMARY KEY,     -- recording order; each target keeps a cursor (meta)
+        kb_id          TEXT NOT NULL,
+        property       TEXT NOT NULL,           -- status | rating | tags | any key the reader owns
+        value          TEXT NOT NULL,           -- JSON; null = cleared; tags: {"added": [..], "removed": [..]}
+        changed_at     TEXT NOT NULL,           -- when the reader made the edit (ISO 8601 UTC)
+        origin         TEXT NOT NULL            -- where it was made: obsidian | notion
+    );
+    CREATE INDEX reader_changes_key ON reader_changes(kb_id, property);
+    """),
+    ("claude", """
+    ALTER TABLE scores ADD COLUMN model TEXT;                    -- Claude scores: which model
+    ALTER TABLE scores ADD COLUMN prompt_version TEXT;           -- ... and which prompt
+    ALTER TABLE scores ADD COLUMN fallback INTEGER NOT NULL DEFAULT 0;   -- 1: Claude failed, another scorer's
+    ALTER TABLE scores ADD COLUMN why_it_matters TEXT NOT NULL DEFAULT '';
+    CREATE TABLE claude_attempts (              -- Claude's failed tries per article version (retried, up to a limit)
+        kb_id          TEXT PRIMARY KEY,
+        content_hash   TEXT NOT NULL,
+        attempts       INTEGER NOT NULL,
+        last_reason    TEXT NOT NULL,
+        last_at        TEXT NOT NULL
+    );
+    CREATE TABLE claude_usage (                 -- tokens and estimated cost, one row per run and kind
+        id             INTEGER PRIMARY KEY,
+        at             TEXT NOT NULL,           -- the run's start (ISO 8601 UTC)
+        kind           TEXT NOT NULL,           -- messages | batch | trends
+        model          TEXT NOT NULL,
+        requests       INTEGER NOT NULL,
+        input_tokens   INTEGER NOT NULL,        -- uncached input
+        cache_read_tokens  INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        output_tokens  INTEGER NOT NULL,
+        cost_usd       REAL                     -- NULL: no known price
+    );
+    CREATE INDEX claude_usage_at ON claude_usage(at);
+    CREATE TABLE claude_batches (               -- Message Batches: written BEFORE sending, so none is sent twice
+        key            TEXT PRIMARY KEY,        -- local id
+        batch_id       TEXT UNIQUE,             -- the API's id, recorded as soon as it answers
+        state          TEXT NOT NULL,           -- submitting | submitted | applied | lost
+        status         TEXT,                    -- the API's processing_status, as last polled
+        model          TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        requests       INTEGER NOT NULL,
+        created_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL
+    );
+    CREATE TABLE claude_batch_items (
+        batch_key      TEXT NOT NULL REFERENCES claude_batches(key),
+        custom_id      TEXT NOT NULL,
+        kb_id          TEXT NOT NULL,
+        content_hash   TEXT NOT NULL,
+        PRIMARY KEY (batch_key, custom_id)
+    );
+    CREATE INDEX claude_batch_items_kb ON claude_batch_items(kb_id);
+    CREATE TABLE trend_names (                  -- Claude's trend names, by the group's content hash
+        group_hash     TEXT PRIMARY KEY,
+        name           TEXT NOT NULL,
+        description    TEXT NOT NULL,
+        model          TEXT NOT NULL,
+        created_at     TEXT NOT NULL
+    );
+    CREATE TABLE tag_vocabulary (               -- tags admitted under scoring.tags.admit, by variant key
+        key            TEXT PRIMARY KEY,
+        tag            TEXT NOT NULL,
+        admitted_at    TEXT NOT NULL
+    );
+    CREATE TABLE tag_candidates (               -- new tags not admitted yet: which articles proposed them
+        key            TEXT NOT NULL,
+        kb_id          TEXT NOT NULL,
+        tag            TEXT NOT NULL,
+        seen_at        TEXT NOT NULL,
+        PRIMARY KEY (key, kb_id)
+    );
+    """),
 ]
 
 

@@ -1,0 +1,173 @@
+"""Token usage, its estimated cost, and the per-run budget.
+
+Contract: ``Usage`` adds up the Messages API's ``usage`` blocks (uncached
+input, cache reads, cache writes, output) and the number of requests;
+``cost(usage, model, ...)`` prices it in USD from ``PRICES`` (or the
+configured ``price_per_mtok`` for a model not in the table; None when neither
+knows the model). ``Budget`` is the per-run limit: a request is sent only if
+its worst-case cost still fits, so a run never spends past the limit.
+
+Prices are Anthropic's published list prices (USD per million tokens) from
+the pricing page and the model pages at platform.claude.com/docs (read
+2026-11-30): cache writes (5-minute TTL) cost 1.25x the input price, cache
+reads a per-model rate (0.1x the input price for most models, 0.05x for
+Sonnet 5.5 and Opus 5.5), and the Message Batches API half of every price.
+Haiku 5.5's rates are its prompt-up-to-100K-tokens band (a scoring prompt is
+a few thousand tokens).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+# model id prefix -> (input, output, cache read) USD per million tokens
+PRICES: dict[str, tuple[float, float, float]] = {
+    "claude-fable-5-1": (10.00, 50.00, 0.25),
+    "claude-fable-5": (10.00, 50.00, 1.00),
+    "claude-mythos-5-1": (10.00, 50.00, 0.25),
+    "claude-mythos-5": (10.00, 50.00, 1.00),
+    "claude-opus-5-5": (4.00, 20.00, 0.20),
+    "claude-opus-5": (5.00, 25.00, 0.50),
+    "claude-opus-4-8": (5.00, 25.00, 0.50),
+    "claude-opus-4-7": (5.00, 25.00, 0.50),
+    "claude-opus-4-6": (5.00, 25.00, 0.50),
+    "claude-opus-4-5": (5.00, 25.00, 0.50),
+    "claude-opus-4-1": (15.00, 75.00, 1.50),
+    "claude-opus-4": (15.00, 75.00, 1.50),
+    "claude-sonnet-5-5": (2.00, 10.00, 0.10),
+    "claude-sonnet-5": (2.00, 10.00, 0.20),
+    "claude-sonnet-4-6": (3.00, 15.00, 0.30),
+    "claude-sonnet-4-5": (3.00, 15.00, 0.30),
+    "claude-sonnet-4": (3.00, 15.00, 0.30),
+    "claude-haiku-5-5": (0.10, 0.50, 0.01),
+    "claude-haiku-4-5": (1.00, 5.00, 0.10),
+    "claude-3-5-haiku": (0.80, 4.00, 0.08),
+    "claude-3-haiku": (0.25, 1.25, 0.03),
+}
+CACHE_WRITE = 1.25
+CACHE_READ = 0.10          # for a configured price_per_mtok
+BATCH_DISCOUNT = 0.50
+MILLION = 1_000_000
+
+
+def price_for(model: str, override: tuple[float, float] | None = None) -> tuple[float, float, float] | None:
+    """(input, output, cache read) USD per million tokens: the override, else the longest matching prefix."""
+    if override is not None:
+        return (float(override[0]), float(override[1]), float(override[0]) * CACHE_READ)
+    for prefix in sorted(PRICES, key=len, reverse=True):
+        # dated ids ("claude-sonnet-4-5-20250929") and "-latest" aliases share the prefix
+        if model == prefix or model.startswith(prefix + "-"):
+            return PRICES[prefix]
+    return None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens and requests; ``+`` adds two."""
+
+    requests: int = 0
+    input_tokens: int = 0          # uncached input
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(*(a + b for a, b in zip(astuple_(self), astuple_(other))))
+
+    @property
+    def total_input(self) -> int:
+        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def astuple_(usage: Usage) -> tuple[int, ...]:
+    return (usage.requests, usage.input_tokens, usage.cache_read_tokens, usage.cache_write_tokens,
+            usage.output_tokens)
+
+
+def _count(block: Any, name: str) -> int:
+    value = block.get(name) if isinstance(block, dict) else getattr(block, name, None)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def usage_of(message: Any) -> Usage:
+    """One request's usage from a Message (or its dict); missing counts are 0."""
+    block = message.get("usage") if isinstance(message, dict) else getattr(message, "usage", None)
+    if block is None:
+        return Usage(requests=1)
+    return Usage(requests=1, input_tokens=_count(block, "input_tokens"),
+                 cache_read_tokens=_count(block, "cache_read_input_tokens"),
+                 cache_write_tokens=_count(block, "cache_creation_input_tokens"),
+                 output_tokens=_count(block, "output_tokens"))
+
+
+def cost(usage: Usage, model: str, override: tuple[float, float] | None = None, *,
+         batch: bool = False) -> float | None:
+    """Estimated USD for ``usage`` (None: no price known for ``model``)."""
+    price = price_for(model, override)
+    if price is None:
+        return None
+    inp, out, read = price
+    dollars = (usage.input_tokens * inp + usage.cache_write_tokens * inp * CACHE_WRITE
+               + usage.cache_read_tokens * read + usage.output_tokens * out) / MILLION
+    return dollars * (BATCH_DISCOUNT if batch else 1.0)
+
+
+def worst_case(request: dict[str, Any], model: str, override: tuple[float, float] | None = None, *,
+               batch: bool = False) -> float:
+    """An upper bound on one request's cost: every input token uncached, every output token used.
+
+    Tokens are over-counted from the text (a token per 3 ASCII characters, 1.5 per
+    other character: Claude's tokenizer does better on both), so a budget is never
+    overrun by an estimate that was too low. Unknown price: 0 (no budget is
+    allowed without a price; the config refuses it).
+    """
+    price = price_for(model, override)
+    if price is None:
+        return 0.0
+    text = json.dumps({k: v for k, v in request.items() if k != "max_tokens"}, ensure_ascii=False)
+    ascii_chars = sum(1 for ch in text if ch < "\x80")
+    tokens_in = ascii_chars / 3 + (len(text) - ascii_chars) * 1.5
+    dollars = (tokens_in * price[0] + int(request.get("max_tokens", 0)) * price[1]) / MILLION
+    return dollars * (BATCH_DISCOUNT if batch else 1.0)
+
+
+class Budget:
+    """A per-run spending limit shared by concurrent requests (thread-safe).
+
+    ``reserve(worst)`` before a request: False when it might not fit (the
+    request is not sent, and ``stopped`` turns true); ``settle(worst, actual)``
+    after it, replacing the reservation by what it cost. ``limit=None`` never
+    refuses (and still adds up what was spent).
+    """
+
+    def __init__(self, limit: float | None):
+        self.limit = limit
+        self.spent = 0.0
+        self.reserved = 0.0
+        self.stopped = False
+        self._lock = threading.Lock()
+
+    def reserve(self, worst: float) -> bool:
+        with self._lock:
+            if self.limit is not None and self.spent + self.reserved + worst > self.limit:
+                self.stopped = True
+                return False
+            self.reserved += worst
+            return True
+
+    def settle(self, worst: float, actual: float | None) -> None:
+        with self._lock:
+            self.reserved = max(0.0, self.reserved - worst)
+            # an unknown price (no budget then) counts as the estimate
+            self.spent += worst if actual is None else actual
+
+    def add(self, actual: float | None) -> None:
+        """Spending that was not reserved (batch results applied in a later run)."""
+        with self._lock:
+            self.spent += actual or 0.0
