@@ -263,8 +263,9 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
     result.scanned = len(seen)
     result.must_read, result.worth_reading = tiers.get("must-read", 0), tiers.get("worth-reading", 0)
     result.changed = len(changed)
+    namer = trend_namer(session, store, cfg, now)
     if cfg.vault is not None:
-        view = ObsidianView(cfg, store, dry_run=dry_run, namer=trend_namer(session, store, cfg, now))
+        view = ObsidianView(cfg, store, dry_run=dry_run, namer=namer)
         touched = changed | rescored | related_changed | view.sweep(now)
         remember(store, touched)
         _count(view.sync_notes(touched, now, restore=restore, progress=progress, loaded=(articles, scores)),
@@ -275,7 +276,7 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
         view.finish()
     if cfg.notion is not None:
         sync_notion(store, cfg, env, changed | rescored | related_changed, now, result, restore=restore,
-                    dry_run=dry_run, loaded=(articles, scores))
+                    dry_run=dry_run, loaded=(articles, scores), namer=namer)
         clock.lap("notion")
     if session is not None:
         finish_session(session, store, now, result)   # usage and cost of the run, its problem lines
@@ -306,7 +307,7 @@ def remember(store: Store, kb_ids: set[str]) -> None:
 
 def sync_notion(store: Store, cfg: Config, env: Mapping[str, str], touched: set[str], now: datetime,
                 result: RunResult, *, restore: bool, dry_run: bool,
-                loaded: tuple[Mapping[str, Article], Mapping[str, Score]]) -> None:
+                loaded: tuple[Mapping[str, Article], Mapping[str, Score]], namer: Any = None) -> None:
     """The Notion target; whatever goes wrong there is a problem line, never the end of the run."""
     assert cfg.notion is not None
     token = env.get("NOTION_TOKEN")
@@ -319,7 +320,7 @@ def sync_notion(store: Store, cfg: Config, env: Mapping[str, str], touched: set[
     n = cfg.notion
     try:
         with NotionAPI(token, base_url=n.base_url, rate=n.requests_per_second, timeout=n.timeout) as api:
-            view = NotionView(cfg, store, api, now)
+            view = NotionView(cfg, store, api, now, namer=namer)
             touched = touched | view.exchange_edits(log)
             _count(view.sync_articles(touched, restore=restore, loaded=loaded), result.notion, result.problems)
             _count(view.sync_weeks(touched, restore=restore), result.notion, result.problems)

@@ -241,7 +241,7 @@ class Daemon:
     # -- the watcher -----------------------------------------------------------------------
     def _start_watcher(self) -> None:
         if self.cfg.vault is not None and self.cfg.daemon.watch:
-            self.watcher = self._watcher_factory(self.cfg, self.log.getChild("watcher")).start()
+            self.watcher = self._watcher_factory(self.cfg, self.log.getChild("watcher"), env=self.env).start()
 
     def _stop_watcher(self) -> None:
         if self.watcher is not None:

@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -112,9 +112,10 @@ class _Handler(FileSystemEventHandler):
 class VaultWatcher:
     def __init__(self, cfg: Config, log: logging.Logger, *, clock: Callable[[], float] = time.monotonic,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 on_report: Callable[[Report], None] | None = None):
+                 on_report: Callable[[Report], None] | None = None, env: Mapping[str, str] | None = None):
         assert cfg.vault is not None
         self.cfg, self.log, self.clock, self.now, self.on_report = cfg, log, clock, now, on_report
+        self.env = env or {}             # NOTION_TOKEN: the reader's edits go on to Notion at once
         self.root = str(cfg.vault.path)
         quiet = cfg.daemon.debounce_seconds
         self.debouncer = Debouncer(quiet, max(quiet * MAX_WAIT_FACTOR, quiet + 1))
@@ -192,6 +193,22 @@ class VaultWatcher:
             if stopping:
                 return
 
+    def _push_to_notion(self, store: Store) -> None:
+        """The edits just recorded go on to Notion now, not at the next daily sync."""
+        import httpx
+
+        from ..notion.api import NotionError
+        from ..notion.run import push_edits_now
+
+        try:
+            sent = push_edits_now(self.cfg, store, self.env, self.now(), self.log)
+        except (NotionError, OSError, httpx.HTTPError) as exc:
+            # kept in the journal: the next sync (or edit) offers them again
+            self.log.warning("notion: reader edits not pushed yet: %s", exc)
+            return
+        if sent:
+            self.log.info("notion: reader edits pushed (%d requests)", sent)
+
     def _process(self, batch: Batch, *, final: bool) -> None:
         if not self.lock.try_acquire():
             if final:
@@ -206,6 +223,8 @@ class VaultWatcher:
             with Store(self.cfg.store_path) as store:
                 report = reconcile(self.cfg, store, batch.paths, structural=batch.structural, now=self.now(),
                                    log=self.log)
+                if report.changes and self.cfg.notion is not None:
+                    self._push_to_notion(store)
             self.batches += 1
             if self.on_report is not None:
                 self.on_report(report)

@@ -24,7 +24,7 @@ from ..config import Config
 from ..daemon import journal
 from ..models import Article, Score, content_hash
 from ..render.rollups import md, render_weekly
-from ..rollups import week_bounds, week_label, weekly_rollup
+from ..rollups import TrendNamer, week_bounds, week_label, weekly_rollup
 from ..store import Store, SyncRecord
 from ..store.links import neighbours, related, story_groups
 from ..targets.base import Outcome, plan
@@ -43,9 +43,10 @@ def _order(article: Article) -> tuple[str, str]:
 
 
 class NotionView:
-    def __init__(self, cfg: Config, store: Store, api: NotionAPI, now: datetime):
+    def __init__(self, cfg: Config, store: Store, api: NotionAPI, now: datetime, *, namer: TrendNamer | None = None):
         assert cfg.notion is not None
         self.cfg, self.store, self.api, self.now = cfg, store, api, now
+        self.namer = namer   # names the weekly trend groups (Claude's); None: the offline phrase names
         self.records: dict[str, SyncRecord] = store.sync_records(TARGET)
         known = {k: store.meta(f"notion:{k}") for k in KINDS}
         ensured = ensure_data_sources(api, cfg.notion, known)
@@ -142,7 +143,7 @@ class NotionView:
         ids = [a.kb_id for a in articles]
         data = weekly_rollup(label, articles, scores, related(self.store, ids), story_groups(self.store, ids),
                              self.cfg.rollups, must_read=self.cfg.scoring.must_read,
-                             worth_reading=self.cfg.scoring.worth_reading)
+                             worth_reading=self.cfg.scoring.worth_reading, namer=self.namer)
         titles = {a.kb_id: a.title for a in articles}
         markdown = render_weekly(data, lambda k: f"[{md(titles.get(k, k))}](kbsync:{k})")
         best = sorted((k for k in ids if k in scores), key=lambda k: (-scores[k].score, k))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -79,7 +80,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(str(path), timeout=30)
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
+        _wal(self.conn)
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         migrate(self.conn)
@@ -340,6 +341,19 @@ class Store:
     def reject_reasons(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT reason, COUNT(*) FROM rejects GROUP BY reason ORDER BY 2 DESC")
         return {r[0]: r[1] for r in rows}
+
+
+def _wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch to WAL. Two processes opening a new store at once can find it locked for a
+    moment (the switch does not wait on the busy timeout): try again briefly."""
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _text_or_none(value: Any) -> str | None:

@@ -212,8 +212,24 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 
+def _statements(sql: str) -> list[str]:
+    """The script's statements, one by one (``executescript`` would commit between them)."""
+    out, buf = [], ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf)
+            buf = ""
+    return out + ([buf] if buf.strip() else [])
+
+
 def migrate(conn: sqlite3.Connection) -> list[str]:
-    """Apply pending migrations; return the names applied (empty when current)."""
+    """Apply pending migrations; return the names applied (empty when current).
+
+    Safe when two processes open a new store at once: each migration takes the
+    write lock first (BEGIN IMMEDIATE) and looks again whether the other
+    process applied it meanwhile.
+    """
     conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                  "id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
     done = {row[0] for row in conn.execute("SELECT id FROM schema_migrations")}
@@ -221,9 +237,16 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
     for number, (name, sql) in enumerate(MIGRATIONS, start=1):
         if number in done:
             continue
-        with conn:  # one transaction per migration: all of it or none of it
-            conn.executescript("BEGIN;" + sql)
-            conn.execute("INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)",
-                         (number, name, datetime.now(timezone.utc).isoformat()))
-        applied.append(name)
+        conn.execute("BEGIN IMMEDIATE")   # one transaction per migration: all of it or none of it
+        try:
+            if conn.execute("SELECT 1 FROM schema_migrations WHERE id=?", (number,)).fetchone() is None:
+                for statement in _statements(sql):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)",
+                             (number, name, datetime.now(timezone.utc).isoformat()))
+                applied.append(name)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
     return applied
