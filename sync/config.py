@@ -47,6 +47,7 @@ class NotionConfig:
     base_url: str | None = None
     requests_per_second: float = 2.9
     timeout: float = 60.0
+    retry_wait: float = 0.5          # first backoff after a 5xx/timeout (doubles; Retry-After wins)
     articles_title: str = "Articles"
     weekly_title: str = "Weekly"
 

@@ -319,7 +319,8 @@ def sync_notion(store: Store, cfg: Config, env: Mapping[str, str], touched: set[
         return
     n = cfg.notion
     try:
-        with NotionAPI(token, base_url=n.base_url, rate=n.requests_per_second, timeout=n.timeout) as api:
+        with NotionAPI(token, base_url=n.base_url, rate=n.requests_per_second, timeout=n.timeout,
+                       first_wait=n.retry_wait) as api:
             view = NotionView(cfg, store, api, now, namer=namer)
             touched = touched | view.exchange_edits(log)
             _count(view.sync_articles(touched, restore=restore, loaded=loaded), result.notion, result.problems)

@@ -82,10 +82,10 @@ class Pacer:
 
 class NotionAPI:
     def __init__(self, token: str, *, base_url: str | None = None, rate: float | None = 2.9,
-                 timeout: float = 60.0, attempts: int = 6, max_wait: float = 60.0,
+                 timeout: float = 60.0, attempts: int = 6, max_wait: float = 60.0, first_wait: float = 0.5,
                  sleep: Callable[[float], None] = time.sleep):
         self.pacer = Pacer(rate, sleep=sleep)
-        self.sleep, self.attempts, self.max_wait = sleep, attempts, max_wait
+        self.sleep, self.attempts, self.max_wait, self.first_wait = sleep, attempts, max_wait, first_wait
         self.counts: Counter[str] = Counter()
         self.http = httpx.Client(event_hooks={"request": [self._paced]})
         options: dict[str, Any] = {"auth": token, "timeout_ms": int(timeout * 1000), "retry": False,
@@ -145,7 +145,7 @@ class NotionAPI:
         return attempt + 1
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.max_wait, 0.5 * 2 ** attempt) * (0.5 + random.random() / 2)
+        return min(self.max_wait, self.first_wait * 2 ** attempt) * (0.5 + random.random() / 2)
 
     # -- endpoints kbsync uses ---------------------------------------------------------------
     def get(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -27,7 +27,8 @@ def push_edits_now(cfg: Config, store: Store, env: Mapping[str, str], now: datet
     if cfg.notion is None or not token:
         return None
     n = cfg.notion
-    with NotionAPI(token, base_url=n.base_url, rate=n.requests_per_second, timeout=n.timeout) as api:
+    with NotionAPI(token, base_url=n.base_url, rate=n.requests_per_second, timeout=n.timeout,
+                       first_wait=n.retry_wait) as api:
         view = NotionView(cfg, store, api, now)
         retag = view.exchange_edits(log)
         if retag:
