@@ -11,6 +11,17 @@ from .scoring.report import claude_lines
 from .store import Store
 
 
+def _notion_line(store: Store) -> str:
+    records = store.sync_records("notion")
+    if not records:
+        return "notion: nothing written yet (kbsync doctor checks the token and the parent page)"
+    kinds = Counter(("weekly" if k.startswith("weekly-") else "article", r.state) for k, r in records.items())
+    unfinished = sum(r.state == "creating" or r.owned_hash == "partial" for r in records.values())
+    return (f"notion: {kinds['article', 'present']} article pages, {kinds['weekly', 'present']} weekly pages, "
+            f"{kinds['article', 'deleted']} deleted by the reader"
+            + (f" | {unfinished} to finish next run" if unfinished else ""))
+
+
 def status_lines(cfg: Config) -> list[str]:
     with Store(cfg.store_path) as store:
         counts = store.counts()
@@ -30,6 +41,8 @@ def status_lines(cfg: Config) -> list[str]:
             f"notes: {states['present']} in the vault, {states['deleted']} deleted by the reader"
             + (f" | rollups: {pages['weekly']} weekly, {pages['daily']} daily" if pages else ""),
         ]
+        if cfg.notion is not None:
+            lines.append(_notion_line(store))
         if reading:
             lines.append("reader status: " + ", ".join(f"{s} {n}" for s, n in reading.most_common()))
         lines.append(f"feeds: {counts['feeds']}")

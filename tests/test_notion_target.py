@@ -254,6 +254,8 @@ def test_closing_line_reports_notion(tmp_path, emu):
     assert result.exit_code == 0, result.output
     assert "notion: 78 created, 4 created" not in result.output
     assert "notion: 82 created (" in result.output
+    status = CliRunner().invoke(main, ["status", "--config", str(config)]).output
+    assert "notion: 78 article pages, 4 weekly pages, 0 deleted by the reader" in status
 
 
 def _note_of(tmp_path: Path, kb_id: str) -> Path:
