@@ -17,9 +17,11 @@ Per-target state lives in the store: sync records under the target name
 from __future__ import annotations
 
 import logging
+from importlib import resources
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
+from .. import __version__
 from ..config import Config
 from ..daemon import journal
 from ..models import Article, Score, content_hash
@@ -65,7 +67,11 @@ class NotionView:
             if kind not in ensured.created and not any(_kind(k) == kind for k in self.records):
                 # a data source the store has no page of (a lost store): adopt its pages, never duplicate
                 self.targets[kind].adopt = self.targets[kind].index()
-        self.fingerprint = content_hash({"schema": definitions(), "rollups": self.cfg.rollups,
+        # what shapes a page besides the data: a change sends every page again, once
+        weekly_template = (resources.files("sync") / "templates" / "weekly.md.j2").read_text("utf-8")
+        self.fingerprint = content_hash({"version": __version__, "schema": definitions(), "rollups": cfg.rollups,
+                                         "template": weekly_template, "titles": [cfg.notion.articles_title,
+                                                                                 cfg.notion.weekly_title],
                                          "thresholds": [cfg.scoring.must_read, cfg.scoring.worth_reading]})
         self.rerender_all = store.meta(f"render:{TARGET}") != self.fingerprint
 
