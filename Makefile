@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench bench-all clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_sync.py
+
+bench-all: $(STAMP)   # every bench/bench_*.py; rewrites the results in bench/README.md
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) vault .kbsync

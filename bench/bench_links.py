@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import resource
 import sys
@@ -154,9 +155,13 @@ def _batches(items, size: int):
         yield batch
 
 
+FIGURES: dict[str, str] = {}   # printed as one JSON line at the end, for bench/run_all.py
+
+
 def _stage(label: str, started: float, extra: str = "") -> None:
-    print(f"{label:<44} {time.perf_counter() - started:7.2f} s   peak RSS {peak_mb():6.0f} MB  {extra}",
-          flush=True)
+    seconds = time.perf_counter() - started
+    print(f"{label:<44} {seconds:7.2f} s   peak RSS {peak_mb():6.0f} MB  {extra}", flush=True)
+    FIGURES[label] = f"{seconds:.2f} s, peak RSS {peak_mb():.0f} MB" + (f"; {extra}" if extra else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     page = render_weekly(rollup, lambda kb: f"[[{kb}]]")
     _stage(f"weekly rollup + render, {len(week_articles)} articles", t,
            f"{rollup.scanned} scanned, {len(rollup.trends)} trends, {len(page)} chars")
+    print(json.dumps(FIGURES, ensure_ascii=False))
     return 0
 
 

@@ -11,6 +11,7 @@ runs in a separate process so it does not compete with kbsync for the GIL.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import random
 import resource
@@ -100,6 +101,13 @@ def main() -> None:
             print(f"no-op resync: {t2 - t1:5.2f} s  (notes {dict(second.notes) or 'none written'})")
             print("  stages:", ", ".join(f"{k} {v:.2f}s" for k, v in second.timings.items()))
             print(f"peak memory (max RSS): {rss_mb():.0f} MB")
+            # the figures as one JSON line, last: bench/run_all.py puts them in bench/README.md
+            print(json.dumps({
+                "articles (feeds x items)": f"{total:,} ({args.feeds} x {args.per_feed})",
+                "first sync, empty vault": f"{t1 - t0:.1f} s = {total / (t1 - t0):.0f} articles/s",
+                "first sync: stages": ", ".join(f"{k} {v:.1f} s" for k, v in first.timings.items()),
+                "no-op re-sync (server answers 304)": f"{t2 - t1:.2f} s",
+                "peak memory (max RSS)": f"{rss_mb():.0f} MB"}))
     finally:
         stop.set()
         server.join(timeout=5)

@@ -1,40 +1,36 @@
 """Robustness over the shared feed corpora (feedparser's and feed-rs's test feeds).
 
 Every file goes through ``parse_feed`` without an exception, and every entry
-ends as an ``Entry`` with sane fields or a ``Reject`` with a reason. Skipped
+ends as an ``Entry`` with sane fields or a ``Reject`` with a reason. Then every
+file is served over local HTTP with its ``Header:`` lines as the response
+(status, Content-Type with its charset, Content-Location, Content-Encoding
+...; ``tests/hostile/corpus.py``) and goes through one whole ``run_sync``:
+fetched, parsed, stored, scored, written; the counts are printed. Skipped
 when ``../shared/feeds-corpus`` is absent.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from sync.render.yamlfm import loads_note
 from sync.sources.parse import ParsedFeed, parse_feed
+from tests.feedserver import FeedServer
+from tests.hostile.corpus import CORPUS, comment_headers, corpus_files, ingest_corpus, serve_corpus, url_path
 
 pytestmark = pytest.mark.corpus
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "feeds-corpus"
 if not CORPUS.is_dir():
     pytest.skip(f"feed corpus not found at {CORPUS}", allow_module_level=True)
 
 NOW = datetime(2026, 2, 7, tzinfo=timezone.utc)
-_COMMENT = re.compile(rb"<!--(.*?)-->", re.DOTALL)
-_HEADER = re.compile(rb"^\s*Header:\s*([^:\r\n]+?)\s*:\s*(.*?)\s*$", re.MULTILINE)
 _MARKER_LINE = re.compile(r"^\s*%%\s*kbsync", re.IGNORECASE | re.MULTILINE)
-
-
-def comment_headers(body: bytes) -> dict[str, str]:
-    """``Header: Name: value`` lines of the leading XML comment, names lower-cased."""
-    match = _COMMENT.search(body[:4096])
-    if not match:
-        return {}
-    return {name.decode("latin-1").lower(): value.decode("latin-1")
-            for name, value in _HEADER.findall(match.group(1))}
 
 
 def test_comment_headers_are_read_from_the_leading_comment():
@@ -101,3 +97,34 @@ def test_every_corpus_file_parses_without_exception(capsys):
     assert len(real) > 60
     assert not {k: v.error for k, v in real.items() if v.error}
     assert sum(len(v.entries) for v in real.values()) > 60
+
+
+def test_every_corpus_file_served_over_http_goes_through_a_whole_sync(tmp_path, capsys):
+    files = corpus_files()
+    with FeedServer() as server:
+        feeds = serve_corpus(server, files)
+        counts = ingest_corpus(tmp_path, feeds)
+        served = {r.path for r in server.requests}
+    with capsys.disabled():
+        print(f"\ncorpus over HTTP: {counts}")
+    assert counts["files"] == len(files) > 2000
+    assert {url_path(p) for p in files} <= served                      # every file really went over HTTP
+    assert sum(counts["feeds by status"].values()) == len(files)        # each one read or reported
+    assert counts["problems"] == []                                    # no note failed to write
+    assert counts["articles stored"] == counts["notes"] > 300
+    assert counts["rejected"] > 0 and all(counts["rejected by reason"])
+    with sqlite3.connect(tmp_path / ".kbsync" / "state.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.parametrize("name", ["http_text_xml_charset_2.xml", "http_text_xml_charset_overrides_encoding_2.xml"])
+def test_the_http_charset_wins_over_the_xml_declaration(tmp_path, name):
+    """Served with ``charset=windows-1252`` over a body that declares (or implies) another
+    encoding: the smart quotes only come out right if the response header reached the parser."""
+    path = CORPUS / "feedparser" / "encoding" / name
+    with FeedServer() as server:
+        counts = ingest_corpus(tmp_path, serve_corpus(server, [path]))
+        assert server.requests[0].path == url_path(path)
+    assert counts["notes"] == 1
+    note = next((tmp_path / "vault" / "Articles").rglob("*.md"))
+    assert "This is a £“test.”" in loads_note(note.read_text("utf-8"))[1]

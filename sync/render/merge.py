@@ -5,7 +5,9 @@ Contract (pure functions; the reader's edits are never lost):
 - Properties kbsync owns: a scalar the reader left as kbsync wrote it takes the
   new value; one the reader changed (or deleted) keeps the reader's version.
   List properties merge by item: items the reader added stay, items the reader
-  removed stay removed, kbsync's new items come in.
+  removed stay removed, kbsync's new items come in. With no record of what
+  kbsync last wrote (a crash right after writing, a lost store), every item
+  the note already lists stays.
 - Every other property is the reader's and is kept as is, in its place.
 - The body: only the block between ``%% kbsync:begin %%`` and
   ``%% kbsync:end %%`` is kbsync's, and it is replaced only when it still is
@@ -109,7 +111,12 @@ def merge_props(ours: Mapping[str, Any], base: Mapping[str, Any] | None, theirs:
     for key in owned:
         mine = ours.get(key, MISSING)
         theirs_v = theirs.get(key, MISSING)
-        if base is None:
+        if base is None and key in LIST_KEYS and isinstance(mine, list):
+            # no record of a previous write (a crash between writing the note and recording it, or a
+            # lost store): items the note already lists may be the reader's; keeping one of kbsync's
+            # old items is better than losing one of theirs
+            value = _merge_list(mine, [], theirs_v)
+        elif base is None:
             # no record of a previous write (new store, found by kb_id): kbsync's keys are kbsync's
             value = mine
         elif key in LIST_KEYS and (isinstance(mine, list) or mine is MISSING):

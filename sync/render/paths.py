@@ -11,6 +11,9 @@ links") live here and nowhere else:
   "Dont"); every other run of removed characters becomes ONE space, so
   "AC/DC: Live" -> "AC DC Live".  White space is then collapsed to single
   spaces;
+* a run of ``%`` becomes one ``%``: ``%%`` is Obsidian's comment mark, and a
+  link to "a %% b" would hide the rest of the line (with kbsync's own
+  ``%% kbsync:end %%`` marker further down, the rest of the note);
 * leading dots and spaces (hidden files) and trailing dots and spaces (which
   Windows drops) are stripped;
 * reserved Windows device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9 and their
@@ -42,6 +45,7 @@ _REMOVED = re.compile(
     "[<>:\"/\\\\|?*#^\\[\\]+\x00-\x1f\x7f-\x9f"
     "\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]+"
 )
+_COMMENT_MARK = re.compile("%{2,}")
 _RESERVED = frozenset(
     ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
     + [f"{dev}{n}" for dev in ("COM", "LPT") for n in "123456789\u00b9\u00b2\u00b3"]
@@ -62,7 +66,7 @@ def legal_name(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
     if max_bytes < len(UNTITLED):
         raise ValueError(f"max_bytes must be at least {len(UNTITLED)}, got {max_bytes}")
     text = unicodedata.normalize("NFC", name).replace("'", "")
-    text = " ".join(_REMOVED.sub(" ", text).split())
+    text = _COMMENT_MARK.sub("%", " ".join(_REMOVED.sub(" ", text).split()))
     text = _strip_dots_spaces(_cap_bytes(_strip_dots_spaces(text), max_bytes))
     text = _unreserve(text, max_bytes)
     return text or UNTITLED
@@ -206,12 +210,13 @@ def wikilink(target_name: str, shown: str | None = None, *, in_table: bool = Fal
     "Articles/2026/02/Name"); "#Heading" and "#^block" anchors are allowed.
     It must not contain "[", "]", "|" or a line break (ValueError): cleaning
     it here would silently point the link at another note.  ``shown`` has
-    those characters replaced by spaces, white space collapsed.  Inside a
-    Markdown table the alias pipe is escaped as ``\\|``.
+    those characters replaced by spaces, white space collapsed and ``%%``
+    (an Obsidian comment mark) cut to ``%``.  Inside a Markdown table the
+    alias pipe is escaped as ``\\|``.
     """
     if not target_name.strip() or _LINK_BREAKERS.search(target_name):
         raise ValueError(f"not a link target: {target_name!r}")
-    text = " ".join(_LINK_BREAKERS.sub(" ", shown).split()) if shown is not None else ""
+    text = _COMMENT_MARK.sub("%", " ".join(_LINK_BREAKERS.sub(" ", shown).split())) if shown is not None else ""
     if not text or text == target_name:
         return f"[[{target_name}]]"
     pipe = "\\|" if in_table else "|"

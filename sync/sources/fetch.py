@@ -39,6 +39,8 @@ from urllib.request import url2pathname
 
 import httpx
 
+from .bounded import ACCEPT_ENCODING, DeadlineBackend, Deadlines, Undecodable, decode_body
+
 REMOTE_SCHEMES = ("http", "https")
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECT_CODES = frozenset({301, 308})
@@ -292,7 +294,7 @@ class _TooLarge(Exception):
 
 
 class _Deadline(Exception):
-    """The whole response took longer than ``total_timeout``."""
+    """The request (its whole redirect chain) took longer than ``total_timeout``."""
 
 
 class Fetcher:
@@ -300,8 +302,11 @@ class Fetcher:
 
     Use as a context manager (or call ``close()``). ``sleep`` and ``now`` are
     injected so retry waits are observable and fast in tests. The read
-    timeout bounds each socket read; ``total_timeout`` additionally bounds a
-    server that trickles a body byte by byte (None disables it).
+    timeout bounds each socket read; ``total_timeout`` additionally bounds
+    each attempt as a whole, connect, headers, redirects and body, so a
+    server that trickles bytes forever cannot hold a run (None disables it;
+    see ``bounded.py``). Bodies are decoded here, in bounded pieces, so the
+    size cap holds for compressed bodies too.
     ``backoff`` is the first wait of the 5xx exponential backoff.
     """
 
@@ -327,16 +332,21 @@ class Fetcher:
         self.total_timeout = total_timeout
         self._sleep = sleep
         self._now = now
+        deadlines = Deadlines()
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=max(concurrency, 10))
+        if transport is None:
+            transport = httpx.HTTPTransport(limits=limits)
+            _clamp_to_deadlines(transport, deadlines)
         self._client = httpx.Client(
             timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout,
                                   write=read_timeout, pool=connect_timeout),
-            limits=httpx.Limits(max_connections=None,
-                                max_keepalive_connections=max(concurrency, 10)),
-            headers={"User-Agent": user_agent, "Accept": ACCEPT},
+            limits=limits,
+            headers={"User-Agent": user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
             follow_redirects=False,   # followed by hand: hops decide permanent_url
             transport=transport,
         )
         self._closed = threading.Event()
+        self._deadlines = deadlines
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -434,6 +444,7 @@ class Fetcher:
         url = request.url
         hops: list[tuple[int, str]] = []
         headers = conditional_headers(request)
+        self._deadlines.start(self.total_timeout)
         try:
             while True:
                 with self._client.stream("GET", url, headers=headers) as response:
@@ -449,10 +460,15 @@ class Fetcher:
                 url = target
         except _TooLarge:
             return _error(request, f"response larger than {human_size(self.max_bytes)}")
-        except _Deadline:
-            return _error(request, f"timed out after {self.total_timeout:g}s in total")
-        except httpx.HTTPError as exc:
+        except Undecodable as exc:
+            return _error(request, f"could not decode the response body: {one_line(str(exc))}")
+        except (_Deadline, httpx.HTTPError) as exc:
+            if isinstance(exc, (_Deadline, httpx.TimeoutException)) and self._deadlines.passed():
+                # the socket timed out because the attempt's time was up, not one slow read
+                return _error(request, f"timed out after {self.total_timeout:g}s in total")
             return _error(request, describe_error(exc, self.connect_timeout, self.read_timeout))
+        finally:
+            self._deadlines.clear()
 
     def _finish(self, request: FeedRequest, response: httpx.Response,
                 hops: list[tuple[int, str]]) -> FetchResult:
@@ -493,18 +509,30 @@ class Fetcher:
                 and int(declared) > self.max_bytes):
             # Declared too big and not compressed: refuse without reading.
             raise _TooLarge
-        deadline = (time.monotonic() + self.total_timeout
-                    if self.total_timeout is not None else None)
         chunks: list[bytes] = []
         total = 0
-        for chunk in response.iter_bytes():
+        # decoded here, piece by piece, so the cap sees every byte before the next is inflated
+        for chunk in decode_body(response.iter_raw(), response.headers.get("content-encoding", "")):
             total += len(chunk)
             if total > self.max_bytes:
                 raise _TooLarge
             chunks.append(chunk)
-            if deadline is not None and time.monotonic() > deadline:
-                raise _Deadline
+            if self._deadlines.passed():
+                raise _Deadline   # a custom transport's reads are not clamped: check here too
         return b"".join(chunks)
+
+
+def _clamp_to_deadlines(transport: httpx.HTTPTransport, deadlines: Deadlines) -> None:
+    """Give the transport's connection pool the deadline-clamping socket backend.
+
+    httpx has no public option for httpcore's network backend, so it is set on
+    the pool it built; should a later httpx build the pool differently, this
+    does nothing and only the per-piece deadline check in ``_read_capped``
+    remains (tests/test_hostile_http.py notices: the header-trickle test fails).
+    """
+    pool = getattr(transport, "_pool", None)
+    if pool is not None and hasattr(pool, "_network_backend"):
+        pool._network_backend = DeadlineBackend(deadlines)
 
 
 def _error(request: FeedRequest, reason: str, *, http_status: int | None = None) -> FetchResult:

@@ -54,6 +54,12 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # depth of block elements (20,000 nested <div>s: 4 s), and html_to_markdown
 # drops text nested too deep. Deeper than this, markup is flattened to text.
 _MAX_DEPTH = 500
+# Attribute guard: html5ever checks each new attribute against the tag's others, so one tag
+# with 200,000 attributes (1.6 MB, within any size cap) cost 85 s to sanitise. A tag longer
+# than this keeps its name and loses its attributes (no real href or src is this long; the
+# data: URIs that are get dropped by the sanitiser anyway).
+_MAX_TAG = 10_000
+_LONG_TAG = re.compile(r"<(/?[A-Za-z][A-Za-z0-9-]*)[^<>]{%d,}(?:>|(?=<)|\Z)" % _MAX_TAG)
 # "[^<>]" (not "[^>]") keeps every scan linear on "<a<a<a..." with no ">".
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*?(/?)>")
 _NO_NESTING = frozenset({  # void or implicitly closed: never deepen the tree
@@ -69,6 +75,9 @@ _ANY_TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")
 _RELATIVE_LINK = re.compile(r"""\b(?:href|src|srcset)\s*=\s*["']?\s*(?![a-zA-Z][a-zA-Z0-9+.-]*:)""")
 _ABSOLUTE_OPTIONS = html_to_markdown.ConversionOptions(escape_misc=True, extract_metadata=False)
 _CONTROL = {c: " " for c in [*range(0, 32), 127, *range(128, 160)]}
+# in Markdown, line breaks and tabs stay; every other C0/C1 control becomes a space (JSON
+# Feeds can carry NUL, BEL or a terminal's ESC sequences, which no note should hold)
+_MARKDOWN_CONTROL = {c: " " for c in _CONTROL if c not in (9, 10, 13)}
 
 
 # Reusable, immutable sanitisers (building one per call costs ~30%).
@@ -83,11 +92,12 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     Relative links and images are made absolute against ``base_url``.
     Plain text (no tags) comes out as the same text, with Markdown-active
     characters escaped. Never contains ``%%`` outside code nor a line that
-    could be taken for a ``%% kbsync:... %%`` region marker.
+    could be taken for a ``%% kbsync:... %%`` region marker, nor a control
+    character other than tab and line breaks.
     """
     if not html or not html.strip():
         return ""
-    html = _safe_input(html)
+    html = _safe_input(html).translate(_MARKDOWN_CONTROL)
     # building options costs as much as converting: reuse one unless a link needs the base
     if base_url and _RELATIVE_LINK.search(html):
         options = html_to_markdown.ConversionOptions(
@@ -202,8 +212,10 @@ def _scrub_surrogates(text: str) -> str:
 
 
 def _safe_input(html: str) -> str:
-    """Valid UTF-8 text, flattened to escaped plain text when nested too deep."""
+    """Valid UTF-8 text, without overlong tags, flattened to escaped plain text when nested too deep."""
     html = _scrub_surrogates(html)
+    if len(html) > _MAX_TAG:
+        html = _LONG_TAG.sub(r"<\1>", html)
     # Fewer tags than the limit cannot nest deeper than it: skip the scan.
     if html.count("<") <= _MAX_DEPTH or _max_depth(html) <= _MAX_DEPTH:
         return html

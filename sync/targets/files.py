@@ -20,6 +20,14 @@ from typing import Protocol
 from ..render.paths import inside
 
 
+TEMP_SUFFIX = ".kbsync-tmp"
+
+
+def _is_temp(name: str) -> bool:
+    """A temp file of ``LocalFiles.write_many``: ".<name>.kbsync-tmp"."""
+    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
+
+
 class Files(Protocol):
     def read(self, rel: str) -> str | None: ...
     def head(self, rel: str, size: int = 4096) -> str: ...
@@ -55,13 +63,17 @@ class LocalFiles:
     Writes are batched (``write_many``): every new text goes to a hidden temp
     file beside its target, the file system is synced once, then each temp
     file is renamed over its target and the folders are fsynced. A crash at
-    any point leaves every note either old or new; a leftover temp file is
-    hidden (dot name), ignored by ``walk`` and overwritten by the next write.
+    any point leaves every note either old or new. A temp file left by a
+    killed run (hidden: dot name, ``TEMP_SUFFIX``) is ignored by ``walk`` and
+    removed by the next ``write_many``: those ``walk`` passed, and those in
+    the folders the batch writes to.
     """
 
     def __init__(self, root: Path):
         self.root = root
         self._checked: dict[PurePosixPath, Path] = {}
+        self._stale: set[Path] = set()          # leftover temp files seen, not yet removed
+        self._swept: set[Path] = set()          # folders already searched for leftovers
 
     def _path(self, rel: str) -> Path:
         pure = PurePosixPath(rel)
@@ -105,10 +117,12 @@ class LocalFiles:
                 if path.parent not in folders:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     folders.add(path.parent)
-                tmp = path.with_name(f".{path.name}.kbsync-tmp")
+                    self._find_stale(path.parent)
+                tmp = path.with_name(f".{path.name}{TEMP_SUFFIX}")
                 with open(tmp, "w", encoding="utf-8", newline="") as fh:
                     fh.write(text)
                 staged.append((tmp, path))
+            self._remove_stale({tmp for tmp, _ in staged})
             if staged:
                 _syncfs(self.root)
             for tmp, path in staged:
@@ -119,6 +133,22 @@ class LocalFiles:
                 tmp.unlink(missing_ok=True)
             raise
         self._fsync_dirs({path.parent for _, path in staged})
+
+    def _find_stale(self, folder: Path) -> None:
+        if folder in self._swept:
+            return
+        self._swept.add(folder)
+        with os.scandir(folder) as entries:
+            self._stale.update(Path(e.path) for e in entries if _is_temp(e.name))
+
+    def _remove_stale(self, keep: set[Path]) -> None:
+        """Delete leftover temp files of killed runs (not the ones this batch just wrote)."""
+        for tmp in self._stale - keep:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass   # left for a later run; it never blocks a write
+        self._stale.clear()
 
     @staticmethod
     def _fsync_dirs(folders: Iterable[Path]) -> None:
@@ -142,6 +172,8 @@ class LocalFiles:
             for name in files:
                 if name.endswith(".md") and not name.startswith("."):
                     yield Path(folder, name).relative_to(self.root).as_posix()
+                elif _is_temp(name):
+                    self._stale.add(Path(folder, name))   # removed by the next write_many
 
 
 class MemoryFiles:
