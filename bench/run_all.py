@@ -108,18 +108,19 @@ def run_one(name: str, path: Path) -> dict:
 
 
 def render(results: dict[str, dict]) -> str:
-    """The Markdown between the README markers: the machine(s), then one table per bench."""
+    """The Markdown between the README markers: the machine, then one table per bench."""
     out = []
-    machines = {json.dumps(r["machine"], sort_keys=True) for r in results.values()}
-    for m in sorted(machines):
-        m = json.loads(m)
-        out.append(f"Machine: {m['cpu']}; {m['ram']} RAM; Python {m['python']}; {m['os']}; commit {m['commit']}.")
+    hardware = {json.dumps({k: v for k, v in r["machine"].items() if k != "commit"}, sort_keys=True)
+                for r in results.values()}
+    for h in sorted(hardware):
+        m = json.loads(h)
+        out.append(f"Machine: {m['cpu']}; {m['ram']} RAM; Python {m['python']}; {m['os']}.")
     out.append("")
     for name, r in sorted(results.items()):
-        out.append(f"### `bench_{name}.py`: {r['title']}")
+        out.append(f"### `bench_{name}.py`: {r['title'].removeprefix('Benchmark: ')}")
         out.append("")
-        out.append(f"Ran {r['date']} in {r['seconds']} s"
-                   + ("" if len(machines) == 1 else f" on {r['machine']['cpu']}") + ".")
+        where = "" if len(hardware) == 1 else f" on {r['machine']['cpu']}"
+        out.append(f"Ran {r['date']}{where}, commit {r['machine']['commit']}, in {r['seconds']} s.")
         out.append("")
         if r["figures"]:
             out += ["| figure | value |", "|---|---|"]

@@ -158,6 +158,8 @@ def test_size_depth_and_entity_bombs_are_contained(synced):
     assert body.count("word") >= 150_000 and path.stat().st_size < 1_500_000
     assert "deep text survives" in notes["Deeply nested divs"][1]
     assert "deep list item" in notes["Deeply nested lists"][1]
+    many = notes[f"Hostile body {len(H.HOSTILE_BODIES)}"][1]        # the tag with 200,000 attributes
+    assert "before" in many and "after" in many and "a199999" not in many
     laughs = [(p, b) for t, (p, b) in notes.items() if p.parent.parent.parent.name == "Articles" and "lol" in t]
     assert laughs and all(p.stat().st_size < 20_000 for p, _ in laughs)        # 10^9 "lol"s never expanded
     everything = b"".join(p.read_bytes() for p in tmp.rglob("*") if p.is_file() and p.name != "secret.txt")

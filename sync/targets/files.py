@@ -166,12 +166,17 @@ class LocalFiles:
                 os.close(fd)
 
     def walk(self) -> Iterator[str]:
-        for folder, dirs, files in os.walk(self.root):
+        root = os.fspath(self.root)
+        for folder, dirs, files in os.walk(root):
             # Obsidian's own settings and hidden folders hold no notes
             dirs[:] = [d for d in dirs if not d.startswith(".")]
+            # one relative prefix per folder, string joins per note: a Path per note made
+            # walking a 100,000-note vault take 4 s (of a no-op sync's 4.4)
+            rel = os.path.relpath(folder, root)
+            prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
             for name in files:
                 if name.endswith(".md") and not name.startswith("."):
-                    yield Path(folder, name).relative_to(self.root).as_posix()
+                    yield prefix + name
                 elif _is_temp(name):
                     self._stale.add(Path(folder, name))   # removed by the next write_many
 
