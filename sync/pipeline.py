@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -27,8 +27,6 @@ from .config import Config
 from .ingest import plan_ingest
 from .models import Article, Score, content_hash
 from .scoring import backend_name, heuristic_for, needs_scoring
-from .scoring.run import finish_session, score_with_claude, trend_namer
-from .scoring.session import ClaudeSession, open_session
 from .sources.fetch import FeedRequest, Fetcher, FetchResult
 from .sources.parallel import ParseJob, parse_many
 from .store import FeedState, Store
@@ -39,6 +37,9 @@ from .daemon.reconcile import VaultEditSink
 from .notion.api import NotionAPI, NotionError
 from .notion.view import NotionView
 from .views import ObsidianView
+
+if TYPE_CHECKING:
+    from .scoring.session import ClaudeSession
 
 Progress = Callable[[str, int, int], None]
 log = logging.getLogger("kbsync")
@@ -189,6 +190,8 @@ def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterabl
     spend money on a result it throws away) and shows the heuristic's scores.
     """
     if session is not None:
+        from .scoring.run import score_with_claude
+
         stage = score_with_claude(store, cfg, session, candidates, now, rescore=rescore)
         result.backend, result.scored, result.waiting = "claude", stage.scored, len(stage.waiting)
         result.problems += stage.problems
@@ -243,7 +246,7 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
     """Everything after the store has the articles: score, link, write notes and rollups."""
     changed = changed | pending(store)
     remember(store, changed)
-    session = open_session(cfg, env, dry_run=dry_run)
+    session = _open_session(cfg, env, dry_run=dry_run)
     articles, scores, rescored = score(store, cfg, env, changed - prescored, now, result, rescore=rescore,
                                        session=session, dry_run=dry_run)
     rescored |= changed & prescored
@@ -263,7 +266,11 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
     result.scanned = len(seen)
     result.must_read, result.worth_reading = tiers.get("must-read", 0), tiers.get("worth-reading", 0)
     result.changed = len(changed)
-    namer = trend_namer(session, store, cfg, now)
+    namer = None
+    if session is not None:
+        from .scoring.run import trend_namer
+
+        namer = trend_namer(session, store, cfg, now)
     if cfg.vault is not None:
         view = ObsidianView(cfg, store, dry_run=dry_run, namer=namer)
         touched = changed | rescored | related_changed | view.sweep(now)
@@ -279,6 +286,8 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
                     dry_run=dry_run, loaded=(articles, scores), namer=namer)
         clock.lap("notion")
     if session is not None:
+        from .scoring.run import finish_session
+
         finish_session(session, store, now, result)   # usage and cost of the run, its problem lines
     remember(store, set())
 
@@ -332,6 +341,16 @@ def sync_notion(store: Store, cfg: Config, env: Mapping[str, str], touched: set[
     if cfg.vault is not None:
         # edits the reader made in Notion reach the notes in the same run
         journal.deliver(store, VaultEditSink(cfg, store, now, log), log)
+
+
+def _open_session(cfg: Config, env: Mapping[str, str], *, dry_run: bool) -> ClaudeSession | None:
+    """The Claude session of this run, or None. The anthropic library (2-3 s to import) is
+    loaded only when Claude scores: an offline sync starts at once."""
+    if dry_run or backend_name(cfg, env) != "claude":
+        return None
+    from .scoring.session import open_session
+
+    return open_session(cfg, env, dry_run=dry_run)
 
 
 def _count(outcomes: Iterable[Outcome], counter: Counter[str], problems: list[str]) -> None:
