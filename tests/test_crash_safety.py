@@ -20,16 +20,16 @@ Afterwards, and after one uninterrupted run:
 * ``PRAGMA integrity_check`` is ok; no temporary file is left in the vault;
 * one more run writes nothing.
 
-Notion seam (marked ``-- the Notion seam`` below): ``TARGETS`` counts each
-target's pages per kb_id, ``extra_config`` adds config tables and ``CHILD_ENV``
-environment for the killed processes; the Notion target (against
-``tests/notion_emulator``) plugs in there: a ``[notion]`` table with the
-emulator's ``base_url``, ``NOTION_TOKEN``, and a page counter.
+The same proof runs with the Notion target on (``targets(emu)``: a
+``[notion]`` table pointing at ``tests/notion_emulator``, ``NOTION_TOKEN`` for
+the killed processes): afterwards exactly one Articles page per article in
+the emulator too, and the last run sends Notion no write.
 
 Runtime: every kill costs a fresh interpreter and part of a run, so
-``make test`` kills ``KILLS`` (10) times, under a minute; the full 30-kill proof
-is ``bench/bench_crash.py`` (part of ``make bench-all``), the same function
-with ``kills=30``. ``-m "not slow"`` skips the SIGKILL test in a quick loop.
+``make test`` kills ``KILLS`` (10) times, and ``NOTION_KILLS`` (6) with Notion
+on; the full 30-kill proof is ``bench/bench_crash.py`` (part of ``make
+bench-all``, ``--notion`` for both targets), the same function with
+``kills=30``. ``-m "not slow"`` skips the SIGKILL test in a quick loop.
 The tests after it stop a run at each window between two commits on
 purpose, in-process, so every window is covered in every ``make test``.
 """
@@ -45,6 +45,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -52,11 +54,13 @@ import frontmatter
 import pytest
 
 from sync.render.yamlfm import loads_note
+from tests.notion_emulator import NotionEmulator
 from tests.hostile.synthetic import synthetic_rss
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "feeds"
 KILLS = 10
+NOTION_KILLS = 6
 SEED = 20260207
 SYNTHETIC = 2000
 TEMP_MARK = ".kbsync-tmp"
@@ -83,18 +87,39 @@ def temp_files(vault: Path) -> list[Path]:
     return [p for p in vault.rglob("*") if TEMP_MARK in p.name] if vault.exists() else []
 
 
-# -- the Notion seam: each target's page count per kb_id -----------------------------------
+# -- the targets under test: each one's page count per kb_id ---------------------------------
 def obsidian_pages(tmp_path: Path) -> Counter[str]:
     return Counter({k: len(v) for k, v in vault_notes(tmp_path / "vault").items()})
 
 
-TARGETS = {"obsidian": obsidian_pages}   # the lead adds "notion": pages in the emulator
-CHILD_ENV: dict[str, str] = {}            # e.g. NOTION_TOKEN for the emulator
+def notion_pages(emu: NotionEmulator) -> Counter[str]:
+    """KB IDs of the Articles pages in the emulator (trashed ones excluded)."""
+    sources = [d for d in emu.data_sources() if "".join(t["plain_text"] for t in d["title"]) == "Articles"]
+    if not sources:
+        return Counter()
+    assert len(sources) == 1, "a second Articles data source"
+    return Counter("".join(t["plain_text"] for t in p["properties"]["KB ID"]["rich_text"])
+                   for p in emu.pages(sources[0]["id"]))
 
 
-def extra_config(tmp_path: Path) -> str:
-    """More config for the runs under test (e.g. a [notion] table pointing at the emulator)."""
-    return ""
+@dataclass
+class Targets:
+    """What the runs under test write to: the vault, and the Notion emulator when given."""
+
+    pages: dict[str, Callable[[Path], Counter[str]]]
+    env: dict[str, str] = field(default_factory=dict)     # for the killed processes
+    config: str = ""                                       # more config tables
+    emu: NotionEmulator | None = None
+
+
+def targets(emu: NotionEmulator | None = None) -> Targets:
+    if emu is None:
+        return Targets({"obsidian": obsidian_pages})
+    parent = emu.add_page("kbsync")
+    return Targets({"obsidian": obsidian_pages, "notion": lambda _: notion_pages(emu)},
+                   env={"NOTION_TOKEN": emu.token}, emu=emu,
+                   config=f'\n[notion]\nparent_page = "{parent}"\nbase_url = "{emu.base_url}"\n'
+                          "requests_per_second = 1000\nretry_wait = 0.02\n")
 
 
 # -- the world between runs --------------------------------------------------------------------
@@ -129,26 +154,46 @@ def edit_notes(vault: Path, rng: random.Random, edits: dict[str, dict], count: i
         count -= 1
 
 
-def kbsync_sync(tmp_path: Path, config: Path) -> subprocess.Popen:
+def kbsync_sync(tmp_path: Path, config: Path, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "sync.cli", "sync", "--config", str(config)],
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, **CHILD_ENV},
+                            env={**os.environ, **env},
                             start_new_session=True)   # its own process group: workers die with it
 
 
-def make_config(tmp_path: Path) -> Path:
+def make_config(tmp_path: Path, extra: str = "") -> Path:
     text = (ROOT / "config.toml").read_text("utf-8").replace('"examples/feeds/', f'"{EXAMPLES}/')
     text = text.replace('backend = "auto"', 'backend = "heuristic"')
     text += '\n[[feeds]]\nurl = "synthetic.xml"\nname = "Synthetic"\n\n[[feeds]]\nurl = "daily.xml"\nname = "Daily"\n'
-    text += extra_config(tmp_path)
+    text += extra
     path = tmp_path / "config.toml"
     path.write_text(text, "utf-8")
     return path
 
 
-def crash_and_recover(tmp_path: Path, kills: int, seed: int) -> dict[str, float]:
+def _creates_reach(emu: NotionEmulator, more: int) -> Callable[[], bool]:
+    def count() -> int:
+        return sum(r.method == "POST" and r.path == "/v1/pages" for r in emu.requests)
+    target = count() + more
+    return lambda: count() >= target
+
+
+def _killed(proc: subprocess.Popen, delay: float, trigger: Callable[[], bool] | None) -> bool:
+    """SIGKILL the run's process group after ``delay`` s or once ``trigger()``; False if it ended first."""
+    end = time.monotonic() + delay
+    while proc.poll() is None:
+        if time.monotonic() >= end or (trigger is not None and trigger()):
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def crash_and_recover(tmp_path: Path, kills: int, seed: int, where: Targets | None = None) -> dict[str, float]:
     """Kill ``kills`` runs at random moments, then finish; returns what happened."""
-    config = make_config(tmp_path)
+    where = where or targets()
+    config = make_config(tmp_path, where.config)
     vault = tmp_path / "vault"
     (tmp_path / "synthetic.xml").write_bytes(synthetic_rss(SYNTHETIC, seed=seed))
     rng = random.Random(seed)
@@ -163,35 +208,45 @@ def crash_and_recover(tmp_path: Path, kills: int, seed: int) -> dict[str, float]
         write_daily_feed(tmp_path / "daily.xml", stats["runs"])
         edit_notes(vault, rng, edits, 4)
         delay = rng.uniform(0.05, horizon)
+        # with Notion on, every other kill lands while pages are being created: after a random
+        # number of page creates the emulator has answered (a moment chosen by progress, not time)
+        trigger = None
+        if where.emu is not None and stats["runs"] % 2:
+            delay, trigger = 600.0, _creates_reach(where.emu, rng.randint(1, 300))
         t0 = time.monotonic()
-        proc = kbsync_sync(tmp_path, config)
+        proc = kbsync_sync(tmp_path, config, where.env)
         stats["runs"] += 1
-        try:
-            _, err = proc.communicate(timeout=delay)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
+        if _killed(proc, delay, trigger):
             stats["kills"] += 1
+            stats["kills inside the Notion stage"] += trigger is not None
             horizon *= 1.2
             stats["temp files left by a kill"] += len(temp_files(vault))
         else:
+            err = proc.stderr.read()
             assert proc.returncode == 0, err.decode()
             horizon = max(1.0, 1.3 * (time.monotonic() - t0))
             stats["finished"] += 1
         for path in (vault / "Articles").rglob("*.md") if (vault / "Articles").exists() else ():
             assert whole(path.read_text("utf-8")), f"half-written note after a kill: {path}"
     stats["kill seconds"] = round(time.monotonic() - started, 1)
+    if where.emu is not None:
+        # how far the killed runs got in Notion: the proof needs kills inside that stage
+        stats["notion pages before recovery"] = sum(notion_pages(where.emu).values())
     for _ in range(2):   # the recovering run, then one that must find nothing to do
+        if where.emu is not None:
+            where.emu.clear_log()
         final = subprocess.run([sys.executable, "-m", "sync.cli", "sync", "--config", str(config)],
-                               cwd=tmp_path, capture_output=True, text=True, env={**os.environ, **CHILD_ENV})
+                               cwd=tmp_path, capture_output=True, text=True, env={**os.environ, **where.env})
         assert final.returncode == 0, final.stderr
     assert "notes: none to write; rollups: none to write" in final.stdout, final.stdout
+    if where.emu is not None:
+        assert "notion: nothing to send" in final.stdout and where.emu.writes() == [], final.stdout
     stats["edits"] = len(edits)
-    check_invariants(tmp_path, edits)
+    check_invariants(tmp_path, edits, where)
     return dict(stats)
 
 
-def check_invariants(tmp_path: Path, edits: dict[str, dict]) -> None:
+def check_invariants(tmp_path: Path, edits: dict[str, dict], where: Targets) -> None:
     vault = tmp_path / "vault"
     with sqlite3.connect(tmp_path / ".kbsync" / "state.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -200,7 +255,7 @@ def check_invariants(tmp_path: Path, edits: dict[str, dict]) -> None:
         indexed = {r[0] for r in conn.execute("SELECT kb_id FROM link_docs")}
     assert len(articles) >= SYNTHETIC + 78
     # exactly one page per article in every target
-    for name, pages in TARGETS.items():
+    for name, pages in where.pages.items():
         counted = pages(tmp_path)
         assert set(counted) == articles, f"{name}: missing {len(articles - set(counted))}, " \
                                          f"strangers {len(set(counted) - articles)}"
@@ -241,6 +296,15 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path
     stats = crash_and_recover(tmp_path, kills, SEED)
     print(f"\ncrash safety: {stats}")
     assert stats["kills"] == kills
+
+
+@pytest.mark.slow
+def test_sigkill_with_notion_on_leaves_one_page_per_article_in_both_targets(tmp_path):
+    with NotionEmulator(token="secret_crash", rate=None) as emu:
+        stats = crash_and_recover(tmp_path, NOTION_KILLS, SEED + 1, targets(emu))
+    print(f"\ncrash safety with Notion: {stats}")
+    assert stats["kills"] == NOTION_KILLS
+    assert stats["kills inside the Notion stage"] == NOTION_KILLS // 2
 
 
 # -- the windows between two commits, hit on purpose -----------------------------------------
