@@ -6,7 +6,8 @@ small feed that changes between runs, the reader editing notes between runs;
 30 SIGKILLs at seeded random moments (with the Notion target on, every other
 one after a random number of page creates), then one uninterrupted run and one
 that must write nothing (no note, no Notion request that writes). Every
-invariant of the test is checked (it raises if one fails): one note per article, every note parses, every reader edit intact,
+invariant of the test is checked (it raises if one fails): one note (and one
+Notion page) per article, every note parses, every reader edit intact,
 digests and the link index not stale, ``PRAGMA integrity_check`` ok, no temp
 file left. Prints what happened; the last line is the JSON of the figures.
 
