@@ -162,6 +162,11 @@ def sync(config_path: str, dry_run: bool, rescore: str | None, restore: bool, ve
             + f" ({requests} requests)"
     click.echo(line)
     click.echo(result.headline())
+    if result.failures:
+        # the other target was still written; the exit status says not everything was
+        for failure in result.failures:
+            click.echo(f"kbsync: error: {failure}", err=True)
+        raise SystemExit(1)
 
 
 @main.command()

@@ -68,6 +68,7 @@ class RunResult:
     pages: Counter[str] = field(default_factory=Counter)
     notion: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)        # a whole target that failed this run
     timings: dict[str, float] = field(default_factory=dict)
     usage: dict[str, Any] = field(default_factory=dict)      # Claude: tokens and estimated cost per kind
     waiting: int = 0                                         # articles left for the next run (budget, batch)
@@ -272,15 +273,19 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
 
         namer = trend_namer(session, store, cfg, now)
     if cfg.vault is not None:
-        view = ObsidianView(cfg, store, dry_run=dry_run, namer=namer)
-        touched = changed | rescored | related_changed | view.sweep(now)
-        remember(store, touched)
-        _count(view.sync_notes(touched, now, restore=restore, progress=progress, loaded=(articles, scores)),
-               result.notes, result.problems)
-        clock.lap("notes")
-        _count(view.sync_rollups(touched, now, restore=restore), result.pages, result.problems)
-        clock.lap("rollups")
-        view.finish()
+        try:
+            view = ObsidianView(cfg, store, dry_run=dry_run, namer=namer)
+            touched = changed | rescored | related_changed | view.sweep(now)
+            remember(store, touched)
+            _count(view.sync_notes(touched, now, restore=restore, progress=progress, loaded=(articles, scores)),
+                   result.notes, result.problems)
+            clock.lap("notes")
+            _count(view.sync_rollups(touched, now, restore=restore), result.pages, result.problems)
+            clock.lap("rollups")
+            view.finish()
+        except OSError as exc:
+            # the vault failed (disk full, permissions): reported, and Notion still gets its turn
+            result.failures.append(f"vault: {exc.filename or ''}: {exc.strerror or exc}")
     if cfg.notion is not None:
         sync_notion(store, cfg, env, changed | rescored | related_changed, now, result, restore=restore,
                     dry_run=dry_run, loaded=(articles, scores), namer=namer)
@@ -289,7 +294,8 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
         from .scoring.run import finish_session
 
         finish_session(session, store, now, result)   # usage and cost of the run, its problem lines
-    remember(store, set())
+    if not result.failures:
+        remember(store, set())   # a failed target keeps the run's work pending for the next run
 
 
 PENDING = "pending:kb_ids"
@@ -337,7 +343,8 @@ def sync_notion(store: Store, cfg: Config, env: Mapping[str, str], touched: set[
             view.finish()
             result.notion["requests"] = api.counts["total"]
     except (NotionError, httpx.HTTPError) as exc:
-        result.problems.append(f"notion: {exc}")
+        # the vault (already written) is not affected; the next run picks up where this stopped
+        result.failures.append(f"notion: {exc}")
     if cfg.vault is not None:
         # edits the reader made in Notion reach the notes in the same run
         journal.deliver(store, VaultEditSink(cfg, store, now, log), log)

@@ -231,8 +231,27 @@ def test_a_notion_outage_does_not_stop_the_vault(tmp_path, emu):
     config = notion_config(tmp_path, emu)
     emu.set_faults(error_rate=1.0, statuses=(503,), seed=1)
     result = sync(config)
-    assert any(p.startswith("notion:") for p in result.problems)
+    assert [f for f in result.failures if f.startswith("notion:")] == result.failures != []
     assert len(list((tmp_path / "vault" / "Articles").rglob("*.md"))) == 78
+    # the CLI says so in one line and exits non-zero; the vault is complete all the same
+    emu.set_faults(error_rate=1.0, statuses=(503,), seed=2)
+    out = CliRunner().invoke(main, ["sync", "--config", str(config)], env={"NOTION_TOKEN": TOKEN})
+    assert out.exit_code == 1 and "kbsync: error: notion: " in out.output
+
+
+def test_a_vault_that_cannot_be_written_does_not_stop_notion(tmp_path, emu):
+    config = notion_config(tmp_path, emu)
+    vault = tmp_path / "vault"
+    vault.write_text("a file where the vault folder should be", "utf-8")
+    result = sync(config)
+    # every note write failed, each reported; Notion got every page all the same
+    assert result.notes["error"] == 78 and "Not a directory" in result.problems[0]
+    sources = data_sources(emu)
+    assert len(emu.pages(sources["Articles"]["id"])) == 78
+    vault.unlink()
+    result = sync(config)
+    assert not result.failures and result.notes["created"] == 78
+    assert len(list((vault / "Articles").rglob("*.md"))) == 78
 
 
 def test_doctor_says_whether_the_token_reaches_the_parent_page(tmp_path, emu):

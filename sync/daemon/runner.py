@@ -193,6 +193,8 @@ class Daemon:
                 self.log.warning("feed %s: %s%s", feed.name, feed.status, f": {feed.message}" if feed.message else "")
         for problem in result.problems:
             self.log.warning("%s", problem)
+        for failure in result.failures:
+            self.log.error("target failed: %s", failure)
         notes = ", ".join(f"{n} {k}" for k, n in sorted(result.notes.items())) or "none to write"
         self.log.info("sync done: notes: %s; %s", notes, result.headline())
 
