@@ -10,13 +10,13 @@ again, like an article note.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from .config import Config
 from .models import Article, Score
 from .render.note import Doc
 from .render.rollups import render_daily, render_weekly
-from .rollups import TrendNamer, daily_rollup, week_label, weekly_rollup
+from .rollups import TrendNamer, WeeklyRollup, daily_rollup, week_label, weekly_rollup
 from .store import Store
 from .store.links import related, story_groups
 
@@ -30,12 +30,26 @@ def _counts(articles: Sequence[Article], scores: Mapping[str, Score]) -> dict[st
             "worth_reading": tiers.count("worth-reading")}
 
 
+def window(store: Store, first: date, last: date, tz: tzinfo) -> tuple[list[Article], dict[str, Score]]:
+    """The articles published on the days ``first`` .. ``last`` (in ``tz``) and their scores."""
+    start = datetime.combine(first, datetime.min.time(), tz)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
+    articles = list(store.iter_articles(start, end))
+    return articles, store.scores(a.kb_id for a in articles)
+
+
+def weekly_data(label: str, articles: Sequence[Article], scores: Mapping[str, Score], store: Store, cfg: Config,
+                namer: TrendNamer | None = None) -> WeeklyRollup:
+    """The week's digest data, the same for every target (the vault page, the Notion page)."""
+    ids = [a.kb_id for a in articles]
+    return weekly_rollup(label, articles, scores, related(store, ids), story_groups(store, ids), cfg.rollups,
+                         must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading, namer=namer)
+
+
 def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article], scores: Mapping[str, Score],
                store: Store, cfg: Config, *, link: Callable[[str], str], folder: str,
                namer: TrendNamer | None = None) -> Doc:
-    ids = [a.kb_id for a in articles]
-    data = weekly_rollup(label, articles, scores, related(store, ids), story_groups(store, ids), cfg.rollups,
-                         must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading, namer=namer)
+    data = weekly_data(label, articles, scores, store, cfg, namer)
     props = {"title": f"AI Weekly Digest — {label}", "type": "weekly", "week": label, "start": first, "end": last,
              "articles": data.scanned, "must_read": data.must_read, "worth_reading": data.worth_reading,
              "tags": ["kbsync/weekly"],

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from importlib import resources
 from pathlib import PurePosixPath
 
@@ -23,7 +23,7 @@ from .models import Article, Score, content_hash
 from .render.note import Doc, article_doc, path_values
 from .render.paths import wikilink
 from .rollups import TrendNamer, day_of, week_bounds, week_label
-from .rollup_pages import daily_doc, weekly_doc
+from .rollup_pages import daily_doc, weekly_doc, window
 from .store import Store, SyncRecord
 from .store.links import linking_to
 from .targets.base import Outcome, plan
@@ -181,21 +181,15 @@ class ObsidianView:
         self._save(outcomes, now, reader=False)
         return outcomes
 
-    def _window(self, first: date, last: date) -> tuple[list[Article], dict[str, Score]]:
-        start = datetime.combine(first, datetime.min.time(), self.tz)
-        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), self.tz)
-        articles = list(self.store.iter_articles(start, end))
-        return articles, self.store.scores(a.kb_id for a in articles)
-
     def weekly(self, label: str) -> Doc:
         first, last = week_bounds(label, self.cfg.rollups)
-        articles, scores = self._window(first, last)
+        articles, scores = window(self.store, first, last, self.tz)
         titles = {a.kb_id: a.title for a in articles}
         return weekly_doc(label, first, last, articles, scores, self.store, self.cfg,
                           link=self.link_for(titles), folder=self.cfg.vault.weekly_folder, namer=self.namer)
 
     def daily(self, day: date) -> Doc:
-        articles, scores = self._window(day, day)
+        articles, scores = window(self.store, day, day, self.tz)
         titles = {a.kb_id: a.title for a in articles}
         return daily_doc(day, articles, scores, self.store, self.cfg, link=self.link_for(titles),
                          folder=self.cfg.vault.daily_folder)

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..daemon.journal import Change, latest
+from ..daemon.journal import Change, entries, latest
 from ..store import Store
 from .api import NotionAPI, NotionError
 from .pages import option
@@ -60,8 +60,6 @@ def pull_edits(api: NotionAPI, data_source_id: str, kb_of_page: Mapping[str, str
 
 def tag_edits(store: Store, kb_ids: Iterable[str]) -> dict[str, dict[str, list[str]]]:
     """kb_id -> the reader's latest edit of kbsync's tags (``{"added", "removed"}``)."""
-    from ..daemon.journal import entries
-
     winners = latest(c for c in entries(store, kb_ids) if c.property == "tags")
     return {kb_id: change.value for (kb_id, _), change in winners.items() if isinstance(change.value, dict)}
 

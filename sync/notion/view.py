@@ -17,18 +17,20 @@ Per-target state lives in the store: sync records under the target name
 from __future__ import annotations
 
 import logging
-from importlib import resources
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
+from importlib import resources
 
 from .. import __version__
 from ..config import Config
 from ..daemon import journal
 from ..models import Article, Score, content_hash
+from ..render.note import Doc
 from ..render.rollups import md, render_weekly
-from ..rollups import TrendNamer, week_bounds, week_label, weekly_rollup
+from ..rollup_pages import weekly_data, window
+from ..rollups import TrendNamer, week_bounds, week_label
 from ..store import Store, SyncRecord
-from ..store.links import neighbours, related, story_groups
+from ..store.links import neighbours
 from ..targets.base import Outcome, plan
 from .api import NotionAPI
 from .edits import NotionEditSink, pull_edits, tag_edits, with_tag_edits
@@ -139,20 +141,13 @@ class NotionView:
                   if _kind(k) == "weekly" and (r.state == "creating" or r.owned_hash == "partial")}
         return self._apply("weekly", [self.weekly(label) for label in sorted(weeks)], restore)
 
-    def weekly(self, label: str):
+    def weekly(self, label: str) -> Doc:
         first, last = week_bounds(label, self.cfg.rollups)
-        tz = self.cfg.rollups.tz
-        start = datetime.combine(first, datetime.min.time(), tz)
-        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
-        articles = list(self.store.iter_articles(start, end))
-        scores = self.store.scores(a.kb_id for a in articles)
-        ids = [a.kb_id for a in articles]
-        data = weekly_rollup(label, articles, scores, related(self.store, ids), story_groups(self.store, ids),
-                             self.cfg.rollups, must_read=self.cfg.scoring.must_read,
-                             worth_reading=self.cfg.scoring.worth_reading, namer=self.namer)
+        articles, scores = window(self.store, first, last, self.cfg.rollups.tz)
+        data = weekly_data(label, articles, scores, self.store, self.cfg, self.namer)
         titles = {a.kb_id: a.title for a in articles}
         markdown = render_weekly(data, lambda k: f"[{md(titles.get(k, k))}](kbsync:{k})")
-        best = sorted((k for k in ids if k in scores), key=lambda k: (-scores[k].score, k))
+        best = sorted((a.kb_id for a in articles if a.kb_id in scores), key=lambda k: (-scores[k].score, k))
         counts = {"scanned": data.scanned, "must_read": data.must_read, "worth_reading": data.worth_reading}
         return weekly_doc(label, first, last, counts, best, markdown, owned=definitions()["weekly"]["owned"])
 
