@@ -22,7 +22,7 @@ def notion_check(cfg: Config, env: Mapping[str, str]) -> tuple[bool, str]:
         return False, "notion: NOTION_TOKEN is not set (create an integration and export its secret)"
     n = cfg.notion
     try:
-        with NotionAPI(token, base_url=n.base_url, rate=n.requests_per_second, timeout=n.timeout, attempts=2) as api:
+        with NotionAPI.for_config(n, token, attempts=2) as api:
             me = api.get(api.client.users.me)
             page = api.get(api.client.pages.retrieve, n.parent_page)
     except NotionError as exc:

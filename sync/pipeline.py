@@ -332,10 +332,8 @@ def sync_notion(store: Store, cfg: Config, env: Mapping[str, str], touched: set[
     if dry_run:
         result.problems.append("notion: not contacted in a dry run")
         return
-    n = cfg.notion
     try:
-        with NotionAPI(token, base_url=n.base_url, rate=n.requests_per_second, timeout=n.timeout,
-                       first_wait=n.retry_wait) as api:
+        with NotionAPI.for_config(cfg.notion, token) as api:
             view = NotionView(cfg, store, api, now, namer=namer)
             touched = touched | view.exchange_edits(log)
             _count(view.sync_articles(touched, restore=restore, loaded=loaded), result.notion, result.problems)

@@ -31,6 +31,8 @@ import httpx
 from notion_client import Client
 from notion_client.errors import APIResponseError, HTTPResponseError, RequestTimeoutError
 
+from ..config import NotionConfig
+
 T = TypeVar("T")
 log = logging.getLogger("kbsync.notion")
 # notion-client logs every refused request itself; this adapter decides and reports instead
@@ -93,6 +95,13 @@ class NotionAPI:
         if base_url:
             options["base_url"] = base_url.rstrip("/")
         self.client = Client(client=self.http, **options)
+
+    @classmethod
+    def for_config(cls, cfg: NotionConfig, token: str, **kw: Any) -> NotionAPI:
+        """The adapter as ``[notion]`` configures it (``kw`` overrides, e.g. fewer attempts)."""
+        options: dict[str, Any] = dict(base_url=cfg.base_url, rate=cfg.requests_per_second, timeout=cfg.timeout,
+                                       first_wait=cfg.retry_wait)
+        return cls(token, **{**options, **kw})
 
     def close(self) -> None:
         self.http.close()

@@ -26,9 +26,7 @@ def push_edits_now(cfg: Config, store: Store, env: Mapping[str, str], now: datet
     token = env.get("NOTION_TOKEN")
     if cfg.notion is None or not token:
         return None
-    n = cfg.notion
-    with NotionAPI(token, base_url=n.base_url, rate=n.requests_per_second, timeout=n.timeout,
-                       first_wait=n.retry_wait) as api:
+    with NotionAPI.for_config(cfg.notion, token) as api:
         view = NotionView(cfg, store, api, now)
         retag = view.exchange_edits(log)
         if retag:
