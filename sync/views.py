@@ -113,12 +113,7 @@ class ObsidianView:
             ids = set(self.store.all_ids())
         else:
             ids = touched | set(self.store.scored_ids_without_record(TARGET))
-        known_articles, known_scores = loaded
-        articles = {k: known_articles[k] for k in ids if k in known_articles}
-        articles.update(self.store.get_articles(ids - articles.keys()))
-        scores = {k: known_scores[k] for k in articles if k in known_scores}
-        scores.update(self.store.scores(articles.keys() - scores.keys()))
-        articles = {k: a for k, a in articles.items() if k in scores}
+        articles, scores = self.store.scored_articles(ids, loaded)
         ordered = sorted(articles.values(), key=lambda a: (a.published, a.kb_id))
         unplaced = [a for a in ordered if a.kb_id not in self.records]
         # notes already in the vault that the store does not know (a lost store) are adopted, not duplicated

@@ -110,12 +110,8 @@ class NotionView:
             # a changed article can change the Related of the later pages it links to
             ids = touched | unfinished | set(self.store.scored_ids_without_record(TARGET))
             ids |= {n for ns in neighbours(self.store, touched).values() for n in ns}
-        known_articles, known_scores = loaded
-        articles = {k: known_articles[k] for k in ids if k in known_articles}
-        articles.update(self.store.get_articles(ids - articles.keys()))
-        scores = {k: known_scores[k] for k in articles if k in known_scores}
-        scores.update(self.store.scores(articles.keys() - scores.keys()))
-        ordered = sorted((a for a in articles.values() if a.kb_id in scores), key=_order)
+        articles, scores = self.store.scored_articles(ids, loaded)
+        ordered = sorted(articles.values(), key=_order)
         edges = neighbours(self.store, [a.kb_id for a in ordered])
         others = {n for ns in edges.values() for n in ns} - articles.keys()
         orders = {k: _order(a) for k, a in articles.items()}

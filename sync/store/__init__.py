@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -195,6 +195,18 @@ class Store:
             sql += " WHERE " + " AND ".join(conds)
         for row in self.conn.execute(sql + " ORDER BY published, kb_id", args):
             yield _article(row)
+
+    def scored_articles(self, kb_ids: Iterable[str], known: tuple[Mapping[str, Article], Mapping[str, Score]]
+                        = ({}, {})) -> tuple[dict[str, Article], dict[str, Score]]:
+        """The scored ones of ``kb_ids`` with their scores; ``known`` holds articles and scores the
+        caller already has in memory (by kb_id): only the others are read."""
+        ids = set(kb_ids)
+        known_articles, known_scores = known
+        articles = {k: known_articles[k] for k in ids if k in known_articles}
+        articles.update(self.get_articles(ids - articles.keys()))
+        scores = {k: known_scores[k] for k in articles if k in known_scores}
+        scores.update(self.scores(articles.keys() - scores.keys()))
+        return {k: a for k, a in articles.items() if k in scores}, scores
 
     def titles(self, kb_ids: Iterable[str]) -> dict[str, str]:
         """kb_id -> title, without loading the articles' text."""
