@@ -170,11 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new", type=int, default=200)
     parser.add_argument("--week", type=int, default=5000)
     args = parser.parse_args(argv)
-    from sync import links
-    from sync.render.rollups import render_weekly
-    from sync.rollups import weekly_rollup, week_label
+    from sync.links import similarity as links
+    from sync.rollups.render import render_weekly
+    from sync.rollups.digest import weekly_rollup, week_label
     from sync.store import Store
-    from sync.store import links as stored
+    from sync.links import index as stored
     cfg = LinksConfig()
     processes = min(os.cpu_count() or 1, 4)
     print(f"{args.n} synthetic articles, {processes} processes for tokenising")

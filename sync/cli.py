@@ -220,7 +220,7 @@ def import_(file: str, config_path: str, dry_run: bool) -> None:
 @click.option("--day", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="A day, e.g. 2026-02-07.")
 def rollup(config_path: str, week: str | None, day: datetime | None) -> None:
     """Rebuild one weekly or daily rollup page now."""
-    from .views import ObsidianView
+    from .targets.obsidian.view import ObsidianView
     from .store import Store
 
     if bool(week) == bool(day):
@@ -228,7 +228,7 @@ def rollup(config_path: str, week: str | None, day: datetime | None) -> None:
     cfg = _config(config_path)
     if cfg.vault is None:
         raise Failure("the config has no [vault] table")
-    from .rollups import week_bounds
+    from .rollups.digest import week_bounds
 
     weeks: list[str] = []
     days: list[date] = []

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 
 from .config import Config
-from .notion.api import NotionAPI, NotionError
+from .targets.notion.api import NotionAPI, NotionError
 
 
 def notion_check(cfg: Config, env: Mapping[str, str]) -> tuple[bool, str]:

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .config import Config, ConfigError, load_config
-from .ingest import plan_ingest
+from .store.ingest import plan_ingest
 from .models import Score
 from .pipeline import Clock, RunResult, project
 from .scoring.heuristic import tier_for

@@ -24,19 +24,19 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .config import Config
-from .ingest import plan_ingest
+from .store.ingest import plan_ingest
 from .models import Article, Score, content_hash
 from .scoring import backend_name, heuristic_for, needs_scoring
 from .sources.fetch import FeedRequest, Fetcher, FetchResult
-from .sources.parallel import ParseJob, parse_many
+from .sources.parse_pool import ParseJob, parse_many
 from .store import FeedState, Store
-from .store.links import update_links
+from .links.index import update_links
 from .targets.base import Outcome, plan
-from .daemon import journal
-from .daemon.reconcile import VaultEditSink
-from .notion.api import NotionAPI, NotionError
-from .notion.view import NotionView
-from .views import ObsidianView
+from .edits import journal
+from .targets.obsidian.edits import VaultEditSink
+from .targets.notion.api import NotionAPI, NotionError
+from .targets.notion.view import NotionView
+from .targets.obsidian.view import ObsidianView
 
 if TYPE_CHECKING:
     from .scoring.session import ClaudeSession

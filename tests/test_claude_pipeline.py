@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from sync.cli import main
-from sync.render.yamlfm import loads_note
+from sync.targets.obsidian.yamlfm import loads_note
 from tests.claude_fixtures import ENV_NAMES, answer_from_article
 from tests.fake_anthropic import Answer, FakeAnthropic, Recorded, Text
 from tests.test_e2e import EXAMPLES, ROOT, notes, snapshot

@@ -18,10 +18,7 @@ import pytest
 
 from sync.scoring.claude import ClaudeScorer
 from sync.scoring.heuristic import HeuristicScorer
-from sync.scoring.prompts import (
-    CONTENT_BUDGET,
-    OPEN_MARK,
-)
+from sync.scoring.prompts import CONTENT_BUDGET, OPEN_MARK
 from sync.scoring.session import WAIT, ClaudeSession
 from sync.tags import clean_tags
 from tests.claude_fixtures import (

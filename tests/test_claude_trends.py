@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sync.rollups import Story, Trend
+from sync.rollups.digest import Story, Trend
 from sync.scoring.trends import ClaudeTrendNamer, group_hash
 from sync.store import Store
 from tests.claude_fixtures import CFG, ENV_NAMES, session_for

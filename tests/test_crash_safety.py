@@ -53,7 +53,7 @@ from pathlib import Path
 import frontmatter
 import pytest
 
-from sync.render.yamlfm import loads_note
+from sync.targets.obsidian.yamlfm import loads_note
 from tests.notion_emulator import NotionEmulator
 from tests.hostile.synthetic import synthetic_rss
 
@@ -371,7 +371,7 @@ def test_killed_after_scoring_before_linking_links_on_the_next_run(tmp_path, mon
 @pytest.mark.parametrize("call", [1, 2], ids=["notes", "rollups"])
 def test_killed_after_writing_before_recording_leaves_no_false_conflict(tmp_path, monkeypatch, call):
     """Pages renamed into place but not recorded are not taken for the reader's edits."""
-    from sync.views import ObsidianView
+    from sync.targets.obsidian.view import ObsidianView
 
     cfg = in_process_config(tmp_path)
     day_feed(tmp_path / "feed.xml", 0)
@@ -401,7 +401,7 @@ def check_pages_are_current(tmp_path: Path) -> None:
 
 
 def test_a_new_note_written_but_not_recorded_keeps_the_readers_edits(tmp_path, monkeypatch):
-    from sync.views import ObsidianView
+    from sync.targets.obsidian.view import ObsidianView
 
     cfg = in_process_config(tmp_path)
     day_feed(tmp_path / "feed.xml", 0)

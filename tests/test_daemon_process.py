@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sync.config import load_config
 from sync.daemon.lock import LockBusy, StoreLock
-from sync.render.yamlfm import loads_note
+from sync.targets.obsidian.yamlfm import loads_note
 from sync.store import Store
 from tests.feedserver import FeedServer, Static
 from tests.test_e2e import kbsync, make_config, notes

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from sync.cli import main
-from sync.render.yamlfm import loads_note
+from sync.targets.obsidian.yamlfm import loads_note
 from tests.feedserver import FeedServer, Redirect, Static, Status
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from sync.config import load_config
 from sync.pipeline import run_sync
-from sync.render.yamlfm import loads_note
+from sync.targets.obsidian.yamlfm import loads_note
 from sync.sources.bounded import PIECE, Undecodable, decode_body
 from sync.sources.fetch import FeedRequest, Fetcher
 from sync.sources.parse import parse_feed

@@ -26,10 +26,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sync.cli import main
-from sync.render.merge import BEGIN, END, split_body
-from sync.render.note import OWNED_KEYS
-from sync.render.paths import legal_name, wikilink
-from sync.render.yamlfm import loads_note
+from sync.targets.obsidian.merge import BEGIN, END, split_body
+from sync.edits.rules import OWNED_KEYS
+from sync.targets.obsidian.paths import legal_name, wikilink
+from sync.targets.obsidian.yamlfm import loads_note
 from sync.sources.parse import parse_feed
 from tests.hostile import feeds as H
 from tests.test_e2e import broken_links, snapshot

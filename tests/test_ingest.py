@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 
-from sync.ingest import entry_hash, merge_entry, plan_ingest
+from sync.store.ingest import entry_hash, merge_entry, plan_ingest
 from sync.models import Entry, stable_id
 
 NOW = datetime(2026, 2, 27, 12, tzinfo=timezone.utc)

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync import links as L
+from sync.links import similarity as L
 from sync.config import LinksConfig
 from sync.models import Article, Score
 from sync.sources.parse import parse_feed
 from sync.sources.urls import canonical_url
 from sync.store import Store
-from sync.store.links import related, story_groups, update_links
+from sync.links.index import related, story_groups, update_links
 
 ROOT = Path(__file__).resolve().parent.parent
 FEEDS = ROOT / "examples" / "feeds"
@@ -326,7 +326,7 @@ def test_editing_one_of_two_linked_articles_never_duplicates_a_link(store):
 
 
 def test_a_batch_as_big_as_the_index_is_rebuilt_with_the_same_result(store, monkeypatch):
-    import sync.store.links as stored
+    import sync.links.index as stored
     monkeypatch.setattr(stored, "_PARALLEL_FROM", 3)
     changed = update_links(store, CORPUS, {}, LinksConfig())          # empty index: rebuilt
     assert related(store) == corpus_links() and changed == set(corpus_links())

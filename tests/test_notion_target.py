@@ -21,10 +21,10 @@ from click.testing import CliRunner
 from sync.cli import main
 from sync.config import load_config
 from sync.models import Article, Score
-from sync.notion.target import fingerprint
+from sync.targets.notion.target import fingerprint
 from sync.pipeline import RunResult, run_sync, sync_notion
 from sync.store import Store
-from sync.store.links import neighbours
+from sync.links.index import neighbours
 from tests.notion_emulator import NotionEmulator
 from tests.test_e2e import example_config
 
@@ -287,8 +287,8 @@ def _note_of(tmp_path: Path, kb_id: str) -> Path:
 def test_status_round_trip_obsidian_store_notion_and_back(tmp_path, emu):
     import logging
 
-    from sync.daemon.reconcile import reconcile
-    from sync.render.yamlfm import loads_note
+    from sync.targets.obsidian.edits import reconcile
+    from sync.targets.obsidian.yamlfm import loads_note
 
     config = notion_config(tmp_path, emu)
     sync(config)

@@ -11,11 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync import links as L
+from sync.links import similarity as L
 from sync.config import WEEKDAYS, LinksConfig, RollupConfig
 from sync.models import Article, Link, Score
-from sync.render.rollups import md, render_daily, render_weekly
-from sync.rollups import daily_rollup, day_of, stars, week_bounds, week_label, weekly_rollup
+from sync.pages.markdown import md
+from sync.rollups.render import render_daily, render_weekly
+from sync.rollups.digest import daily_rollup, day_of, week_bounds, week_label, weekly_rollup
+from sync.pages.markdown import stars
 from sync.sources.parse import parse_feed
 
 FEEDS = Path(__file__).resolve().parent.parent / "examples" / "feeds"

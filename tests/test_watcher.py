@@ -22,14 +22,14 @@ from typing import Any
 import pytest
 
 from sync.config import Config, load_config
-from sync.daemon import journal
-from sync.daemon.journal import Change
+from sync.edits import journal
+from sync.edits.journal import Change
 from sync.daemon.lock import StoreLock
-from sync.daemon.reconcile import VaultEditSink
+from sync.targets.obsidian.edits import VaultEditSink
 from sync.daemon.watcher import Debouncer, VaultWatcher, classify
-from sync.render.yamlfm import dumps_note, loads_note
+from sync.targets.obsidian.yamlfm import dumps_note, loads_note
 from sync.store import Store
-from sync.store.links import linking_to
+from sync.links.index import linking_to
 from tests.test_e2e import broken_links, example_config, kbsync, make_config, notes
 
 DEADLINE = 30.0
@@ -271,7 +271,7 @@ class NamingRecorder:
 
 
 def test_a_rerender_after_a_move_keeps_the_trend_names_the_sync_gave(kb):
-    from sync.views import ObsidianView
+    from sync.targets.obsidian.view import ObsidianView
 
     cfg, vault = kb
     with Store(cfg.store_path) as store:

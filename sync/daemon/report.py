@@ -14,7 +14,7 @@ from typing import Any
 
 from ..config import Config
 from ..store import Store
-from . import journal
+from ..edits import journal
 from .lock import lock_path, read_holder
 from .schedule import describe, next_run
 

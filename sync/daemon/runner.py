@@ -36,10 +36,10 @@ from typing import Any
 from ..config import Config, ConfigError, load_config
 from ..pipeline import RunResult, run_sync
 from ..store import Store
-from . import journal
+from ..edits import journal
 from .lock import LockBusy, StoreLock
 from .logs import setup_logging
-from .reconcile import VaultEditSink
+from ..targets.obsidian.edits import VaultEditSink
 from .report import ERROR_META
 from .schedule import describe, next_run
 from .watcher import VaultWatcher

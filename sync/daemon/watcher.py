@@ -32,9 +32,9 @@ from watchdog.observers.polling import PollingObserver
 
 from ..config import Config
 from ..store import Store
-from ..targets.files import LocalFiles
+from ..targets.obsidian.files import LocalFiles
 from .lock import StoreLock
-from .reconcile import Report, reconcile
+from ..targets.obsidian.edits import Report, reconcile
 
 MAX_WAIT_FACTOR = 10
 LOCK_RETRY = 0.5       # seconds between tries while a sync holds the lock
@@ -197,8 +197,8 @@ class VaultWatcher:
         """The edits just recorded go on to Notion now, not at the next daily sync."""
         import httpx
 
-        from ..notion.api import NotionError
-        from ..notion.run import push_edits_now
+        from ..targets.notion.api import NotionError
+        from ..targets.notion.run import push_edits_now
 
         try:
             sent = push_edits_now(self.cfg, store, self.env, self.now(), self.log)

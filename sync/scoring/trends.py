@@ -24,7 +24,7 @@ from typing import Any
 
 from ..config import ScoringConfig
 from ..models import content_hash
-from ..rollups import Trend
+from ..rollups.digest import Trend
 from ..store import Store
 from ..store import claude as db
 from ..text import truncate

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..models import content_hash
-from ..render.note import Doc
+from ..pages.doc import Doc
 from ..store import SyncRecord
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import cache
 from typing import Any
@@ -20,30 +19,9 @@ from typing import Any
 import jinja2
 
 from ..models import Article, Score
-from ..rollups import stars
-from .rollups import md
+from .doc import Doc, RelatedItem
+from .markdown import md, stars
 
-OWNED_KEYS = ("title", "url", "source", "sources", "author", "published", "score", "tier",
-              "category", "tags", "summary", "related", "week", "kb_id",
-              "model", "prompt_version", "scored_by")   # the last three: Claude scores and fallbacks only
-
-
-@dataclass(frozen=True)
-class RelatedItem:
-    link: str          # a ready wikilink, "[[name|shown]]"
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Doc:
-    """One page as a target should hold it: owned properties + owned body block."""
-
-    key: str
-    props: dict[str, Any]
-    region: str
-    path: str | None = None                  # where a new page goes (vault-relative), decided before rendering
-    owned: tuple[str, ...] = OWNED_KEYS      # the property names kbsync owns in this page
-    adopt: bool = False                      # a page at ``path`` without our kb_id is taken over, not avoided
 
 
 @cache

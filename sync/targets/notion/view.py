@@ -21,17 +21,18 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from importlib import resources
 
-from .. import __version__
-from ..config import Config
-from ..daemon import journal
-from ..models import Article, Score, content_hash
-from ..render.note import Doc
-from ..render.rollups import md, render_weekly
-from ..rollup_pages import weekly_data, window
-from ..rollups import TrendNamer, week_bounds, week_label
-from ..store import Store, SyncRecord
-from ..store.links import neighbours
-from ..targets.base import Outcome, plan
+from ... import __version__
+from ...config import Config
+from ...edits import journal
+from ...models import Article, Score, content_hash
+from ...pages.doc import Doc
+from ...pages.markdown import md
+from ...rollups.render import render_weekly
+from ...rollups.pages import weekly_data, window
+from ...rollups.digest import TrendNamer, week_bounds, week_label
+from ...store import Store, SyncRecord
+from ...links.index import neighbours
+from ..base import Outcome, plan
 from .api import NotionAPI
 from .edits import NotionEditSink, pull_edits, tag_edits, with_tag_edits
 from .pages import article_doc, weekly_doc

@@ -25,9 +25,9 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..render.note import Doc
-from ..store import SyncRecord
-from ..targets.base import Intent, Outcome
+from ...pages.doc import Doc
+from ...store import SyncRecord
+from ..base import Intent, Outcome
 from .api import NotionAPI, NotionError
 from .blocks import ARRAY_LIMIT, BODY_BUDGET, Block, fingerprint_text, request_chunks
 from .pages import body_blocks, changed, payload

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from ..render.paths import inside
+from .paths import inside
 
 
 TEMP_SUFFIX = ".kbsync-tmp"

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from .config import Config
-from .models import Article, Score
-from .render.note import Doc
-from .render.rollups import render_daily, render_weekly
-from .rollups import TrendNamer, WeeklyRollup, daily_rollup, week_label, weekly_rollup
-from .store import Store
-from .store.links import related, story_groups
+from ..config import Config
+from ..models import Article, Score
+from ..pages.doc import Doc
+from .render import render_daily, render_weekly
+from .digest import TrendNamer, WeeklyRollup, daily_rollup, week_label, weekly_rollup
+from ..store import Store
+from ..links.index import related, story_groups
 
 ROLLUP_KEYS = ("title", "type", "week", "date", "start", "end", "articles", "must_read", "worth_reading",
                "tags", "kb_id")

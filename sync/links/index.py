@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import links as L
+from . import similarity as L
 from ..config import LinksConfig
 from ..models import Article, Link, Score
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ..config import NotionConfig
-from ..resources import data_dir
+from ...config import NotionConfig
+from ...resources import data_dir
 from .api import NotionAPI, NotionError
 from .blocks import rich_text
 

@@ -44,9 +44,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from .config import LinksConfig
-from .models import Article, Link, Score
-from .parallel import PRELOAD
+from ..config import LinksConfig
+from ..models import Article, Link, Score
+from ..parallel import PRELOAD
 
 FEATURES_VERSION = "1"       # bump when tokenising changes: stored digests then no longer match
 CONTENT_CHARS = 3000

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .models import Article
-from .render.note import RelatedItem
-from .render.paths import wikilink
-from .store import Store
-from .store.links import related
+from ...models import Article
+from ...pages.doc import RelatedItem
+from .paths import wikilink
+from ...store import Store
+from ...links.index import related
 
 
 def related_items(store: Store, articles: Mapping[str, Article],

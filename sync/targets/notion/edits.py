@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..daemon.journal import Change, entries, latest
-from ..store import Store
+from ...edits.journal import Change, entries, latest
+from ...store import Store
 from .api import NotionAPI, NotionError
 from .pages import option
 

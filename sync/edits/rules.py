@@ -1,14 +1,14 @@
-"""What in an article note is the reader's, and how it changed (pure).
+"""What in a page is the reader's, and how it changed (pure); shared by every target.
 
 Contract:
 - ``reader_view(props, base)`` is what the reader controls in a note: every
   property kbsync does not own (status, rating, anything they add; see
-  ``render.note.OWNED_KEYS``), and their edit of kbsync's tag list as
+  ``OWNED_KEYS`` below), and their edit of kbsync's tag list as
   ``{"added": [...], "removed": [...]}`` measured against what kbsync last
   wrote (``base``, the sync record's owned properties). An empty value
   (``rating:``) counts as no value. kbsync's own writes never change this
   view: it rewrites only owned keys, and a re-tag moves ``base`` and the note
-  together (``render.merge`` keeps the reader's additions and removals).
+  together (``targets.obsidian.merge`` keeps the reader's additions and removals).
 - ``diff(old, new)`` lists (property, new value or None) for what changed.
 - ``apply_edit(props, base, property, value)`` is the inverse: the note's
   properties after an edit made elsewhere (a Notion status) is written in.
@@ -17,10 +17,27 @@ Contract:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
-from ..render.merge import normal
-from ..render.note import OWNED_KEYS
+# the properties kbsync owns in an article note; every other one is the reader's
+OWNED_KEYS = ("title", "url", "source", "sources", "author", "published", "score", "tier",
+              "category", "tags", "summary", "related", "week", "kb_id",
+              "model", "prompt_version", "scored_by")   # the last three: Claude scores and fallbacks only
+MISSING = object()   # a property that is not there at all (unlike one set to null)
+
+
+def normal(value: Any) -> Any:
+    """A JSON-able form for comparing values across YAML, JSON and Python."""
+    if value is MISSING:
+        return {"$missing": True}
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [normal(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): normal(v) for k, v in value.items()}
+    return value
 
 TAGS = "tags"
 

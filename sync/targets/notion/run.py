@@ -15,8 +15,8 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime
 
-from ..config import Config
-from ..store import Store
+from ...config import Config
+from ...store import Store
 from .api import NotionAPI
 from .view import NotionView
 

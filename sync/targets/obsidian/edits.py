@@ -31,16 +31,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from ..config import Config
-from ..render.merge import read_note
-from ..render.note import OWNED_KEYS
-from ..render.yamlfm import NoteParseError, dumps_note
-from ..store import Store, SyncRecord
-from ..targets.files import LocalFiles
-from ..views import ROLLUP_PREFIXES, ObsidianView
-from . import journal
-from .edits import apply_edit, diff, reader_view
-from .journal import OBSIDIAN, Change
+from ...config import Config
+from .merge import read_note
+from ...edits.rules import OWNED_KEYS
+from .yamlfm import NoteParseError, dumps_note
+from ...store import Store, SyncRecord
+from .files import LocalFiles
+from .view import ROLLUP_PREFIXES, ObsidianView
+from ...edits import journal
+from ...edits.rules import apply_edit, diff, reader_view
+from ...edits.journal import OBSIDIAN, Change
 
 
 @dataclass
@@ -90,8 +90,8 @@ class KnownTrendNames:
         self.store, self.model = store, cfg.scoring.model
 
     def name_trends(self, trends: Sequence[Any]) -> list[Any]:
-        from ..scoring.trends import group_hash
-        from ..store import claude as db
+        from ...scoring.trends import group_hash
+        from ...store import claude as db
 
         keys = [group_hash(t, self.model) for t in trends]
         named = db.trend_names(self.store, keys) if keys else {}

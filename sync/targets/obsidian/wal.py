@@ -23,10 +23,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
-from ..render.merge import base_of, read_note, split_body
-from ..render.yamlfm import NoteParseError
-from ..store import Store, SyncRecord
-from .base import Intent
+from .merge import base_of, read_note, split_body
+from .yamlfm import NoteParseError
+from ...store import Store, SyncRecord
+from ..base import Intent
 from .files import Files
 
 

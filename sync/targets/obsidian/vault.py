@@ -20,12 +20,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..render.merge import base_of, merge_note, new_note
-from ..render.note import Doc
-from ..render.paths import name_key, render_path, unique_path
-from ..render.yamlfm import NoteParseError
-from ..store import SyncRecord
-from .base import Intent, Outcome
+from .merge import base_of, merge_note, new_note
+from ...pages.doc import Doc
+from .paths import name_key, render_path, unique_path
+from .yamlfm import NoteParseError
+from ...store import SyncRecord
+from ..base import Intent, Outcome
 from .files import Files
 
 _KB_ID = re.compile(r"^kb_id:[ \t]*['\"]?([^'\"\r\n]+?)['\"]?[ \t]*$", re.M)

@@ -31,7 +31,7 @@ import httpx
 from notion_client import Client
 from notion_client.errors import APIResponseError, HTTPResponseError, RequestTimeoutError
 
-from ..config import NotionConfig
+from ...config import NotionConfig
 
 T = TypeVar("T")
 log = logging.getLogger("kbsync.notion")

@@ -16,20 +16,21 @@ from datetime import date, datetime
 from importlib import resources
 from pathlib import PurePosixPath
 
-from . import __version__
-from .config import Config
-from .links_view import related_items
-from .models import Article, Score, content_hash
-from .render.note import Doc, article_doc, path_values
-from .render.paths import wikilink
-from .rollups import TrendNamer, day_of, week_bounds, week_label
-from .rollup_pages import daily_doc, weekly_doc, window
-from .store import Store, SyncRecord
-from .store.links import linking_to
-from .targets.base import Outcome, plan
-from .targets.files import LocalFiles, OverlayFiles
-from .targets.journal import clear_journal, recover_journal, write_journal
-from .targets.obsidian import NoteTarget
+from ... import __version__
+from ...config import Config
+from .related import related_items
+from ...models import Article, Score, content_hash
+from ...pages.doc import Doc
+from ...pages.article import article_doc, path_values
+from .paths import wikilink
+from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
+from ...rollups.pages import daily_doc, weekly_doc, window
+from ...store import Store, SyncRecord
+from ...links.index import linking_to
+from ..base import Outcome, plan
+from .files import LocalFiles, OverlayFiles
+from .wal import clear_journal, recover_journal, write_journal
+from .vault import NoteTarget
 
 TARGET = "obsidian"
 ROLLUP_PREFIXES = ("weekly-", "daily-")

@@ -17,7 +17,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from .models import Article, Entry, content_hash
+from ..models import Article, Entry, content_hash
 
 
 def entry_hash(entry: Entry) -> str:

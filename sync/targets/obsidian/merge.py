@@ -23,29 +23,15 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
+from ...edits.rules import MISSING, normal
 from .yamlfm import dumps_note, loads_note
 
 BEGIN = "%% kbsync:begin %%"
 END = "%% kbsync:end %%"
 LIST_KEYS = frozenset({"tags", "sources", "related", "aliases", "cssclasses"})
-MISSING = object()
 NEW_NOTE_TAIL = "\n## My notes\n\n"
-
-
-def normal(value: Any) -> Any:
-    """A JSON-able form for comparing values across YAML, JSON and Python."""
-    if value is MISSING:
-        return {"$missing": True}
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [normal(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): normal(v) for k, v in value.items()}
-    return value
 
 
 _LINK_TARGET = re.compile(r"\[\[[^\]|]*\|")

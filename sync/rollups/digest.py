@@ -32,13 +32,13 @@ from dataclasses import dataclass
 from typing import Protocol
 from datetime import date, datetime, timedelta, timezone
 
-from .config import RollupConfig
-from .models import Article, Link, Score
-from .text import has_cjk, plain_text, sentences, truncate
+from ..config import RollupConfig
+from ..models import Article, Link, Score
+from ..pages.markdown import SUMMARY_CHARS, one_line, stars
+from ..text import has_cjk, truncate
 
 TREND_LINK = 0.15         # average link weight that still joins two clusters
 MAX_TRENDS = 5
-SUMMARY_CHARS = 200
 _LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
 _CJK_SPAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.\-]*[A-Za-z0-9+#]|[A-Za-z]")
@@ -167,18 +167,6 @@ class DailyRollup:
 
 
 # -- stories -------------------------------------------------------------------------
-
-def stars(score: int | None) -> str:
-    """score / 20, rounded half up, as ⭐ (empty for an unscored article)."""
-    return "" if score is None else "⭐" * int(math.floor(max(0, min(score, 100)) / 20 + 0.5))
-
-
-def one_line(article: Article, score: Score | None) -> str:
-    """The article's one-line summary: the scorer's, else the feed's first sentence."""
-    text = plain_text((score.summary if score and score.summary else article.summary) or "")
-    first = sentences(text)[:1]
-    return truncate(first[0] if first else text, SUMMARY_CHARS)
-
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,59 @@
+"""Markdown text helpers every page shares (article notes, digests, Notion bodies).
+
+Contract: ``md`` turns plain text into Markdown that shows exactly that text
+on one line; ``tag`` is an Obsidian ``#tag`` when the name is a valid tag,
+escaped text otherwise; ``url`` is a link target safe inside ``[text](url)``;
+``stars`` and ``one_line`` are the one star rounding and the one one-line
+summary every page uses. Text that comes from feeds (names, summaries,
+sources, tags) goes through ``md``, so a title with ``[``, ``|`` or ``*``
+cannot break a page.
+"""
+
+from __future__ import annotations
+
+import re
+import math
+from urllib.parse import quote
+
+from ..models import Article, Score
+from ..text import plain_text, sentences, truncate
+
+SUMMARY_CHARS = 200
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$=%#^!])")
+_LIST_START = re.compile(r"^(\s*)([-+]|\d+[.)])(\s)")
+_TAG = re.compile(r"[\w/-]+")
+
+
+def md(text: object) -> str:
+    """Plain text -> Markdown that shows exactly that text on one line (pipes too: safe in tables)."""
+    line = " ".join(str(text).split())
+    line = _SPECIAL.sub(r"\\\1", line)
+    # a leading "-", "+" or "1." would start a list
+    return _LIST_START.sub(lambda m: f"{m[1]}{m[2][:-1]}\\{m[2][-1]}{m[3]}", line)
+
+
+def tag(name: str) -> str:
+    """An Obsidian tag ``#name`` when the name is a valid tag, escaped text otherwise."""
+    name = name.strip().lstrip("#")
+    if _TAG.fullmatch(name) and not name.replace("/", "").isdigit():
+        return "#" + name
+    return md(name)
+
+
+def url(value: str | None) -> str:
+    """A link target safe in ``[text](url)``; empty unless it is an http(s) URL."""
+    if not value or not value.lower().startswith(("http://", "https://")):
+        return ""
+    return quote(value, safe=":/?#[]@!$&'*+,;=%-._~")
+
+
+def stars(score: int | None) -> str:
+    """score / 20, rounded half up, as ⭐ (empty for an unscored article)."""
+    return "" if score is None else "⭐" * int(math.floor(max(0, min(score, 100)) / 20 + 0.5))
+
+
+def one_line(article: Article, score: Score | None) -> str:
+    """The article's one-line summary: the scorer's, else the feed's first sentence."""
+    text = plain_text((score.summary if score and score.summary else article.summary) or "")
+    first = sentences(text)[:1]
+    return truncate(first[0] if first else text, SUMMARY_CHARS)
