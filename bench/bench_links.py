@@ -170,11 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new", type=int, default=200)
     parser.add_argument("--week", type=int, default=5000)
     args = parser.parse_args(argv)
-    from sync.links import similarity as links
-    from sync.rollups.render import render_weekly
-    from sync.rollups.digest import weekly_rollup, week_label
-    from sync.store import Store
+    from sync.links import features as F
     from sync.links import index as stored
+    from sync.links import similarity as links
+    from sync.rollups.digest import week_label, weekly_rollup
+    from sync.rollups.render import render_weekly
+    from sync.store import Store
     cfg = LinksConfig()
     processes = min(os.cpu_count() or 1, 4)
     print(f"{args.n} synthetic articles, {processes} processes for tokenising")
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         scores = store.scores()
         pairs = ((a, scores.get(a.kb_id)) for a in store.iter_articles())
-        result = links.compute_links(links.encode_articles(pairs, processes=processes), cfg)
+        result = links.compute_links(F.encode_articles(pairs, processes=processes), cfg)
         _stage(f"compute_links, {args.n} from scratch (read from SQLite)", t,
                f"{sum(map(len, result.values()))} links")
         del result, scores
@@ -213,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         store.close()
 
     week_articles, week_scores = synthetic(args.week, seed=11, days=7, start=datetime(2026, 2, 23, tzinfo=timezone.utc))
-    week_links = links.compute_links((links.features(a, week_scores[a.kb_id]) for a in week_articles), cfg)
+    week_links = links.compute_links((F.features(a, week_scores[a.kb_id]) for a in week_articles), cfg)
     groups = _groups(week_links)
     rcfg = RollupConfig()
     label = week_label(datetime(2026, 2, 25, tzinfo=timezone.utc), rcfg)

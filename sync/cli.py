@@ -23,7 +23,6 @@ from .config import Config, ConfigError, load_config
 from .resources import data_dir
 
 
-
 class Failure(click.ClickException):
     """One line on stderr, exit 1."""
 
@@ -220,8 +219,8 @@ def import_(file: str, config_path: str, dry_run: bool) -> None:
 @click.option("--day", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="A day, e.g. 2026-02-07.")
 def rollup(config_path: str, week: str | None, day: datetime | None) -> None:
     """Rebuild one weekly or daily rollup page now."""
-    from .targets.obsidian.view import ObsidianView
     from .store import Store
+    from .targets.obsidian.view import ObsidianView
 
     if bool(week) == bool(day):
         raise Failure("give exactly one of --week YYYY-Www or --day YYYY-MM-DD")

@@ -19,12 +19,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .config import Config, ConfigError, load_config
-from .store.ingest import plan_ingest
 from .models import Score
 from .pipeline import Clock, RunResult, project
 from .scoring.heuristic import tier_for
 from .sources.imports import ImportError_, ImportResult, read_import
 from .store import Store
+from .store.ingest import plan_ingest
 from .tags import clean_tags
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
-PRELOAD = ["sync.sources.parse", "sync.scoring.heuristic", "sync.links.similarity"]
+PRELOAD = ["sync.sources.parse", "sync.scoring.heuristic", "sync.links.features"]
 T = TypeVar("T")
 R = TypeVar("R")
 

@@ -24,18 +24,18 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .config import Config
-from .store.ingest import plan_ingest
+from .edits import journal
+from .links.index import update_links
 from .models import Article, Score, content_hash
 from .scoring import backend_name, heuristic_for, needs_scoring
 from .sources.fetch import FeedRequest, Fetcher, FetchResult
 from .sources.parse_pool import ParseJob, parse_many
 from .store import FeedState, Store
-from .links.index import update_links
+from .store.ingest import plan_ingest
 from .targets.base import Outcome, plan
-from .edits import journal
-from .targets.obsidian.edits import VaultEditSink
 from .targets.notion.api import NotionAPI, NotionError
 from .targets.notion.view import NotionView
+from .targets.obsidian.edits import VaultEditSink
 from .targets.obsidian.view import ObsidianView
 
 if TYPE_CHECKING:

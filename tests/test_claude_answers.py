@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 
 from sync.scoring.answers import Assessment, InvalidAnswer, validate_answer
 from sync.scoring.claude import ClaudeScorer
-from sync.scoring.prompts import CLOSE_MARK, OPEN_MARK, TITLE_BUDGET, TOOL_NAME, system_prompt, tool_schema, user_message
+from sync.scoring.prompts import (
+    CLOSE_MARK,
+    OPEN_MARK,
+    TITLE_BUDGET,
+    TOOL_NAME,
+    system_prompt,
+    tool_schema,
+    user_message,
+)
 from sync.tags import clean_tags
 from sync.text import truncate
 from tests.claude_fixtures import (

@@ -48,8 +48,6 @@ from tests.fake_anthropic import (
 )
 
 
-
-
 @pytest.fixture(autouse=True)
 def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """The client reads ANTHROPIC_* from the environment; tests use only what they pass."""

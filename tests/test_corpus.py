@@ -19,10 +19,17 @@ from pathlib import Path
 
 import pytest
 
-from sync.targets.obsidian.yamlfm import loads_note
 from sync.sources.parse import ParsedFeed, parse_feed
+from sync.targets.obsidian.yamlfm import loads_note
 from tests.feedserver import FeedServer
-from tests.hostile.corpus import CORPUS, comment_headers, corpus_files, ingest_corpus, serve_corpus, url_path
+from tests.hostile.corpus import (
+    CORPUS,
+    comment_headers,
+    corpus_files,
+    ingest_corpus,
+    serve_corpus,
+    url_path,
+)
 
 pytestmark = pytest.mark.corpus
 

@@ -54,8 +54,8 @@ import frontmatter
 import pytest
 
 from sync.targets.obsidian.yamlfm import loads_note
-from tests.notion_emulator import NotionEmulator
 from tests.hostile.synthetic import synthetic_rss
+from tests.notion_emulator import NotionEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "feeds"

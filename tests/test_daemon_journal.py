@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sync.edits import journal
-from sync.edits.rules import apply_edit, diff, reader_view, tag_edit
 from sync.edits.journal import Change
+from sync.edits.rules import apply_edit, diff, reader_view, tag_edit
 from sync.store import Store
 
 T0 = datetime(2026, 2, 7, 8, 0, tzinfo=timezone.utc)

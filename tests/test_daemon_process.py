@@ -19,8 +19,8 @@ from pathlib import Path
 
 from sync.config import load_config
 from sync.daemon.lock import LockBusy, StoreLock
-from sync.targets.obsidian.yamlfm import loads_note
 from sync.store import Store
+from sync.targets.obsidian.yamlfm import loads_note
 from tests.feedserver import FeedServer, Static
 from tests.test_e2e import kbsync, make_config, notes
 

@@ -19,9 +19,9 @@ from sync.config import load_config
 from sync.daemon.lock import StoreLock
 from sync.daemon.runner import Daemon
 from sync.pipeline import run_sync
-from sync.targets.obsidian.yamlfm import loads_note
 from sync.status import status_lines
 from sync.store import Store
+from sync.targets.obsidian.yamlfm import loads_note
 from tests.test_e2e import make_config, notes
 
 NY = ZoneInfo("America/New_York")

@@ -17,14 +17,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.sources.fetch import MAX_RETRY_AFTER, FeedRequest, Fetcher, RetryPolicy, conditional_headers, local_path, parse_retry_after, permanent_destination, redirect_problem, retry_wait
+from sync.sources.fetch import (
+    MAX_RETRY_AFTER,
+    FeedRequest,
+    Fetcher,
+    RetryPolicy,
+    conditional_headers,
+    local_path,
+    parse_retry_after,
+    permanent_destination,
+    redirect_problem,
+    retry_wait,
+)
 from tests.feedserver import (
     FeedServer,
     Large,
     Redirect,
-    Steps,
     Static,
     Status,
+    Steps,
     closed_port_url,
 )
 

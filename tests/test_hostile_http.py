@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 
 from sync.config import load_config
 from sync.pipeline import run_sync
-from sync.targets.obsidian.yamlfm import loads_note
 from sync.sources.bounded import PIECE, Undecodable, decode_body
 from sync.sources.fetch import FeedRequest, Fetcher
 from sync.sources.parse import parse_feed
 from sync.status import status_lines
+from sync.targets.obsidian.yamlfm import loads_note
 from tests.feedserver import Large, Static
 from tests.hostile.feeds import billion_laughs
 from tests.hostile.servers import Endless, HeaderDrip, HostileServer, bomb

@@ -26,11 +26,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sync.cli import main
-from sync.targets.obsidian.merge import BEGIN, END, split_body
 from sync.edits.rules import OWNED_KEYS
+from sync.sources.parse import parse_feed
+from sync.targets.obsidian.merge import BEGIN, END, split_body
 from sync.targets.obsidian.paths import legal_name, wikilink
 from sync.targets.obsidian.yamlfm import loads_note
-from sync.sources.parse import parse_feed
 from tests.hostile import feeds as H
 from tests.test_e2e import broken_links, snapshot
 

@@ -12,7 +12,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sync.models import stable_id
-from sync.sources.imports import SCHEMA_PATH, FeedSpec, ImportError_, PreScore, detect_kind, read_articles_json, read_articles_jsonl, read_import, read_opml
+from sync.sources.imports import (
+    SCHEMA_PATH,
+    FeedSpec,
+    ImportError_,
+    PreScore,
+    detect_kind,
+    read_articles_json,
+    read_articles_jsonl,
+    read_import,
+    read_opml,
+)
 from sync.sources.urls import canonical_url
 
 NOW = datetime(2026, 2, 7, 9, 30, tzinfo=timezone.utc)

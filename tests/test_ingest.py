@@ -2,8 +2,8 @@
 
 from datetime import datetime, timedelta, timezone
 
-from sync.store.ingest import entry_hash, merge_entry, plan_ingest
 from sync.models import Entry, stable_id
+from sync.store.ingest import entry_hash, merge_entry, plan_ingest
 
 NOW = datetime(2026, 2, 27, 12, tzinfo=timezone.utc)
 URL = "https://example.com/story"

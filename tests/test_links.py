@@ -13,13 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.links import similarity as L
 from sync.config import LinksConfig
+from sync.links import features as F
+from sync.links import similarity as L
+from sync.links.index import related, story_groups, update_links
 from sync.models import Article, Score
 from sync.sources.parse import parse_feed
 from sync.sources.urls import canonical_url
 from sync.store import Store
-from sync.links.index import related, story_groups, update_links
 
 ROOT = Path(__file__).resolve().parent.parent
 FEEDS = ROOT / "examples" / "feeds"
@@ -60,50 +61,50 @@ CORPUS = [
 
 def corpus_links(cfg: LinksConfig = LinksConfig(), items=CORPUS, scores=None) -> dict[str, list]:
     scores = scores or {}
-    return L.compute_links((L.features(a, scores.get(a.kb_id)) for a in items), cfg)
+    return L.compute_links((F.features(a, scores.get(a.kb_id)) for a in items), cfg)
 
 
 # -- tokens and features --------------------------------------------------------------
 
 def test_tokens_english_words_are_lowercased_stemmed_and_stop_words_dropped():
-    got = L.tokens("The Agents and their Studies of GPT-5.3 models in 2026")
+    got = F.tokens("The Agents and their Studies of GPT-5.3 models in 2026")
     assert {"agent", "study", "gpt-5.3", "model"} <= set(got)
     assert not {"the", "and", "of", "in", "2026"} & set(got)
 
 
 def test_tokens_chinese_bigrams_skip_function_characters():
-    got = L.tokens("大模型的训练是一个系统工程")
+    got = F.tokens("大模型的训练是一个系统工程")
     assert {"大模", "模型", "训练", "系统", "工程"} <= set(got)
     assert not [g for g in got if "的" in g or "是" in g]
 
 
 def test_tokens_mixed_text_keeps_both_scripts_and_versions():
-    got = L.tokens("Opus 4.6 与 Codex 5.3：逻辑自检架构")
+    got = F.tokens("Opus 4.6 与 Codex 5.3：逻辑自检架构")
     assert {"opus", "4.6", "codex", "5.3", "逻辑", "自检", "架构"} <= set(got)
 
 
 def test_features_weigh_title_over_content_and_add_tags():
     a = art("x", "Agent memory", "S", summary="", content="agent agents memory tools tools once")
-    f = L.features(a, score("x", tags=("Agents", "#LLM")))
-    assert f.terms["agent"] == L.TITLE_WEIGHT + 2
+    f = F.features(a, score("x", tags=("Agents", "#LLM")))
+    assert f.terms["agent"] == F.TITLE_WEIGHT + 2
     assert f.terms["tool"] == 2
     assert "once" not in f.terms                     # a one-off word of the body does not count
-    assert f.tags == ("agents", "llm") and f.terms["#agents"] == L.TAG_WEIGHT
+    assert f.tags == ("agents", "llm") and f.terms["#agents"] == F.TAG_WEIGHT
     assert f.title == frozenset({"agent", "memory"})
 
 
 def test_features_digest_changes_only_with_what_shapes_the_features():
     a = art("x", "Agent memory", "S", content="body")
-    base = L.features(a, score("x", tags=("a",))).digest
-    assert L.features(a, score("x", value=10, tags=("a",))).digest == base      # score value: no
-    assert L.features(a, score("x", tags=("b",))).digest != base               # tags: yes
-    assert L.features(replace(a, content="other"), score("x", tags=("a",))).digest != base
+    base = F.features(a, score("x", tags=("a",))).digest
+    assert F.features(a, score("x", value=10, tags=("a",))).digest == base      # score value: no
+    assert F.features(a, score("x", tags=("b",))).digest != base               # tags: yes
+    assert F.features(replace(a, content="other"), score("x", tags=("a",))).digest != base
 
 
 # -- the same-story rule ----------------------------------------------------------------
 
-def _f(title: str, source: str, hours: float = 0) -> L.Features:
-    return L.features(art("f" + source + str(hours), title, source, hours), None)
+def _f(title: str, source: str, hours: float = 0) -> F.Features:
+    return F.features(art("f" + source + str(hours), title, source, hours), None)
 
 
 def test_same_story_needs_different_sources_and_three_days():
@@ -191,7 +192,7 @@ def _example_articles() -> dict[str, Article]:
 def test_labelled_pairs_precision_and_recall():
     articles = _example_articles()
     by_url = {**articles, **{canonical_url(u): a for u, a in articles.items()}}
-    got = L.compute_links((L.features(a, None) for a in articles.values()), LinksConfig())
+    got = L.compute_links((F.features(a, None) for a in articles.values()), LinksConfig())
     edges = {(x.src, x.dst): x for v in got.values() for x in v}
     tp = fp = fn = story_tp = story_fp = 0
     for pair in json.loads(PAIRS.read_text("utf-8")):
@@ -293,14 +294,14 @@ def test_story_groups_use_the_earliest_article_as_the_group(store):
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="模型训练的是大系统工程 agentsAgent GPT-5.3 4.6，。", max_size=80), st.integers(1, 3))
 def test_content_terms_agree_with_tokens(text: str, min_count: int):
-    expected = {t: n for t, n in L.tokens(text).items() if n >= min_count}
-    assert L.content_terms(text, min_count) == expected
+    expected = {t: n for t, n in F.tokens(text).items() if n >= min_count}
+    assert F.content_terms(text, min_count) == expected
 
 
 def test_encoding_in_worker_processes_gives_the_same_result():
     pairs = [(a, score(a.kb_id, tags=("llm",))) for a in CORPUS]
-    alone = L.encode_articles(pairs, processes=1, chunk=3)
-    spread = L.encode_articles(pairs, processes=2, chunk=3)
+    alone = F.encode_articles(pairs, processes=1, chunk=3)
+    spread = F.encode_articles(pairs, processes=2, chunk=3)
     assert alone.vocab == spread.vocab and alone.ids == spread.ids
     assert (alone.terms == spread.terms).all() and (alone.raw == spread.raw).all()
     assert L.compute_links(spread, LinksConfig()) == corpus_links(scores={a.kb_id: s for a, s in pairs})
@@ -309,7 +310,7 @@ def test_encoding_in_worker_processes_gives_the_same_result():
 def test_terms_in_too_many_vectors_become_index_stop_words():
     # term 0 sits in 150 of 1,000 vectors (over the 1% cap, floor 100); term 1 in 80
     rows = [[0, 1, 2] if i < 80 else [0, 2] if i < 150 else [2] for i in range(1000)]
-    vec = L.Vectors(L._ptr([len(r) for r in rows]), np.array([t for r in rows for t in r], dtype=np.int32),
+    vec = L.Vectors(F._ptr([len(r) for r in rows]), np.array([t for r in rows for t in r], dtype=np.int32),
                     np.ones(sum(map(len, rows)), dtype=np.float32))
     assert L.index_stop_words(vec, 3, 1000).tolist() == [True, False, True]
     assert L.index_cap(1000) == 100 and L.index_cap(100_000) == 1000

@@ -3,11 +3,27 @@
 import json
 from datetime import datetime, timezone
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sync.models import Article, Score
-from sync.targets.notion.blocks import BLOCKS_PER_CALL, BODY_BUDGET, count_blocks, markdown_blocks, request_chunks, split_text, utf16_len
-from sync.targets.notion.pages import article_blocks, article_doc, changed, option, options, payload
+from sync.targets.notion.blocks import (
+    BLOCKS_PER_CALL,
+    BODY_BUDGET,
+    count_blocks,
+    markdown_blocks,
+    request_chunks,
+    split_text,
+    utf16_len,
+)
+from sync.targets.notion.pages import (
+    article_blocks,
+    article_doc,
+    changed,
+    option,
+    options,
+    payload,
+)
 
 
 def _walk(blocks, depth=1):

@@ -20,11 +20,11 @@ from click.testing import CliRunner
 
 from sync.cli import main
 from sync.config import load_config
+from sync.links.index import neighbours
 from sync.models import Article, Score
-from sync.targets.notion.target import fingerprint
 from sync.pipeline import RunResult, run_sync, sync_notion
 from sync.store import Store
-from sync.links.index import neighbours
+from sync.targets.notion.target import fingerprint
 from tests.notion_emulator import NotionEmulator
 from tests.test_e2e import example_config
 

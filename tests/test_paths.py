@@ -12,7 +12,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.targets.obsidian.paths import MAX_NAME_BYTES, inside, legal_name, name_key, render_path, unique_path, wikilink, with_suffix_number
+from sync.targets.obsidian.paths import (
+    MAX_NAME_BYTES,
+    inside,
+    legal_name,
+    name_key,
+    render_path,
+    unique_path,
+    wikilink,
+    with_suffix_number,
+)
 
 FORBIDDEN = set('<>:"/\\|?*#^[]+\'')
 RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {

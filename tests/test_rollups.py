@@ -11,13 +11,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.links import similarity as L
 from sync.config import WEEKDAYS, LinksConfig, RollupConfig
+from sync.links import features as F
+from sync.links import similarity as L
 from sync.models import Article, Link, Score
-from sync.pages.markdown import md
+from sync.pages.markdown import md, stars
+from sync.rollups.digest import (
+    daily_rollup,
+    day_of,
+    week_bounds,
+    week_label,
+    weekly_rollup,
+)
 from sync.rollups.render import render_daily, render_weekly
-from sync.rollups.digest import daily_rollup, day_of, week_bounds, week_label, weekly_rollup
-from sync.pages.markdown import stars
 from sync.sources.parse import parse_feed
 
 FEEDS = Path(__file__).resolve().parent.parent / "examples" / "feeds"
@@ -173,7 +179,7 @@ def _feed_articles(*names: str) -> list[Article]:
 
 def _week_of(articles: list[Article], label: str, cfg: RollupConfig):
     items = [a for a in articles if week_label(a.published, cfg) == label]
-    result = L.compute_links((L.features(a, None) for a in articles), LinksConfig())
+    result = L.compute_links((F.features(a, None) for a in articles), LinksConfig())
     scores = {a.kb_id: score(a.kb_id, 70 + i % 30) for i, a in enumerate(articles)}
     r = weekly_rollup(label, articles, scores, result, {}, cfg, must_read=85, worth_reading=70)
     return items, r

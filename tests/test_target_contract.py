@@ -10,12 +10,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sync.targets.obsidian.merge import BEGIN, END
 from sync.pages.doc import Doc
-from sync.targets.obsidian.yamlfm import loads_note
 from sync.targets.base import plan
 from sync.targets.obsidian.files import LocalFiles, MemoryFiles
+from sync.targets.obsidian.merge import BEGIN, END
 from sync.targets.obsidian.vault import NoteTarget
+from sync.targets.obsidian.yamlfm import loads_note
 
 NOW = datetime(2026, 2, 27, tzinfo=timezone.utc)
 TEMPLATE = "Articles/{published:%Y}/{published:%m}/{published:%Y-%m-%d} {title}.md"

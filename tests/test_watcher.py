@@ -22,14 +22,14 @@ from typing import Any
 import pytest
 
 from sync.config import Config, load_config
+from sync.daemon.lock import StoreLock
+from sync.daemon.watcher import Debouncer, VaultWatcher, classify
 from sync.edits import journal
 from sync.edits.journal import Change
-from sync.daemon.lock import StoreLock
-from sync.targets.obsidian.edits import VaultEditSink
-from sync.daemon.watcher import Debouncer, VaultWatcher, classify
-from sync.targets.obsidian.yamlfm import dumps_note, loads_note
-from sync.store import Store
 from sync.links.index import linking_to
+from sync.store import Store
+from sync.targets.obsidian.edits import VaultEditSink
+from sync.targets.obsidian.yamlfm import dumps_note, loads_note
 from tests.test_e2e import broken_links, example_config, kbsync, make_config, notes
 
 DEADLINE = 30.0

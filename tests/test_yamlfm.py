@@ -12,7 +12,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.targets.obsidian.yamlfm import NoteParseError, ObsidianDumper, ObsidianLoader, dump_yaml, dumps_note, loads_note
+from sync.targets.obsidian.yamlfm import (
+    NoteParseError,
+    ObsidianDumper,
+    ObsidianLoader,
+    dump_yaml,
+    dumps_note,
+    loads_note,
+)
 
 UTC = timezone.utc
 ARTICLE: dict[str, Any] = {

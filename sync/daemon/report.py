@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from ..config import Config
-from ..store import Store
 from ..edits import journal
+from ..store import Store
 from .lock import lock_path, read_holder
 from .schedule import describe, next_run
 

@@ -34,12 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config, ConfigError, load_config
+from ..edits import journal
 from ..pipeline import RunResult, run_sync
 from ..store import Store
-from ..edits import journal
+from ..targets.obsidian.edits import VaultEditSink
 from .lock import LockBusy, StoreLock
 from .logs import setup_logging
-from ..targets.obsidian.edits import VaultEditSink
 from .report import ERROR_META
 from .schedule import describe, next_run
 from .watcher import VaultWatcher

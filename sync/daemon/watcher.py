@@ -32,9 +32,9 @@ from watchdog.observers.polling import PollingObserver
 
 from ..config import Config
 from ..store import Store
+from ..targets.obsidian.edits import Report, reconcile
 from ..targets.obsidian.files import LocalFiles
 from .lock import StoreLock
-from ..targets.obsidian.edits import Report, reconcile
 
 MAX_WAIT_FACTOR = 10
 LOCK_RETRY = 0.5       # seconds between tries while a sync holds the lock

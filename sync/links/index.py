@@ -30,9 +30,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import similarity as L
 from ..config import LinksConfig
 from ..models import Article, Link, Score
+from . import features as F
+from . import similarity as L
 
 _CHUNK = 500  # SQLite host parameters per IN (...)
 _PARALLEL_FROM = 5000  # articles; below this worker processes cost more than they save
@@ -113,7 +114,7 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
 
     # tokenising is most of a rebuild: spread it over the cores when there is enough of it
     processes = min(os.cpu_count() or 1, 4) if store.count_articles() >= _PARALLEL_FROM else 1
-    enc = L.encode_articles(((a, all_scores.get(a.kb_id)) for a in articles()), processes=processes)
+    enc = F.encode_articles(((a, all_scores.get(a.kb_id)) for a in articles()), processes=processes)
     docs, vec, order, stop = L.index_from_scratch(enc)
     pairs = L.search(np.arange(len(docs)), vec, docs.pub, cfg.window_days * L.DAY, L.search_floor(cfg),
                      earlier_only=True)
@@ -170,13 +171,13 @@ class _Stored:
 
 
 def _incremental(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg: LinksConfig) -> set[str]:
-    feats = {a.kb_id: L.features(a, scores.get(a.kb_id)) for a in changed}
+    feats = {a.kb_id: F.features(a, scores.get(a.kb_id)) for a in changed}
     old_digest = _digests(store, feats)
     fresh = [feats[k] for k in sorted(feats) if old_digest.get(k) != feats[k].digest]
     if not fresh:
         return set()
     edited = {f.kb_id for f in fresh if f.kb_id in old_digest}
-    enc = L.encode(fresh)
+    enc = F.encode(fresh)
     term_ids, df, stop, n_docs, next_id = _vocabulary(store, enc, [f.kb_id not in edited for f in fresh])
     fvec = L.weigh(enc, df, n_docs, stop=stop)
     fresh_ids = {f.kb_id for f in fresh}
@@ -230,7 +231,7 @@ def _incremental(store, changed: Sequence[Article], scores: Mapping[str, Score],
     return changed_ids
 
 
-def _vocabulary(store, enc: L.Encoded,
+def _vocabulary(store, enc: F.Encoded,
                 counted: list[bool]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Stable term ids and document frequencies for the batch's vocabulary.
 
@@ -260,13 +261,13 @@ def _vocabulary(store, enc: L.Encoded,
     return ids, df, stop, n_docs, next_id
 
 
-def _save_vocabulary(store, enc: L.Encoded, ids: np.ndarray, df: np.ndarray) -> None:
+def _save_vocabulary(store, enc: F.Encoded, ids: np.ndarray, df: np.ndarray) -> None:
     store.conn.executemany(
         "INSERT INTO link_terms (term, id, df) VALUES (?,?,?) ON CONFLICT(term) DO UPDATE SET df=excluded.df",
         zip(enc.vocab, ids.tolist(), df.tolist()))
 
 
-def _combine(stored: _Stored, enc: L.Encoded, fvec: L.Vectors,
+def _combine(stored: _Stored, enc: F.Encoded, fvec: L.Vectors,
              term_ids: np.ndarray) -> tuple[L.Docs, L.Vectors, np.ndarray]:
     """Stored rows + the fresh batch -> one set of Docs/Vectors sorted by (published, kb_id)."""
     ids = stored.ids + enc.ids
@@ -275,8 +276,8 @@ def _combine(stored: _Stored, enc: L.Encoded, fvec: L.Vectors,
     old_terms = np.frombuffer(b"".join(stored.terms), dtype=np.int64)
     old_w = np.frombuffer(b"".join(stored.weights), dtype=np.float32)
     old_title = np.frombuffer(b"".join(stored.titles), dtype=np.int64)
-    vptr = L._ptr([len(b) // 8 for b in stored.terms] + list(np.diff(fvec.ptr)))
-    tptr = L._ptr([len(b) // 8 for b in stored.titles] + list(np.diff(enc.title_ptr)))
+    vptr = F._ptr([len(b) // 8 for b in stored.terms] + list(np.diff(fvec.ptr)))
+    tptr = F._ptr([len(b) // 8 for b in stored.titles] + list(np.diff(enc.title_ptr)))
     terms = np.concatenate((old_terms, term_ids[fvec.terms]))
     weights = np.concatenate((old_w, fvec.weights)).astype(np.float32)
     titles = np.concatenate((old_title, term_ids[enc.title_terms]))

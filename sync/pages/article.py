@@ -23,7 +23,6 @@ from .doc import Doc, RelatedItem
 from .markdown import md, stars
 
 
-
 @cache
 def environment() -> jinja2.Environment:
     # Markdown, not HTML: no autoescape; values are made safe before they get here

@@ -11,8 +11,8 @@ cannot break a page.
 
 from __future__ import annotations
 
-import re
 import math
+import re
 from urllib.parse import quote
 
 from ..models import Article, Score

@@ -29,8 +29,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from datetime import date, datetime, timedelta, timezone
+from typing import Protocol
 
 from ..config import RollupConfig
 from ..models import Article, Link, Score

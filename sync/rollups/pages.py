@@ -13,12 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from ..config import Config
+from ..links.index import related, story_groups
 from ..models import Article, Score
 from ..pages.doc import Doc
-from .render import render_daily, render_weekly
-from .digest import TrendNamer, WeeklyRollup, daily_rollup, week_label, weekly_rollup
 from ..store import Store
-from ..links.index import related, story_groups
+from .digest import TrendNamer, WeeklyRollup, daily_rollup, week_label, weekly_rollup
+from .render import render_daily, render_weekly
 
 ROLLUP_KEYS = ("title", "type", "week", "date", "start", "end", "articles", "must_read", "worth_reading",
                "tags", "kb_id")

@@ -29,7 +29,11 @@ from typing import Any, TypeVar
 
 import httpx
 from notion_client import Client
-from notion_client.errors import APIResponseError, HTTPResponseError, RequestTimeoutError
+from notion_client.errors import (
+    APIResponseError,
+    HTTPResponseError,
+    RequestTimeoutError,
+)
 
 from ...config import NotionConfig
 

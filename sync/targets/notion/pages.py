@@ -24,7 +24,20 @@ from typing import Any
 
 from ...models import Article, Score, canonical_json
 from ...pages.doc import Doc
-from .blocks import ARRAY_LIMIT, TEXT_LIMIT, URL_LIMIT, Block, Resolve, bullets, callout, heading, markdown_blocks, paragraph, rich_text, split_text
+from .blocks import (
+    ARRAY_LIMIT,
+    TEXT_LIMIT,
+    URL_LIMIT,
+    Block,
+    Resolve,
+    bullets,
+    callout,
+    heading,
+    markdown_blocks,
+    paragraph,
+    rich_text,
+    split_text,
+)
 
 MAX_CONTENT_BLOCKS = 300      # longer articles end with a pointer to the original
 OPTION_LIMIT = 100            # characters in a select option name

@@ -24,14 +24,14 @@ from importlib import resources
 from ... import __version__
 from ...config import Config
 from ...edits import journal
+from ...links.index import neighbours
 from ...models import Article, Score, content_hash
 from ...pages.doc import Doc
 from ...pages.markdown import md
-from ...rollups.render import render_weekly
-from ...rollups.pages import weekly_data, window
 from ...rollups.digest import TrendNamer, week_bounds, week_label
+from ...rollups.pages import weekly_data, window
+from ...rollups.render import render_weekly
 from ...store import Store, SyncRecord
-from ...links.index import neighbours
 from ..base import Outcome, plan
 from .api import NotionAPI
 from .edits import NotionEditSink, pull_edits, tag_edits, with_tag_edits

@@ -32,15 +32,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ...config import Config
-from .merge import read_note
-from ...edits.rules import OWNED_KEYS
-from .yamlfm import NoteParseError, dumps_note
+from ...edits import journal
+from ...edits.journal import OBSIDIAN, Change
+from ...edits.rules import OWNED_KEYS, apply_edit, diff, reader_view
 from ...store import Store, SyncRecord
 from .files import LocalFiles
+from .merge import read_note
 from .view import ROLLUP_PREFIXES, ObsidianView
-from ...edits import journal
-from ...edits.rules import apply_edit, diff, reader_view
-from ...edits.journal import OBSIDIAN, Change
+from .yamlfm import NoteParseError, dumps_note
 
 
 @dataclass

@@ -19,7 +19,6 @@ from typing import Protocol
 
 from .paths import inside
 
-
 TEMP_SUFFIX = ".kbsync-tmp"
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from ...links.index import related
 from ...models import Article
 from ...pages.doc import RelatedItem
-from .paths import wikilink
 from ...store import Store
-from ...links.index import related
+from .paths import wikilink
 
 
 def related_items(store: Store, articles: Mapping[str, Article],

@@ -20,13 +20,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from .merge import base_of, merge_note, new_note
 from ...pages.doc import Doc
-from .paths import name_key, render_path, unique_path
-from .yamlfm import NoteParseError
 from ...store import SyncRecord
 from ..base import Intent, Outcome
 from .files import Files
+from .merge import base_of, merge_note, new_note
+from .paths import name_key, render_path, unique_path
+from .yamlfm import NoteParseError
 
 _KB_ID = re.compile(r"^kb_id:[ \t]*['\"]?([^'\"\r\n]+?)['\"]?[ \t]*$", re.M)
 

@@ -18,19 +18,19 @@ from pathlib import PurePosixPath
 
 from ... import __version__
 from ...config import Config
-from .related import related_items
+from ...links.index import linking_to
 from ...models import Article, Score, content_hash
-from ...pages.doc import Doc
 from ...pages.article import article_doc, path_values
-from .paths import wikilink
+from ...pages.doc import Doc
 from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import daily_doc, weekly_doc, window
 from ...store import Store, SyncRecord
-from ...links.index import linking_to
 from ..base import Outcome, plan
 from .files import LocalFiles, OverlayFiles
-from .wal import clear_journal, recover_journal, write_journal
+from .paths import wikilink
+from .related import related_items
 from .vault import NoteTarget
+from .wal import clear_journal, recover_journal, write_journal
 
 TARGET = "obsidian"
 ROLLUP_PREFIXES = ("weekly-", "daily-")

@@ -23,11 +23,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
-from .merge import base_of, read_note, split_body
-from .yamlfm import NoteParseError
 from ...store import Store, SyncRecord
 from ..base import Intent
 from .files import Files
+from .merge import base_of, read_note, split_body
+from .yamlfm import NoteParseError
 
 
 def _name(target: str) -> str:
