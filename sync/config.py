@@ -23,7 +23,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 
+from .prices import price_for
 from .resources import data_dir
+from .tags import alias_conflict
 
 DEFAULT_PATH_TEMPLATE = "Articles/{published:%Y}/{published:%m}/{published:%Y-%m-%d} {title}.md"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -238,8 +240,6 @@ def _feed(root: Path, raw: dict[str, Any]) -> FeedConfig:
 def _claude_config(raw: dict[str, Any], model: str) -> ClaudeConfig:
     price = raw.get("price_per_mtok")
     claude = ClaudeConfig(**{**raw, "price_per_mtok": tuple(price) if price else None})
-    from .scoring.usage import price_for  # lazy: scoring imports this module
-
     if claude.budget_usd is not None and price_for(model, claude.price_per_mtok) is None:
         # a budget needs a price: refuse rather than spend without counting
         raise ConfigError(f"scoring.claude.budget_usd: no known price for model {model!r}; "
@@ -251,8 +251,6 @@ def _tags_config(raw: dict[str, Any]) -> TagsConfig:
     """``[scoring.tags]``; an alias claimed by two tags is an error naming it."""
     aliases = tuple((tag, tuple(variants)) for tag, variants in raw.get("aliases", {}).items())
     tags = TagsConfig(**{**raw, "vocabulary": tuple(raw.get("vocabulary", ())), "aliases": aliases})
-    from .scoring.vocabulary import alias_conflict  # lazy: scoring imports this module
-
     conflict = alias_conflict(tags)
     if conflict:
         raise ConfigError(f"scoring.tags.aliases: {conflict}")

@@ -15,16 +15,13 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from .config import Config
-from .edits import journal
 from .links.index import update_links
 from .models import Article, Score, content_hash
 from .scoring import backend_name, heuristic_for, needs_scoring
@@ -32,11 +29,9 @@ from .sources.fetch import FeedRequest, Fetcher, FetchResult
 from .sources.parse_pool import ParseJob, parse_many
 from .store import FeedState, Store
 from .store.ingest import plan_ingest
-from .targets.base import Outcome, plan
-from .targets.notion.api import NotionAPI, NotionError
-from .targets.notion.view import NotionView
-from .targets.obsidian.edits import VaultEditSink
-from .targets.obsidian.view import ObsidianView
+from .targets.base import Loaded, Outcome, Projection, plan
+from .targets.notion.projection import NotionProjection
+from .targets.obsidian.projection import VaultProjection
 
 if TYPE_CHECKING:
     from .scoring.session import ClaudeSession
@@ -272,24 +267,9 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
         from .scoring.run import trend_namer
 
         namer = trend_namer(session, store, cfg, now)
-    if cfg.vault is not None:
-        try:
-            view = ObsidianView(cfg, store, dry_run=dry_run, namer=namer)
-            touched = changed | rescored | related_changed | view.sweep(now)
-            remember(store, touched)
-            _count(view.sync_notes(touched, now, restore=restore, progress=progress, loaded=(articles, scores)),
-                   result.notes, result.problems)
-            clock.lap("notes")
-            _count(view.sync_rollups(touched, now, restore=restore), result.pages, result.problems)
-            clock.lap("rollups")
-            view.finish()
-        except OSError as exc:
-            # the vault failed (disk full, permissions): reported, and Notion still gets its turn
-            result.failures.append(f"vault: {exc.filename or ''}: {exc.strerror or exc}")
-    if cfg.notion is not None:
-        sync_notion(store, cfg, env, changed | rescored | related_changed, now, result, restore=restore,
-                    dry_run=dry_run, loaded=(articles, scores), namer=namer)
-        clock.lap("notion")
+    targets = configured_targets(cfg, store, env, now, result, dry_run=dry_run, namer=namer)
+    run_targets(store, targets, changed | rescored | related_changed, result, restore=restore,
+                loaded=(articles, scores), lap=clock.lap, progress=progress)
     if session is not None:
         from .scoring.run import finish_session
 
@@ -320,32 +300,72 @@ def remember(store: Store, kb_ids: set[str]) -> None:
         store.set_meta(PENDING, json.dumps(sorted(kb_ids)))
 
 
-def sync_notion(store: Store, cfg: Config, env: Mapping[str, str], touched: set[str], now: datetime,
-                result: RunResult, *, restore: bool, dry_run: bool,
-                loaded: tuple[Mapping[str, Article], Mapping[str, Score]], namer: Any = None) -> None:
-    """The Notion target; whatever goes wrong there is a problem line, never the end of the run."""
-    assert cfg.notion is not None
-    token = env.get("NOTION_TOKEN")
-    if not token:
-        result.problems.append("notion: NOTION_TOKEN is not set; the Notion target was skipped")
-        return
-    if dry_run:
-        result.problems.append("notion: not contacted in a dry run")
-        return
-    try:
-        with NotionAPI.for_config(cfg.notion, token) as api:
-            view = NotionView(cfg, store, api, now, namer=namer)
-            touched = touched | view.exchange_edits(log)
-            _count(view.sync_articles(touched, restore=restore, loaded=loaded), result.notion, result.problems)
-            _count(view.sync_weeks(touched, restore=restore), result.notion, result.problems)
-            view.finish()
-            result.notion["requests"] = api.counts["total"]
-    except (NotionError, httpx.HTTPError) as exc:
-        # the vault (already written) is not affected; the next run picks up where this stopped
-        result.failures.append(f"notion: {exc}")
+def run_targets(store: Store, targets: Sequence[Projection], touched: set[str], result: RunResult, *,
+                restore: bool = False, loaded: Loaded = ({}, {}), lap: Callable[[str], None] = lambda stage: None,
+                progress: Progress = _quiet) -> None:
+    """Every target through the same steps (``targets.base.Projection``); counts into ``result``.
+
+    A target that fails (its ``errors``) is one line in ``result.failures``
+    and sits out the rest of the run; the others carry on.
+    """
+    touched = set(touched)
+    with ExitStack() as stack:
+        live = [t for t in targets
+                if _guarded(t, result, lambda t=t: stack.enter_context(t)) is not None]
+        # each step for every target before the next step: the reader's edits made in one
+        # target (a Notion status, a moved note) reach the journal, then every other target,
+        # before any page is rendered again
+        for step in ("edits_out", "edits_in"):
+            for target in list(live):
+                again = _guarded(target, result, getattr(target, step))
+                if again is None:
+                    live.remove(target)
+                else:
+                    touched |= again
+        remember(store, touched)
+        for target in list(live):
+            written = _guarded(target, result, lambda t=target: t.write(
+                touched, restore=restore, loaded=loaded, lap=lap, progress=progress))
+            if written is None:
+                live.remove(target)
+                continue
+            for counter, outcomes in written.items():
+                _count(outcomes, getattr(result, counter), result.problems)
+            _guarded(target, result, target.finish)
+            for counter, figures in target.figures().items():
+                getattr(result, counter).update(figures)
+
+
+def configured_targets(cfg: Config, store: Store, env: Mapping[str, str], now: datetime, result: RunResult, *,
+                       dry_run: bool, namer: Any = None) -> list[Projection]:
+    """The run's targets in the order they are written: the vault, then Notion.
+
+    Notion is left out, with a problem line, when there is no token or in a
+    dry run (which contacts no service).
+    """
+    targets: list[Projection] = []
     if cfg.vault is not None:
-        # edits the reader made in Notion reach the notes in the same run
-        journal.deliver(store, VaultEditSink(cfg, store, now, log), log)
+        targets.append(VaultProjection(cfg, store, now, dry_run=dry_run, namer=namer, log=log))
+    if cfg.notion is not None:
+        token = env.get("NOTION_TOKEN")
+        if not token:
+            result.problems.append("notion: NOTION_TOKEN is not set; the Notion target was skipped")
+        elif dry_run:
+            result.problems.append("notion: not contacted in a dry run")
+        else:
+            targets.append(NotionProjection(cfg, store, now, token=token, namer=namer, log=log))
+    return targets
+
+
+def _guarded(target: Projection, result: RunResult, step: Callable[[], Any]) -> Any:
+    """``step()``, or None when the target failed (recorded as the run's failure of that target)."""
+    try:
+        value = step()
+    except target.errors as exc:
+        # this target is done for the run; the others still get their turn
+        result.failures.append(target.describe(exc))
+        return None
+    return set() if value is None else value
 
 
 def _open_session(cfg: Config, env: Mapping[str, str], *, dry_run: bool) -> ClaudeSession | None:

@@ -1,4 +1,4 @@
-"""Tags cleaned to Obsidian's rules (/work/shared/OBSIDIAN.md, "Tags").
+"""Tags cleaned to Obsidian's rules (the project's shared OBSIDIAN.md, "Tags"), and their spelling-blind keys.
 
 A clean tag is NFC and made only of Unicode letters and combining marks
 (CJK included), Unicode digits, ``_``, ``-`` and ``/`` for nesting:
@@ -19,6 +19,10 @@ A clean tag is NFC and made only of Unicode letters and combining marks
   non-digit, so that "_" or "-" alone never become tags.
 
 ``clean_tag`` is idempotent: ``clean_tag(t) == t`` for every tag it returns.
+
+``tag_key`` folds case, separators and an ASCII plural, so ``coding-agent``
+and ``Coding Agents`` are one tag; ``alias_conflict`` checks a configured
+vocabulary against it (``config`` refuses a conflict at load time).
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import TagsConfig
 
 MAX_TAG_CHARS = 60
 
@@ -98,3 +106,53 @@ def clean_tags(raws: Iterable[str], limit: int = 10) -> tuple[str, ...]:
             seen.add(key)
             kept.append(tag)
     return tuple(kept)
+
+
+_SEPARATORS = re.compile(r"[-_\s]+")
+
+
+def _singular(word: str) -> str:
+    """A plural's key form, for ASCII words only (other scripts have no such plural).
+
+    Only consistency matters (a key is never shown): "gpus" ~ "gpu",
+    "classes" ~ "class", "policies" ~ "policy"; a singular ending in "s"
+    ("analysis") just loses it on both sides of the comparison.
+    """
+    if not word.isascii():
+        return word
+    if word.endswith("sses"):
+        word = word[:-2]
+    elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    # "policies" -> "policie" -> "policy", and "policy" stays "policy"
+    return word[:-2] + "y" if len(word) > 2 and word.endswith("ie") else word
+
+
+def tag_key(tag: str) -> str | None:
+    """The spelling-blind key of a tag (None: no valid tag form)."""
+    cleaned = clean_tag(unicodedata.normalize("NFKC", tag))
+    if cleaned is None:
+        return None
+    segments = []
+    for segment in cleaned.casefold().split("/"):
+        # separators dropped first, so "multi agent" == "multiagent"; a compound's plural is on its end
+        segments.append(_singular(_SEPARATORS.sub("", segment)))
+    return "/".join(segments)
+
+
+def alias_conflict(cfg: TagsConfig) -> str | None:
+    """A problem with the configured vocabulary and aliases, in a few words, or None."""
+    owner: dict[str, str] = {}
+    for term in [*cfg.vocabulary, *(t for t, _ in cfg.aliases)]:
+        if tag_key(term) is None:
+            return f"{term!r} has no valid tag form"
+        owner.setdefault(tag_key(term), term)  # type: ignore[arg-type]
+    for term, variants in cfg.aliases:
+        for variant in variants:
+            key = tag_key(variant)
+            if key is None:
+                return f"{variant!r} (alias of {term!r}) has no valid tag form"
+            other = owner.setdefault(key, term)
+            if tag_key(other) != tag_key(term):
+                return f"{variant!r} is an alias of both {other!r} and {term!r}"
+    return None

@@ -22,7 +22,7 @@ from sync.cli import main
 from sync.config import load_config
 from sync.links.index import neighbours
 from sync.models import Article, Score
-from sync.pipeline import RunResult, run_sync, sync_notion
+from sync.pipeline import RunResult, configured_targets, run_sync, run_targets
 from sync.store import Store
 from sync.targets.notion.target import fingerprint
 from tests.notion_emulator import NotionEmulator
@@ -198,8 +198,8 @@ def test_oversized_content_is_chunked_or_trimmed_never_refused(tmp_path, emu):
     with Store(cfg.store_path) as store:
         store.save_articles([article], [], now)
         store.save_scores([score], now)
-        sync_notion(store, cfg, {"NOTION_TOKEN": TOKEN}, {"big-1"}, now, result, restore=False, dry_run=False,
-                    loaded=({}, {}))
+        run_targets(store, [t for t in configured_targets(cfg, store, {"NOTION_TOKEN": TOKEN}, now, result,
+                                                           dry_run=False) if t.name == "notion"], {"big-1"}, result)
     assert not result.problems, result.problems
     assert not [r for r in emu.requests if r.status == 400], [r.body for r in emu.requests if r.status == 400][:1]
     ds = data_sources(emu)["Articles"]["id"]
@@ -214,8 +214,8 @@ def test_oversized_content_is_chunked_or_trimmed_never_refused(tmp_path, emu):
     assert "https://example.com/long/" in text and "word word" in text and "x" * 10_000 in text
     emu.clear_log()
     with Store(cfg.store_path) as store:
-        sync_notion(store, cfg, {"NOTION_TOKEN": TOKEN}, {"big-1"}, now, result, restore=False, dry_run=False,
-                    loaded=({}, {}))
+        run_targets(store, [t for t in configured_targets(cfg, store, {"NOTION_TOKEN": TOKEN}, now, result,
+                                                           dry_run=False) if t.name == "notion"], {"big-1"}, result)
     assert emu.writes() == []
 
 

@@ -23,45 +23,11 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
-# model id prefix -> (input, output, cache read) USD per million tokens
-PRICES: dict[str, tuple[float, float, float]] = {
-    "claude-fable-5-1": (10.00, 50.00, 0.25),
-    "claude-fable-5": (10.00, 50.00, 1.00),
-    "claude-mythos-5-1": (10.00, 50.00, 0.25),
-    "claude-mythos-5": (10.00, 50.00, 1.00),
-    "claude-opus-5-5": (4.00, 20.00, 0.20),
-    "claude-opus-5": (5.00, 25.00, 0.50),
-    "claude-opus-4-8": (5.00, 25.00, 0.50),
-    "claude-opus-4-7": (5.00, 25.00, 0.50),
-    "claude-opus-4-6": (5.00, 25.00, 0.50),
-    "claude-opus-4-5": (5.00, 25.00, 0.50),
-    "claude-opus-4-1": (15.00, 75.00, 1.50),
-    "claude-opus-4": (15.00, 75.00, 1.50),
-    "claude-sonnet-5-5": (2.00, 10.00, 0.10),
-    "claude-sonnet-5": (2.00, 10.00, 0.20),
-    "claude-sonnet-4-6": (3.00, 15.00, 0.30),
-    "claude-sonnet-4-5": (3.00, 15.00, 0.30),
-    "claude-sonnet-4": (3.00, 15.00, 0.30),
-    "claude-haiku-5-5": (0.10, 0.50, 0.01),
-    "claude-haiku-4-5": (1.00, 5.00, 0.10),
-    "claude-3-5-haiku": (0.80, 4.00, 0.08),
-    "claude-3-haiku": (0.25, 1.25, 0.03),
-}
+from ..prices import CACHE_READ, PRICES, price_for  # noqa: F401  (the table, re-exported for the scorer)
+
 CACHE_WRITE = 1.25
-CACHE_READ = 0.10          # for a configured price_per_mtok
 BATCH_DISCOUNT = 0.50
 MILLION = 1_000_000
-
-
-def price_for(model: str, override: tuple[float, float] | None = None) -> tuple[float, float, float] | None:
-    """(input, output, cache read) USD per million tokens: the override, else the longest matching prefix."""
-    if override is not None:
-        return (float(override[0]), float(override[1]), float(override[0]) * CACHE_READ)
-    for prefix in sorted(PRICES, key=len, reverse=True):
-        # dated ids ("claude-sonnet-4-5-20250929") and "-latest" aliases share the prefix
-        if model == prefix or model.startswith(prefix + "-"):
-            return PRICES[prefix]
-    return None
 
 
 @dataclass(frozen=True)

@@ -26,67 +26,18 @@ rule counts across runs.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..config import TagsConfig
-from ..tags import clean_tag
+from ..tags import alias_conflict, clean_tag, tag_key  # noqa: F401  (alias_conflict: part of this module's contract)
 
-_SEPARATORS = re.compile(r"[-_\s]+")
-
-
-def _singular(word: str) -> str:
-    """A plural's key form, for ASCII words only (other scripts have no such plural).
-
-    Only consistency matters (a key is never shown): "gpus" ~ "gpu",
-    "classes" ~ "class", "policies" ~ "policy"; a singular ending in "s"
-    ("analysis") just loses it on both sides of the comparison.
-    """
-    if not word.isascii():
-        return word
-    if word.endswith("sses"):
-        word = word[:-2]
-    elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]
-    # "policies" -> "policie" -> "policy", and "policy" stays "policy"
-    return word[:-2] + "y" if len(word) > 2 and word.endswith("ie") else word
-
-
-def tag_key(tag: str) -> str | None:
-    """The spelling-blind key of a tag (None: no valid tag form)."""
-    cleaned = clean_tag(unicodedata.normalize("NFKC", tag))
-    if cleaned is None:
-        return None
-    segments = []
-    for segment in cleaned.casefold().split("/"):
-        # separators dropped first, so "multi agent" == "multiagent"; a compound's plural is on its end
-        segments.append(_singular(_SEPARATORS.sub("", segment)))
-    return "/".join(segments)
 
 
 def canonical_tag(tag: str) -> str | None:
     """How a configured tag is written on notes: Obsidian's clean form of it."""
     return clean_tag(unicodedata.normalize("NFKC", tag))
-
-
-def alias_conflict(cfg: TagsConfig) -> str | None:
-    """A problem with the configured vocabulary and aliases, in a few words, or None."""
-    owner: dict[str, str] = {}
-    for term in [*cfg.vocabulary, *(t for t, _ in cfg.aliases)]:
-        if tag_key(term) is None:
-            return f"{term!r} has no valid tag form"
-        owner.setdefault(tag_key(term), term)  # type: ignore[arg-type]
-    for term, variants in cfg.aliases:
-        for variant in variants:
-            key = tag_key(variant)
-            if key is None:
-                return f"{variant!r} (alias of {term!r}) has no valid tag form"
-            other = owner.setdefault(key, term)
-            if tag_key(other) != tag_key(term):
-                return f"{variant!r} is an alias of both {other!r} and {term!r}"
-    return None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
-"""The Target protocol and the pure decision of what to write.
+"""The two target protocols and the pure decision of what to write.
 
-Contract: the pipeline renders ``Doc``s (what kbsync owns in each page) and
+``Projection`` is one configured target (the vault, Notion) during one run:
+the pipeline loops over them, and each works through a page-level ``Target``.
+
+Page level: the pipeline renders ``Doc``s (what kbsync owns in each page) and
 ``plan`` compares each with the target's sync record: a page whose owned part
 hashes the same as last time is not touched at all (no read, no write, no
 mtime change), a page the reader deleted is not written again unless
@@ -13,7 +16,7 @@ Notion) passes the same contract tests in tests/test_target_contract.py.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -81,3 +84,52 @@ class Target(Protocol):
 
     def apply(self, intents: Sequence[Intent], *, dry_run: bool = False) -> list[Outcome]:
         """Carry out the intents; never raise for one bad page (it becomes an error outcome)."""
+
+
+Loaded = tuple[Mapping[str, Any], Mapping[str, Any]]   # (articles, scores) by kb_id, already in memory
+
+
+class Projection(Protocol):
+    """One configured target during one run; ``pipeline.project`` loops over these.
+
+    Contract, in the order the pipeline calls it (each target's step runs
+    before the next step starts for any target):
+
+    - ``with target:`` opens it (an API session); raising one of ``errors``
+      means the target failed this run;
+    - ``edits_out()`` records the reader's edits made in this target (moves,
+      deletions, Notion properties) into the store and the edits journal;
+    - ``edits_in()`` writes edits made in the other targets (from the journal)
+      into this one;
+    - ``write(touched, ...)`` renders the pages whose inputs may have changed,
+      ``plan``s them against the sync records and applies the intents through
+      its page-level ``Target``; returns the outcomes by the ``RunResult``
+      counter they count into;
+    - ``finish()`` records that this run's rendering is complete.
+
+    Every step returns the kb_ids whose pages must be rendered again, or its
+    outcomes. An exception in ``errors`` stops this target for the rest of the
+    run and never the other targets.
+    """
+
+    name: str                                   # "vault" | "notion": names its failures
+    errors: tuple[type[BaseException], ...]     # what counts as this target failing
+
+    def __enter__(self) -> Projection: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def edits_out(self) -> set[str]: ...
+
+    def edits_in(self) -> set[str]: ...
+
+    def write(self, touched: set[str], *, restore: bool, loaded: Loaded,
+              lap: Callable[[str], None], progress: Callable[[str, int, int], None]) -> dict[str, list[Outcome]]: ...
+
+    def finish(self) -> None: ...
+
+    def figures(self) -> dict[str, dict[str, int]]:
+        """Figures of the run beside the outcomes, by counter (Notion: its request count)."""
+
+    def describe(self, exc: BaseException) -> str:
+        """The one line that says why this target failed."""

@@ -87,6 +87,11 @@ class NotionView:
 
         Returns the articles to render again (tag edits travel in their Tags value).
         """
+        self.pull_edits(log)
+        return self.push_edits(log)
+
+    def pull_edits(self, log: logging.Logger) -> set[str]:
+        """The reader's edits made in Notion since the last pull, into the journal."""
         with_pages = [k for k in self.pages if _kind(k) == "articles"]
         since = self.store.meta("notion:pulled_at")
         if with_pages:
@@ -96,6 +101,10 @@ class NotionView:
                                  datetime.fromisoformat(since) if since else None, shown)
             journal.record(self.store, changes, log)
         self.store.set_meta("notion:pulled_at", self.now.isoformat())
+        return set()
+
+    def push_edits(self, log: logging.Logger) -> set[str]:
+        """Edits made elsewhere (a status set in a note), from the journal into Notion."""
         sink = NotionEditSink(self.api, self.pages, log)
         journal.deliver(self.store, sink, log)
         return sink.retag

@@ -1,7 +1,7 @@
 """Note paths and wikilinks that are legal on every system Obsidian syncs to.
 
 Every name kbsync writes goes through ``legal_name`` (one place, like beets'
-destination), so the rules of /work/shared/OBSIDIAN.md ("File names and
+destination), so the rules of the shared OBSIDIAN.md ("File names and
 links") live here and nowhere else:
 
 * NFC, because macOS may hand back NFD and two spellings would be two notes;

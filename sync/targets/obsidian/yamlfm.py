@@ -4,7 +4,7 @@
 back: ``loads_note(dumps_note(m, b)) == (m, b)`` with equal values of the same
 types for str, int, float, bool, None, date, aware and naive datetime, lists
 and nested dicts (tuples come back as lists).  The YAML follows
-/work/shared/OBSIDIAN.md ("Properties"):
+the shared OBSIDIAN.md ("Properties"):
 
 * keys keep insertion order;
 * datetimes are ISO 8601 with a ``T`` (``2026-02-07T12:00:00+00:00``; naive

@@ -1,0 +1,68 @@
+"""The vault as one of the run's targets (``targets.base.Projection``).
+
+Contract: ``edits_out`` notices notes the reader moved or deleted (the view's
+``sweep``); ``edits_in`` writes edits made in Notion into the notes (skipped
+in a dry run, which writes nothing); ``write`` writes article notes, then the
+daily and weekly pages, counting into ``RunResult.notes`` and ``.pages``. The
+vault fails as a whole only on an ``OSError`` (disk full, permissions).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from ...config import Config
+from ...edits import journal
+from ...store import Store
+from ..base import Loaded, Outcome
+from .edits import VaultEditSink
+from .view import ObsidianView
+
+
+class VaultProjection:
+    name = "vault"
+    errors: tuple[type[BaseException], ...] = (OSError,)
+
+    def __init__(self, cfg: Config, store: Store, now: datetime, *, dry_run: bool, namer: object,
+                 log: logging.Logger):
+        self.cfg, self.store, self.now, self.dry_run, self.namer, self.log = cfg, store, now, dry_run, namer, log
+        self.view: ObsidianView | None = None
+
+    def __enter__(self) -> VaultProjection:
+        self.view = ObsidianView(self.cfg, self.store, dry_run=self.dry_run, namer=self.namer)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def edits_out(self) -> set[str]:
+        assert self.view is not None
+        return self.view.sweep(self.now)
+
+    def edits_in(self) -> set[str]:
+        if not self.dry_run:
+            journal.deliver(self.store, VaultEditSink(self.cfg, self.store, self.now, self.log), self.log)
+        return set()
+
+    def write(self, touched: set[str], *, restore: bool, loaded: Loaded, lap: Callable[[str], None],
+              progress: Callable[[str, int, int], None]) -> dict[str, list[Outcome]]:
+        assert self.view is not None
+        notes = self.view.sync_notes(touched, self.now, restore=restore, progress=progress, loaded=loaded)
+        lap("notes")
+        pages = self.view.sync_rollups(touched, self.now, restore=restore)
+        lap("rollups")
+        return {"notes": notes, "pages": pages}
+
+    def finish(self) -> None:
+        assert self.view is not None
+        self.view.finish()
+
+    def figures(self) -> dict[str, dict[str, int]]:
+        return {}
+
+    def describe(self, exc: BaseException) -> str:
+        if isinstance(exc, OSError):
+            return f"vault: {exc.filename or ''}: {exc.strerror or exc}"
+        return f"vault: {exc}"
