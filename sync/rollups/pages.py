@@ -1,7 +1,7 @@
 """Rollup pages as target Docs: the weekly and daily digests with their properties.
 
 Contract: the page body is the kbsync-owned block rendered by
-``render.rollups`` from the pure rollup data of ``rollups``; the properties
+``rollups.render`` from the pure rollup data of ``rollups.digest``; the properties
 say what the page covers so Obsidian can list and filter rollups. The page's
 ``kb_id`` (``weekly-2026-W09``, ``daily-2026-02-07``) is how kbsync finds it
 again, like an article note.

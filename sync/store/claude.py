@@ -1,6 +1,6 @@
 """The store's Claude tables: usage per run, retry bookkeeping, batches, trend names, tags.
 
-Contract: functions over a ``Store`` (like ``store/links.py``), each one
+Contract: functions over a ``Store`` (like ``links/index.py``), each one
 transaction; the tables come from the ``claude`` migration. Nothing here
 ever stores a key or a response body: only counts, ids, names and tags.
 """

@@ -7,7 +7,7 @@ Contract:
   found nowhere was deleted by the reader and is not written again (its record
   turns ``deleted``) unless the intent is a restore.
 - New notes get a path from the vault's template, legalised in one place
-  (``render.paths``), unique by base name (case-insensitive, NFC) across the
+  (``paths``), unique by base name (case-insensitive, NFC) across the
   vault so a bare ``[[name]]`` link always resolves.
 - Writes go through ``Files.write`` (atomic); a merge that changes nothing
   writes nothing.

@@ -146,7 +146,7 @@ class ObsidianView:
         return outcomes
 
     def _recover(self, now: datetime) -> None:
-        """Records of pages a killed run wrote but did not record (targets/journal.py)."""
+        """Records of pages a killed run wrote but did not record (``wal``, the write-ahead log)."""
         self.records.update((r.key, r) for r in recover_journal(self.store, TARGET, self.files, self.records, now))
 
     def _save(self, outcomes: Iterable[Outcome], now: datetime, *, reader: bool) -> None:
