@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
