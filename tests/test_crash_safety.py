@@ -202,6 +202,7 @@ def crash_and_recover(tmp_path: Path, kills: int, seed: int, where: Targets | No
     # kill moments are uniform over a horizon that follows the runs: 1.3x the last run that
     # finished, stretched a little after every kill so that some runs finish (and recover)
     horizon = 4.0
+    missed = False
     started = time.monotonic()
     while stats["kills"] < kills:
         assert stats["runs"] < 4 * kills, "runs keep finishing before the kill: horizon too short"
@@ -211,13 +212,15 @@ def crash_and_recover(tmp_path: Path, kills: int, seed: int, where: Targets | No
         # with Notion on, every other kill lands while pages are being created: after a random
         # number of page creates the emulator has answered (a moment chosen by progress, not time).
         # Counted by kills, not runs: a run that finishes before its kill moment (a busy machine)
-        # must not shift which kills are the Notion ones
+        # must not shift which kills are the Notion ones. A Notion run that ended before its
+        # trigger (it had fewer pages to create) is followed by one killed at its first create
         trigger = None
         if where.emu is not None and stats["kills"] % 2:
-            delay, trigger = 600.0, _creates_reach(where.emu, rng.randint(1, 300))
+            delay, trigger = 600.0, _creates_reach(where.emu, 1 if missed else rng.randint(1, 300))
         t0 = time.monotonic()
         proc = kbsync_sync(tmp_path, config, where.env)
         stats["runs"] += 1
+        missed = False
         if _killed(proc, delay, trigger):
             stats["kills"] += 1
             stats["kills inside the Notion stage"] += trigger is not None
@@ -228,6 +231,7 @@ def crash_and_recover(tmp_path: Path, kills: int, seed: int, where: Targets | No
             assert proc.returncode == 0, err.decode()
             horizon = max(1.0, 1.3 * (time.monotonic() - t0))
             stats["finished"] += 1
+            missed = trigger is not None
         for path in (vault / "Articles").rglob("*.md") if (vault / "Articles").exists() else ():
             assert whole(path.read_text("utf-8")), f"half-written note after a kill: {path}"
     stats["kill seconds"] = round(time.monotonic() - started, 1)
