@@ -335,6 +335,7 @@ def sync_notion(store: Store, cfg: Config, env: Mapping[str, str], touched: set[
     try:
         with NotionAPI.for_config(cfg.notion, token) as api:
             view = NotionView(cfg, store, api, now, namer=namer)
+            result.problems += view.notices
             touched = touched | view.exchange_edits(log)
             _count(view.sync_articles(touched, restore=restore, loaded=loaded), result.notion, result.problems)
             _count(view.sync_weeks(touched, restore=restore), result.notion, result.problems)

@@ -25,6 +25,7 @@ from ..daemon.journal import Change, entries, latest
 from ..store import Store
 from .api import NotionAPI, NotionError
 from .pages import option
+from .setup import definitions
 
 ORIGIN = "notion"
 PROPERTIES = {"status": "Status", "rating": "Rating"}   # journal property -> Notion property
@@ -34,9 +35,19 @@ LOOKBACK = timedelta(minutes=2)
 def reader_values(page: Mapping[str, Any]) -> dict[str, Any]:
     """The reader's properties of a page as journal values (None: empty)."""
     props = page.get("properties", {})
-    select = (props.get("Status") or {}).get("select")
-    return {"status": select.get("name") if select else None,
+    status = props.get("Status") or {}
+    # a native status property (databases kbsync creates now) or a select (older ones)
+    choice = status.get("status") or status.get("select")
+    return {"status": choice.get("name") if choice else None,
             "rating": (props.get("Rating") or {}).get("number")}
+
+
+def default_status() -> str | None:
+    """The option Notion gives a native status property on a new page (the first one): it means
+    the reader has not set a status, like an empty select."""
+    spec = definitions()["articles"]["properties"].get("Status", {})
+    options = (spec.get("status") or {}).get("options") or []
+    return options[0]["name"] if options else None
 
 
 def pull_edits(api: NotionAPI, data_source_id: str, kb_of_page: Mapping[str, str], since: datetime | None,
@@ -53,7 +64,10 @@ def pull_edits(api: NotionAPI, data_source_id: str, kb_of_page: Mapping[str, str
         edited = datetime.fromisoformat(page["last_edited_time"].replace("Z", "+00:00"))
         for prop, value in reader_values(page).items():
             known = shown.get((kb_id, prop))
-            if (known.value if known else None) != value:
+            before = known.value if known else None
+            if prop == "status" and value == default_status() and before is None:
+                continue     # Notion's default status on a page nobody marked yet
+            if before != value:
                 changes.append(Change(kb_id, prop, value, edited, ORIGIN))
     return changes
 
@@ -76,8 +90,10 @@ class NotionEditSink:
 
     name = ORIGIN
 
-    def __init__(self, api: NotionAPI, pages: Mapping[str, str], log: logging.Logger):
+    def __init__(self, api: NotionAPI, pages: Mapping[str, str], log: logging.Logger, *,
+                 status_type: str = "status", data_source: str | None = None):
         self.api, self.pages, self.log = api, pages, log
+        self.status_type, self.data_source = status_type, data_source
         self.retag: set[str] = set()
 
     def push_edits(self, changes: Sequence[Change]) -> list[Change]:
@@ -92,7 +108,9 @@ class NotionEditSink:
             for change in group:
                 if change.property == "status":
                     name = option(str(change.value)) if change.value is not None else None
-                    props["Status"] = {"select": {"name": name} if name else None}
+                    if name is None and self.status_type == "status":
+                        name = default_status()    # a native status is never empty: back to the default
+                    props["Status"] = {self.status_type: {"name": name} if name else None}
                 elif change.property == "rating":
                     number = change.value if isinstance(change.value, (int, float)) \
                         and not isinstance(change.value, bool) else None
@@ -102,11 +120,34 @@ class NotionEditSink:
             if not props:
                 continue
             try:
-                self.api.get(self.api.client.pages.update, page, properties=props)
+                self._set(page, props)
             except NotionError as exc:
-                if exc.status == 404 or (exc.status == 400 and "archived" in str(exc).lower()):
+                if exc.status == 404 or (exc.status == 400 and _trashed(self.api, page)):
                     # the reader deleted the page in Notion: nothing to show the edit on
                     continue
                 self.log.warning("notion: edit of %s not applied: %s", kb_id, exc)
                 failed += [c for c in group if c.property in PROPERTIES]
         return failed
+
+    def _set(self, page: str, props: dict[str, Any]) -> None:
+        try:
+            self.api.get(self.api.client.pages.update, page, properties=props)
+        except NotionError as exc:
+            status = (props.get("Status") or {}).get("status")
+            if exc.status != 400 or not status or not self.data_source or _trashed(self.api, page):
+                raise
+            # a status Notion does not offer yet (set in a note): add the option, then set it
+            self.api.get(self.api.client.data_sources.update, self.data_source,
+                         properties={"Status": {"status": {"options": [{"name": status["name"]}]}}})
+            self.api.get(self.api.client.pages.update, page, properties=props)
+
+
+def _trashed(api: NotionAPI, page_id: str) -> bool:
+    """Whether the page is in the trash (asked of Notion, not read from an error message)."""
+    try:
+        page = api.get(api.client.pages.retrieve, page_id)
+    except NotionError as exc:
+        if exc.status == 404:
+            return True
+        raise
+    return bool(page.get("in_trash") or page.get("is_archived") or page.get("archived"))
