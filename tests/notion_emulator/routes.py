@@ -12,6 +12,7 @@ from typing import Any
 
 from . import blocks, databases, pages, query
 from .common import ApiError, missing
+from .rules import collecting
 from .shapes import block_obj, data_source_obj, database_obj, list_obj, page_obj, user_obj
 from .state import Database, Workspace
 
@@ -28,7 +29,16 @@ def bad_url() -> ApiError:
 
 
 def route(ws: Workspace, method: str, path: str, params: dict[str, list[str]], body: dict | None) -> dict:
-    """Runs one request against the workspace; returns the answer (without ``request_id``)."""
+    """Runs one request against the workspace; returns the answer (without ``request_id``).
+
+    Content problems (bad link or image URLs) are gathered and answered together (``rules.collecting``);
+    operations check everything before they change state, so a refused request changes nothing.
+    """
+    with collecting():
+        return _route(ws, method, path, params, body)
+
+
+def _route(ws: Workspace, method: str, path: str, params: dict[str, list[str]], body: dict | None) -> dict:
     if not re.fullmatch(r"/v1(/[^/]+)+/?", path):
         raise bad_url()
     parts = [p for p in path.split("/") if p]
