@@ -14,6 +14,7 @@ from typing import Any
 from .common import archived, missing, new_id, rejected, unsupported, wrong
 from .schema import Spec, add, check_synced_names, configure_options, detach, kind_of, link_partner, \
     merge_options, parse, parse_all
+from . import views
 from .rules import checkpoint
 from .state import Database, DataSource, Page, Prop, Workspace
 from .validate import as_dict, as_text, cover, icon, rich_text
@@ -57,7 +58,8 @@ def create_database(ws: Workspace, body: dict) -> Database:
                   edited=now, created_by=ws.bot_id, edited_by=ws.bot_id, description=description,
                   icon=the_icon, cover=the_cover, is_inline=is_inline)
     ws.databases[db.id] = db
-    _new_source(ws, db, title, specs)
+    ds = _new_source(ws, db, title, specs)
+    views.add_default(ws, db, ds)
     parent.children.append(db.id)
     ws.touch(parent)
     return db
