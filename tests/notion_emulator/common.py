@@ -52,8 +52,9 @@ class ApiError(Exception):
 
 
 def show(value: Any) -> str:
-    """A value as Notion quotes it in messages (JSON, cut when long)."""
-    text = json.dumps(value, ensure_ascii=False)
+    """A value as Notion quotes it in messages: compact JSON (``{"url":"..."}``, as quoted in
+    markomanninen/md2notion#15), cut when long."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text if len(text) <= 80 else text[:77] + "..."
 
 

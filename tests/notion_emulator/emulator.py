@@ -212,6 +212,15 @@ class NotionEmulator:
                     for i in ids]
         return self._guard(read)
 
+    def views(self, database_id: str) -> list[dict]:
+        """The database's views (its tabs, in order), as ``GET /v1/views/{id}`` answers each."""
+        from .views import view_obj
+
+        def read() -> list[dict]:
+            db = self.ws.database(database_id, "database_id")
+            return [view_obj(self.ws, self.ws.views[i]) for i in db.view_ids]
+        return self._guard(read)
+
     def data_sources(self) -> list[dict]:
         return self._guard(lambda: [data_source_obj(self.ws, ds) for ds in self.ws.data_sources.values()])
 

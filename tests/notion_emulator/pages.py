@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from .blocks import check_total, store, trees
 from .common import archived, new_id, rejected, unsupported, wrong
 from .query import page_size
+from .rules import checkpoint
 from .schema import make_options
 from .shapes import prop_value
 from .state import DataSource, Page, Prop, Workspace
@@ -59,6 +60,7 @@ def create(ws: Workspace, body: dict) -> Page:
     found = trees(ws, "body.children", body["children"]) if body.get("children") is not None else []
     check_total(found)
     the_icon, the_cover = icon("body.icon", body.get("icon")), cover("body.cover", body.get("cover"))
+    checkpoint()
     now = ws.clock.stamp()
     page = Page(id=new_id(), parent=parent, seq=ws.next_seq(), created=now, edited=now, created_by=ws.bot_id,
                 edited_by=ws.bot_id, icon=the_icon, cover=the_cover)
@@ -91,6 +93,7 @@ def update(ws: Workspace, page: Page, body: dict, user: str | None = None) -> Pa
     the_icon = icon("body.icon", body["icon"]) if "icon" in body else page.icon
     the_cover = cover("body.cover", body["cover"]) if "cover" in body else page.cover
     who = user or ws.bot_id
+    checkpoint()
     apply_values(ws, page, values, who)
     page.icon, page.cover = the_icon, the_cover
     if trash is not None:
