@@ -328,3 +328,36 @@ def test_icons_native_status_and_key_points_without_escapes(tmp_path, emu):
     assert any(i["plain_text"] == "million" and i["annotations"]["bold"] for i in items)
     week = page_of(emu, sources["Weekly"]["id"], "weekly-" + week_label(article.published, cfg.rollups))
     assert week["icon"]["emoji"] == "🗓️"
+
+
+def test_the_views_exist_after_a_first_sync_and_kb_id_is_hidden(tmp_path, emu):
+    config = notion_config(tmp_path, emu, vault=False)
+    sync(config)
+    notion = client(emu)
+    sources = data_sources(emu)
+    expected = {"Articles": ["Must read this week", "Unread", "By category", "By week"], "Weekly": ["By date"]}
+    for title, names in expected.items():
+        ds = sources[title]
+        kb_id = ds["properties"]["KB ID"]["id"]
+        listed = notion.views.list(database_id=ds["parent"]["database_id"])["results"]
+        views = [notion.views.retrieve(v["id"]) for v in listed]
+        # Notion's own default view first, then kbsync's, each once
+        assert [v["name"] for v in views][1:] == names
+        for view in views:
+            shown = {p["property_id"]: p.get("visible", True) for p in view["configuration"].get("properties") or []}
+            assert shown.get(kb_id) is False, (title, view["name"])
+    board = next(v for v in views_of(notion, sources["Articles"]) if v["name"] == "By category")
+    assert board["type"] == "board"
+    assert board["configuration"]["group_by"]["property_id"] == sources["Articles"]["properties"]["Category"]["id"]
+    by_week = next(v for v in views_of(notion, sources["Articles"]) if v["name"] == "By week")
+    assert by_week["configuration"]["group_by"]["group_by"] == "week"
+    unread = next(v for v in views_of(notion, sources["Articles"]) if v["name"] == "Unread")
+    assert unread["sorts"] == [{"property": "Score", "direction": "descending"}]
+    # created once: a second sync leaves the views (and anything the reader changed in them) alone
+    emu.clear_log()
+    sync(config)
+    assert not [r for r in emu.requests if "/views" in r.path]
+
+
+def views_of(notion, ds) -> list[dict]:
+    return [notion.views.retrieve(v["id"]) for v in notion.views.list(database_id=ds["parent"]["database_id"])["results"]]

@@ -82,6 +82,10 @@ def _date_test(path: str, op: str, arg: Any) -> Callable[[datetime | None], bool
     if op in spans:
         lo, hi = (now + timedelta(days=d) for d in spans[op])
         return lambda v: v is not None and lo <= v <= hi
+    if op == "this_week":
+        # the calendar week of today (a Monday start here); DatePropertyFilter in notion-sdk-js api-endpoints.ts
+        monday = datetime.combine(now.date() - timedelta(days=now.weekday()), datetime.min.time(), timezone.utc)
+        return lambda v: v is not None and monday <= v < monday + timedelta(days=7)
     when = parse_date(arg)
     if when is None:
         raise wrong(f"{path}.{op}", "a valid ISO 8601 date string", arg)
