@@ -361,3 +361,33 @@ def test_the_views_exist_after_a_first_sync_and_kb_id_is_hidden(tmp_path, emu):
 
 def views_of(notion, ds) -> list[dict]:
     return [notion.views.retrieve(v["id"]) for v in notion.views.list(database_id=ds["parent"]["database_id"])["results"]]
+
+
+def test_the_readers_tag_edits_in_notion_reach_the_note_and_back(tmp_path, emu):
+    from tests.test_notion_target import _note_of
+    from sync.render.yamlfm import loads_note
+
+    config = notion_config(tmp_path, emu)
+    sync(config)
+    ds = data_sources(emu)["Articles"]
+    page = next(p for p in emu.pages(ds["id"]) if p["properties"]["Tags"]["multi_select"])
+    kb_id = next(iter(kb_ids([page])))
+    note = _note_of(tmp_path, kb_id)
+    before = loads_note(note.read_text("utf-8"))[0]["tags"]
+    dropped = page["properties"]["Tags"]["multi_select"][0]["name"]
+    assert dropped in before
+    kept = [{"name": o["name"]} for o in page["properties"]["Tags"]["multi_select"][1:]]
+    # in Notion the reader removes a tag and writes one of their own into More tags
+    more = plain(page["properties"]["More tags"]["rich_text"])
+    emu.edit_page(page["id"], {"Tags": {"multi_select": kept},
+                               "More tags": {"rich_text": [{"type": "text", "text": {
+                                   "content": (more + ", " if more else "") + "my-notion-tag"}}]}})
+    sync(config)
+    after = loads_note(note.read_text("utf-8"))[0]["tags"]
+    assert "my-notion-tag" in after and dropped not in after
+    assert set(after) - {"my-notion-tag"} <= set(before)
+    # settled: nothing echoes back and forth
+    emu.clear_log()
+    quiet = note.read_bytes()
+    sync(config)
+    assert emu.writes() == [] and note.read_bytes() == quiet

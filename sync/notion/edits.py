@@ -4,7 +4,9 @@ Contract:
 - ``pull_edits`` reads the pages edited in Notion since the last pull (one
   query per 100 edited pages, filtered on ``last_edited_time``) and returns a
   ``Change`` for each reader property (Status, Rating) whose value differs
-  from what the journal says Notion shows; kbsync's own writes show the
+  from what the journal says Notion shows, and a tag edit when Tags or More
+  tags differ from what kbsync last sent (relative to the score's tags, as
+  the vault records them); kbsync's own writes show the
   values the journal already has, so they are never taken for the reader's.
   Notion keeps edit times to the minute, so the filter starts two minutes
   before the last pull (a page seen twice changes nothing).
@@ -17,11 +19,12 @@ Contract:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..daemon.journal import Change, entries, latest
+from ..scoring.vocabulary import tag_key
 from ..store import Store
 from .api import NotionAPI, NotionError
 from .pages import option
@@ -50,8 +53,25 @@ def default_status() -> str | None:
     return options[0]["name"] if options else None
 
 
+def tag_change(page: Mapping[str, Any], sent: Mapping[str, Any], base: Sequence[str]) -> dict[str, list[str]] | None:
+    """The reader's edit of a page's tags (Tags and More tags) as a journal value relative to the
+    score's tags ``base``, or None when the page shows what kbsync sent (``sent``: the record's props)."""
+    props = page.get("properties", {})
+    tags = [o.get("name", "") for o in (props.get("Tags") or {}).get("multi_select") or []]
+    more = "".join(i.get("plain_text", "") for i in (props.get("More tags") or {}).get("rich_text") or [])
+    if "Tags" not in props or (tags == sent.get("Tags") and more == sent.get("More tags", "")):
+        return None
+    shown = tags + [t.strip() for t in more.split(",") if t.strip()]
+    shown_keys = {tag_key(t) or t.casefold() for t in shown}
+    base_keys = {tag_key(t) or t.casefold() for t in base}
+    return {"added": [t for t in shown if (tag_key(t) or t.casefold()) not in base_keys],
+            "removed": [t for t in base if (tag_key(t) or t.casefold()) not in shown_keys]}
+
+
 def pull_edits(api: NotionAPI, data_source_id: str, kb_of_page: Mapping[str, str], since: datetime | None,
-               shown: Mapping[tuple[str, str], Change]) -> list[Change]:
+               shown: Mapping[tuple[str, str], Change],
+               tags_of: Callable[[str], tuple[Mapping[str, Any], Sequence[str]] | None] | None = None) -> list[Change]:
+    """``tags_of(kb_id)``: (the props kbsync last sent, the score's tags), to read tag edits."""
     body: dict[str, Any] = {}
     if since is not None:
         body["filter"] = {"timestamp": "last_edited_time",
@@ -69,7 +89,20 @@ def pull_edits(api: NotionAPI, data_source_id: str, kb_of_page: Mapping[str, str
                 continue     # Notion's default status on a page nobody marked yet
             if before != value:
                 changes.append(Change(kb_id, prop, value, edited, ORIGIN))
+        known_tags = tags_of(kb_id) if tags_of is not None else None
+        if known_tags is not None:
+            edit = tag_change(page, *known_tags)
+            before = shown.get((kb_id, "tags"))
+            if edit is not None and _tag_set(edit) != _tag_set(before.value if before else None):
+                changes.append(Change(kb_id, "tags", edit, edited, ORIGIN))
     return changes
+
+
+def _tag_set(value: Any) -> tuple[frozenset[str], frozenset[str]] | None:
+    if not isinstance(value, Mapping):
+        return None
+    return (frozenset(t.casefold() for t in value.get("added", [])),
+            frozenset(t.casefold() for t in value.get("removed", [])))
 
 
 def tag_edits(store: Store, kb_ids: Iterable[str]) -> dict[str, dict[str, list[str]]]:

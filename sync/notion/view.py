@@ -134,13 +134,21 @@ class NotionView:
             shown = journal.visible(self.store, TARGET, with_pages)
             kb_of_page = {self.pages[k]: k for k in with_pages}
             changes = pull_edits(self.api, self.targets["articles"].ds, kb_of_page,
-                                 datetime.fromisoformat(since) if since else None, shown)
+                                 datetime.fromisoformat(since) if since else None, shown, self._sent_tags)
             journal.record(self.store, changes, log)
         self.store.set_meta("notion:pulled_at", self.now.isoformat())
         sink = NotionEditSink(self.api, self.pages, log, status_type=self.status_type,
                               data_source=self.targets["articles"].ds)
         journal.deliver(self.store, sink, log)
         return sink.retag
+
+    def _sent_tags(self, kb_id: str) -> tuple[Mapping[str, Any], list[str]] | None:
+        record = self.records.get(kb_id)
+        props = record.base().get("props") if record is not None else None
+        if not props or "Tags" not in props:
+            return None
+        score = self.store.scored_articles([kb_id])[1].get(kb_id)
+        return (props, list(score.tags)) if score is not None else None
 
     # -- articles -------------------------------------------------------------------------------
     def sync_articles(self, touched: set[str], *, restore: bool = False,
