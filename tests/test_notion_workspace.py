@@ -391,3 +391,51 @@ def test_the_readers_tag_edits_in_notion_reach_the_note_and_back(tmp_path, emu):
     quiet = note.read_bytes()
     sync(config)
     assert emu.writes() == [] and note.read_bytes() == quiet
+
+
+OLD_ARTICLES = {  # what kbsync created before issue 15 (schemas/notion_data_sources.json then)
+    "Name": {"title": {}}, "URL": {"url": {}}, "Score": {"number": {"format": "number"}},
+    "Tier": {"select": {"options": [{"name": "must-read"}, {"name": "worth-reading"}, {"name": "skim"}]}},
+    "Category": {"select": {}}, "Tags": {"multi_select": {}}, "Source": {"select": {}}, "Published": {"date": {}},
+    "Summary": {"rich_text": {}}, "Week": {"select": {}},
+    "Status": {"select": {"options": [{"name": "unread"}, {"name": "reading"}, {"name": "read"}]}},
+    "Rating": {"number": {"format": "number"}}, "KB ID": {"rich_text": {}}}
+OLD_WEEKLY = {"Name": {"title": {}}, "Dates": {"date": {}}, "Scanned": {"number": {}}, "Must read": {"number": {}},
+              "Worth reading": {"number": {}}, "KB ID": {"rich_text": {}}}
+
+
+def test_databases_of_an_earlier_kbsync_are_brought_up_to_date(tmp_path, emu):
+    from tests.notion_emulator.testkit import new_source
+
+    config = notion_config(tmp_path, emu, vault=False)
+    parent = load_config(config).notion.parent_page
+    notion = client(emu)
+    articles = new_source(notion, parent, "Articles", OLD_ARTICLES)
+    weekly = new_source(notion, parent, "Weekly", OLD_WEEKLY)
+    notion.data_sources.update(articles["id"], properties={"Related": {"relation": {
+        "data_source_id": articles["id"], "type": "dual_property",
+        "dual_property": {"synced_property_name": "Related from"}}}})
+    notion.data_sources.update(weekly["id"], properties={"Articles": {"relation": {
+        "data_source_id": articles["id"], "type": "dual_property",
+        "dual_property": {"synced_property_name": "Weekly"}}}})
+    result = sync(config)
+    assert not result.failures and not [p for p in result.problems if p.startswith("notion")], result.problems
+    assert len(emu.data_sources()) == 2
+    props = notion.data_sources.retrieve(articles["id"])["properties"]
+    assert "Week" not in props and "Related from" not in props
+    assert props["Related"]["relation"]["type"] == "single_property"
+    assert {"More tags", "Other source"} <= set(props)
+    # the reader's Status keeps its type (the API cannot change it) and still works
+    assert props["Status"]["type"] == "select"
+    page = emu.pages(articles["id"])[0]
+    emu.edit_page(page["id"], {"Status": {"select": {"name": "read"}}})
+    sync(config)
+    with Store(load_config(config).store_path) as store:
+        from sync.daemon.journal import entries
+        kb_id = next(iter(kb_ids([page])))
+        assert [(c.property, c.value, c.origin) for c in entries(store, [kb_id])] == [("status", "read", "notion")]
+    assert [v["name"] for v in views_of(notion, articles)][-4:] == ["Must read this week", "Unread", "By category",
+                                                                      "By week"]
+    emu.clear_log()
+    sync(config)
+    assert emu.writes() == []

@@ -22,11 +22,12 @@ from .setup import definitions
 
 def view_requests(kind: str, data_source: dict[str, Any]) -> list[dict[str, Any]]:
     ids = {name: prop["id"] for name, prop in data_source.get("properties", {}).items()}
+    types = {name: prop["type"] for name, prop in data_source.get("properties", {}).items()}
     out = []
     for view in definitions()[kind].get("views", []):
         body: dict[str, Any] = {"name": view["name"], "type": view["type"]}
         if view.get("filter"):
-            body["filter"] = view["filter"]
+            body["filter"] = _typed(view["filter"], types)
         if view.get("sorts"):
             body["sorts"] = view["sorts"]
         config: dict[str, Any] = {"type": view["type"]}
@@ -41,6 +42,20 @@ def view_requests(kind: str, data_source: dict[str, Any]) -> list[dict[str, Any]
             body["configuration"] = config
         out.append(body)
     return out
+
+
+def _typed(condition: Any, types: dict[str, str]) -> Any:
+    """A filter with each condition keyed by its property's actual type: Status is a select in a
+    database an earlier kbsync created (the API cannot change a property's type)."""
+    if isinstance(condition, list):
+        return [_typed(c, types) for c in condition]
+    if not isinstance(condition, dict):
+        return condition
+    if "property" in condition:
+        actual = types.get(condition["property"])
+        swap = {k: actual for k in ("select", "status") if k in condition and actual in ("select", "status")}
+        return {swap.get(k, k): v for k, v in condition.items()}
+    return {k: _typed(v, types) for k, v in condition.items()}
 
 
 def hidden_in_default(kind: str, data_source: dict[str, Any]) -> list[dict[str, Any]]:
