@@ -9,11 +9,19 @@ Contract (the same Target protocol as the Obsidian notes, see
   created twice.
 - An update sends only the owned properties whose value changed since the
   record (``owned["props"]``), never the reader's (Status, Rating, or any
-  property they add). The body is replaced only when it changed: kbsync's
-  own top-level blocks are recognised by fingerprint (``owned["body"]``) and
-  deleted, then the new blocks appended; the reader's blocks stay.
-- A page the reader deleted (trashed, or gone) is recorded ``deleted`` and not
-  created again unless ``restore``.
+  property they add). The body is edited only when it changed, and only
+  where: the record keeps each kbsync block's id and content fingerprint
+  (children included, ``owned["ids"]``/``owned["deep"]``); ``body.diff``
+  decides which blocks to PATCH in place, delete, or insert right after
+  their predecessor (append with ``position``). Block ids unknown (a page
+  created in one call, an older record) are read once from the page, the
+  blocks recognised by their text (``owned["body"]``). The reader's blocks
+  are never touched and keep their place.
+- A page the reader deleted (404, or ``in_trash`` when Notion refuses an
+  edit) is recorded ``deleted`` and not created again unless ``restore``.
+- A page Notion refuses (``validation_error``: a link it will not take) is
+  sent again with its links written out as text, and the record remembers
+  to do so from then on.
 - One failing page is an ``error`` outcome; the others go on.
 """
 
@@ -198,7 +206,7 @@ class NotionTarget:
         blocks, overflow = _prepare(full)
         want = _body_record(full, None)
         ids, deep = base.get("ids"), base.get("deep")
-        if ids is None or deep is None or len(ids) != len(deep) or None in ids:
+        if ids is None or deep is None or len(ids) != len(deep) or not all(ids):
             # ids unknown (a page created in one call, a record from an older kbsync): read the page once
             ids, deep = self._listed(page_id, base.get("body") or [], deep, want["body"])
         try:
@@ -221,14 +229,17 @@ class NotionTarget:
         for block in self.api.children(page_id):
             fp = fingerprint(block)
             k = next((n for n, (_, known) in enumerate(old) if known == fp), None)
+            # content unknown (an older record, a half-done edit): a placeholder that never matches but
+            # still lets the block be edited in place (type and children are what the listing shows)
+            unknown = f"{block['type']}:?{block['id']}" + ("+" if block.get("has_children") else "")
             if k is not None:
                 i, _ = old.pop(k)
                 ids.append(block["id"])
-                fps.append(deep[i] if deep is not None and i < len(deep) else None)
+                fps.append(deep[i] if deep is not None and i < len(deep) and deep[i] else unknown)
             elif fp in extra:
                 extra.remove(fp)
                 ids.append(block["id"])
-                fps.append(None)
+                fps.append(unknown)
         return ids, fps
 
     def _edit(self, page_id: str, ids: Sequence[str], deep: Sequence[str | None], blocks: list[Block],
