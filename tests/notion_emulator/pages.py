@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .blocks import check_total, store, trees
-from .common import archived, new_id, rejected, unsupported, wrong
+from .common import archived, archived_page, new_id, rejected, unsupported, wrong
 from .query import page_size
 from .rules import checkpoint
 from .schema import make_options
@@ -87,7 +87,9 @@ def update(ws: Workspace, page: Page, body: dict, user: str | None = None) -> Pa
         raise wrong("body.in_trash", "a boolean", trash)
     edits = [k for k in ("properties", "icon", "cover") if k in body]
     if page.in_trash and trash is not False and edits:
-        raise archived()
+        raise archived_page()
+    if not page.in_trash and ws.trashed(page) and (edits or trash is not None):
+        raise archived_page()       # its data source or database is in the trash: nothing to edit or restore
     ds = ws.data_sources.get(page.data_source_id or "")
     values = page_values(ws, ds, body["properties"]) if "properties" in body else {}
     the_icon = icon("body.icon", body["icon"]) if "icon" in body else page.icon
