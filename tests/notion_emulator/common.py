@@ -149,6 +149,10 @@ class Clock:
         self._last = ms if ms > self._last else self._last + 1
         return self._last
 
+    def now(self) -> int:
+        """The current time in milliseconds, without handing out a stamp."""
+        return int(self._now() * 1000)
+
     def seen(self, ms: int) -> None:
         """Never hand out a stamp at or before ``ms`` (used after loading a state file)."""
         self._last = max(self._last, ms)

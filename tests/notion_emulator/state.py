@@ -172,6 +172,7 @@ class Workspace:
             bot_id: {"name": BOT_NAME, "type": "bot"},
         }
         self._seq = itertools.count()
+        self.search_lag_ms = 0      # search misses data sources younger than this (see query.search)
 
     def next_seq(self) -> int:
         return next(self._seq)
