@@ -147,6 +147,11 @@ class NotionEmulator:
             self._faults = Faults(error_rate, statuses, lost_rate, slow_rate, slow_seconds, methods, seed,
                                   paths, lost_status, conflict_rate)
 
+    def set_schema_limit(self, limit: int = 50 * 1024) -> None:
+        """Bytes a data source's schema may take (default 50 KB, the reference's limit; see ``size.py``)."""
+        with self._lock:
+            self.ws.schema_limit = limit
+
     def set_search_lag(self, seconds: float = 0.0) -> None:
         """Search is eventually consistent: a data source or page the integration created less than
         ``seconds`` ago is missing from ``POST /v1/search`` (0, the default: found at once; pages added

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
+from . import size
 from .blocks import check_total, store, trees
 from .common import archived, archived_page, new_id, rejected, unsupported, wrong
 from .query import page_size
@@ -60,6 +61,7 @@ def create(ws: Workspace, body: dict) -> Page:
     found = trees(ws, "body.children", body["children"]) if body.get("children") is not None else []
     check_total(found)
     the_icon, the_cover = icon("body.icon", body.get("icon")), cover("body.cover", body.get("cover"))
+    _check_size(ws, ds, values)
     checkpoint()
     now = ws.clock.stamp()
     page = Page(id=new_id(), parent=parent, seq=ws.next_seq(), created=now, edited=now, created_by=ws.bot_id,
@@ -95,6 +97,7 @@ def update(ws: Workspace, page: Page, body: dict, user: str | None = None) -> Pa
     the_icon = icon("body.icon", body["icon"]) if "icon" in body else page.icon
     the_cover = cover("body.cover", body["cover"]) if "cover" in body else page.cover
     who = user or ws.bot_id
+    _check_size(ws, ds, values)
     checkpoint()
     apply_values(ws, page, values, who)
     page.icon, page.cover = the_icon, the_cover
@@ -102,6 +105,13 @@ def update(ws: Workspace, page: Page, body: dict, user: str | None = None) -> Pa
         page.in_trash = trash
     ws.touch(page, who)
     return page
+
+
+def _check_size(ws: Workspace, ds: DataSource | None, values: dict) -> None:
+    """New options join the schema: refused when that would pass the schema-size limit (size.py)."""
+    grown = size.with_new_options(ds, values) if ds is not None else None
+    if grown is not None:
+        size.check(ws, ds, grown)
 
 
 def apply_values(ws: Workspace, page: Page, values: dict[str, tuple[Prop, Any]], user: str) -> None:
