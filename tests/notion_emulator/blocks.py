@@ -3,7 +3,9 @@
 A request may carry at most 100 children per array, 1,000 blocks in all and
 two levels of nesting (children of children may not have children); any
 breach is refused whole with Notion's ``validation_error`` and nothing is
-written. Blocks are stored response-shaped (rich text with annotations,
+written. Content rules (known keys, code languages, web URLs for links and
+media, children under toggle headings only) come from ``rules.py``. Blocks
+are stored response-shaped (rich text with annotations,
 ``plain_text`` and ``href``); pages and databases live in their parent's
 child list too, answering as ``child_page`` / ``child_database`` blocks.
 """

@@ -2,7 +2,7 @@
 
 One request goes: bearer token (401 ``unauthorized``) -> ``Notion-Version``
 (400 ``missing_version``) -> rate limit (429 ``rate_limited`` +
-``Retry-After``) -> body size and JSON (400) -> fault switches (5xx before
+``Retry-After``) -> body size and JSON (400) -> fault switches (5xx, or a 409 conflict on a write, before
 applying) -> the operation (``routes``) -> lost/slow faults (after
 applying). Everything that touches state runs under one lock, so the
 threaded server sees requests one at a time, in a definite order.
