@@ -7,6 +7,8 @@ schema as the official SDK types spell them.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from notion_client.errors import APIResponseError
 
@@ -229,3 +231,46 @@ def test_a_schema_request_names_at_most_100_options_per_property(world):
     assert str(error) == OK + "body.properties.Kind.select.options.length should be ≤ `100`, instead was `101`."
     done = notion.data_sources.update(ds["id"], properties={"Tags": {"multi_select": {"options": many[:100]}}})
     assert len(done["properties"]["Tags"]["multi_select"]["options"]) == 100
+
+
+# -- the schema-size limit (reference: "maximum schema size of 50KB"; dvanoni/notero#725) ---------
+
+def schema_size(notion, ds_id: str) -> int:
+    props = notion.data_sources.retrieve(ds_id)["properties"]
+    return len(json.dumps(props, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def test_options_created_per_item_meet_the_schema_size_limit(world):
+    emu, notion, ds, page_id = world
+    created = 0
+    with pytest.raises(APIResponseError) as full:
+        for batch in range(20):
+            tags = [{"name": f"tag-{batch:02d}-{i:02d}-{'x' * 12}"} for i in range(100)]
+            notion.pages.create(parent={"data_source_id": ds["id"]}, properties={"Tags": {"multi_select": tags}})
+            created += 1
+    assert (full.value.status, full.value.code, str(full.value)) == (
+        400, "validation_error", "Database schema has exceeded the maximum size")
+    size = schema_size(notion, ds["id"])
+    assert 4 <= created < 20 and size <= 50 * 1024 < size + 100 * 100      # the next 100 options did not fit
+    options = notion.data_sources.retrieve(ds["id"])["properties"]["Tags"]["multi_select"]["options"]
+    assert len(options) == created * 100 and len(emu.pages(ds["id"])) == 1 + created
+    # existing options still go on pages; a schema update adding more is refused the same way
+    notion.pages.update(page_id, properties={"Tags": {"multi_select": [{"name": options[0]["name"]}]}})
+    with pytest.raises(APIResponseError) as grow:
+        notion.data_sources.update(ds["id"], properties={
+            "Kind": {"select": {"options": [{"name": f"kind-{i}-{'y' * 40}"} for i in range(100)]}}})
+    assert str(grow.value) == "Database schema has exceeded the maximum size"
+    assert "Kind" not in notion.data_sources.retrieve(ds["id"])["properties"]
+
+
+def test_a_schema_over_a_lowered_limit_may_shrink_but_not_grow(world):
+    emu, notion, ds, page_id = world
+    notion.data_sources.update(ds["id"], properties={"Notes": {"rich_text": {}}, "Extra": {"url": {}}})
+    emu.set_schema_limit(100)
+    with pytest.raises(APIResponseError):
+        notion.data_sources.update(ds["id"], properties={"More": {"checkbox": {}}})
+    with pytest.raises(APIResponseError):
+        notion.pages.update(page_id, properties={"Tags": {"multi_select": [{"name": "new"}]}})
+    shrunk = notion.data_sources.update(ds["id"], properties={"Extra": None})
+    assert "Extra" not in shrunk["properties"]
+    assert notion.pages.update(page_id, properties={"Summary": {"rich_text": text("ok")}})["object"] == "page"

@@ -3,7 +3,9 @@
 A request may carry at most 100 children per array, 1,000 blocks in all and
 two levels of nesting (children of children may not have children); any
 breach is refused whole with Notion's ``validation_error`` and nothing is
-written. Blocks are stored response-shaped (rich text with annotations,
+written. Content rules (known keys, code languages, web URLs for links and
+media, children under toggle headings only) come from ``rules.py``. Blocks
+are stored response-shaped (rich text with annotations,
 ``plain_text`` and ``href``); pages and databases live in their parent's
 child list too, answering as ``child_page`` / ``child_database`` blocks.
 """
@@ -187,7 +189,7 @@ def append(ws: Workspace, parent: Block | Page | Database, body: dict) -> list[B
         not parent.content.get("is_toggleable")
     if isinstance(parent, Database) or (isinstance(parent, Block) and parent.type not in PARENTS) or static:
         raise rejected(f"Block type {getattr(parent, 'type', 'child_database')} does not support children.")
-    if parent.in_trash:
+    if ws.trashed(parent):          # itself, or a page or database above it
         raise archived()
     found = trees(ws, "body.children", body.get("children"))
     check_total(found)
@@ -206,6 +208,8 @@ def update(ws: Workspace, node: Block | Page | Database, body: dict) -> Block | 
     kinds = [k for k in body if k in TEXT_BLOCKS + OTHER]
     if node.in_trash and trash is not False and kinds:
         raise archived()
+    if not node.in_trash and ws.trashed(node):
+        raise archived()            # under a trashed page or database
     if kinds and not isinstance(node, Block):
         raise unsupported("editing a child_page or child_database block's content")
     content = None
@@ -231,7 +235,7 @@ def update(ws: Workspace, node: Block | Page | Database, body: dict) -> Block | 
 
 def delete(ws: Workspace, node: Block | Page | Database) -> Block | Page | Database:
     """Moves to the trash (pages and databases too); something already there is refused."""
-    if node.in_trash:
+    if ws.trashed(node):
         raise archived()
     node.in_trash = True
     ws.touch(node)

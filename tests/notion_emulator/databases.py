@@ -14,7 +14,7 @@ from typing import Any
 from .common import archived, missing, new_id, rejected, unsupported, wrong
 from .schema import Spec, add, check_synced_names, configure_options, detach, kind_of, link_partner, \
     merge_options, parse, parse_all
-from . import views
+from . import size, views
 from .rules import checkpoint
 from .state import Database, DataSource, Page, Prop, Workspace
 from .validate import as_dict, as_text, cover, icon, rich_text
@@ -52,6 +52,7 @@ def create_database(ws: Workspace, body: dict) -> Database:
     initial = as_dict("body.initial_data_source", body.get("initial_data_source") or {})
     specs = parse_all(ws, "body.initial_data_source.properties",
                       initial.get("properties", {"Name": {"title": {}}}))
+    size.check(ws, None, size.preview(ws, None, [("add", None, s) for s in specs]))
     checkpoint()
     now = ws.clock.stamp()
     db = Database(id=new_id(), parent={"type": "page_id", "page_id": parent.id}, title=title, created=now,
@@ -86,6 +87,7 @@ def create_data_source(ws: Workspace, body: dict) -> DataSource:
     if "properties" not in body:
         raise missing("body.properties")
     specs = parse_all(ws, "body.properties", body["properties"])
+    size.check(ws, None, size.preview(ws, None, [("add", None, s) for s in specs]))
     checkpoint()
     ds = _new_source(ws, db, title, specs, the_icon)
     ws.touch(db)
@@ -128,6 +130,8 @@ def update_data_source(ws: Workspace, ds: DataSource, body: dict) -> DataSource:
     title = rich_text(ws, "body.title", body["title"]) if "title" in body else ds.title
     the_icon = icon("body.icon", body["icon"]) if "icon" in body else ds.icon
     plans = _schema_plans(ws, ds, body["properties"]) if "properties" in body else []
+    if plans:
+        size.check(ws, ds, size.preview(ws, ds, plans))
     checkpoint()
     ds.title, ds.icon = title, the_icon
     for op, prop, arg in plans:

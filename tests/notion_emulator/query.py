@@ -271,12 +271,19 @@ def search(ws: Workspace, body: dict) -> dict:
     size = page_size("body", body.get("page_size"))
     found: list[tuple[int, str, dict]] = []
     needle = text.casefold()
+    # eventually consistent ("Search indexing is not immediate", reference: search optimizations and
+    # limitations): what the integration created less than ``search_lag_ms`` ago is not indexed yet;
+    # pages shared with it directly (``add_page``) "are guaranteed to be returned"
+    indexed = ws.clock.now() - ws.search_lag_ms
+
+    def seen(thing: Page | DataSource) -> bool:
+        return not ws.search_lag_ms or thing.created_by != ws.bot_id or thing.created <= indexed
     if "page" in kinds:
         found += [(p.edited, p.id, {"page": p}) for p in ws.pages.values()
-                  if not ws.trashed(p) and needle in ws.title_of(p).casefold()]
+                  if not ws.trashed(p) and needle in ws.title_of(p).casefold() and seen(p)]
     if "data_source" in kinds:
         found += [(d.edited, d.id, {"ds": d}) for d in ws.data_sources.values()
-                  if not ws.trashed(d) and needle in plain(d.title).casefold()]
+                  if not ws.trashed(d) and needle in plain(d.title).casefold() and seen(d)]
     found.sort(key=lambda t: t[0], reverse=descending)
     by_id = {i: thing for _, i, thing in found}
     chunk, cursor, more = paginate([i for _, i, _ in found], body.get("start_cursor"), size, "body")

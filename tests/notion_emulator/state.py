@@ -172,6 +172,8 @@ class Workspace:
             bot_id: {"name": BOT_NAME, "type": "bot"},
         }
         self._seq = itertools.count()
+        self.search_lag_ms = 0      # search misses data sources younger than this (see query.search)
+        self.schema_limit = 50 * 1024   # bytes a data source's schema may take (see size.py)
 
     def next_seq(self) -> int:
         return next(self._seq)
