@@ -143,7 +143,7 @@ def test_one_changed_sentence_costs_at_most_three_requests_and_the_readers_note_
         "rich_text": [{"type": "text", "text": {"content": "My note: follow up on this."}}]}}])
     blocks_before = emu.children(page_id)
     words = [w for w in article.content.split() if w.isalpha() and len(w) > 4]
-    for round_, word in enumerate(words[:2]):
+    for round_, word in enumerate(words[:2]):  # first with block ids unknown, then known
         emu.clear_log()
         _change_sentence(config, article, score, word, word.upper())
         article = dataclasses.replace(article, content=article.content.replace(word, word.upper(), 1))
@@ -250,7 +250,12 @@ def test_databases_are_found_by_listing_the_parent_page_never_by_search(tmp_path
     import shutil
 
     config = notion_config(tmp_path, emu, vault=False)
+    emu.set_search_lag(3600)                     # search would not show the new databases for an hour
+    # every database create's answer is lost (applied, no answer): found under the page, not sent again
+    emu.set_faults(lost_rate=1.0, methods=("POST",), paths=("/v1/databases",), seed=1)
     sync(config)
+    assert sum(r.fault == "lost" for r in emu.requests) == 2
+    emu.set_faults()
     shutil.rmtree(tmp_path / ".kbsync")          # a lost store: the ids must be found again
     sync(config)
     assert len(emu.data_sources()) == 2
@@ -260,7 +265,7 @@ def test_databases_are_found_by_listing_the_parent_page_never_by_search(tmp_path
 
 def test_conflicts_are_retried_and_leave_one_page_per_article(tmp_path, emu):
     config = notion_config(tmp_path, emu, vault=False)
-    emu.set_faults(error_rate=0.15, statuses=(409,), seed=3)
+    emu.set_faults(conflict_rate=0.15, seed=3)
     result = sync(config)
     assert not result.failures and not [p for p in result.problems if p.startswith("notion")], result.problems
     assert sum(r.status == 409 for r in emu.requests) > 5

@@ -71,6 +71,7 @@ class NotionView:
                 title = cfg.notion.articles_title if kind == "articles" else cfg.notion.weekly_title
                 self.notices.append(f"notion: the {title} database was deleted in Notion; created it again "
                                     f"and sending its pages anew")
+        self.replaced = ensured.replaced
         self._reset(ensured.reset)
         self._views(ensured)
         self.status_type = ensured.sources["articles"].get("properties", {}).get("Status", {}).get("type", "status")
@@ -185,7 +186,8 @@ class NotionView:
 
     # -- weekly pages -----------------------------------------------------------------------------
     def sync_weeks(self, touched: set[str], *, restore: bool = False) -> list[Outcome]:
-        if self.rerender_all or restore:
+        if self.rerender_all or restore or "weekly" in self.replaced:
+            # (a Weekly database created again: every week is sent anew)
             source: Iterable[Article] = self.store.iter_articles()
         else:
             source = self.store.get_articles(touched).values()
