@@ -444,3 +444,26 @@ def test_databases_of_an_earlier_kbsync_are_brought_up_to_date(tmp_path, emu):
     emu.clear_log()
     sync(config)
     assert emu.writes() == []
+
+
+def test_a_trashed_page_is_recognised_by_in_trash_whatever_notion_calls_it(tmp_path, emu, monkeypatch):
+    from tests.notion_emulator import pages as emulator_pages
+    from tests.notion_emulator.common import rejected
+
+    # a later API version words the refusal without "archived" (2026-03-11 renames it)
+    monkeypatch.setattr(emulator_pages, "archived_page",
+                        lambda: rejected("Can't update a page that is in the trash. Restore it first."))
+    config = notion_config(tmp_path, emu, vault=False)
+    sync(config)
+    ds = data_sources(emu)["Articles"]["id"]
+    victim = emu.pages(ds)[0]
+    kb_id = next(iter(kb_ids([victim])))
+    emu.edit_page(victim["id"], in_trash=True)
+    text = config.read_text("utf-8").replace('timezone = "Asia/Shanghai"', 'timezone = "UTC"')
+    config.write_text(text, "utf-8")
+    emu.clear_log()
+    result = sync(config)
+    assert [r for r in emu.requests if r.status == 400 and victim["id"] in r.path]
+    assert not [p for p in result.problems if kb_id in p], result.problems
+    with Store(load_config(config).store_path) as store:
+        assert store.sync_records("notion")[kb_id].state == "deleted"
