@@ -467,3 +467,21 @@ def test_a_trashed_page_is_recognised_by_in_trash_whatever_notion_calls_it(tmp_p
     assert not [p for p in result.problems if kb_id in p], result.problems
     with Store(load_config(config).store_path) as store:
         assert store.sync_records("notion")[kb_id].state == "deleted"
+
+
+def test_a_readers_property_named_like_the_synced_relation_keeps_its_name(tmp_path, emu):
+    config = notion_config(tmp_path, emu, vault=False)
+    sync(config)
+    sources = data_sources(emu)
+    notion = client(emu)
+    # the reader renames kbsync's Weekly column away and makes a "Weekly" text property of their own,
+    # then trashes the Weekly database: the new relation must not take their property's name
+    notion.data_sources.update(sources["Articles"]["id"], properties={"Weekly": {"name": "Old weekly"}})
+    notion.data_sources.update(sources["Articles"]["id"], properties={"Weekly": {"rich_text": {}}})
+    notion.databases.update(sources["Weekly"]["parent"]["database_id"], in_trash=True)
+    result = sync(config)
+    assert not result.failures, result.failures
+    props = notion.data_sources.retrieve(sources["Articles"]["id"])["properties"]
+    assert props["Weekly"]["type"] == "rich_text"
+    assert props["Weekly (kbsync)"]["type"] == "relation"
+    assert "Old weekly" not in props        # the old relation (to the trashed database) was removed

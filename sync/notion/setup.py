@@ -64,6 +64,7 @@ class Ensured:
     replaced: set[str]        # ... although the store knew one (the reader deleted it)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)    # kind -> data source object
     reset: dict[str, set[str]] = field(default_factory=dict)            # kind -> relations added back empty
+    gone: dict[str, str] = field(default_factory=dict)                  # kind -> id of the replaced data source
 
 
 def ensure_data_sources(api: NotionAPI, cfg: NotionConfig, known: dict[str, str | None]) -> Ensured:
@@ -80,6 +81,7 @@ def ensure_data_sources(api: NotionAPI, cfg: NotionConfig, known: dict[str, str 
             ensured.created.add(kind)
             if known.get(kind):
                 ensured.replaced.add(kind)
+                ensured.gone[kind] = known[kind]
         ensured.ids[kind] = found["id"]
         ensured.sources[kind] = found
     for kind in KINDS:
@@ -150,7 +152,9 @@ def _complete(api: NotionAPI, ensured: Ensured, kind: str) -> None:
     ds = ensured.sources[kind]
     have = ds.get("properties", {})
     missing: dict[str, Any] = {}
-    stale: dict[str, None] = {}
+    # relations to a data source that was replaced (whatever the reader renamed them to) go
+    stale: dict[str, None] = {name: None for name, prop in have.items() if prop.get("type") == "relation" and any(
+        same_id((prop.get("relation") or {}).get("data_source_id"), old) for old in ensured.gone.values())}
     for name, rel in spec.get("relations", {}).items():
         target, synced = ensured.ids[rel["to"]], rel.get("synced_property_name")
         prop = have.get(name)
@@ -161,7 +165,11 @@ def _complete(api: NotionAPI, ensured: Ensured, kind: str) -> None:
             stale[name] = None
         if synced is not None:
             other = ensured.sources[rel["to"]]
-            taken = (other.get("properties") or {}).get(synced)
+            theirs = other.get("properties") or {}
+            while (theirs.get(synced) or {}).get("type") not in (None, "relation"):
+                # the reader has a property of that name: the synced column gets a name of its own
+                synced += " (kbsync)"
+            taken = theirs.get(synced)
             if taken is not None and taken.get("type") == "relation":
                 # the old relation's other side holds the synced name: free it
                 ensured.sources[rel["to"]] = api.get(api.client.data_sources.update, other["id"],
