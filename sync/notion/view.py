@@ -36,7 +36,7 @@ from ..targets.base import Outcome, plan
 from .api import NotionAPI, NotionError
 from .edits import NotionEditSink, pull_edits, tag_edits, with_tag_edits
 from .pages import article_doc, weekly_doc
-from .setup import KINDS, definitions, ensure_data_sources, owned_kinds
+from .setup import KINDS, Ensured, definitions, ensure_data_sources, owned_kinds
 from .target import NotionTarget
 from .views import ensure_views
 from .vocab import bounded
@@ -105,7 +105,7 @@ class NotionView:
             self.store.save_sync_records(fixed, self.now)
             self.records.update((r.key, r) for r in fixed)
 
-    def _views(self, ensured: Any) -> None:
+    def _views(self, ensured: Ensured) -> None:
         """The views of each database, created once (the reader's later changes to them stay)."""
         for kind in KINDS:
             source = ensured.sources[kind]
