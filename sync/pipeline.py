@@ -334,6 +334,7 @@ def run_targets(store: Store, targets: Sequence[Projection], touched: set[str], 
             _guarded(target, result, target.finish)
             for counter, figures in target.figures().items():
                 getattr(result, counter).update(figures)
+            result.problems += target.notices()
 
 
 def configured_targets(cfg: Config, store: Store, env: Mapping[str, str], now: datetime, result: RunResult, *,
@@ -355,6 +356,15 @@ def configured_targets(cfg: Config, store: Store, env: Mapping[str, str], now: d
         else:
             targets.append(NotionProjection(cfg, store, now, token=token, namer=namer, log=log))
     return targets
+
+
+def sync_notion(store: Store, cfg: Config, env: Mapping[str, str], touched: set[str], now: datetime,
+                result: RunResult, *, restore: bool = False, dry_run: bool = False, loaded: Loaded = ({}, {}),
+                namer: Any = None) -> None:
+    """The Notion target alone through the same loop (the vault left as it is)."""
+    targets = [t for t in configured_targets(cfg, store, env, now, result, dry_run=dry_run, namer=namer)
+               if t.name == "notion"]
+    run_targets(store, targets, touched, result, restore=restore, loaded=loaded)
 
 
 def _guarded(target: Projection, result: RunResult, step: Callable[[], Any]) -> Any:

@@ -50,8 +50,8 @@ def test_daemon_pushes_a_note_status_to_notion_within_seconds(tmp_path):
             def shown() -> bool:
                 for page in emu.pages(sources["Articles"]):
                     if "".join(t["plain_text"] for t in page["properties"]["KB ID"]["rich_text"]) == kb_id:
-                        select = page["properties"]["Status"]["select"]
-                        return bool(select) and select["name"] == "reading"
+                        status = page["properties"]["Status"]["status"]
+                        return bool(status) and status["name"] == "reading"
                 return False
 
             wait_for(shown, "the note's status shown in Notion", daemon)

@@ -129,7 +129,7 @@ def _score(**kw):
 def test_oversized_article_is_trimmed_or_chunked():
     article = _article(url="https://example.com/" + "u" * 3000, content="word " * 2000, title="T" * 3000)
     score = _score(tags=tuple(f"tag,{i}" for i in range(120)), key_points=tuple(f"point {i}" for i in range(150)))
-    doc = article_doc(article, score, week="2026-W06", related=[], tz=timezone.utc, owned=["Name"])
+    doc = article_doc(article, score, related=[], tz=timezone.utc, owned=["Name"])
     assert doc.props["URL"] is None and len(doc.props["Tags"]) == 100
     assert all("," not in t for t in doc.props["Tags"]) and len(doc.props["Name"]) == 2000
     blocks = article_blocks(json.loads(doc.region))

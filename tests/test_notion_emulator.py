@@ -286,3 +286,52 @@ def test_command_line_prints_what_to_paste_and_serves():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_append_after_a_block_and_edit_a_blocks_text_in_place(emu, notion, parent):
+    """The 2025-09-03 append ``position`` (ContentPositionSchema: after_block, start, end) and
+    ``PATCH /v1/blocks/{id}`` (makenotion/notion-sdk-js request types)."""
+    page = notion.pages.create(parent={"page_id": parent}, properties={"title": text("P")})
+    first = notion.blocks.children.append(page["id"], children=[
+        {"paragraph": {"rich_text": text(f"p{i}")}} for i in range(4)])["results"]
+    made = notion.blocks.children.append(page["id"], position={"type": "after_block", "after_block": {"id": first[1]["id"]}},
+                                         children=[{"paragraph": {"rich_text": text("x")}},
+                                                   {"heading_3": {"rich_text": text("y"), "color": "red"}}])["results"]
+    assert [plain(b["paragraph"]["rich_text"]) for b in made[:1]] == ["x"]
+    order = [b["id"] for b in emu.children(page["id"])]
+    assert order == [first[0]["id"], first[1]["id"], made[0]["id"], made[1]["id"], first[2]["id"], first[3]["id"]]
+    notion.blocks.children.append(page["id"], position={"type": "end"}, children=[{"divider": {}}])
+    assert emu.children(page["id"])[-1]["type"] == "divider"
+    # edit in place: same id, same place, new text; what is not sent stays
+    edited = notion.blocks.update(made[1]["id"], heading_3={"rich_text": text("y2")})
+    assert edited["id"] == made[1]["id"] and plain(edited["heading_3"]["rich_text"]) == "y2"
+    assert edited["heading_3"]["color"] == "red" and edited["last_edited_time"] >= made[1]["last_edited_time"]
+    assert [b["id"] for b in emu.children(page["id"])][:6] == order
+    with pytest.raises(APIResponseError) as bad:
+        notion.blocks.children.append(page["id"], position={"type": "page_start"}, children=[{"divider": {}}])
+    assert str(bad.value).startswith('body failed validation: body.position.type should be')
+    other = notion.pages.create(parent={"page_id": parent}, properties={"title": text("Q")})
+    with pytest.raises(APIResponseError) as elsewhere:
+        notion.blocks.children.append(other["id"], children=[{"divider": {}}],
+                                      position={"type": "after_block", "after_block": {"id": first[0]["id"]}})
+    assert elsewhere.value.status == 400 and emu.children(other["id"]) == []
+
+
+def test_status_properties_can_be_created_with_defaults_or_options_and_grow_in_to_do(notion, parent):
+    """Creating a ``status`` property: StatusPropertyConfigRequest ("If not provided, defaults are
+    created") and StatusPropertyConfigUpdateRequest ("New options are assigned to the To-do group"),
+    in the SDK since makenotion/notion-sdk-js#686 (Notion API changelog, March 2026)."""
+    ds = new_source(notion, parent, "Articles", {"Name": {"title": {}}})
+    added = notion.data_sources.update(ds["id"], properties={"Reading": {"status": {}}})["properties"]["Reading"]
+    assert [o["name"] for o in added["status"]["options"]] == ["Not started", "In progress", "Done"]
+    assert [g["name"] for g in added["status"]["groups"]] == ["To-do", "In progress", "Complete"]
+    custom = notion.data_sources.update(ds["id"], properties={"Stage": {"status": {"options": [
+        {"name": "Unread", "color": "gray"}, {"name": "Read", "color": "green"}]}}})["properties"]["Stage"]
+    assert [(o["name"], o["color"]) for o in custom["status"]["options"]] == [("Unread", "gray"), ("Read", "green")]
+    grown = notion.data_sources.update(ds["id"], properties={"Stage": {"status": {"options": [
+        {"name": "Skipped"}]}}})["properties"]["Stage"]["status"]
+    skipped = next(o["id"] for o in grown["options"] if o["name"] == "Skipped")
+    assert skipped in grown["groups"][0]["option_ids"] and grown["groups"][0]["name"] == "To-do"
+    page = notion.pages.create(parent={"data_source_id": ds["id"]}, properties={"Stage": {"status": {"name": "Read"}}})
+    assert page["properties"]["Stage"]["status"]["name"] == "Read"
+    assert page["properties"]["Reading"]["status"]["name"] == "Not started"

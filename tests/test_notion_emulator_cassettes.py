@@ -5,7 +5,7 @@
 order against an emptied emulator through the real ``notion_client.Client``:
 recorded ids are mapped to the emulator's as answers come in (the shared
 root page is created up front), requests to endpoints the emulator does not
-model (comments, views, file uploads, markdown, move) are skipped, and each
+model (comments, file uploads, markdown, move) are skipped, and each
 answer is compared with the recorded one recursively: the same keys, the
 same JSON types, and the same values except ids, timestamps, URLs,
 ``request_id`` and user names. Error answers must match status and code,
@@ -41,9 +41,11 @@ SUPPORTED = [(m, re.compile(p)) for m, p in [
     ("POST", r"^pages$"), ("GET|PATCH", r"^pages/[^/]+$"), ("GET", r"^pages/[^/]+/properties/[^/]+$"),
     ("GET|PATCH|DELETE", r"^blocks/[^/]+$"), ("GET|PATCH", r"^blocks/[^/]+/children$"),
     ("POST", r"^search$"),
+    ("GET|POST", r"^views$"), ("GET|PATCH|DELETE", r"^views/[^/]+$"), ("POST", r"^views/[^/]+/queries$"),
+    ("GET|DELETE", r"^views/[^/]+/queries/[^/]+$"),
 ]]
 IGNORED_KEYS = {"request_id", "url", "public_url", "created_time", "last_edited_time", "next_cursor",
-                "workspace_name", "workspace_id", "avatar_url", "email", "expiry_time"}
+                "workspace_name", "workspace_id", "avatar_url", "email", "expiry_time", "expires_at"}
 QUIET = logging.getLogger("tests.notion_emulator.replay")     # the client logs every refusal by default
 ID_TEXT = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 

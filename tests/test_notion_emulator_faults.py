@@ -155,3 +155,53 @@ def test_bad_fault_settings_are_refused(emu):
             emu.set_faults(**bad)
     with pytest.raises(ValueError):
         emu.set_rate(rate=0)
+
+
+def test_conflicts_hit_writes_only_and_apply_nothing(emu, source):
+    """409 ``conflict_error`` (reference: status codes; wording quoted in rowthan/pagenote#162)."""
+    notion = client(emu)
+    emu.set_faults(conflict_rate=1.0, seed=5)
+    with pytest.raises(APIResponseError) as conflict:
+        notion.pages.create(parent={"data_source_id": source}, properties={})
+    assert (conflict.value.status, conflict.value.code, str(conflict.value)) == (
+        409, "conflict_error", "Conflict occurred while saving. Please try again.")
+    assert emu.pages(source) == [] and emu.writes() == []
+    assert statuses(lambda: notion.data_sources.query(source), 3) == [200] * 3     # reads never conflict
+    assert statuses(lambda: notion.data_sources.retrieve(source), 3) == [200] * 3
+    assert [r.fault for r in emu.requests if r.status == 409] == ["error"]
+
+
+def run_conflicts(seed: int) -> list[int]:
+    with NotionEmulator() as emu:
+        source = new_source(client(emu), emu.add_page("kbsync"), "Articles", {"Name": {"title": {}}})["id"]
+        emu.set_faults(conflict_rate=0.3, seed=seed)
+        notion = client(emu)
+        return statuses(lambda: notion.pages.create(parent={"data_source_id": source}, properties={}), 30)
+
+
+def test_occasional_conflicts_are_reproducible_from_the_seed():
+    first, again = run_conflicts(11), run_conflicts(11)
+    assert first == again and set(first) == {200, 409}
+
+
+def test_search_is_eventually_consistent_when_told():
+    """"Search indexing is not immediate" (reference: search optimizations and limitations)."""
+    clock = [1_000_000.0]
+    with NotionEmulator(now=lambda: clock[0]) as emu:
+        notion = client(emu)
+        parent = emu.add_page("kbsync")
+        emu.set_search_lag(60)
+        source = new_source(notion, parent, "Articles", {"Name": {"title": {}}})
+        page = notion.pages.create(parent={"page_id": parent}, properties={"title": text("Weekly")})
+
+        def found(kind: str, query: str) -> list[str]:
+            return [r["id"] for r in notion.search(query=query, filter={"property": "object", "value": kind})["results"]]
+        assert found("data_source", "Articles") == [] and found("page", "Weekly") == []
+        assert found("page", "kbsync") == [parent]          # shared directly: always found
+        # the data source can still be read by id, and its database is listed under the page
+        assert notion.data_sources.retrieve(source["id"])["id"] == source["id"]
+        assert [b["type"] for b in notion.blocks.children.list(parent)["results"]] == ["child_database", "child_page"]
+        clock[0] += 61
+        assert found("data_source", "Articles") == [source["id"]] and found("page", "Weekly") == [page["id"]]
+        emu.reset()
+        assert emu.ws.search_lag_ms == 0

@@ -70,7 +70,7 @@ PAGE_CASES = {
     "not a number": ({"Score": {"number": "12"}},
                      OK + 'body.properties.Score.number should be a number or `null`, instead was `"12"`.'),
     "comma in an option": ({"Tier": {"select": {"name": "a,b"}}},
-                           OK + "body.properties.Tier.select.name should not contain commas, instead was `a,b`."),
+                           "Invalid select option, commas not allowed: a,b"),   # egordm/notionsci#13
     "unknown status": ({"Stage": {"status": {"name": "Someday"}}},
                        'Invalid status option. Status option "Someday" does not exist.'),
 }
@@ -98,7 +98,7 @@ BLOCK_CASES = {
                                    OK + "body.children[1].paragraph.rich_text[0].text.content.length should be ≤ `2000`, instead was `2001`."),
     "three levels of nesting": ([nested(3)],
                                 OK + "body.children[0].toggle.children[0].toggle.children should be not present, "
-                                     'instead was `[{"toggle": {"rich_text": [{"type": "text", "text": {"content": "leaf"}}]}}]`.'),
+                                     'instead was `[{"toggle":{"rich_text":[{"type":"text","text":{"content":"leaf"}}]}}]`.'),
     "over 1,000 blocks": ([{"toggle": {"rich_text": text("t"), "children": paragraphs(100)}} for _ in range(10)],
                           OK + "body should contain at most `1000` blocks in one request, instead was `1010`."),
 }

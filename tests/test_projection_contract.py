@@ -58,7 +58,7 @@ def counter(result: RunResult, kind: str) -> Counter[str]:
 
 def test_both_targets_implement_the_protocol():
     for cls in (VaultProjection, NotionProjection, MemoryProjection):
-        for name in ("__enter__", "__exit__", "edits_out", "edits_in", "write", "finish", "figures", "describe"):
+        for name in ("__enter__", "__exit__", "edits_out", "edits_in", "write", "finish", "figures", "notices", "describe"):
             assert callable(getattr(cls, name)), (cls, name)
         assert isinstance(cls.name, str) and all(issubclass(e, BaseException) for e in cls.errors)
 
@@ -97,7 +97,7 @@ def test_an_edit_in_the_journal_reaches_the_target_and_comes_back_out_once(setup
         else:
             page = next(p for p in emu.pages(next(iter(_sources(emu).values())))
                         if "".join(t["plain_text"] for t in p["properties"]["KB ID"]["rich_text"]) == kb_id)
-            assert page["properties"]["Status"]["select"]["name"] == "reading"
+            assert page["properties"]["Status"]["status"]["name"] == "reading"
         # pulled back out, the target's own copy of the edit is not recorded a second time
         before = len(journal.entries(store))
         run_targets(store, configured_targets(cfg, store, {"NOTION_TOKEN": TOKEN}, NOW, RunResult(),
@@ -163,6 +163,9 @@ class MemoryProjection:
 
     def figures(self) -> dict[str, dict[str, int]]:
         return {}
+
+    def notices(self) -> list[str]:
+        return []
 
     def describe(self, exc: BaseException) -> str:
         return f"memory: {exc}"

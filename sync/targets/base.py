@@ -131,5 +131,8 @@ class Projection(Protocol):
     def figures(self) -> dict[str, dict[str, int]]:
         """Figures of the run beside the outcomes, by counter (Notion: its request count)."""
 
+    def notices(self) -> list[str]:
+        """Lines for the run's output beside the outcomes (a database created again)."""
+
     def describe(self, exc: BaseException) -> str:
         """The one line that says why this target failed."""

@@ -11,7 +11,8 @@ base_url=emu.base_url)``::
 Response objects follow the real recorded exchanges in
 ``/work/shared/notion/cassettes``; limits, error bodies, rate limiting and
 fault injection follow https://developers.notion.com/reference/request-limits
-and /reference/status-codes. ``python -m tests.notion_emulator`` runs it in
+and /reference/status-codes; every content rule and its source is listed in
+``RULES.md`` beside this file. ``python -m tests.notion_emulator`` runs it in
 the foreground for trying the Notion target by hand.
 """
 

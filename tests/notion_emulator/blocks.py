@@ -3,7 +3,9 @@
 A request may carry at most 100 children per array, 1,000 blocks in all and
 two levels of nesting (children of children may not have children); any
 breach is refused whole with Notion's ``validation_error`` and nothing is
-written. Blocks are stored response-shaped (rich text with annotations,
+written. Content rules (known keys, code languages, web URLs for links and
+media, children under toggle headings only) come from ``rules.py``. Blocks
+are stored response-shaped (rich text with annotations,
 ``plain_text`` and ``href``); pages and databases live in their parent's
 child list too, answering as ``child_page`` / ``child_database`` blocks.
 """
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .common import BLOCK_LIMIT, URL_LIMIT, archived, invalid, missing, new_id, rejected, show, unsupported, wrong
+from .rules import BLOCK_KEYS, checkpoint, CONTENT_KEYS, known_keys, language, media_url, not_present
 from .state import Block, Database, Page, Workspace
 from .validate import COLORS, as_dict, as_list, as_text, icon, rich_text
 
@@ -22,6 +25,7 @@ TEXT_BLOCKS = ("paragraph", "heading_1", "heading_2", "heading_3", "bulleted_lis
 MEDIA = ("image", "video", "pdf", "file", "audio")
 OTHER = ("divider", "breadcrumb", "table_of_contents", "bookmark", "embed", "equation", "link_to_page",
          "table", "table_row", "column_list", "column") + MEDIA
+UPDATE_KEYS = {"type", "in_trash", "archived"}   # beside the content in PATCH /v1/blocks/{id} (the SDK's pick list)
 PARENTS = ("paragraph", "heading_1", "heading_2", "heading_3", "bulleted_list_item", "numbered_list_item",
            "quote", "to_do", "toggle", "callout", "template", "table", "column_list", "column")
 
@@ -56,15 +60,21 @@ def _tree(ws: Workspace, path: str, raw: Any, depth: int) -> Tree:
         raise wrong(path, "a block object", raw)
     if kind not in TEXT_BLOCKS + OTHER:
         raise unsupported(f"block type {kind!r}")
+    known_keys(path, raw, BLOCK_KEYS | {kind})
     body = as_dict(f"{path}.{kind}", raw.get(kind))
+    known_keys(f"{path}.{kind}", body, CONTENT_KEYS.get(kind, frozenset()))
     content = block_content(ws, f"{path}.{kind}", kind, body)
     children: list[Tree] = []
     if body.get("children") is not None:
         here = f"{path}.{kind}.children"
-        if depth >= 2:
-            raise invalid(f"{here} should be not present, instead was `{show(body['children'])}`.")
-        if kind not in PARENTS:
-            raise invalid(f"{here} should be not present, instead was `{show(body['children'])}`.")
+        if depth >= 2 or kind not in PARENTS:
+            raise not_present(here, body["children"])
+        # only a toggle heading holds blocks: the reference's is_toggleable ("if true, the heading has a
+        # toggle and can support children"; a static heading cannot), and the 2022 changelog quoted in
+        # lastorel/pytion#43 (children must be removed before a heading is un-toggled)
+        if kind.startswith("heading_") and content.get("is_toggleable") is not True:
+            raise invalid(f"{here} should be not present unless `{path}.{kind}.is_toggleable` is `true`, "
+                          f"instead was `{show(body['children'])}`.")
         children = trees(ws, here, body["children"], depth + 1)
     return Tree(kind, content, children)
 
@@ -84,7 +94,7 @@ def block_content(ws: Workspace, path: str, kind: str, body: dict) -> dict:
             if "language" not in body:
                 raise missing(f"{path}.language")
             return {"caption": rich_text(ws, f"{path}.caption", body.get("caption", [])), "rich_text": text,
-                    "language": as_text(f"{path}.language", body["language"])}
+                    "language": language(f"{path}.language", body["language"])}
         out: dict[str, Any] = {"rich_text": text}
         if kind == "paragraph":
             out["icon"] = None
@@ -105,11 +115,12 @@ def block_content(ws: Workspace, path: str, kind: str, body: dict) -> dict:
         return {"color": _color(path, body)}
     if kind in ("bookmark", "embed"):
         return {"caption": rich_text(ws, f"{path}.caption", body.get("caption", [])),
-                "url": as_text(f"{path}.url", body.get("url"), URL_LIMIT)}
+                "url": media_url(kind, as_text(f"{path}.url", body.get("url"), URL_LIMIT))}
     if kind == "equation":
         return {"expression": as_text(f"{path}.expression", body.get("expression"), 1000)}
     if kind in MEDIA:
         url = as_text(f"{path}.external.url", as_dict(f"{path}.external", body.get("external")).get("url"), URL_LIMIT)
+        media_url(kind, url)
         out = {"caption": rich_text(ws, f"{path}.caption", body.get("caption", [])), "type": "external",
                "external": {"url": url}}
         return dict(out, name=body.get("name", "")) if kind == "file" else out
@@ -157,9 +168,10 @@ def _position(ws: Workspace, parent: Block | Page, body: dict) -> int | None:
     if position is not None:
         position = as_dict("body.position", position)
         kind = position.get("type")
-        if kind in ("start", "page_start"):
+        # ContentPositionSchema in the SDK's AppendBlockChildren request: after_block, start or end
+        if kind == "start":
             return 0
-        if kind in ("end", "page_end"):
+        if kind == "end":
             return None
         if kind != "after_block":
             raise wrong("body.position.type", '`"after_block"`, `"start"` or `"end"`', kind)
@@ -173,13 +185,16 @@ def _position(ws: Workspace, parent: Block | Page, body: dict) -> int | None:
 
 
 def append(ws: Workspace, parent: Block | Page | Database, body: dict) -> list[Block]:
-    if isinstance(parent, Database) or (isinstance(parent, Block) and parent.type not in PARENTS):
+    static = isinstance(parent, Block) and parent.type.startswith("heading_") and \
+        not parent.content.get("is_toggleable")
+    if isinstance(parent, Database) or (isinstance(parent, Block) and parent.type not in PARENTS) or static:
         raise rejected(f"Block type {getattr(parent, 'type', 'child_database')} does not support children.")
-    if parent.in_trash:
+    if ws.trashed(parent):          # itself, or a page or database above it
         raise archived()
     found = trees(ws, "body.children", body.get("children"))
     check_total(found)
     at = _position(ws, parent, body)
+    checkpoint()
     made = store(ws, parent, found, at)
     touch_up(ws, parent)
     return made
@@ -189,9 +204,12 @@ def update(ws: Workspace, node: Block | Page | Database, body: dict) -> Block | 
     trash = next((body[k] for k in ("in_trash", "archived") if k in body), None)
     if trash is not None and not isinstance(trash, bool):
         raise wrong("body.in_trash", "a boolean", trash)
+    known_keys("body", body, UPDATE_KEYS | set(TEXT_BLOCKS + OTHER))
     kinds = [k for k in body if k in TEXT_BLOCKS + OTHER]
     if node.in_trash and trash is not False and kinds:
         raise archived()
+    if not node.in_trash and ws.trashed(node):
+        raise archived()            # under a trashed page or database
     if kinds and not isinstance(node, Block):
         raise unsupported("editing a child_page or child_database block's content")
     content = None
@@ -200,10 +218,10 @@ def update(ws: Workspace, node: Block | Page | Database, body: dict) -> Block | 
         if len(kinds) > 1 or kind != node.type or body.get("type", kind) != kind:
             raise rejected(f"Block type {node.type} cannot be changed to {kind}.")
         raw = as_dict(f"body.{kind}", body[kind])
-        if "children" in raw:
-            raise invalid(f"body.{kind}.children should be not present, instead was `{show(raw['children'])}`.")
+        known_keys(f"body.{kind}", raw, CONTENT_KEYS.get(kind, frozenset()) - {"children"})
         fresh = block_content(ws, f"body.{kind}", kind, raw)
         content = {key: (fresh[key] if key in raw else node.content.get(key, fresh[key])) for key in fresh}
+    checkpoint()
     if content is not None:
         node.content = content
     if trash is not None:
@@ -217,7 +235,7 @@ def update(ws: Workspace, node: Block | Page | Database, body: dict) -> Block | 
 
 def delete(ws: Workspace, node: Block | Page | Database) -> Block | Page | Database:
     """Moves to the trash (pages and databases too); something already there is refused."""
-    if node.in_trash:
+    if ws.trashed(node):
         raise archived()
     node.in_trash = True
     ws.touch(node)

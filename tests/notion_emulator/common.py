@@ -52,8 +52,9 @@ class ApiError(Exception):
 
 
 def show(value: Any) -> str:
-    """A value as Notion quotes it in messages (JSON, cut when long)."""
-    text = json.dumps(value, ensure_ascii=False)
+    """A value as Notion quotes it in messages: compact JSON (``{"url":"..."}``, as quoted in
+    markomanninen/md2notion#15), cut when long."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -91,8 +92,15 @@ def not_found(kind: str, object_id: str, integration_id: str) -> ApiError:
 
 
 def archived() -> ApiError:
-    """What Notion answers when something in the trash is edited or appended to."""
+    """What Notion answers when a block in the trash (or under a trashed page or database) is edited or
+    appended to (dvanoni/notero#704 and #525 quote it)."""
     return rejected("Can't edit block that is archived. You must unarchive the block before editing.")
+
+
+def archived_page() -> ApiError:
+    """What Notion answers to ``PATCH /v1/pages/{id}`` on a page in the trash, or in a trashed database
+    (dvanoni/notero#377 and #74 quote it; #74: the page's database had been deleted)."""
+    return rejected("Can't update a page that is archived. You must unarchive the page before updating.")
 
 
 def unsupported(what: str) -> ApiError:
@@ -140,6 +148,10 @@ class Clock:
         ms = int(self._now() * 1000)
         self._last = ms if ms > self._last else self._last + 1
         return self._last
+
+    def now(self) -> int:
+        """The current time in milliseconds, without handing out a stamp."""
+        return int(self._now() * 1000)
 
     def seen(self, ms: int) -> None:
         """Never hand out a stamp at or before ``ms`` (used after loading a state file)."""

@@ -14,6 +14,8 @@ from typing import Any
 from .common import archived, missing, new_id, rejected, unsupported, wrong
 from .schema import Spec, add, check_synced_names, configure_options, detach, kind_of, link_partner, \
     merge_options, parse, parse_all
+from . import size, views
+from .rules import checkpoint
 from .state import Database, DataSource, Page, Prop, Workspace
 from .validate import as_dict, as_text, cover, icon, rich_text
 
@@ -50,12 +52,15 @@ def create_database(ws: Workspace, body: dict) -> Database:
     initial = as_dict("body.initial_data_source", body.get("initial_data_source") or {})
     specs = parse_all(ws, "body.initial_data_source.properties",
                       initial.get("properties", {"Name": {"title": {}}}))
+    size.check(ws, None, size.preview(ws, None, [("add", None, s) for s in specs]))
+    checkpoint()
     now = ws.clock.stamp()
     db = Database(id=new_id(), parent={"type": "page_id", "page_id": parent.id}, title=title, created=now,
                   edited=now, created_by=ws.bot_id, edited_by=ws.bot_id, description=description,
                   icon=the_icon, cover=the_cover, is_inline=is_inline)
     ws.databases[db.id] = db
-    _new_source(ws, db, title, specs)
+    ds = _new_source(ws, db, title, specs)
+    views.add_default(ws, db, ds)
     parent.children.append(db.id)
     ws.touch(parent)
     return db
@@ -82,6 +87,8 @@ def create_data_source(ws: Workspace, body: dict) -> DataSource:
     if "properties" not in body:
         raise missing("body.properties")
     specs = parse_all(ws, "body.properties", body["properties"])
+    size.check(ws, None, size.preview(ws, None, [("add", None, s) for s in specs]))
+    checkpoint()
     ds = _new_source(ws, db, title, specs, the_icon)
     ws.touch(db)
     return ds
@@ -104,6 +111,7 @@ def update_database(ws: Workspace, db: Database, body: dict) -> Database:
             if not isinstance(body[key], bool):
                 raise wrong(f"body.{key}", "a boolean", body[key])
             flags[key] = body[key]
+    checkpoint()
     db.title, db.description, db.icon, db.cover = title, description, the_icon, the_cover
     for key, value in flags.items():
         setattr(db, key, value)
@@ -122,6 +130,9 @@ def update_data_source(ws: Workspace, ds: DataSource, body: dict) -> DataSource:
     title = rich_text(ws, "body.title", body["title"]) if "title" in body else ds.title
     the_icon = icon("body.icon", body["icon"]) if "icon" in body else ds.icon
     plans = _schema_plans(ws, ds, body["properties"]) if "properties" in body else []
+    if plans:
+        size.check(ws, ds, size.preview(ws, ds, plans))
+    checkpoint()
     ds.title, ds.icon = title, the_icon
     for op, prop, arg in plans:
         _apply(ws, ds, op, prop, arg)

@@ -2,7 +2,7 @@
 
 One request goes: bearer token (401 ``unauthorized``) -> ``Notion-Version``
 (400 ``missing_version``) -> rate limit (429 ``rate_limited`` +
-``Retry-After``) -> body size and JSON (400) -> fault switches (5xx before
+``Retry-After``) -> body size and JSON (400) -> fault switches (5xx, or a 409 conflict on a write, before
 applying) -> the operation (``routes``) -> lost/slow faults (after
 applying). Everything that touches state runs under one lock, so the
 threaded server sees requests one at a time, in a definite order.
@@ -137,13 +137,29 @@ class NotionEmulator:
     def set_faults(self, error_rate: float = 0.0, statuses: Iterable[int] = (500, 502, 503, 504),
                    lost_rate: float = 0.0, slow_rate: float = 0.0, slow_seconds: float = 0.0,
                    methods: Iterable[str] = ("POST", "PATCH", "DELETE", "GET"), seed: int | None = None,
-                   paths: Iterable[str] | None = None, lost_status: int | None = None) -> None:
+                   paths: Iterable[str] | None = None, lost_status: int | None = None,
+                   conflict_rate: float = 0.0) -> None:
         """Fault injection (see ``faults.py``); ``paths`` are regexes searched in the request path,
-        ``lost_status`` answers a lost request with that status instead of dropping the connection.
+        ``lost_status`` answers a lost request with that status instead of dropping the connection,
+        ``conflict_rate`` answers that share of writes 409 ``conflict_error`` before applying them.
         Calling with no arguments switches every fault off."""
         with self._lock:
             self._faults = Faults(error_rate, statuses, lost_rate, slow_rate, slow_seconds, methods, seed,
-                                  paths, lost_status)
+                                  paths, lost_status, conflict_rate)
+
+    def set_schema_limit(self, limit: int = 50 * 1024) -> None:
+        """Bytes a data source's schema may take (default 50 KB, the reference's limit; see ``size.py``)."""
+        with self._lock:
+            self.ws.schema_limit = limit
+
+    def set_search_lag(self, seconds: float = 0.0) -> None:
+        """Search is eventually consistent: a data source or page the integration created less than
+        ``seconds`` ago is missing from ``POST /v1/search`` (0, the default: found at once; pages added
+        with ``add_page``, shared directly, are always found). ``reset`` sets it back to 0."""
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        with self._lock:
+            self.ws.search_lag_ms = int(seconds * 1000)
 
     # -- the log ----------------------------------------------------------------------
 
@@ -212,6 +228,15 @@ class NotionEmulator:
                     for i in ids]
         return self._guard(read)
 
+    def views(self, database_id: str) -> list[dict]:
+        """The database's views (its tabs, in order), as ``GET /v1/views/{id}`` answers each."""
+        from .views import view_obj
+
+        def read() -> list[dict]:
+            db = self.ws.database(database_id, "database_id")
+            return [view_obj(self.ws, self.ws.views[i]) for i in db.view_ids]
+        return self._guard(read)
+
     def data_sources(self) -> list[dict]:
         return self._guard(lambda: [data_source_obj(self.ws, ds) for ds in self.ws.data_sources.values()])
 
@@ -274,7 +299,7 @@ class NotionEmulator:
                     return refuse(ApiError(400, "invalid_json", "Error parsing JSON body."))
                 if not isinstance(body, dict):
                     return refuse(wrong("body", "an object", body))
-            decision = self._faults.decide(method, path)
+            decision = self._faults.decide(method, path, is_write(method, path))
             if decision.error is not None:
                 state["fault"] = "error"
                 code, message = STATUS_ERRORS[decision.error]

@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
+from . import size
 from .blocks import check_total, store, trees
-from .common import archived, new_id, rejected, unsupported, wrong
+from .common import archived, archived_page, new_id, rejected, unsupported, wrong
 from .query import page_size
+from .rules import checkpoint
 from .schema import make_options
 from .shapes import prop_value
 from .state import DataSource, Page, Prop, Workspace
@@ -59,6 +61,8 @@ def create(ws: Workspace, body: dict) -> Page:
     found = trees(ws, "body.children", body["children"]) if body.get("children") is not None else []
     check_total(found)
     the_icon, the_cover = icon("body.icon", body.get("icon")), cover("body.cover", body.get("cover"))
+    _check_size(ws, ds, values)
+    checkpoint()
     now = ws.clock.stamp()
     page = Page(id=new_id(), parent=parent, seq=ws.next_seq(), created=now, edited=now, created_by=ws.bot_id,
                 edited_by=ws.bot_id, icon=the_icon, cover=the_cover)
@@ -85,18 +89,29 @@ def update(ws: Workspace, page: Page, body: dict, user: str | None = None) -> Pa
         raise wrong("body.in_trash", "a boolean", trash)
     edits = [k for k in ("properties", "icon", "cover") if k in body]
     if page.in_trash and trash is not False and edits:
-        raise archived()
+        raise archived_page()
+    if not page.in_trash and ws.trashed(page) and (edits or trash is not None):
+        raise archived_page()       # its data source or database is in the trash: nothing to edit or restore
     ds = ws.data_sources.get(page.data_source_id or "")
     values = page_values(ws, ds, body["properties"]) if "properties" in body else {}
     the_icon = icon("body.icon", body["icon"]) if "icon" in body else page.icon
     the_cover = cover("body.cover", body["cover"]) if "cover" in body else page.cover
     who = user or ws.bot_id
+    _check_size(ws, ds, values)
+    checkpoint()
     apply_values(ws, page, values, who)
     page.icon, page.cover = the_icon, the_cover
     if trash is not None:
         page.in_trash = trash
     ws.touch(page, who)
     return page
+
+
+def _check_size(ws: Workspace, ds: DataSource | None, values: dict) -> None:
+    """New options join the schema: refused when that would pass the schema-size limit (size.py)."""
+    grown = size.with_new_options(ds, values) if ds is not None else None
+    if grown is not None:
+        size.check(ws, ds, grown)
 
 
 def apply_values(ws: Workspace, page: Page, values: dict[str, tuple[Prop, Any]], user: str) -> None:

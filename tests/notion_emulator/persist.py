@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .common import Clock
-from .state import Block, Database, DataSource, Option, Page, Prop, Workspace
+from .state import Block, Database, DataSource, Option, Page, Prop, View, Workspace
 
 FORMAT = 1
 
@@ -23,7 +23,8 @@ def dump(ws: Workspace) -> dict:
             "pages": [asdict(p) for p in ws.pages.values()],
             "databases": [asdict(d) for d in ws.databases.values()],
             "data_sources": [asdict(d) for d in ws.data_sources.values()],
-            "blocks": [asdict(b) for b in ws.blocks.values()]}
+            "blocks": [asdict(b) for b in ws.blocks.values()],
+            "views": [asdict(v) for v in ws.views.values()]}
 
 
 def load(data: dict, clock: Clock) -> Workspace:
@@ -42,6 +43,8 @@ def load(data: dict, clock: Clock) -> Workspace:
         ws.data_sources[raw["id"]] = DataSource(**raw, props=props)
     for raw in data["blocks"]:
         ws.blocks[raw["id"]] = Block(**raw)
+    for raw in data.get("views", []):          # files written before views were modelled have none
+        ws.views[raw["id"]] = View(**raw)
     stamps = [t.edited for group in (ws.pages, ws.databases, ws.data_sources, ws.blocks) for t in group.values()]
     clock.seen(max(stamps, default=0))
     ws.restart_seq(max((p.seq for p in ws.pages.values()), default=-1) + 1)

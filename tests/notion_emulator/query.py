@@ -82,6 +82,10 @@ def _date_test(path: str, op: str, arg: Any) -> Callable[[datetime | None], bool
     if op in spans:
         lo, hi = (now + timedelta(days=d) for d in spans[op])
         return lambda v: v is not None and lo <= v <= hi
+    if op == "this_week":
+        # the calendar week of today (a Monday start here); DatePropertyFilter in notion-sdk-js api-endpoints.ts
+        monday = datetime.combine(now.date() - timedelta(days=now.weekday()), datetime.min.time(), timezone.utc)
+        return lambda v: v is not None and monday <= v < monday + timedelta(days=7)
     when = parse_date(arg)
     if when is None:
         raise wrong(f"{path}.{op}", "a valid ISO 8601 date string", arg)
@@ -96,7 +100,7 @@ def _date_test(path: str, op: str, arg: Any) -> Callable[[datetime | None], bool
     return lambda v: v is not None and test(v)
 
 
-def _condition(path: str, ftype: str, op: str, arg: Any) -> Callable[[Any], bool]:
+def _condition(path: str, ftype: str, op: str, arg: Any, many: bool = False) -> Callable[[Any], bool]:
     if op == "is_empty":
         return lambda v: v is None
     if op == "is_not_empty":
@@ -123,6 +127,13 @@ def _condition(path: str, ftype: str, op: str, arg: Any) -> Callable[[Any], bool
         if not isinstance(arg, bool):
             raise wrong(f"{path}.{op}", "a boolean", arg)
         tests = {"equals": lambda v: v == arg, "does_not_equal": lambda v: v != arg}
+    elif many and isinstance(arg, list) and ftype in ("select", "status", "multi_select"):
+        # a view filter may name several options ("accept a single string or an array of strings",
+        # ViewFilterRequest in the SDK types)
+        def has(v: Any) -> bool:
+            return any(a in v for a in arg) if isinstance(v, list) else v in arg
+        tests = {"equals": has, "does_not_equal": lambda v: not has(v), "contains": has,
+                 "does_not_contain": lambda v: not has(v)}
     elif ftype in ("select", "status"):
         tests = {"equals": lambda v: v == arg, "does_not_equal": lambda v: v != arg}
     else:       # multi_select, relation, people: membership
@@ -132,13 +143,14 @@ def _condition(path: str, ftype: str, op: str, arg: Any) -> Callable[[Any], bool
     return tests[op]
 
 
-def compile_filter(ws: Workspace, ds: DataSource, raw: Any, path: str = "body.filter", depth: int = 0) -> Pred:
+def compile_filter(ws: Workspace, ds: DataSource, raw: Any, path: str = "body.filter", depth: int = 0,
+                   many: bool = False) -> Pred:
     raw = as_dict(path, raw)
     for key in ("and", "or"):
         if key in raw:
             if depth >= 2:
                 raise invalid(f"{path}.{key} should be not present: compound filters nest at most two levels.")
-            parts = [compile_filter(ws, ds, item, f"{path}.{key}[{i}]", depth + 1)
+            parts = [compile_filter(ws, ds, item, f"{path}.{key}[{i}]", depth + 1, many)
                      for i, item in enumerate(as_list(f"{path}.{key}", raw[key]))]
             return (lambda p: all(f(p) for f in parts)) if key == "and" else (lambda p: any(f(p) for f in parts))
     if "timestamp" in raw:
@@ -159,7 +171,7 @@ def compile_filter(ws: Workspace, ds: DataSource, raw: Any, path: str = "body.fi
     if ftype != prop.type:
         raise invalid(f"{path}.{ftype} does not match the type of property {prop.name!r} ({prop.type}).")
     op, arg = _single(f"{path}.{ftype}", as_dict(f"{path}.{ftype}", raw.get(ftype)))
-    test = _condition(f"{path}.{ftype}", ftype, op, arg)
+    test = _condition(f"{path}.{ftype}", ftype, op, arg, many)
     return lambda p: test(_value(ws, p, prop))
 
 
@@ -259,12 +271,19 @@ def search(ws: Workspace, body: dict) -> dict:
     size = page_size("body", body.get("page_size"))
     found: list[tuple[int, str, dict]] = []
     needle = text.casefold()
+    # eventually consistent ("Search indexing is not immediate", reference: search optimizations and
+    # limitations): what the integration created less than ``search_lag_ms`` ago is not indexed yet;
+    # pages shared with it directly (``add_page``) "are guaranteed to be returned"
+    indexed = ws.clock.now() - ws.search_lag_ms
+
+    def seen(thing: Page | DataSource) -> bool:
+        return not ws.search_lag_ms or thing.created_by != ws.bot_id or thing.created <= indexed
     if "page" in kinds:
         found += [(p.edited, p.id, {"page": p}) for p in ws.pages.values()
-                  if not ws.trashed(p) and needle in ws.title_of(p).casefold()]
+                  if not ws.trashed(p) and needle in ws.title_of(p).casefold() and seen(p)]
     if "data_source" in kinds:
         found += [(d.edited, d.id, {"ds": d}) for d in ws.data_sources.values()
-                  if not ws.trashed(d) and needle in plain(d.title).casefold()]
+                  if not ws.trashed(d) and needle in plain(d.title).casefold() and seen(d)]
     found.sort(key=lambda t: t[0], reverse=descending)
     by_id = {i: thing for _, i, thing in found}
     chunk, cursor, more = paginate([i for _, i, _ in found], body.get("start_cursor"), size, "body")

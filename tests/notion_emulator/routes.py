@@ -10,14 +10,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import blocks, databases, pages, query
+from . import blocks, databases, pages, query, views
 from .common import ApiError, missing
+from .rules import collecting
 from .shapes import block_obj, data_source_obj, database_obj, list_obj, page_obj, user_obj
 from .state import Database, Workspace
 
 
 def is_write(method: str, path: str) -> bool:
-    """POST (but not a query or a search), PATCH and DELETE change state."""
+    """POST (but not a query or a search), PATCH and DELETE change state; view queries (a cached
+    result set, ``/v1/views/{id}/queries``) do not."""
+    if "/queries" in path:
+        return False
     if method == "POST":
         return not (path.endswith("/query") or path.rstrip("/") == "/v1/search")
     return method in ("PATCH", "DELETE")
@@ -28,7 +32,16 @@ def bad_url() -> ApiError:
 
 
 def route(ws: Workspace, method: str, path: str, params: dict[str, list[str]], body: dict | None) -> dict:
-    """Runs one request against the workspace; returns the answer (without ``request_id``)."""
+    """Runs one request against the workspace; returns the answer (without ``request_id``).
+
+    Content problems (bad link or image URLs) are gathered and answered together (``rules.collecting``);
+    operations check everything before they change state, so a refused request changes nothing.
+    """
+    with collecting():
+        return _route(ws, method, path, params, body)
+
+
+def _route(ws: Workspace, method: str, path: str, params: dict[str, list[str]], body: dict | None) -> dict:
     if not re.fullmatch(r"/v1(/[^/]+)+/?", path):
         raise bad_url()
     parts = [p for p in path.split("/") if p]
@@ -82,6 +95,22 @@ def route(ws: Workspace, method: str, path: str, params: dict[str, list[str]], b
             return list_obj([block_obj(ws, b) for b in made], None, False, "block")
         case ("POST", ["search"]):
             return query.search(ws, body)
+        case ("POST", ["views"]):
+            return views.view_obj(ws, views.create(ws, body))
+        case ("GET", ["views"]):
+            return views.listing(ws, one)
+        case ("GET", ["views", view_id]):
+            return views.view_obj(ws, ws.view(view_id))
+        case ("PATCH", ["views", view_id]):
+            return views.view_obj(ws, views.update(ws, ws.view(view_id), body))
+        case ("DELETE", ["views", view_id]):
+            return views.partial_obj(views.delete(ws, ws.view(view_id)))
+        case ("POST", ["views", view_id, "queries"]):
+            return views.run_query(ws, ws.view(view_id), body)
+        case ("GET", ["views", view_id, "queries", query_id]):
+            return views.query_results(ws, ws.view(view_id), query_id, one)
+        case ("DELETE", ["views", view_id, "queries", query_id]):
+            return views.delete_query(ws, ws.view(view_id), query_id)
     raise bad_url()
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from .common import invalid, missing, need_id, new_id, rejected, unsupported, wrong
+from .common import missing, need_id, new_id, rejected, unsupported, wrong
+from .rules import no_commas, number_format
 from .state import DataSource, Option, Prop, Workspace, plain
 from .validate import READ_ONLY, SELECT_COLORS, WRITABLE, as_dict, as_list, as_text
 
@@ -49,9 +50,7 @@ def _options(path: str, raw: Any) -> list[tuple[str, str | None, str | None]]:
     out, seen = [], set()
     for i, item in enumerate(as_list(path, raw)):
         item = as_dict(f"{path}[{i}]", item)
-        name = as_text(f"{path}[{i}].name", item.get("name"), 100)
-        if "," in name:
-            raise invalid(f"{path}[{i}].name should not contain commas, instead was `{name}`.")
+        name = no_commas(as_text(f"{path}[{i}].name", item.get("name"), 100))
         color = item.get("color")
         if color is not None and color not in SELECT_COLORS:
             raise wrong(f"{path}[{i}].color", "a valid select color", color)
@@ -82,7 +81,8 @@ def parse(ws: Workspace, path: str, name: str, raw: Any) -> Spec:
     if kind in ("select", "multi_select", "status") and "options" in config:
         spec.options = _options(f"{path}.{kind}.options", config["options"])
     elif kind == "number":
-        spec.number_format = as_text(f"{path}.number.format", config.get("format", "number"))
+        spec.number_format = number_format(f"{path}.number.format",
+                                           as_text(f"{path}.number.format", config.get("format", "number")))
     elif kind == "relation":
         target = ws.data_source(need_id(f"{path}.relation.data_source_id", config.get("data_source_id")),
                                 f"{path}.relation.data_source_id")

@@ -138,6 +138,8 @@ def _db_parent(ws: Workspace, db: Database | None) -> dict:
 
 
 def data_source_obj(ws: Workspace, ds: DataSource) -> dict:
+    """``in_trash`` is true when the data source or its database is in the trash (a database deleted as
+    a ``child_database`` block takes its data sources with it)."""
     db = ws.databases.get(ds.database_id)
     return {"object": "data_source", "id": ds.id, "cover": ds.cover, "icon": ds.icon,
             "created_time": iso(ds.created), "created_by": user_ref(ds.created_by),
@@ -146,7 +148,7 @@ def data_source_obj(ws: Workspace, ds: DataSource) -> dict:
             "properties": {p.name: prop_config(ws, p) for p in ds.props.values()},
             "parent": {"type": "database_id", "database_id": ds.database_id},
             "database_parent": _db_parent(ws, db), "url": APP + _hex(ds.database_id), "public_url": None,
-            "in_trash": ds.in_trash, "archived": ds.in_trash}
+            "in_trash": ws.trashed(ds), "archived": ws.trashed(ds)}
 
 
 def database_obj(ws: Workspace, db: Database) -> dict:

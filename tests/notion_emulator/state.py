@@ -113,6 +113,7 @@ class Database:
     is_locked: bool = False
     in_trash: bool = False
     data_source_ids: list[str] = field(default_factory=list)
+    view_ids: list[str] = field(default_factory=list)      # the database's view tabs, in order
 
 
 @dataclass
@@ -127,6 +128,25 @@ class Block:
     edited_by: str
     in_trash: bool = False
     children: list[str] = field(default_factory=list)
+
+
+@dataclass
+class View:
+    """A database view (``/v1/views``): scoped to one data source, shown as a tab of its database."""
+
+    id: str
+    database_id: str
+    data_source_id: str
+    name: str
+    type: str
+    created: int
+    edited: int
+    created_by: str
+    edited_by: str
+    filter: dict | None = None
+    sorts: list | None = None
+    quick_filters: dict | None = None
+    configuration: dict | None = None
 
 
 def plain(rich: list) -> str:
@@ -145,11 +165,15 @@ class Workspace:
         self.databases: dict[str, Database] = {}
         self.data_sources: dict[str, DataSource] = {}
         self.blocks: dict[str, Block] = {}
+        self.views: dict[str, View] = {}
+        self.view_queries: dict[str, dict] = {}     # id -> {"view_id", "page_ids", "expires"} (not persisted)
         self.users: dict[str, dict] = {
             person_id: {"name": PERSON_NAME, "type": "person"},
             bot_id: {"name": BOT_NAME, "type": "bot"},
         }
         self._seq = itertools.count()
+        self.search_lag_ms = 0      # search misses data sources younger than this (see query.search)
+        self.schema_limit = 50 * 1024   # bytes a data source's schema may take (see size.py)
 
     def next_seq(self) -> int:
         return next(self._seq)
@@ -190,6 +214,12 @@ class Workspace:
         if found is None:
             raise not_found("block", bid, self.bot_id)
         return found
+
+    def view(self, raw: Any, path: str = "path.view_id") -> View:
+        vid = self._id(path, raw)
+        if vid not in self.views:
+            raise not_found("view", vid, self.bot_id)
+        return self.views[vid]
 
     def user(self, raw: Any, path: str = "path.user_id") -> str:
         uid = self._id(path, raw)

@@ -19,8 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .common import (ARRAY_LIMIT, EMAIL_LIMIT, EQUATION_LIMIT, TEXT_LIMIT, URL_LIMIT, invalid, missing,
+from .common import (ARRAY_LIMIT, EMAIL_LIMIT, EQUATION_LIMIT, TEXT_LIMIT, URL_LIMIT, missing,
                      need_id, not_found, parse_date, rejected, too_long, unsupported, wrong)
+from .rules import (LINK_KEYS, RICH_TEXT_KEYS, TEXT_KEYS, cover_url, emoji as check_emoji, known_keys, link_url, no_commas,
+                    not_present, time_zone)
 from .state import DataSource, Prop, Workspace, plain
 
 COLORS = ("default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red",
@@ -85,7 +87,7 @@ def annotations(path: str, value: Any) -> dict:
         return out
     for key, given in as_dict(path, value).items():
         if key not in ANNOTATIONS:
-            raise invalid(f"{path}.{key} should be not present, instead was `{given!r}`.")
+            raise not_present(f"{path}.{key}", given)
         if key == "color":
             if given not in COLORS:
                 raise wrong(f"{path}.color", "a valid color", given)
@@ -102,6 +104,7 @@ def rich_text(ws: Workspace, path: str, items: Any) -> list[dict]:
 
 def rich_text_item(ws: Workspace, path: str, item: Any) -> dict:
     item = as_dict(path, item)
+    known_keys(path, item, RICH_TEXT_KEYS)
     kind = item.get("type") or next((k for k in ("text", "mention", "equation") if k in item), None)
     if kind is None:
         raise missing(f"{path}.text")
@@ -110,11 +113,14 @@ def rich_text_item(ws: Workspace, path: str, item: Any) -> dict:
     body = as_dict(f"{path}.{kind}", item.get(kind))
     marks = annotations(f"{path}.annotations", item.get("annotations"))
     if kind == "text":
+        known_keys(f"{path}.text", body, TEXT_KEYS)
         content = as_text(f"{path}.text.content", body.get("content"), TEXT_LIMIT)
         link = body.get("link")
         url = None
         if link is not None:
-            url = as_text(f"{path}.text.link.url", as_dict(f"{path}.text.link", link).get("url"), TEXT_LIMIT)
+            link = as_dict(f"{path}.text.link", link)
+            known_keys(f"{path}.text.link", link, LINK_KEYS)
+            url = link_url(as_text(f"{path}.text.link.url", link.get("url"), TEXT_LIMIT))
         return {"type": "text", "text": {"content": content, "link": {"url": url} if url else None},
                 "annotations": marks, "plain_text": content, "href": url}
     if kind == "equation":
@@ -160,7 +166,7 @@ def date_value(path: str, value: Any) -> dict:
     end = value.get("end")
     if end is not None and parse_date(end) is None:
         raise wrong(f"{path}.end", "a valid ISO 8601 date string or `null`", end)
-    zone = as_text(f"{path}.time_zone", value.get("time_zone"), nullable=True)
+    zone = time_zone(f"{path}.time_zone", as_text(f"{path}.time_zone", value.get("time_zone"), nullable=True))
     return {"start": start, "end": end, "time_zone": zone}
 
 
@@ -174,8 +180,7 @@ def _choice(path: str, prop: Prop, value: Any) -> Pick:
         return Pick(found.id, found.name)
     if key is not None:
         raise rejected(f"Invalid option id for {prop.name}: {key}")
-    if "," in name:
-        raise invalid(f"{path}.name should not contain commas, instead was `{name}`.")
+    no_commas(name)
     color = value.get("color")
     if color is not None and color not in SELECT_COLORS:
         raise wrong(f"{path}.color", "a valid select color", color)
@@ -268,7 +273,7 @@ def icon(path: str, value: Any) -> dict | None:
     value = as_dict(path, value)
     kind = value.get("type") or next((k for k in ("emoji", "external", "custom_emoji") if k in value), None)
     if kind == "emoji":
-        return {"type": "emoji", "emoji": as_text(f"{path}.emoji", value.get("emoji"))}
+        return {"type": "emoji", "emoji": check_emoji(f"{path}.emoji", as_text(f"{path}.emoji", value.get("emoji")))}
     if kind == "external":
         url = as_text(f"{path}.external.url", as_dict(f"{path}.external", value.get("external")).get("url"), URL_LIMIT)
         return {"type": "external", "external": {"url": url}}
@@ -285,4 +290,4 @@ def cover(path: str, value: Any) -> dict | None:
         return None
     value = as_dict(path, value)
     url = as_text(f"{path}.external.url", as_dict(f"{path}.external", value.get("external")).get("url"), URL_LIMIT)
-    return {"type": "external", "external": {"url": url}}
+    return {"type": "external", "external": {"url": cover_url(url)}}

@@ -10,7 +10,9 @@ Contract:
   *ambiguous*, so a write is retried only through its ``recover`` check
   (``None``: not applied, send again; a value: it was applied, use it).
   Reads and idempotent writes (setting property values, deleting a block)
-  pass ``recover=RETRY``. Backoff is exponential with jitter, capped, and
+  pass ``recover=RETRY``. A 409 ``conflict_error`` (the transaction did not
+  complete) is retried like a 429 for those; for a create it goes through
+  ``recover`` like a 5xx. Backoff is exponential with jitter, capped, and
   honours Retry-After when the server sends one.
 - Every request is counted (``counts``) so a run can report what it cost.
 - Other 4xx answers raise :class:`NotionError` with Notion's code and message.
@@ -135,8 +137,14 @@ class NotionAPI:
                     self.pacer.hold(wait if wait is not None else self._backoff(attempt))
                     attempt = self._next_attempt(attempt, exc)
                     continue
-                if status < 500:
+                if status == 409 and recover is RETRY:
+                    # conflict_error: the transaction did not complete; an idempotent request is sent again
+                    attempt = self._next_attempt(attempt, exc)
+                    self.sleep(wait if wait is not None else self._backoff(attempt))
+                    continue
+                if status < 500 and status != 409:
                     raise NotionError(f"Notion {status} {exc.code}: {exc}", status=status, code=exc.code) from None
+                # a 409 on a create is treated as ambiguous: looked up (``recover``) before sending again
                 error: Exception = exc
             except HTTPResponseError as exc:       # 502/504 from a proxy: no Notion error body
                 status, wait, error = exc.status, _retry_after(exc.headers), exc

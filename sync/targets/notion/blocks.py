@@ -18,6 +18,8 @@ mode); this module only maps its tokens to Notion block types.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -65,7 +67,8 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 
 
 def _safe_url(url: str | None) -> str | None:
-    if url and len(url) <= URL_LIMIT and url.startswith(("http://", "https://", "mailto:")):
+    # Notion accepts only web links in rich text (a mailto: or relative link is refused)
+    if url and len(url) <= URL_LIMIT and url.startswith(("http://", "https://")) and " " not in url:
         return url
     return None
 
@@ -204,6 +207,17 @@ def markdown_blocks(text: str, resolve: Resolve = lambda _: None, depth: int = 0
     return _blocks(_parse(text or ""), resolve, depth)
 
 
+def inline_markdown(text: str, resolve: Resolve = lambda _: None) -> list[dict[str, Any]]:
+    """One line of Markdown as rich text: its marks and links kept, its escapes (``\\$``) gone."""
+    items: list[dict[str, Any]] = []
+    for block in markdown_blocks(text, resolve):
+        body = block[block["type"]]
+        if items and body.get("rich_text"):
+            items.append(text_item(" "))
+        items += body.get("rich_text", [])
+    return items or rich_text(text)
+
+
 def paragraph(text: str, *, link: str | None = None, **annotations: bool) -> list[Block]:
     return _block("paragraph", rich_text(text, link=link, **annotations))
 
@@ -219,8 +233,9 @@ def callout(items: list[dict[str, Any]], emoji: str, children: list[Block] | Non
     return block
 
 
-def bullets(texts: Iterable[str]) -> list[Block]:
-    return [b for t in texts for b in _block("bulleted_list_item", rich_text(t))]
+def bullets(texts: Iterable[str], *, markdown: bool = False) -> list[Block]:
+    """One bulleted item per text (``markdown``: the text is inline Markdown, not literal)."""
+    return [b for t in texts for b in _block("bulleted_list_item", inline_markdown(t) if markdown else rich_text(t))]
 
 
 # -- sending ------------------------------------------------------------------------------
@@ -258,3 +273,33 @@ def fingerprint_text(block: Block) -> str:
     (mentions are left out: Notion reports them with the page's current title)."""
     body = block.get(block.get("type", ""), {}) or {}
     return "".join(item["text"]["content"] for item in body.get("rich_text", []) if item.get("type") == "text")
+
+
+def content_fingerprint(block: Block) -> str:
+    """The whole block as sent, children and mentions included: any change shows.
+
+    ``+`` at the end marks a block with children (it cannot be edited in place).
+    """
+    body = block[block["type"]]
+    digest = hashlib.sha256(json.dumps(block, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    return f"{block['type']}:{digest}" + ("+" if body.get("children") else "")
+
+
+def plain_links(blocks: list[Block]) -> list[Block]:
+    """The blocks with every link written out as text ("title (url)") instead of linked.
+
+    For a page Notion refused a link of: sent again this way it is accepted.
+    """
+    out = copy.deepcopy(blocks)
+    for block in out:
+        body = block[block["type"]]
+        for item in body.get("rich_text", []):
+            link = (item.get("text") or {}).get("link")
+            if link:
+                item["text"]["link"] = None
+                extra = f" ({link.get('url', '')})"
+                if utf16_len(item["text"]["content"] + extra) <= TEXT_LIMIT:
+                    item["text"]["content"] += extra
+        if body.get("children"):
+            body["children"] = plain_links(body["children"])
+    return out

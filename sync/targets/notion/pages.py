@@ -42,7 +42,9 @@ from .blocks import (
 MAX_CONTENT_BLOCKS = 300      # longer articles end with a pointer to the original
 OPTION_LIMIT = 100            # characters in a select option name
 WEEKLY_ARTICLES = ARRAY_LIMIT  # a relation takes at most 100 pages per request: the week's best 100
-CONTAINER_TEXT = "Written by kbsync: this box is replaced on every change; add your notes outside it."
+# an icon per tier, so a list of pages shows its best at a glance; one for the weekly pages
+TIER_ICONS = {"must-read": "🔥", "worth-reading": "⭐", "skim": "📄"}
+WEEKLY_ICON = "🗓️"
 
 
 def option(name: str | None) -> str | None:
@@ -63,22 +65,29 @@ def one_line(text: str | None, limit: int = TEXT_LIMIT) -> str:
 
 
 # -- articles -----------------------------------------------------------------------------
-def article_doc(article: Article, score: Score, *, week: str, related: Sequence[str], tz: tzinfo,
-                owned: Sequence[str], tags: Sequence[str] | None = None) -> Doc:
-    """The Articles page of one article. ``related``: kb_ids this page's Related holds;
-    ``tags``: the score's tags with the reader's edits applied (default: the score's)."""
+def article_doc(article: Article, score: Score, *, related: Sequence[str], tz: tzinfo, owned: Sequence[str],
+                tags: Sequence[str] | None = None, split_tags: Callable[[Sequence[str]], tuple[list[str], list[str]]]
+                = lambda t: (list(t), []), split_source: Callable[[str], tuple[str | None, str]]
+                = lambda s: (option(s), "")) -> Doc:
+    """The Articles page of one article. ``related``: kb_ids of its related articles (Related is
+    one column that shows the same on both pages, so each page holds all of its own);
+    ``tags``: the score's tags with the reader's edits applied (default: the score's);
+    ``split_tags``/``split_source``: the bounded options and the rest as text (``vocab.Bounded``)."""
     url_ok = len(article.url) <= URL_LIMIT
+    shown, more = split_tags(score.tags if tags is None else tags)
+    source, other_source = split_source(article.source)
     props = {
         "Name": one_line(article.title) or article.url[:TEXT_LIMIT],
         "URL": article.url if url_ok else None,
         "Score": score.score,
         "Tier": option(score.tier),
         "Category": option(score.category),
-        "Tags": options(score.tags if tags is None else tags),
-        "Source": option(article.source),
+        "Tags": options(shown),
+        "More tags": one_line(", ".join(more)),
+        "Source": source,
+        "Other source": one_line(other_source),
         "Published": {"start": article.published.astimezone(tz).isoformat(), "end": None},
         "Summary": (score.summary or "").strip()[:TEXT_LIMIT * 10],
-        "Week": option(week),
         "KB ID": article.kb_id,
         "Related": list(related)[:ARRAY_LIMIT],
     }
@@ -92,7 +101,8 @@ def article_blocks(body: Mapping[str, Any]) -> list[Block]:
     if body["summary"]:
         blocks.append(callout(rich_text(body["summary"]), "💡"))
     if body["points"]:
-        blocks += heading("Key points") + bullets(body["points"])
+        # key points are Markdown (as in the note): shown with their marks, without escapes
+        blocks += heading("Key points") + bullets(body["points"], markdown=True)
     if not body["url_ok"]:
         # too long for the URL property: kept as text so nothing is lost
         blocks += paragraph("Link: " + body["url"])
@@ -125,9 +135,18 @@ def weekly_doc(label: str, first: date, last: date, counts: Mapping[str, int], a
 
 
 def weekly_blocks(body: Mapping[str, Any], resolve: Resolve) -> list[Block]:
-    """One container callout holding the digest: replacing it is one delete, however long the week."""
-    return [callout(rich_text(CONTAINER_TEXT, italic=True), "📰",
-                    markdown_blocks(body["markdown"], resolve, depth=1))]
+    """The digest as a page a person would write: the date range and counts, then headings for
+    the trends, the Top 10 (page mentions), By Category and Top Sources. The page title already
+    says the week, so the Markdown's own title line is left out."""
+    text = re.sub(r"\A# [^\n]*\n", "", body["markdown"].lstrip())
+    return markdown_blocks(text, resolve)
+
+
+def page_icon(doc: Doc) -> str | None:
+    """The emoji of a page: its tier's, or the weekly pages' one."""
+    if doc.key.startswith("weekly-"):
+        return WEEKLY_ICON
+    return TIER_ICONS.get(doc.props.get("Tier") or "")
 
 
 def body_blocks(doc: Doc, resolve: Resolve) -> list[Block]:

@@ -70,5 +70,8 @@ class NotionProjection:
     def figures(self) -> dict[str, dict[str, int]]:
         return {"notion": {"requests": self.api.counts["total"] if self.api is not None else 0}}
 
+    def notices(self) -> list[str]:
+        return list(self.view.notices) if self.view is not None else []
+
     def describe(self, exc: BaseException) -> str:
         return f"notion: {exc}"

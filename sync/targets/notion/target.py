@@ -9,11 +9,19 @@ Contract (the same Target protocol as the Obsidian notes, see
   created twice.
 - An update sends only the owned properties whose value changed since the
   record (``owned["props"]``), never the reader's (Status, Rating, or any
-  property they add). The body is replaced only when it changed: kbsync's
-  own top-level blocks are recognised by fingerprint (``owned["body"]``) and
-  deleted, then the new blocks appended; the reader's blocks stay.
-- A page the reader deleted (trashed, or gone) is recorded ``deleted`` and not
-  created again unless ``restore``.
+  property they add). The body is edited only when it changed, and only
+  where: the record keeps each kbsync block's id and content fingerprint
+  (children included, ``owned["ids"]``/``owned["deep"]``); ``body.diff``
+  decides which blocks to PATCH in place, delete, or insert right after
+  their predecessor (append with ``position``). Block ids unknown (a page
+  created in one call, an older record) are read once from the page, the
+  blocks recognised by their text (``owned["body"]``). The reader's blocks
+  are never touched and keep their place.
+- A page the reader deleted (404, or ``in_trash`` when Notion refuses an
+  edit) is recorded ``deleted`` and not created again unless ``restore``.
+- A page Notion refuses (``validation_error``: a link it will not take) is
+  sent again with its links written out as text, and the record remembers
+  to do so from then on.
 - One failing page is an ``error`` outcome; the others go on.
 """
 
@@ -29,8 +37,11 @@ from ...pages.doc import Doc
 from ...store import SyncRecord
 from ..base import Intent, Outcome
 from .api import NotionAPI, NotionError
-from .blocks import ARRAY_LIMIT, BODY_BUDGET, Block, fingerprint_text, request_chunks
-from .pages import body_blocks, changed, payload
+from .blocks import (ARRAY_LIMIT, BODY_BUDGET, Block, content_fingerprint, fingerprint_text, plain_links,
+                     request_chunks)
+from .body import Delete, Keep, Patch, diff
+from .pages import body_blocks, changed, page_icon, payload
+from .setup import same_id
 
 
 def fingerprint(block: Block) -> str:
@@ -78,15 +89,33 @@ class NotionTarget:
             if page_id and self._alive(page_id):
                 return Outcome(doc.key, "unchanged", record)
             page_id, base = None, {}
-        if page_id is None:
-            return self._create(doc, intent.owned_hash, restored=state in ("deleted", "present"))
+        plain = bool(base.get("plain"))
         try:
-            return self._update(doc, page_id, base, intent.owned_hash)
+            return self._send(doc, page_id, base, intent.owned_hash, state, plain)
         except NotionError as exc:
-            if not _gone(exc):
+            if plain or not _refused(exc):
+                raise
+            # Notion refused something in the page (a link it will not take): send it with links as text
+            return self._send(doc, self.pages.get(doc.key, page_id), base, intent.owned_hash, state, True)
+
+    def _send(self, doc: Doc, page_id: str | None, base: Mapping[str, Any], digest: str, state: str | None,
+              plain: bool) -> Outcome:
+        if page_id is None:
+            return self._create(doc, digest, restored=state in ("deleted", "present"), plain=plain)
+        try:
+            return self._update(doc, page_id, base, digest, plain)
+        except NotionError as exc:
+            if not self._gone(exc, page_id):
                 raise
             # the reader deleted the page in Notion: respected like a deleted note
             return Outcome(doc.key, "deleted", SyncRecord(self.name, doc.key, page_id, "", {}, "deleted"))
+
+    def _gone(self, exc: NotionError, page_id: str) -> bool:
+        """Whether a refusal means the page is gone: 404, or a page that is in the trash (asked, not
+        read from the message, whose wording changes between API versions)."""
+        if exc.status == 404:
+            return True
+        return exc.status == 400 and not self._alive(page_id)
 
     def _alive(self, page_id: str) -> bool:
         try:
@@ -119,61 +148,143 @@ class NotionTarget:
             payloads[name], sent[name] = payload(self.kinds[name], doc.props[name], self.resolve)
         return payloads, sent
 
-    def _record(self, doc: Doc, page_id: str, props: dict[str, Any], body: list[str], digest: str) -> SyncRecord:
+    def _record(self, doc: Doc, page_id: str, props: dict[str, Any], body: dict[str, Any], digest: str,
+                plain: bool) -> SyncRecord:
         # a relation that could not be completed leaves the hash open: the next run finishes it
         complete = all(props.get(k) == doc.props[k] for k in doc.props)
-        return SyncRecord(self.name, doc.key, page_id, digest if complete else "partial",
-                          {"props": props, "body": body, "region": _region_hash(doc)})
+        base = {"props": props, **body, "region": _region_hash(doc)}
+        if plain:
+            base["plain"] = True
+        return SyncRecord(self.name, doc.key, page_id, digest if complete else "partial", base)
 
-    def _create(self, doc: Doc, digest: str, *, restored: bool) -> Outcome:
+    def _create(self, doc: Doc, digest: str, *, restored: bool, plain: bool) -> Outcome:
         payloads, sent = self._props(doc, list(doc.props))
-        blocks, overflow = _prepare(body_blocks(doc, self.resolve))
-        fps = [fingerprint(b) for b in blocks]
+        full = self._blocks(doc, plain)
+        blocks, overflow = _prepare(full)
+        body = _body_record(full, None)
         budget = BODY_BUDGET - len(json.dumps(payloads, ensure_ascii=False).encode())
         chunks = request_chunks(blocks, first_budget=budget)
-        self.journal(SyncRecord(self.name, doc.key, None, "", {"props": {}, "body": fps}, state="creating"))
+        self.journal(SyncRecord(self.name, doc.key, None, "", {"props": {}, "body": body["body"]}, state="creating"))
         parent = {"type": "data_source_id", "data_source_id": self.ds}
         first = chunks[0] if chunks else []
+        extra = {"icon": {"type": "emoji", "emoji": icon}} if (icon := page_icon(doc)) else {}
         page = self.api.call(
-            lambda: self.api.client.pages.create(parent=parent, properties=payloads, children=first),
+            lambda: self.api.client.pages.create(parent=parent, properties=payloads, children=first, **extra),
             lambda: (lambda found: {"id": found} if found else None)(self.find(doc.key)))
         page_id = page["id"]
         self.pages[doc.key] = page_id
         self._append_rest(page_id, chunks[1:], overflow, len(blocks))
-        return Outcome(doc.key, "restored" if restored else "created", self._record(doc, page_id, sent, fps, digest))
+        return Outcome(doc.key, "restored" if restored else "created",
+                       self._record(doc, page_id, sent, body, digest, plain))
 
-    def _update(self, doc: Doc, page_id: str, base: Mapping[str, Any], digest: str) -> Outcome:
+    def _update(self, doc: Doc, page_id: str, base: Mapping[str, Any], digest: str, plain: bool) -> Outcome:
         self.pages[doc.key] = page_id
         old = base.get("props") or {}
         names = changed(old, doc.props)
         sent = {k: v for k, v in old.items() if k in doc.props}
         if names:
             payloads, fresh = self._props(doc, names)
-            self.api.get(self.api.client.pages.update, page_id, properties=payloads)
+            extra = {"icon": {"type": "emoji", "emoji": icon}} if "Tier" in names and (icon := page_icon(doc)) else {}
+            self.api.get(self.api.client.pages.update, page_id, properties=payloads, **extra)
             sent.update(fresh)
-        fps = base.get("body")
-        if base.get("region") != _region_hash(doc) or fps is None:
-            fps = self._replace_body(doc, page_id, fps)
-        return Outcome(doc.key, "updated", self._record(doc, page_id, sent, fps, digest))
+        body = {k: base[k] for k in ("body", "deep", "ids") if k in base}
+        if base.get("region") != _region_hash(doc) or "body" not in base or plain != bool(base.get("plain")):
+            # a killed run must not leave the record claiming the old body: open it until done
+            self.journal(SyncRecord(self.name, doc.key, page_id, "partial",
+                                    {"props": sent, "body": base.get("body"), "deep": base.get("deep")}))
+            body = self._sync_body(doc, page_id, base, plain)
+        return Outcome(doc.key, "updated", self._record(doc, page_id, sent, body, digest, plain))
 
     # -- bodies ---------------------------------------------------------------------------------
-    def _replace_body(self, doc: Doc, page_id: str, old: list[str] | None) -> list[str]:
-        blocks, overflow = _prepare(body_blocks(doc, self.resolve))
-        fps = [fingerprint(b) for b in blocks]
-        listed = self.api.children(page_id)
-        mine = list(old if old is not None else fps)
-        ours = []
-        for block in listed:
+    def _blocks(self, doc: Doc, plain: bool) -> list[Block]:
+        blocks = body_blocks(doc, self.resolve)
+        return plain_links(blocks) if plain else blocks
+
+    def _sync_body(self, doc: Doc, page_id: str, base: Mapping[str, Any], plain: bool) -> dict[str, Any]:
+        """Edits the page's kbsync blocks into the new ones (see ``body``); returns the body record."""
+        full = self._blocks(doc, plain)
+        blocks, overflow = _prepare(full)
+        want = _body_record(full, None)
+        ids, deep = base.get("ids"), base.get("deep")
+        if ids is None or deep is None or len(ids) != len(deep) or not all(ids):
+            # ids unknown (a page created in one call, a record from an older kbsync): read the page once
+            ids, deep = self._listed(page_id, base.get("body") or [], deep, want["body"])
+        try:
+            new_ids = self._edit(page_id, ids, deep, blocks, overflow, want["deep"])
+        except NotionError as exc:
+            if exc.status not in (400, 404):
+                raise
+            # a block of ours is gone (the reader deleted it): read the page and edit what is there
+            ids, deep = self._listed(page_id, base.get("body") or [], deep, want["body"])
+            new_ids = self._edit(page_id, ids, deep, blocks, overflow, want["deep"])
+        return {**want, "ids": new_ids}
+
+    def _listed(self, page_id: str, shallow: Sequence[str], deep: Sequence[str | None] | None,
+                new_shallow: Sequence[str]) -> tuple[list[str], list[str | None]]:
+        """kbsync's blocks in the page (ids, content fingerprints), recognised by their text."""
+        old = list(enumerate(shallow))
+        extra = list(new_shallow)       # blocks of an edit a killed run left half done are ours too
+        ids: list[str] = []
+        fps: list[str | None] = []
+        for block in self.api.children(page_id):
             fp = fingerprint(block)
-            if fp in mine:
-                mine.remove(fp)
-                ours.append(block)
-        if [fingerprint(b) for b in ours] == fps and len(ours) == len(listed) and not overflow:
-            return fps    # already as it should be (an adopted page, a retried run)
-        for block in ours:
-            self.api.delete_block(block["id"])
-        self._append_rest(page_id, request_chunks(blocks), overflow, len(blocks))
-        return fps
+            k = next((n for n, (_, known) in enumerate(old) if known == fp), None)
+            # content unknown (an older record, a half-done edit): a placeholder that never matches but
+            # still lets the block be edited in place (type and children are what the listing shows)
+            unknown = f"{block['type']}:?{block['id']}" + ("+" if block.get("has_children") else "")
+            if k is not None:
+                i, _ = old.pop(k)
+                ids.append(block["id"])
+                fps.append(deep[i] if deep is not None and i < len(deep) and deep[i] else unknown)
+            elif fp in extra:
+                extra.remove(fp)
+                ids.append(block["id"])
+                fps.append(unknown)
+        return ids, fps
+
+    def _edit(self, page_id: str, ids: Sequence[str], deep: Sequence[str | None], blocks: list[Block],
+              overflow: dict[int, list[Block]], want: Sequence[str]) -> list[str]:
+        new_ids: list[str | None] = [None] * len(blocks)
+        for edit in diff(deep, want):
+            if isinstance(edit, Keep):
+                new_ids[edit.new] = ids[edit.old]
+            elif isinstance(edit, Patch):
+                block = blocks[edit.new]
+                kind = block["type"]
+                body = {k: v for k, v in block[kind].items() if k != "children"}
+                self.api.get(self.api.client.blocks.update, ids[edit.old], **{kind: body})
+                new_ids[edit.new] = ids[edit.old]
+            elif isinstance(edit, Delete):
+                self.api.delete_block(ids[edit.old])
+            else:
+                after = None if edit.after is None else \
+                    ids[edit.after[1]] if edit.after[0] == "old" else new_ids[edit.after[1]]
+                for chunk in request_chunks([blocks[j] for j in edit.new]):
+                    made = self._insert(page_id, after, chunk)
+                    for block, j in zip(made, [j for j in edit.new if new_ids[j] is None]):
+                        new_ids[j] = block["id"]
+                    after = made[-1]["id"] if made else after
+                for j in edit.new:
+                    for i in range(0, len(overflow.get(j, [])), ARRAY_LIMIT):
+                        self._append(new_ids[j], overflow[j][i:i + ARRAY_LIMIT])
+        return [i or "" for i in new_ids]
+
+    def _insert(self, page_id: str, after: str | None, children: list[Block]) -> list[dict[str, Any]]:
+        """``children`` right after block ``after`` (None: at the top of the page), in one call."""
+        want = [fingerprint(b) for b in children]
+        position = {"type": "after_block", "after_block": {"id": after}} if after else {"type": "start"}
+
+        def applied() -> dict[str, Any] | None:
+            listed = self.api.children(page_id)
+            at = 0 if after is None else next((i + 1 for i, b in enumerate(listed) if same_id(b["id"], after)), None)
+            if at is None:
+                return None
+            here = listed[at:at + len(children)]
+            return {"results": here} if [fingerprint(b) for b in here] == want else None
+
+        answer = self.api.call(
+            lambda: self.api.client.blocks.children.append(page_id, children=children, position=position), applied)
+        return answer.get("results", [])
 
     def _append(self, block_id: str, children: list[Block]) -> list[dict[str, Any]]:
         want = [fingerprint(b) for b in children]
@@ -198,6 +309,12 @@ class NotionTarget:
                     self._append(ids[index], kids[i:i + ARRAY_LIMIT])
 
 
+def _body_record(blocks: list[Block], ids: list[str] | None) -> dict[str, Any]:
+    """What the record keeps of a body: text fingerprints (to recognise the blocks in a listing),
+    content fingerprints (to see any change, children included) and block ids (to edit in place)."""
+    return {"body": [fingerprint(b) for b in blocks], "deep": [content_fingerprint(b) for b in blocks], "ids": ids}
+
+
 def _prepare(blocks: list[Block]) -> tuple[list[Block], dict[int, list[Block]]]:
     """Top-level blocks with at most 100 children each, and the children left over by index."""
     tops, overflow = [], {}
@@ -215,6 +332,5 @@ def _region_hash(doc: Doc) -> str:
     return hashlib.sha256(doc.region.encode()).hexdigest()
 
 
-def _gone(exc: NotionError) -> bool:
-    # Notion answers 404 for a page that is gone and 400 for one in the trash
-    return exc.status == 404 or (exc.status == 400 and "archived" in str(exc).lower())
+def _refused(exc: NotionError) -> bool:
+    return exc.status == 400 and exc.code == "validation_error"

@@ -5,10 +5,10 @@ are rendered, and ``targets.base.plan`` drops every page whose owned values
 hash the same as last time, so a no-op sync sends no write request (it reads
 one data source per kind to check it still exists).
 
-Relations: each related pair is written once, on the page that comes later
-in (published, kb_id) order; the Related property is a dual self-relation,
-so Notion shows the pair on both pages ("Related" and "Related from"). A new
-article thus costs one request however many older pages it links to.
+Relations: Related is one self-relation column (``single_property``) that
+shows the same on both pages of a pair, so each page holds all of its own
+related articles; a new article also updates the pages it links to (they
+are rendered again with it). Tags and Source are bounded (``vocab``).
 
 Per-target state lives in the store: sync records under the target name
 ``notion`` (page id in ``path``), data source ids in meta.
@@ -20,6 +20,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from importlib import resources
+from typing import Any
 
 from ... import __version__
 from ...config import Config
@@ -33,11 +34,13 @@ from ...rollups.pages import weekly_data, window
 from ...rollups.render import render_weekly
 from ...store import Store, SyncRecord
 from ..base import Outcome, plan
-from .api import NotionAPI
+from .api import NotionAPI, NotionError
 from .edits import NotionEditSink, pull_edits, tag_edits, with_tag_edits
 from .pages import article_doc, weekly_doc
-from .setup import KINDS, definitions, ensure_data_sources, owned_kinds
+from .setup import KINDS, Ensured, definitions, ensure_data_sources, owned_kinds
 from .target import NotionTarget
+from .views import ensure_views
+from .vocab import bounded
 
 TARGET = "notion"
 BATCH = 50
@@ -51,10 +54,12 @@ class NotionView:
     def __init__(self, cfg: Config, store: Store, api: NotionAPI, now: datetime, *, namer: TrendNamer | None = None):
         assert cfg.notion is not None
         self.cfg, self.store, self.api, self.now = cfg, store, api, now
+        self.bounded = bounded(cfg)
         self.namer = namer   # names the weekly trend groups (Claude's); None: the offline phrase names
         self.records: dict[str, SyncRecord] = store.sync_records(TARGET)
         known = {k: store.meta(f"notion:{k}") for k in KINDS}
         ensured = ensure_data_sources(api, cfg.notion, known)
+        self.notices: list[str] = []      # one line each for the run's output
         for kind in KINDS:
             store.set_meta(f"notion:{kind}", ensured.ids[kind])
         if ensured.replaced:
@@ -63,6 +68,14 @@ class NotionView:
             store.delete_sync_records(TARGET, [r.key for r in gone])
             for r in gone:
                 del self.records[r.key]
+            for kind in sorted(ensured.replaced):
+                title = cfg.notion.articles_title if kind == "articles" else cfg.notion.weekly_title
+                self.notices.append(f"notion: the {title} database was deleted in Notion; created it again "
+                                    f"and sending its pages anew")
+        self.replaced = ensured.replaced
+        self._reset(ensured.reset)
+        self._views(ensured)
+        self.status_type = ensured.sources["articles"].get("properties", {}).get("Status", {}).get("type", "status")
         self.pages = {k: r.path for k, r in self.records.items() if r.state == "present" and r.path}
         self.targets = {kind: NotionTarget(api, ensured.ids[kind], owned_kinds(kind), name=TARGET,
                                            pages=self.pages, journal=self._journal) for kind in KINDS}
@@ -75,8 +88,38 @@ class NotionView:
         self.fingerprint = content_hash({"version": __version__, "schema": definitions(), "rollups": cfg.rollups,
                                          "template": weekly_template, "titles": [cfg.notion.articles_title,
                                                                                  cfg.notion.weekly_title],
-                                         "thresholds": [cfg.scoring.must_read, cfg.scoring.worth_reading]})
+                                         "thresholds": [cfg.scoring.must_read, cfg.scoring.worth_reading],
+                                         "bounded": [sorted(self.bounded.tags.items()), sorted(self.bounded.sources)]})
         self.rerender_all = store.meta(f"render:{TARGET}") != self.fingerprint
+
+    def _reset(self, reset: Mapping[str, set[str]]) -> None:
+        """Relations added back empty (their data source was replaced): their values are sent again."""
+        fixed = []
+        for key, record in self.records.items():
+            names = reset.get(_kind(key), set())
+            props = record.base().get("props") or {}
+            if record.state != "present" or not names & set(props):
+                continue
+            base = dict(record.base(), props={k: v for k, v in props.items() if k not in names})
+            fixed.append(SyncRecord(record.target, key, record.path, "partial", base, record.state))
+        if fixed:
+            self.store.save_sync_records(fixed, self.now)
+            self.records.update((r.key, r) for r in fixed)
+
+    def _views(self, ensured: Ensured) -> None:
+        """The views of each database, created once (the reader's later changes to them stay)."""
+        for kind in KINDS:
+            source = ensured.sources[kind]
+            database = (source.get("parent") or {}).get("database_id")
+            if not database or self.store.meta(f"notion:views:{database}"):
+                continue
+            try:
+                ensure_views(self.api, kind, database, source)
+            except NotionError as exc:
+                # views are a convenience: the pages are still sent; tried again next run
+                self.notices.append(f"notion: the views of the {kind} database were not created: {exc}")
+                continue
+            self.store.set_meta(f"notion:views:{database}", self.now.isoformat())
 
     def _journal(self, record: SyncRecord) -> None:
         self.store.save_sync_records([record], self.now)
@@ -98,16 +141,25 @@ class NotionView:
             shown = journal.visible(self.store, TARGET, with_pages)
             kb_of_page = {self.pages[k]: k for k in with_pages}
             changes = pull_edits(self.api, self.targets["articles"].ds, kb_of_page,
-                                 datetime.fromisoformat(since) if since else None, shown)
+                                 datetime.fromisoformat(since) if since else None, shown, self._sent_tags)
             journal.record(self.store, changes, log)
         self.store.set_meta("notion:pulled_at", self.now.isoformat())
         return set()
 
     def push_edits(self, log: logging.Logger) -> set[str]:
         """Edits made elsewhere (a status set in a note), from the journal into Notion."""
-        sink = NotionEditSink(self.api, self.pages, log)
+        sink = NotionEditSink(self.api, self.pages, log, status_type=self.status_type,
+                              data_source=self.targets["articles"].ds)
         journal.deliver(self.store, sink, log)
         return sink.retag
+
+    def _sent_tags(self, kb_id: str) -> tuple[Mapping[str, Any], list[str]] | None:
+        record = self.records.get(kb_id)
+        props = record.base().get("props") if record is not None else None
+        if not props or "Tags" not in props:
+            return None
+        score = self.store.scored_articles([kb_id])[1].get(kb_id)
+        return (props, list(score.tags)) if score is not None else None
 
     # -- articles -------------------------------------------------------------------------------
     def sync_articles(self, touched: set[str], *, restore: bool = False,
@@ -117,7 +169,7 @@ class NotionView:
         if self.rerender_all or restore:
             ids = set(self.store.all_ids())
         else:
-            # a changed article can change the Related of the later pages it links to
+            # a changed article can change the Related of the pages it links to
             ids = touched | unfinished | set(self.store.scored_ids_without_record(TARGET))
             ids |= {n for ns in neighbours(self.store, touched).values() for n in ns}
         articles, scores = self.store.scored_articles(ids, loaded)
@@ -130,15 +182,22 @@ class NotionView:
         retagged = tag_edits(self.store, [a.kb_id for a in ordered])
         docs = []
         for a in ordered:
-            earlier = sorted(n for n in edges.get(a.kb_id, ()) if n in orders and orders[n] < orders[a.kb_id])
-            docs.append(article_doc(a, scores[a.kb_id], week=week_label(a.published, self.cfg.rollups),
-                                    related=sorted(earlier, key=orders.__getitem__), tz=self.cfg.rollups.tz,
-                                    owned=owned, tags=with_tag_edits(scores[a.kb_id].tags, retagged.get(a.kb_id))))
-        return self._apply("articles", docs, restore)
+            related = sorted((n for n in edges.get(a.kb_id, ()) if n in orders), key=orders.__getitem__)
+            docs.append(article_doc(a, scores[a.kb_id], related=related, tz=self.cfg.rollups.tz, owned=owned,
+                                    tags=with_tag_edits(scores[a.kb_id].tags, retagged.get(a.kb_id)),
+                                    split_tags=self.bounded.split_tags, split_source=self.bounded.split_source))
+        outcomes = self._apply("articles", docs, restore)
+        # a page related to one created after it in this pass: its Related is completed now
+        unfinished = [d for d in docs if (r := self.records.get(d.key)) is not None and r.owned_hash == "partial"
+                      and r.state == "present" and all(k in self.pages for k in d.props["Related"])]
+        again = self._apply("articles", unfinished, restore) if unfinished else []
+        failed = {o.key: o for o in again if o.status == "error"}
+        return [failed.get(o.key, o) for o in outcomes]
 
     # -- weekly pages -----------------------------------------------------------------------------
     def sync_weeks(self, touched: set[str], *, restore: bool = False) -> list[Outcome]:
-        if self.rerender_all or restore:
+        if self.rerender_all or restore or "weekly" in self.replaced:
+            # (a Weekly database created again: every week is sent anew)
             source: Iterable[Article] = self.store.iter_articles()
         else:
             source = self.store.get_articles(touched).values()

@@ -62,6 +62,9 @@ class VaultProjection:
     def figures(self) -> dict[str, dict[str, int]]:
         return {}
 
+    def notices(self) -> list[str]:
+        return []
+
     def describe(self, exc: BaseException) -> str:
         if isinstance(exc, OSError):
             return f"vault: {exc.filename or ''}: {exc.strerror or exc}"
