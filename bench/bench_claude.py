@@ -45,7 +45,7 @@ from tests.fake_anthropic import Answer, FakeAnthropic, Recorded  # noqa: E402
 
 
 def script(request: Recorded) -> Answer:
-    if request.body["tools"][0]["name"] == "name_trends":
+    if "<trend_groups>" in request.user_text:
         import re
 
         ids = re.findall(r'"id": "(g\d+)"', request.user_text)

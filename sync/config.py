@@ -69,6 +69,8 @@ class ClaudeConfig:
     """``[scoring.claude]``: how the Claude scorer calls the API (see README, "Scoring with Claude")."""
 
     max_tokens: int = 4096                # adaptive thinking counts as output on current models
+    effort: str = "low"                   # output_config.effort: scoring needs no deep thinking
+    thinking: str = "off"                 # off = up-front thinking off where the model allows; adaptive
     concurrency: int = 8
     timeout: float = 60.0
     max_retries: int = 3

@@ -26,6 +26,21 @@ at it. It speaks ``POST /v1/messages`` as the real API does:
   prompt cache that follows the documented rules (tests/fake_anthropic_tokens.py);
 * rejects a conversation whose assistant ``tool_use`` is not answered by a
   ``tool_result`` first thing in the next user turn (400, as the API does);
+* refuses, per model, what the real API refuses (tests/fake_anthropic_models.py,
+  each rule with its source): forced ``tool_choice`` on Sonnet/Opus 5.5 and
+  Fable/Mythos 5.1, thinking types a model does not take, an unknown effort,
+  a structured-output schema without ``additionalProperties: false``;
+* thinks where the real model would (on by default on the 5.x models, off
+  with ``between_tools``/``disabled``): the answer then starts with a
+  ``thinking`` block (display omitted: empty text and a signature), and
+  ``usage.output_tokens`` includes the thinking tokens, also reported in
+  ``usage.output_tokens_details.thinking_tokens``; when thinking alone
+  reaches ``max_tokens`` the reply is cut off there (``stop_reason:
+  "max_tokens"``, only the thinking block), as the API does;
+* answers spend-limit errors as the SDK knows them (:func:`spend_limit`: a
+  429 ``rate_limit_error`` whose ``error.details.error_code`` is
+  ``enforced_spend_limit_reached`` or ``contract_spend_limit_reached``, or a
+  402 with ``linked_organization_spend_limit_reached``; anthropic/_error_classes.py);
 * speaks the Message Batches API (tests/fake_anthropic_batches.py):
   ``POST /v1/messages/batches``, ``GET /v1/messages/batches[/{id}]``,
   ``GET /v1/messages/batches/{id}/results`` (JSONL, in an order of its own).
@@ -57,6 +72,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Union
 
+from tests.fake_anthropic_models import model_problem, thinking_tokens
 from tests.fake_anthropic_tokens import PromptCache, estimate
 
 DEFAULT_KEY = "sk-ant-fake-0123456789"
@@ -70,6 +86,7 @@ class Answer:
     input: Any
     stop_reason: str | None = None       # None: "tool_use" (or "end_turn" as text)
     delay: float = 0.0
+    thinking: int | None = None          # thinking tokens before it (None: as the model and effort give)
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,16 @@ class Expired:
 
 
 EXPIRED = Expired()
+
+
+@dataclass(frozen=True)
+class Canceled:
+    """A batch request canceled before it was processed."""
+
+    delay: float = 0.0
+
+
+CANCELED = Canceled()
 
 
 @dataclass(frozen=True)
@@ -113,6 +140,7 @@ class Error:
     retry_after: float | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    code: str | None = None               # error.details.error_code
 
     @property
     def error_type(self) -> str:
@@ -129,7 +157,15 @@ class Raw:
     delay: float = 0.0
 
 
-Reply = Union[Answer, Text, Refusal, Error, Raw, Expired]
+Reply = Union[Answer, Text, Refusal, Error, Raw, Expired, Canceled]
+
+
+def spend_limit(code: str = "enforced_spend_limit_reached") -> Error:
+    """A spend-limit error as the SDK maps it (anthropic/_error_classes.py ERROR_CLASSES):
+    429 rate_limit_error for the enforced and contract limits, 402 billing_error for a linked org."""
+    if code == "linked_organization_spend_limit_reached":
+        return Error(402, "The linked organization has reached its spend limit.", type="billing_error", code=code)
+    return Error(429, "Your organization has reached its spend limit.", type="rate_limit_error", code=code)
 
 
 def rate_limited(retry_after: float | None = 0.0) -> Error:
@@ -200,6 +236,7 @@ class FakeAnthropic:
         self.requests: list[Recorded] = []
         self.peak_in_flight = 0
         self.cache = PromptCache()
+        self.thinking_by_effort: dict[str, int] | None = None    # None: fake_anthropic_models.THINKING_BY_EFFORT
         # batches end on their polls_to_end-th retrieve; create_delay: the create answers late (after creating)
         self.batches = BatchBook(self, polls_to_end=polls_to_end, create_delay=create_delay)
         self._queue: deque[Reply] = deque()
@@ -284,26 +321,35 @@ class FakeAnthropic:
             return self._error(reply)
         if isinstance(reply, Raw):
             return reply.status, {"content-type": reply.content_type}, reply.body
-        if isinstance(reply, Expired):
-            return self._error(Error(500, "fake: EXPIRED is for batch requests"))
+        if isinstance(reply, (Expired, Canceled)):
+            return self._error(Error(500, "fake: EXPIRED/CANCELED are for batch requests"))
         message = self.message(body, reply)
         return 200, {"content-type": "application/json", "request-id": self._new_id("req")}, json.dumps(message).encode()
 
     def _error(self, error: Error) -> tuple[int, dict[str, str], bytes]:
         request_id = self._new_id("req")
-        payload = {"type": "error", "error": {"type": error.error_type, "message": error.message},
-                   "request_id": request_id}
+        payload = {"type": "error", "error": self.error_body(error)["error"], "request_id": request_id}
         headers = {"content-type": "application/json", "request-id": request_id, **error.headers}
         if error.retry_after is not None:
             headers["retry-after"] = f"{error.retry_after:g}"
         return error.status, headers, json.dumps(payload).encode()
 
     def error_body(self, error: Error) -> dict[str, Any]:
-        return {"type": "error", "error": {"type": error.error_type, "message": error.message}}
+        inner: dict[str, Any] = {"type": error.error_type, "message": error.message}
+        if error.code:
+            inner["details"] = {"error_code": error.code}
+        return {"type": "error", "error": inner}
 
     def message(self, body: dict[str, Any], reply: Answer | Text | Refusal) -> dict[str, Any]:
         """The message object for a reply, with usage (and the prompt cache written once answered)."""
         tools = body.get("tools") or []
+        thought = reply.thinking if isinstance(reply, Answer) and reply.thinking is not None \
+            else thinking_tokens(body, self.thinking_by_effort)
+        thinking_block = {"type": "thinking", "thinking": "", "signature": f"sig_{self._new_id('th')}"}
+        if thought and thought >= int(body["max_tokens"]):
+            # thinking alone used the whole output limit: cut off before any answer
+            return self._envelope(body, [thinking_block], "max_tokens", int(body["max_tokens"]),
+                                  int(body["max_tokens"]))
         if isinstance(reply, Refusal):
             content: list[dict[str, Any]] = []
             stop = "refusal"
@@ -316,13 +362,21 @@ class FakeAnthropic:
             text = reply.text if isinstance(reply, Text) else json.dumps(reply.input, ensure_ascii=False)
             content = [{"type": "text", "text": text}]
             stop = reply.stop_reason or "end_turn"
+        answer_tokens = max(1, estimate(json.dumps(content, ensure_ascii=False)))
+        if thought:
+            content = [thinking_block, *content]
+        return self._envelope(body, content, stop, answer_tokens + thought, thought)
+
+    def _envelope(self, body: dict[str, Any], content: list[dict[str, Any]], stop: str, output: int,
+                  thought: int) -> dict[str, Any]:
         counted, key = self.cache.count(body)
         self.cache.store(key)
         return {
             "id": self._new_id("msg"), "type": "message", "role": "assistant", "model": body["model"],
             "content": content, "stop_reason": stop, "stop_sequence": None,
             "usage": {"input_tokens": counted.input_tokens,
-                      "output_tokens": max(1, estimate(json.dumps(content, ensure_ascii=False))),
+                      "output_tokens": output,
+                      "output_tokens_details": {"thinking_tokens": thought},
                       "cache_creation_input_tokens": counted.cache_write,
                       "cache_read_input_tokens": counted.cache_read,
                       "cache_creation": {"ephemeral_5m_input_tokens": counted.cache_write,
@@ -358,7 +412,7 @@ def _request_problem(body: Any) -> str | None:
         names = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
         if choice.get("name") not in names:
             return f"tool_choice: tool {choice.get('name')!r} not found in tools"
-    return _conversation_problem(messages)
+    return model_problem(body) or _conversation_problem(messages)
 
 
 def _conversation_problem(messages: list[Any]) -> str | None:

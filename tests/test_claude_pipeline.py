@@ -33,8 +33,7 @@ def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def script(request: Recorded) -> Answer | Text:
     """Claude's answers: an assessment per article; names for trend groups."""
-    tool = request.body["tools"][0]["name"]
-    if tool == "name_trends":
+    if "<trend_groups>" in request.user_text:
         ids = re.findall(r'"id": "(g\d+)"', request.user_text)
         return Answer({"trends": [{"id": i, "name": f"Claude Trend {i}", "description": f"What group {i} shows."}
                                   for i in ids]})
@@ -62,7 +61,7 @@ def rows(tmp_path: Path, sql: str) -> list[tuple]:
 
 
 def article_requests(fake: FakeAnthropic) -> list[Recorded]:
-    return [r for r in fake.message_requests if r.body["tools"][0]["name"] == "record_assessment"]
+    return [r for r in fake.message_requests if "<article_data>" in r.user_text]
 
 
 @pytest.fixture

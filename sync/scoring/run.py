@@ -83,7 +83,7 @@ def _outcome(session: ClaudeSession, cfg: Config, article: Article, value: objec
     except InvalidAnswer as exc:
         if not exc.retryable:
             return Failed(exc.reason)
-        request = retry_request(build_request(article, cfg.scoring), value, exc.feedback, cut_off=exc.cut_off)
+        request = retry_request(build_request(article, cfg.scoring), value, exc.feedback)
         return session.ask(request, lambda m: assessment_of(m, cfg.scoring))
 
 
