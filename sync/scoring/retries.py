@@ -110,8 +110,10 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 def is_rejection(exc: BaseException) -> bool:
-    """429/529: the API refused the request before doing anything (safe to resend a create)."""
-    return isinstance(exc, anthropic.APIStatusError) and exc.status_code in (429, 529)
+    """429/529: the API refused the request before doing anything (safe to resend a create);
+    a spend limit is a 429 too, but resending only repeats it."""
+    return (isinstance(exc, anthropic.APIStatusError) and exc.status_code in (429, 529)
+            and spend_limit_code(exc) is None)
 
 
 def retry_delay(exc: BaseException, attempt: int, policy: RetryPolicy,

@@ -148,6 +148,11 @@ def known_batch_ids(store: Store) -> set[str]:
     return {r[0] for r in store.conn.execute("SELECT batch_id FROM claude_batches WHERE batch_id IS NOT NULL")}
 
 
+def is_open(store: Store, key: str) -> bool:
+    row = store.conn.execute("SELECT state FROM claude_batches WHERE key = ?", (key,)).fetchone()
+    return row is not None and row[0] in ("submitting", "submitted")
+
+
 def in_open_batches(store: Store) -> set[str]:
     """kb_ids a batch in flight will score: nobody else scores them meanwhile."""
     rows = store.conn.execute(
