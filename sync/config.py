@@ -85,6 +85,8 @@ class ClaudeConfig:
     examples: bool = True                 # calibration examples from the seed digests
     prompt_version: str = "auto"          # auto = a hash of the prompt; set a label to pin it
     trends: bool = True                   # name weekly trend groups with Claude
+    themes: bool = True                   # Claude groups the week into 3-6 themes (replacing the offline groups)
+    daily_overview: bool = True           # a one-line overview at the top of each daily page
     price_per_mtok: tuple[float, float] | None = None   # (input, output) USD for a model not in the table
 
 

@@ -183,12 +183,17 @@ def _failure_lines(runs: Sequence[ScoreRun], total: int, waiting: Sequence[str],
 
 
 def trend_namer(session: ClaudeSession | None, store: Store, cfg: Config, now: datetime):  # noqa: ANN201
-    """The weekly trend namer for this run: Claude's when it scores and ``trends`` is on, else None."""
-    if session is None or not cfg.scoring.claude.trends:
+    """The digest writer for this run when Claude scores (else None): the week's themes and the
+    daily overview lines (``digests.py``), and trend names for the offline groups (``trends.py``)."""
+    claude = cfg.scoring.claude
+    if session is None or not (claude.trends or claude.themes or claude.daily_overview):
         return None
+    from .digests import ClaudeDigests
     from .trends import ClaudeTrendNamer
 
-    return ClaudeTrendNamer(session, store, cfg.scoring, now)
+    namer = ClaudeTrendNamer(session, store, cfg.scoring, now) if claude.trends else None
+    return ClaudeDigests(session, store, cfg.scoring, now, namer=namer, themes=claude.themes,
+                         overview=claude.daily_overview)
 
 
 def finish_session(session: ClaudeSession, store: Store, now: datetime, result: object) -> None:

@@ -177,6 +177,20 @@ def save_trend_names(store: Store, names: Mapping[str, tuple[str, str]], model: 
             [(h, n, d, model, _iso(now)) for h, (n, d) in names.items()])
 
 
+def digest(store: Store, key: str) -> str | None:
+    """A digest Claude wrote (``scoring/digests.py``), by its ``themes:``/``overview:`` key; None: none yet.
+
+    Kept in ``trend_names`` (key, kind as the name, the text or JSON as the
+    description): the same kind of cache, so no new table is needed.
+    """
+    row = store.conn.execute("SELECT description FROM trend_names WHERE group_hash = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def save_digest(store: Store, key: str, kind: str, body: str, model: str, now: datetime) -> None:
+    save_trend_names(store, {key: (kind, body)}, model, now)
+
+
 # -- tag vocabulary ----------------------------------------------------------------------------
 def admitted_tags(store: Store) -> dict[str, str]:
     return {r[0]: r[1] for r in store.conn.execute("SELECT key, tag FROM tag_vocabulary")}
