@@ -47,19 +47,12 @@ from sync.scoring import heuristic_for  # noqa: E402
 from sync.scoring.claude import ClaudeScorer  # noqa: E402
 from sync.scoring.session import ClaudeSession, make_client  # noqa: E402
 from sync.scoring.usage import Usage, cost, price_for  # noqa: E402
-from tests.claude_fixtures import answer_from_article  # noqa: E402
+from tests.claude_fixtures import answer_from_article, digest_answer  # noqa: E402
 from tests.fake_anthropic import Answer, FakeAnthropic, Recorded  # noqa: E402
 
 
 def script(request: Recorded) -> Answer:
-    if "<trend_groups>" in request.user_text:
-        import re
-
-        ids = re.findall(r'"id": "(g\d+)"', request.user_text)
-        return Answer({"trends": [{"id": i, "name": "Efficient Long-Context Inference",
-                                   "description": "Several labs cut KV cache memory while keeping quality on long inputs."}
-                                  for i in ids]})
-    return answer_from_article(request)
+    return digest_answer(request) or answer_from_article(request)
 
 
 SETTINGS = (("claude-sonnet-5-5", "low", "off", "default"),
@@ -90,7 +83,7 @@ def example_run(model: str | None = None, effort: str | None = None, thinking: s
         usage = {k: Usage(**{f: v for f, v in u.items() if f != "cost_usd"})
                  for k, u in result.usage.items() if isinstance(u, dict)}
         m = usage.get("messages", Usage())
-        t = usage.get("trends", Usage())
+        t = usage.get("trends", Usage()) + usage.get("digests", Usage())
         price = price_for(model)
         print(f"[{label}] {model}, effort {claude.effort}, thinking {claude.thinking}: {n} articles scored "
               f"in {seconds:.1f} s (fake API, no delay); a second sync sent {again} requests")
@@ -100,7 +93,7 @@ def example_run(model: str | None = None, effort: str | None = None, thinking: s
               f"of which {m.thinking_tokens / n:,.0f} thinking")
         print(f"  whole run: {m.requests} requests, {m.input_tokens:,} input, {m.cache_read_tokens:,} cache read, "
               f"{m.cache_write_tokens:,} cache write, {m.output_tokens:,} output ({m.thinking_tokens:,} thinking)")
-        print(f"  trend naming: {t.requests} requests, {t.total_input:,} input, {t.output_tokens:,} output "
+        print(f"  digests (weekly themes, daily overviews, trend names): {t.requests} requests, {t.total_input:,} input, {t.output_tokens:,} output "
               f"({t.thinking_tokens:,} thinking) tokens")
         per100 = cost(m, model) * 100 / n  # type: ignore[operator]
         per100_batch = cost(m, model, batch=True) * 100 / n  # type: ignore[operator]
@@ -108,6 +101,7 @@ def example_run(model: str | None = None, effort: str | None = None, thinking: s
         print(f"  estimated cost per 100 articles (${price[0]:g} in / ${price[1]:g} out / "  # type: ignore[index]
               f"${price[2]:g} cache read per MTok, cache write 1.25x input): ${per100:.4f} (Messages; "  # type: ignore[index]
               f"${thinking_share:.4f} of it thinking), ${per100_batch:.4f} (Message Batches, half price)")
+        print(f"  digests for the whole run: ${cost(t, model):.4f}")  # type: ignore[str-format]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
