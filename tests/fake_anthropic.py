@@ -48,7 +48,8 @@ at it. It speaks ``POST /v1/messages`` as the real API does:
 What it answers is programmable: a queue of replies (``push``) consumed in
 order, then ``default`` (a reply, or a callable ``request -> reply`` that can
 decide per request, e.g. by the article in it); batch requests draw on the
-same script when their batch ends. Replies are small frozen values:
+same script when their batch ends. Replies are small frozen values
+(tests/fake_anthropic_replies.py, re-exported here):
 :class:`Answer` (tool input; ``stop_reason="max_tokens"`` for a cut-off one),
 :class:`Text` (any text, garbage included), :class:`Refusal`,
 :class:`Error` (status + type, optional ``retry-after``), :class:`Raw` (any
@@ -67,121 +68,34 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Union
 
 from tests.fake_anthropic_models import model_problem, thinking_tokens
+from tests.fake_anthropic_replies import (  # noqa: F401 - re-exported: tests import them from here
+    CANCELED,
+    ERROR_TYPES,
+    EXPIRED,
+    Answer,
+    Canceled,
+    Error,
+    Expired,
+    Raw,
+    Refusal,
+    Reply,
+    Text,
+    bad_request,
+    overloaded,
+    rate_limited,
+    server_error,
+    spend_limit,
+)
 from tests.fake_anthropic_tokens import PromptCache, estimate
 
 DEFAULT_KEY = "sk-ant-fake-0123456789"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A model answer: the tool's input (a ``tool_use`` block when tools were sent)."""
-
-    input: Any
-    stop_reason: str | None = None       # None: "tool_use" (or "end_turn" as text)
-    delay: float = 0.0
-    thinking: int | None = None          # thinking tokens before it (None: as the model and effort give)
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """The model declines (``stop_reason: "refusal"``), with no content."""
-
-    delay: float = 0.0
-
-
-@dataclass(frozen=True)
-class Expired:
-    """A batch request the API did not process before the batch expired."""
-
-    delay: float = 0.0
-
-
-EXPIRED = Expired()
-
-
-@dataclass(frozen=True)
-class Canceled:
-    """A batch request canceled before it was processed."""
-
-    delay: float = 0.0
-
-
-CANCELED = Canceled()
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text-only answer (garbage, prose, JSON in a code fence, ...)."""
-
-    text: str
-    stop_reason: str = "end_turn"
-    delay: float = 0.0
-
-
-ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-               404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
-               500: "api_error", 529: "overloaded_error"}
-
-
-@dataclass(frozen=True)
-class Error:
-    """An API error with the real body shape; ``retry_after`` sets the header."""
-
-    status: int
-    message: str = "fake error"
-    type: str | None = None               # None: the API's type for the status
-    retry_after: float | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    code: str | None = None               # error.details.error_code
-
-    @property
-    def error_type(self) -> str:
-        return self.type or ERROR_TYPES.get(self.status, "api_error")
-
-
-@dataclass(frozen=True)
-class Raw:
-    """Any status and bytes, for answers the API would never give."""
-
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-    delay: float = 0.0
-
-
-Reply = Union[Answer, Text, Refusal, Error, Raw, Expired, Canceled]
-
-
-def spend_limit(code: str = "enforced_spend_limit_reached") -> Error:
-    """A spend-limit error as the SDK maps it (anthropic/_error_classes.py ERROR_CLASSES):
-    429 rate_limit_error for the enforced and contract limits, 402 billing_error for a linked org."""
-    if code == "linked_organization_spend_limit_reached":
-        return Error(402, "The linked organization has reached its spend limit.", type="billing_error", code=code)
-    return Error(429, "Your organization has reached its spend limit.", type="rate_limit_error", code=code)
-
-
-def rate_limited(retry_after: float | None = 0.0) -> Error:
-    return Error(429, "Number of request tokens has exceeded your per-minute rate limit", retry_after=retry_after)
-
-
-def overloaded(retry_after: float | None = None) -> Error:
-    return Error(529, "Overloaded", retry_after=retry_after)
-
-
-def server_error(retry_after: float | None = None) -> Error:
-    return Error(500, "Internal server error", retry_after=retry_after)
-
-
-def bad_request(message: str = "messages: field required") -> Error:
-    return Error(400, message)
 
 
 @dataclass(frozen=True)
