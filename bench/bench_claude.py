@@ -7,10 +7,17 @@ Prints (does not assert):
    ``anthropic`` client through ANTHROPIC_BASE_URL): requests and tokens per
    article (uncached input, cache read, cache write, output), the trend
    naming requests, and the estimated cost per 100 articles with the default
-   model, at Messages and at Message Batches prices. Token counts are the
-   fake's estimates (about 4 ASCII characters or 1 other character per
-   token; tests/fake_anthropic_tokens.py); the answers are realistic in
-   length (a summary, key points and "why it matters" drawn from each article).
+   model, at Messages and at Message Batches prices, thinking tokens counted
+   (billed as output). It runs at the default effort (``low``, up-front
+   thinking off where the model allows it) and at effort ``high`` with
+   adaptive thinking (what the API does when a request says nothing), and
+   for Opus 5.5 (which cannot turn thinking off) at ``low``. Token counts are
+   the fake's estimates (about 4 ASCII characters or 1 other character per
+   token; tests/fake_anthropic_tokens.py); thinking tokens per answer are the
+   fake's per-effort figures (tests/fake_anthropic_models.py,
+   THINKING_BY_EFFORT: an assumption, no published number); the answers are
+   realistic in length (a summary, key points and "why it matters" drawn
+   from each article).
 2. Throughput with a fake that takes 1 s per answer: 1,000 articles with the
    configured concurrency, then a sequential peer (one call at a time).
    Batches are not used here (batch_threshold is set above 1,000): a batch
@@ -39,28 +46,30 @@ from sync.pipeline import run_sync  # noqa: E402
 from sync.scoring import heuristic_for  # noqa: E402
 from sync.scoring.claude import ClaudeScorer  # noqa: E402
 from sync.scoring.session import ClaudeSession, make_client  # noqa: E402
-from sync.scoring.usage import PRICES, Usage, cost, price_for  # noqa: E402
-from tests.claude_fixtures import answer_from_article  # noqa: E402
+from sync.scoring.usage import Usage, cost, price_for  # noqa: E402
+from tests.claude_fixtures import answer_from_article, digest_answer  # noqa: E402
 from tests.fake_anthropic import Answer, FakeAnthropic, Recorded  # noqa: E402
 
 
 def script(request: Recorded) -> Answer:
-    if request.body["tools"][0]["name"] == "name_trends":
-        import re
-
-        ids = re.findall(r'"id": "(g\d+)"', request.user_text)
-        return Answer({"trends": [{"id": i, "name": "Efficient Long-Context Inference",
-                                   "description": "Several labs cut KV cache memory while keeping quality on long inputs."}
-                                  for i in ids]})
-    return answer_from_article(request)
+    return digest_answer(request) or answer_from_article(request)
 
 
-def example_run() -> None:
+SETTINGS = (("claude-sonnet-5-5", "low", "off", "default"),
+            ("claude-sonnet-5-5", "high", "adaptive", "the API's default: effort high, adaptive thinking"),
+            ("claude-opus-5-5", "low", "off", "Opus 5.5 at effort low (it cannot turn thinking off)"))
+
+
+def example_run(model: str | None = None, effort: str | None = None, thinking: str | None = None,
+                label: str = "default") -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kbsync-bench-claude-"))
     try:
         text = (ROOT / "config.toml").read_text("utf-8").replace('"examples/', f'"{ROOT}/examples/')
         (tmp / "config.toml").write_text(text, "utf-8")
         cfg = load_config(tmp / "config.toml")
+        claude = cfg.scoring.claude
+        claude = replace(claude, effort=effort or claude.effort, thinking=thinking or claude.thinking)
+        cfg = replace(cfg, scoring=replace(cfg.scoring, model=model or cfg.scoring.model, claude=claude))
         model = cfg.scoring.model
         with FakeAnthropic(default=script) as fake:
             env = {"ANTHROPIC_API_KEY": fake.api_key, "ANTHROPIC_BASE_URL": fake.url}
@@ -74,24 +83,25 @@ def example_run() -> None:
         usage = {k: Usage(**{f: v for f, v in u.items() if f != "cost_usd"})
                  for k, u in result.usage.items() if isinstance(u, dict)}
         m = usage.get("messages", Usage())
-        t = usage.get("trends", Usage())
+        t = usage.get("trends", Usage()) + usage.get("digests", Usage())
         price = price_for(model)
-        print(f"example feeds: {n} articles scored by Claude ({model}) in {seconds:.1f} s "
-              f"(fake API, no delay); a second sync sent {again} requests")
+        print(f"[{label}] {model}, effort {claude.effort}, thinking {claude.thinking}: {n} articles scored "
+              f"in {seconds:.1f} s (fake API, no delay); a second sync sent {again} requests")
         print(f"  requests per article: {m.requests / n:.2f}")
         print(f"  tokens per article: {m.input_tokens / n:,.0f} input (uncached), {m.cache_read_tokens / n:,.0f} "
-              f"cache read, {m.cache_write_tokens / n:,.0f} cache write, {m.output_tokens / n:,.0f} output")
+              f"cache read, {m.cache_write_tokens / n:,.0f} cache write, {m.output_tokens / n:,.0f} output "
+              f"of which {m.thinking_tokens / n:,.0f} thinking")
         print(f"  whole run: {m.requests} requests, {m.input_tokens:,} input, {m.cache_read_tokens:,} cache read, "
-              f"{m.cache_write_tokens:,} cache write, {m.output_tokens:,} output tokens")
-        print(f"  trend naming: {t.requests} requests, {t.total_input:,} input, {t.output_tokens:,} output tokens")
+              f"{m.cache_write_tokens:,} cache write, {m.output_tokens:,} output ({m.thinking_tokens:,} thinking)")
+        print(f"  digests (weekly themes, daily overviews, trend names): {t.requests} requests, {t.total_input:,} input, {t.output_tokens:,} output "
+              f"({t.thinking_tokens:,} thinking) tokens")
         per100 = cost(m, model) * 100 / n  # type: ignore[operator]
         per100_batch = cost(m, model, batch=True) * 100 / n  # type: ignore[operator]
-        print(f"  estimated cost per 100 articles with {model} (${price[0]:g} in / ${price[1]:g} out / "  # type: ignore[index]
-              f"${price[2]:g} cache read per MTok, cache write 1.25x input): ${per100:.4f} (Messages), "  # type: ignore[index]
-              f"${per100_batch:.4f} (Message Batches, half price)")
-        for other in ("claude-haiku-5-5", "claude-opus-5-5"):
-            if other in PRICES:
-                print(f"  the same tokens with {other}: ${cost(m, other) * 100 / n:.4f} per 100 articles")  # type: ignore[operator]
+        thinking_share = cost(Usage(output_tokens=m.thinking_tokens), model) * 100 / n  # type: ignore[operator]
+        print(f"  estimated cost per 100 articles (${price[0]:g} in / ${price[1]:g} out / "  # type: ignore[index]
+              f"${price[2]:g} cache read per MTok, cache write 1.25x input): ${per100:.4f} (Messages; "  # type: ignore[index]
+              f"${thinking_share:.4f} of it thinking), ${per100_batch:.4f} (Message Batches, half price)")
+        print(f"  digests for the whole run: ${cost(t, model):.4f}")  # type: ignore[str-format]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -131,7 +141,8 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=1000)
     parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args()
-    example_run()
+    for model, effort, thinking, label in SETTINGS:
+        example_run(model, effort, thinking, label)
     if not args.skip_throughput:
         throughput(args.articles, args.sequential)
 

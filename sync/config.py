@@ -71,6 +71,8 @@ class ClaudeConfig:
     """``[scoring.claude]``: how the Claude scorer calls the API (see README, "Scoring with Claude")."""
 
     max_tokens: int = 4096                # adaptive thinking counts as output on current models
+    effort: str = "low"                   # output_config.effort: scoring needs no deep thinking
+    thinking: str = "off"                 # off = up-front thinking off where the model allows; adaptive
     concurrency: int = 8
     timeout: float = 60.0
     max_retries: int = 3
@@ -85,6 +87,8 @@ class ClaudeConfig:
     examples: bool = True                 # calibration examples from the seed digests
     prompt_version: str = "auto"          # auto = a hash of the prompt; set a label to pin it
     trends: bool = True                   # name weekly trend groups with Claude
+    themes: bool = True                   # Claude groups the week into 3-6 themes (replacing the offline groups)
+    daily_overview: bool = True           # a one-line overview at the top of each daily page
     price_per_mtok: tuple[float, float] | None = None   # (input, output) USD for a model not in the table
 
 

@@ -107,3 +107,24 @@ def answer_from_article(request: Recorded) -> Answer:
 
 def env_for(fake: FakeAnthropic, key: str | None = None) -> Mapping[str, str]:
     return {"ANTHROPIC_API_KEY": key or fake.api_key, "ANTHROPIC_BASE_URL": fake.url}
+
+
+def digest_answer(request: Recorded) -> Answer | None:
+    """Answers for the digest requests (weekly themes, daily overview, trend names); None for others."""
+    import re
+
+    text = request.user_text
+    if "<week_articles>" in text:
+        ids = re.findall(r'"id": "(a\d+)"', text)
+        # three themes over the first ids, each article in one theme
+        themes = [{"name": f"Theme {k + 1}", "analysis": f"What theme {k + 1} shows this week.",
+                   "articles": ids[k::3]} for k in range(3)]
+        return Answer({"themes": themes})
+    if "<day_articles>" in text:
+        title = re.search(r'"title": "([^"]*)"', text)
+        return Answer({"overview": f"The biggest story is {title.group(1) if title else 'quiet'}."})
+    if "<trend_groups>" in text:
+        ids = re.findall(r'"id": "(g\d+)"', text)
+        return Answer({"trends": [{"id": i, "name": f"Claude Trend {i}", "description": f"What group {i} shows."}
+                                  for i in ids]})
+    return None

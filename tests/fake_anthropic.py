@@ -26,6 +26,21 @@ at it. It speaks ``POST /v1/messages`` as the real API does:
   prompt cache that follows the documented rules (tests/fake_anthropic_tokens.py);
 * rejects a conversation whose assistant ``tool_use`` is not answered by a
   ``tool_result`` first thing in the next user turn (400, as the API does);
+* refuses, per model, what the real API refuses (tests/fake_anthropic_models.py,
+  each rule with its source): forced ``tool_choice`` on Sonnet/Opus 5.5 and
+  Fable/Mythos 5.1, thinking types a model does not take, an unknown effort,
+  a structured-output schema without ``additionalProperties: false``;
+* thinks where the real model would (on by default on the 5.x models, off
+  with ``between_tools``/``disabled``): the answer then starts with a
+  ``thinking`` block (display omitted: empty text and a signature), and
+  ``usage.output_tokens`` includes the thinking tokens, also reported in
+  ``usage.output_tokens_details.thinking_tokens``; when thinking alone
+  reaches ``max_tokens`` the reply is cut off there (``stop_reason:
+  "max_tokens"``, only the thinking block), as the API does;
+* answers spend-limit errors as the SDK knows them (:func:`spend_limit`: a
+  429 ``rate_limit_error`` whose ``error.details.error_code`` is
+  ``enforced_spend_limit_reached`` or ``contract_spend_limit_reached``, or a
+  402 with ``linked_organization_spend_limit_reached``; anthropic/_error_classes.py);
 * speaks the Message Batches API (tests/fake_anthropic_batches.py):
   ``POST /v1/messages/batches``, ``GET /v1/messages/batches[/{id}]``,
   ``GET /v1/messages/batches/{id}/results`` (JSONL, in an order of its own).
@@ -33,7 +48,8 @@ at it. It speaks ``POST /v1/messages`` as the real API does:
 What it answers is programmable: a queue of replies (``push``) consumed in
 order, then ``default`` (a reply, or a callable ``request -> reply`` that can
 decide per request, e.g. by the article in it); batch requests draw on the
-same script when their batch ends. Replies are small frozen values:
+same script when their batch ends. Replies are small frozen values
+(tests/fake_anthropic_replies.py, re-exported here):
 :class:`Answer` (tool input; ``stop_reason="max_tokens"`` for a cut-off one),
 :class:`Text` (any text, garbage included), :class:`Refusal`,
 :class:`Error` (status + type, optional ``retry-after``), :class:`Raw` (any
@@ -52,100 +68,34 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Union
 
+from tests.fake_anthropic_models import model_problem, thinking_tokens
+from tests.fake_anthropic_replies import (  # noqa: F401 - re-exported: tests import them from here
+    CANCELED,
+    ERROR_TYPES,
+    EXPIRED,
+    Answer,
+    Canceled,
+    Error,
+    Expired,
+    Raw,
+    Refusal,
+    Reply,
+    Text,
+    bad_request,
+    overloaded,
+    rate_limited,
+    server_error,
+    spend_limit,
+)
 from tests.fake_anthropic_tokens import PromptCache, estimate
 
 DEFAULT_KEY = "sk-ant-fake-0123456789"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A model answer: the tool's input (a ``tool_use`` block when tools were sent)."""
-
-    input: Any
-    stop_reason: str | None = None       # None: "tool_use" (or "end_turn" as text)
-    delay: float = 0.0
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """The model declines (``stop_reason: "refusal"``), with no content."""
-
-    delay: float = 0.0
-
-
-@dataclass(frozen=True)
-class Expired:
-    """A batch request the API did not process before the batch expired."""
-
-    delay: float = 0.0
-
-
-EXPIRED = Expired()
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text-only answer (garbage, prose, JSON in a code fence, ...)."""
-
-    text: str
-    stop_reason: str = "end_turn"
-    delay: float = 0.0
-
-
-ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-               404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
-               500: "api_error", 529: "overloaded_error"}
-
-
-@dataclass(frozen=True)
-class Error:
-    """An API error with the real body shape; ``retry_after`` sets the header."""
-
-    status: int
-    message: str = "fake error"
-    type: str | None = None               # None: the API's type for the status
-    retry_after: float | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-
-    @property
-    def error_type(self) -> str:
-        return self.type or ERROR_TYPES.get(self.status, "api_error")
-
-
-@dataclass(frozen=True)
-class Raw:
-    """Any status and bytes, for answers the API would never give."""
-
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-    delay: float = 0.0
-
-
-Reply = Union[Answer, Text, Refusal, Error, Raw, Expired]
-
-
-def rate_limited(retry_after: float | None = 0.0) -> Error:
-    return Error(429, "Number of request tokens has exceeded your per-minute rate limit", retry_after=retry_after)
-
-
-def overloaded(retry_after: float | None = None) -> Error:
-    return Error(529, "Overloaded", retry_after=retry_after)
-
-
-def server_error(retry_after: float | None = None) -> Error:
-    return Error(500, "Internal server error", retry_after=retry_after)
-
-
-def bad_request(message: str = "messages: field required") -> Error:
-    return Error(400, message)
 
 
 @dataclass(frozen=True)
@@ -200,6 +150,7 @@ class FakeAnthropic:
         self.requests: list[Recorded] = []
         self.peak_in_flight = 0
         self.cache = PromptCache()
+        self.thinking_by_effort: dict[str, int] | None = None    # None: fake_anthropic_models.THINKING_BY_EFFORT
         # batches end on their polls_to_end-th retrieve; create_delay: the create answers late (after creating)
         self.batches = BatchBook(self, polls_to_end=polls_to_end, create_delay=create_delay)
         self._queue: deque[Reply] = deque()
@@ -284,26 +235,35 @@ class FakeAnthropic:
             return self._error(reply)
         if isinstance(reply, Raw):
             return reply.status, {"content-type": reply.content_type}, reply.body
-        if isinstance(reply, Expired):
-            return self._error(Error(500, "fake: EXPIRED is for batch requests"))
+        if isinstance(reply, (Expired, Canceled)):
+            return self._error(Error(500, "fake: EXPIRED/CANCELED are for batch requests"))
         message = self.message(body, reply)
         return 200, {"content-type": "application/json", "request-id": self._new_id("req")}, json.dumps(message).encode()
 
     def _error(self, error: Error) -> tuple[int, dict[str, str], bytes]:
         request_id = self._new_id("req")
-        payload = {"type": "error", "error": {"type": error.error_type, "message": error.message},
-                   "request_id": request_id}
+        payload = {"type": "error", "error": self.error_body(error)["error"], "request_id": request_id}
         headers = {"content-type": "application/json", "request-id": request_id, **error.headers}
         if error.retry_after is not None:
             headers["retry-after"] = f"{error.retry_after:g}"
         return error.status, headers, json.dumps(payload).encode()
 
     def error_body(self, error: Error) -> dict[str, Any]:
-        return {"type": "error", "error": {"type": error.error_type, "message": error.message}}
+        inner: dict[str, Any] = {"type": error.error_type, "message": error.message}
+        if error.code:
+            inner["details"] = {"error_code": error.code}
+        return {"type": "error", "error": inner}
 
     def message(self, body: dict[str, Any], reply: Answer | Text | Refusal) -> dict[str, Any]:
         """The message object for a reply, with usage (and the prompt cache written once answered)."""
         tools = body.get("tools") or []
+        thought = reply.thinking if isinstance(reply, Answer) and reply.thinking is not None \
+            else thinking_tokens(body, self.thinking_by_effort)
+        thinking_block = {"type": "thinking", "thinking": "", "signature": f"sig_{self._new_id('th')}"}
+        if thought and thought >= int(body["max_tokens"]):
+            # thinking alone used the whole output limit: cut off before any answer
+            return self._envelope(body, [thinking_block], "max_tokens", int(body["max_tokens"]),
+                                  int(body["max_tokens"]))
         if isinstance(reply, Refusal):
             content: list[dict[str, Any]] = []
             stop = "refusal"
@@ -316,13 +276,21 @@ class FakeAnthropic:
             text = reply.text if isinstance(reply, Text) else json.dumps(reply.input, ensure_ascii=False)
             content = [{"type": "text", "text": text}]
             stop = reply.stop_reason or "end_turn"
+        answer_tokens = max(1, estimate(json.dumps(content, ensure_ascii=False)))
+        if thought:
+            content = [thinking_block, *content]
+        return self._envelope(body, content, stop, answer_tokens + thought, thought)
+
+    def _envelope(self, body: dict[str, Any], content: list[dict[str, Any]], stop: str, output: int,
+                  thought: int) -> dict[str, Any]:
         counted, key = self.cache.count(body)
         self.cache.store(key)
         return {
             "id": self._new_id("msg"), "type": "message", "role": "assistant", "model": body["model"],
             "content": content, "stop_reason": stop, "stop_sequence": None,
             "usage": {"input_tokens": counted.input_tokens,
-                      "output_tokens": max(1, estimate(json.dumps(content, ensure_ascii=False))),
+                      "output_tokens": output,
+                      "output_tokens_details": {"thinking_tokens": thought},
                       "cache_creation_input_tokens": counted.cache_write,
                       "cache_read_input_tokens": counted.cache_read,
                       "cache_creation": {"ephemeral_5m_input_tokens": counted.cache_write,
@@ -358,7 +326,7 @@ def _request_problem(body: Any) -> str | None:
         names = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
         if choice.get("name") not in names:
             return f"tool_choice: tool {choice.get('name')!r} not found in tools"
-    return _conversation_problem(messages)
+    return model_problem(body) or _conversation_problem(messages)
 
 
 def _conversation_problem(messages: list[Any]) -> str | None:

@@ -20,6 +20,24 @@ Endpoints, with the real objects' fields:
 * ``GET /v1/messages/batches?limit=N``: the most recent first, as a page
   (``data``, ``has_more``, ``first_id``, ``last_id``).
 * Errors queued with ``fail_next`` answer the next batch request instead.
+
+Limits and ends the real API has (sources: platform.claude.com/docs/en/build-with-claude/batch-processing,
+"Batch limitations"; the API reference's create-message-batch page; the installed SDK,
+anthropic/resources/messages/batches.py and types/messages/message_batch.py):
+
+* a batch holds at most 100,000 requests and 256 MB ("whichever is reached
+  first"): more answers 400 / 413 ``request_too_large`` (``max_requests``,
+  ``max_bytes`` are per-fake so tests can use small ones). The API
+  reference says "1 - 10000 elements" for ``requests``; kbsync keeps to the
+  smaller figure, the fake refuses only what both sources agree on;
+* a request not processed within 24 hours ends ``expired`` (script
+  :data:`EXPIRED`); one canceled ends ``canceled`` (:data:`CANCELED`);
+  one that failed ends ``errored`` (script an ``Error``);
+* "Batch results are available for 29 days after creation": ``archive(id)``
+  sets ``archived_at`` and removes ``results_url`` (the SDK's ``results()``
+  then raises "No results_url"; the results path answers 404);
+* ``forget(id)``: the batch is gone (deleted, or another workspace): 404
+  ``not_found_error`` for every call about it.
 """
 
 from __future__ import annotations
@@ -48,6 +66,7 @@ class Batch:
     created_at: datetime
     polls: int = 0
     ended_at: datetime | None = None
+    archived_at: datetime | None = None
     results: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -59,11 +78,21 @@ class BatchBook:
     def __init__(self, fake: FakeAnthropic, *, polls_to_end: int = 1, create_delay: float = 0.0):
         self.fake, self.polls_to_end, self.create_delay = fake, polls_to_end, create_delay
         self.batches: dict[str, Batch] = {}
+        self.max_requests = 100_000
+        self.max_bytes = 256 * 1000 * 1000
         self._failures: deque[Error] = deque()
         self._lock = threading.RLock()
 
     def fail_next(self, *errors: Error) -> None:
         self._failures.extend(errors)
+
+    def archive(self, batch_id: str) -> None:
+        """Past retention: the batch can be read, its results no longer."""
+        self.batches[batch_id].archived_at = datetime.now(timezone.utc)
+
+    def forget(self, batch_id: str) -> None:
+        """The batch no longer exists for this key: 404 from now on."""
+        del self.batches[batch_id]
 
     @property
     def created(self) -> list[Batch]:
@@ -80,12 +109,13 @@ class BatchBook:
                 "processing_status": "ended" if batch.ended_at else "in_progress",
                 "request_counts": counts, "created_at": _iso(batch.created_at),
                 "expires_at": _iso(batch.created_at + timedelta(hours=24)), "ended_at": _iso(batch.ended_at),
-                "archived_at": None, "cancel_initiated_at": None,
-                "results_url": f"{self.fake.url}/v1/messages/batches/{batch.id}/results" if batch.ended_at else None}
+                "archived_at": _iso(batch.archived_at), "cancel_initiated_at": None,
+                "results_url": f"{self.fake.url}/v1/messages/batches/{batch.id}/results"
+                if batch.ended_at and not batch.archived_at else None}
 
     def end(self, batch: Batch) -> None:
         """Draw every request's reply from the script now (the batch has been processed)."""
-        from tests.fake_anthropic import Error, Expired, Raw, Recorded
+        from tests.fake_anthropic import Canceled, Error, Expired, Raw, Recorded
 
         with self._lock:
             if batch.ended_at is not None:
@@ -95,6 +125,8 @@ class BatchBook:
                 reply = self.fake._next_reply(Recorded("POST", "/v1/messages/batches", {}, params))
                 if isinstance(reply, Expired):
                     result: dict[str, Any] = {"type": "expired"}
+                elif isinstance(reply, Canceled):
+                    result = {"type": "canceled"}
                 elif isinstance(reply, (Error, Raw)):
                     error = reply if isinstance(reply, Error) else Error(500, "malformed upstream answer")
                     result = {"type": "errored", "error": self.fake.error_body(error)}
@@ -132,6 +164,8 @@ class BatchBook:
         if batch is None or method != "GET":
             return fake._error(Error(404, f"Not found: batch {batch_id}"))
         if results:
+            if batch.archived_at is not None:
+                return fake._error(Error(404, f"batch {batch_id}: results are no longer available"))
             if batch.ended_at is None:
                 return fake._error(Error(404, f"batch {batch_id} has not ended; no results yet"))
             lines = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in reversed(batch.results))
@@ -145,9 +179,15 @@ class BatchBook:
     def _create(self, body: Any) -> tuple[int, dict[str, str], bytes]:
         from tests.fake_anthropic import _request_problem, bad_request
 
+        from tests.fake_anthropic import Error
+
         requests = body.get("requests") if isinstance(body, dict) else None
         if not isinstance(requests, list) or not requests:
             return self.fake._error(bad_request("requests: at least one request is required"))
+        if len(requests) > self.max_requests:
+            return self.fake._error(bad_request(f"requests: at most {self.max_requests} requests per batch"))
+        if len(json.dumps(body, ensure_ascii=False).encode()) > self.max_bytes:
+            return self.fake._error(Error(413, f"batch larger than {self.max_bytes} bytes", type="request_too_large"))
         seen: set[str] = set()
         for i, item in enumerate(requests):
             cid = item.get("custom_id") if isinstance(item, dict) else None

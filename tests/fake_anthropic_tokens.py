@@ -10,7 +10,10 @@ Prompt caching follows the documented rules: the cacheable prefix runs in
 the order tools -> system -> messages up to the LAST block marked
 ``cache_control``; it is cached only if it has at least the model's minimum
 (1,024 tokens for Sonnet and Opus 4/4.1, 2,048 for the Haiku 3.x models,
-4,096 for Haiku 4.5 and Opus 4.5); an identical prefix within 5 minutes is
+4,096 for Haiku 4.5 and Opus 4.5, 512 for Sonnet 5.5 and Fable 5.1: the
+Sonnet 5 vs 5.5 table of the stored migration notes, "minimum cacheable
+prompt 1,024 -> 512 tokens", and "the 512-token cache minimum carries over"
+for Fable 5.1); an identical prefix within 5 minutes is
 a cache read (and refreshes the entry), otherwise a cache write. Requests
 that arrive together before the first one finished all write, as in the API.
 """
@@ -56,6 +59,12 @@ def _segments(body: dict[str, Any]) -> list[tuple[int, bool, str]]:
     for tool in tools:
         text = json.dumps({k: v for k, v in tool.items() if k != "cache_control"}, sort_keys=True, ensure_ascii=False)
         out.append((estimate(text), "cache_control" in tool, text))
+    fmt = (body.get("output_config") or {}).get("format")
+    if fmt:
+        # structured output's schema is input the API adds (how is not documented): counted like a
+        # tool definition, in the cacheable prefix (it is the same for every request that sends it)
+        text = json.dumps(fmt, sort_keys=True, ensure_ascii=False)
+        out.append((estimate(text), False, "format:" + text))
     system = body.get("system") or []
     for block in [{"type": "text", "text": system}] if isinstance(system, str) else system:
         out.append((estimate(block.get("text", "")), "cache_control" in block, block.get("text", "")))

@@ -19,9 +19,8 @@ from sync.scoring.prompts import (
     CLOSE_MARK,
     OPEN_MARK,
     TITLE_BUDGET,
-    TOOL_NAME,
+    answer_schema,
     system_prompt,
-    tool_schema,
     user_message,
 )
 from sync.tags import clean_tags
@@ -111,7 +110,8 @@ def test_prompt_injection_stays_inside_the_data_block() -> None:
         [request] = fake.message_requests
     # the instructions are exactly the configured ones, untouched by the article
     assert request.system_text == system_prompt(CFG)
-    assert request.body["tools"] == [tool_schema(CFG)]
+    assert request.body["output_config"]["format"] == {"type": "json_schema", "schema": answer_schema(CFG)}
+    assert "tools" not in request.body and "tool_choice" not in request.body
     text = request.user_text
     assert text.count(OPEN_MARK) == 1 and text.count(CLOSE_MARK) == 1
     head, rest = text.split(OPEN_MARK)
@@ -138,7 +138,7 @@ def test_any_article_text_stays_one_data_block(title: str, content: str) -> None
     block = json.loads(inside)
     assert block["content"] == (content or a.summary).strip()
     assert block["title"] == truncate(title or "t", TITLE_BUDGET)
-    assert text.endswith(f"{CLOSE_MARK}\nCall {TOOL_NAME} with your assessment.")
+    assert text.endswith(f"{CLOSE_MARK}\nAnswer with your assessment as one JSON object.")
 
 
 # ------------------------------------------------------------ the validator on any input

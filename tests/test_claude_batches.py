@@ -183,3 +183,118 @@ def test_the_fake_batch_api_speaks_the_real_client() -> None:
         assert entry.custom_id == "a-1" and entry.result.type == "succeeded"
         assert entry.result.message.usage.input_tokens > 0
         assert data_block(Recorded("POST", "/", {}, build_request(article(7), CFG)))["title"] == "Article 07"
+
+
+# ------------------------------------------------------------ never paid twice, never stuck (issue 16)
+
+
+def test_a_crash_between_saving_and_marking_applied_sends_no_second_batch(store: Store, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = config(tmp_path)
+    real_save = Store.save_scores
+
+    def crash(self: Store, *a: object, **kw: object) -> None:
+        raise KeyboardInterrupt("power cut while saving the scores")
+
+    with FakeAnthropic(default=script) as fake:
+        monkeypatch.setattr(Store, "save_scores", crash)
+        with pytest.raises(KeyboardInterrupt):
+            run(store, cfg, fake)
+        [(batch_id, state, _)] = batch_rows(store)
+        assert state == "submitted" and store.scores() == {}      # not marked applied before the scores exist
+        monkeypatch.setattr(Store, "save_scores", real_save)
+        _, stage = run(store, cfg, fake)
+        assert [b.id for b in fake.batches.created] == [batch_id]  # the same batch's results, fetched again
+        assert batch_rows(store) == [(batch_id, "applied", N)]
+        assert {k: s.score for k, s in store.scores().items()} == {article(n).kb_id: n * 5 for n in range(1, N + 1)}
+        run(store, cfg, fake)                                      # and a third run: nothing to do
+        assert len(fake.batches.created) == 1
+
+
+@pytest.mark.parametrize("end", ["forget", "archive"])
+def test_a_batch_the_api_no_longer_has_releases_its_articles(store: Store, tmp_path: Path, end: str) -> None:
+    cfg = config(tmp_path)
+    with FakeAnthropic(default=script, polls_to_end=20) as fake:
+        run(store, cfg, fake)                                      # submitted, still running after 60 s
+        [(batch_id, state, _)] = batch_rows(store)
+        assert state == "submitted" and store.scores() == {}
+        if end == "forget":
+            fake.batches.forget(batch_id)                          # 404 from now on
+        else:
+            fake.batches.end(fake.batches.batches[batch_id])      # ended, then past its 29 days
+            fake.batches.archive(batch_id)
+        fake.polls_to_end = fake.batches.polls_to_end = 1
+        _, stage = run(store, cfg, fake)
+        rows = dict((r[0], r[1]) for r in batch_rows(store))
+    assert rows[batch_id] == "gone"
+    assert any(f"batch {batch_id}" in p and "go back to the queue" in p for p in stage.problems)
+    # released: scored again in the same run (a new batch), nothing stuck without a score
+    assert len(store.scores()) == N and {s.backend for s in store.scores().values()} == {"claude"}
+    assert sorted(rows.values()) == ["applied", "gone"]
+
+
+def test_a_backlog_is_split_within_the_documented_limits(store: Store, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import sync.scoring.batches as batches
+
+    monkeypatch.setattr(batches, "MAX_BATCH_REQUESTS", 5)
+    with FakeAnthropic(default=script) as fake:
+        fake.batches.max_requests = 5                              # the fake refuses a bigger one
+        run(store, config(tmp_path), fake)
+        sizes = [len(b.requests) for b in fake.batches.created]
+    assert sizes == [5, 5, 2]
+    assert [r[1] for r in batch_rows(store)] == ["applied"] * 3 and len(store.scores()) == N
+
+
+def test_a_backlog_is_split_by_bytes_too(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sync.scoring.batches as batches
+    from sync.scoring.prompts import build_request
+
+    one = len(json.dumps({"custom_id": "x" * 33, "params": build_request(article(1), CFG)}, ensure_ascii=False).encode())
+    monkeypatch.setattr(batches, "MAX_BATCH_BYTES", 4 * one + 100)
+    with FakeAnthropic(default=script) as fake:
+        fake.batches.max_bytes = 5 * one                           # the fake refuses more than that
+        run(store, config(tmp_path), fake)
+        sizes = [len(b.requests) for b in fake.batches.created]
+    assert sizes == [4, 4, 4] and len(store.scores()) == N
+
+
+def test_the_fake_refuses_a_batch_over_its_limits() -> None:
+    import anthropic
+
+    from sync.scoring.prompts import build_request
+    from tests.claude_fixtures import client_for
+
+    with FakeAnthropic(default=script) as fake:
+        fake.batches.max_requests = 2
+        requests = [{"custom_id": f"a-{n}", "params": build_request(article(n), CFG)} for n in range(3)]
+        with pytest.raises(anthropic.BadRequestError, match="at most 2 requests"):
+            client_for(fake).messages.batches.create(requests=requests)
+        fake.batches.max_requests, fake.batches.max_bytes = 100, 1000
+        with pytest.raises(anthropic.APIStatusError) as info:
+            client_for(fake).messages.batches.create(requests=requests)
+        assert info.value.status_code == 413
+
+
+def test_results_are_labelled_with_the_model_and_prompt_they_were_submitted_with(store: Store,
+                                                                                  tmp_path: Path) -> None:
+    old = config(tmp_path, prompt_version="v1")
+    with FakeAnthropic(default=script, polls_to_end=20) as fake:
+        run(store, old, fake)                                      # still running
+        fake.polls_to_end = fake.batches.polls_to_end = 1
+        new = config(tmp_path, prompt_version="v2")
+        new = replace(new, scoring=replace(new.scoring, model="claude-opus-5-5"))
+        run(store, new, fake)
+    labels = {(s.model, s.prompt_version) for s in store.scores().values()}
+    assert labels == {("claude-sonnet-5-5", "v1")}
+
+
+def test_a_spend_limit_on_create_is_not_retried_and_switches_claude_off(store: Store, tmp_path: Path) -> None:
+    from tests.fake_anthropic import spend_limit
+
+    with FakeAnthropic(default=script) as fake:
+        fake.batches.fail_next(spend_limit("contract_spend_limit_reached"))
+        session, stage = run(store, config(tmp_path), fake)
+        creates = [r for r in fake.requests if r.method == "POST" and r.path == "/v1/messages/batches"]
+    assert len(creates) == 1 and session.disabled == "spend limit reached (contract_spend_limit_reached)"
+    assert fake.message_requests == []

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from sync.cli import main
 from sync.targets.obsidian.yamlfm import loads_note
-from tests.claude_fixtures import ENV_NAMES, answer_from_article
+from tests.claude_fixtures import ENV_NAMES, answer_from_article, digest_answer
 from tests.fake_anthropic import Answer, FakeAnthropic, Recorded, Text
 from tests.test_e2e import EXAMPLES, ROOT, notes, snapshot
 
@@ -32,13 +32,8 @@ def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def script(request: Recorded) -> Answer | Text:
-    """Claude's answers: an assessment per article; names for trend groups."""
-    tool = request.body["tools"][0]["name"]
-    if tool == "name_trends":
-        ids = re.findall(r'"id": "(g\d+)"', request.user_text)
-        return Answer({"trends": [{"id": i, "name": f"Claude Trend {i}", "description": f"What group {i} shows."}
-                                  for i in ids]})
-    return answer_from_article(request)
+    """Claude's answers: an assessment per article; names for trend groups; themes; overview lines."""
+    return digest_answer(request) or answer_from_article(request)
 
 
 def config(tmp_path: Path, claude: str = "") -> Path:
@@ -62,13 +57,14 @@ def rows(tmp_path: Path, sql: str) -> list[tuple]:
 
 
 def article_requests(fake: FakeAnthropic) -> list[Recorded]:
-    return [r for r in fake.message_requests if r.body["tools"][0]["name"] == "record_assessment"]
+    return [r for r in fake.message_requests if "<article_data>" in r.user_text]
 
 
 @pytest.fixture
 def synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
-    cfg = config(tmp_path)
+    # the offline groups named by Claude (themes: test_weekly_themes_and_daily_overviews_...)
+    cfg = config(tmp_path, "themes = false")
     fake = FakeAnthropic(api_key=SECRET, default=script).__enter__()
     result = kbsync(fake, "sync", "--config", str(cfg))
     yield tmp_path, cfg, fake, result
@@ -205,3 +201,26 @@ def test_without_a_key_nothing_changes(tmp_path: Path, monkeypatch: pytest.Monke
     status = kbsync(None, "status", "--config", str(cfg)).output
     assert "claude" not in status
     assert rows(tmp_path, "SELECT COUNT(*) FROM claude_usage") == [(0,)]
+
+
+def test_weekly_themes_and_daily_overviews_are_written_once_and_cached(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    cfg = config(tmp_path)
+    with FakeAnthropic(api_key=SECRET, default=script) as fake:
+        kbsync(fake, "sync", "--config", str(cfg))
+        themes = [r for r in fake.message_requests if "<week_articles>" in r.user_text]
+        days = [r for r in fake.message_requests if "<day_articles>" in r.user_text]
+        weekly = {p.name: p.read_text("utf-8") for p in (tmp_path / "vault" / "Weekly").glob("*.md")}
+        daily = {p.name: p.read_text("utf-8") for p in (tmp_path / "vault" / "Daily").glob("*.md")}
+        # one request per week with enough articles, one per day with articles
+        assert themes and len(themes) <= len(weekly) and len(days) == len(daily)
+        themed = [text for text in weekly.values() if "### Theme 1" in text]
+        assert len(themed) == len(themes)
+        assert all("What theme 1 shows this week." in text for text in themed)
+        assert all("The biggest story is " in text for text in daily.values())
+        # an unchanged week and day cost nothing on the next sync
+        sent = len(fake.requests)
+        kbsync(fake, "sync", "--config", str(cfg))
+        assert len(fake.requests) == sent
+        assert {p.name: p.read_text("utf-8") for p in (tmp_path / "vault" / "Weekly").glob("*.md")} == weekly

@@ -32,6 +32,7 @@ from tests.claude_fixtures import (
     heuristic_backend,
     session_for,
 )
+from tests.fake_anthropic_tokens import min_cacheable
 from tests.fake_anthropic import (
     DEFAULT_KEY,
     Answer,
@@ -94,13 +95,17 @@ def test_request_carries_the_rubric_schema_cache_mark_and_article_as_data() -> N
     assert request.api_key == fake.api_key
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", request.headers["anthropic-version"])
     assert (body["model"], body["max_tokens"]) == (CFG.model, CFG.claude.max_tokens)
-    assert body["tool_choice"] == {"type": "auto"}      # current models refuse a forced tool
+    # structured output, no tools: current models refuse a forced tool_choice
+    assert "tools" not in body and "tool_choice" not in body
     assert body["system"][-1]["cache_control"] == {"type": "ephemeral"}
-    [tool] = body["tools"]
-    assert tool["strict"] is True
-    assert tool["input_schema"]["properties"]["category"]["enum"] == ["AI/Tech", "Research", "Other"]
-    assert set(tool["input_schema"]["required"]) == {"score", "category", "tags", "summary", "key_points",
-                                                     "why_it_matters"}
+    fmt = body["output_config"]["format"]
+    assert fmt["type"] == "json_schema" and fmt["schema"]["additionalProperties"] is False
+    assert fmt["schema"]["properties"]["category"]["enum"] == ["AI/Tech", "Research", "Other"]
+    assert set(fmt["schema"]["required"]) == {"score", "category", "tags", "summary", "key_points",
+                                              "why_it_matters"}
+    # cheap thinking: effort low, and Sonnet 5.5's way of turning up-front thinking off
+    assert body["output_config"]["effort"] == "low"
+    assert body["thinking"] == {"type": "between_tools"}
     system = request.system_text
     for needle in ("LLM training", "agents", "Research", "85-100", "70-84", "0-69", OPEN_MARK,
                    "What must-read means", "Calibration examples", "Why it matters"):
@@ -115,7 +120,7 @@ def test_the_shared_prefix_is_written_to_the_cache_once_then_read() -> None:
         scorer.run([article(n) for n in range(1, 9)])
     usage = scorer.session.usage["messages"]
     # the first request (sent alone) writes, the seven after it read
-    assert usage.requests == 8 and usage.cache_write_tokens > 1024
+    assert usage.requests == 8 and usage.cache_write_tokens >= min_cacheable(CFG.model)
     assert usage.cache_read_tokens == 7 * usage.cache_write_tokens
     assert scorer.session.cost("messages") is not None and scorer.session.cost("messages") > 0
 
@@ -173,17 +178,17 @@ def test_an_invalid_answer_is_retried_once_with_the_validation_errors(reply: Ans
         [result] = scorer_for(fake).score([article(1)])
         first, second = fake.message_requests
     assert (result.backend, result.score) == ("claude", 77)
-    # the retry continues the conversation: the answer, then the errors as the tool's error result
+    # the retry continues the conversation: the answer (JSON text), then the errors as text
     assert second.body["messages"][0] == first.body["messages"][0]
     said, feedback = second.body["messages"][1], second.body["messages"][2]
     assert said["role"] == "assistant" and feedback["role"] == "user"
     text = json.dumps(feedback["content"], ensure_ascii=False)
     assert in_feedback in text and (reason in text or isinstance(reply, Text) or "object" in reason)
     if isinstance(reply, Answer):
-        [call] = said["content"]
+        [answered] = said["content"]
         [result_block] = feedback["content"]
-        assert result_block == {"type": "tool_result", "tool_use_id": call["id"], "is_error": True,
-                                "content": result_block["content"]}
+        assert answered == {"type": "text", "text": json.dumps(reply.input, ensure_ascii=False)}
+        assert result_block["type"] == "text" and in_feedback in result_block["text"]
 
 
 @pytest.mark.parametrize(("reply", "reason"), [
@@ -191,7 +196,6 @@ def test_an_invalid_answer_is_retried_once_with_the_validation_errors(reply: Ans
     (Text(""), "no answer in reply"),
     (Answer(good(150)), "score out of range: 150"),
     (Answer(good(category="Robotics")), "category 'Robotics' is not one of the allowed values"),
-    (Answer(good(), stop_reason="max_tokens"), "answer cut off (max_tokens)"),
 ])
 def test_an_answer_invalid_twice_falls_back_with_the_reason(reply: Answer | Text, reason: str) -> None:
     a = article(1)
@@ -210,14 +214,27 @@ def test_a_refusal_is_not_retried() -> None:
     assert (result.backend, result.fallback) == (heuristic_backend("model refused"), True)
 
 
-def test_a_cut_off_answer_is_retried_with_twice_the_output_limit() -> None:
-    with FakeAnthropic() as fake:
-        fake.push(Answer({"score": 80, "summary": "half"}, stop_reason="max_tokens"), Answer(good(81)))
-        [result] = scorer_for(fake, max_tokens=1000).score([article(1)])
-        first, second = fake.message_requests
-    assert (first.body["max_tokens"], second.body["max_tokens"]) == (1000, 2000)
-    assert "cut off" in json.dumps(second.body["messages"][2]["content"])
-    assert (result.backend, result.score) == ("claude", 81)
+def test_a_cut_off_answer_is_not_retried_and_not_paid_twice() -> None:
+    with FakeAnthropic(default=Answer(good(81))) as fake:
+        fake.push(Answer({"score": 80, "summary": "half"}, stop_reason="max_tokens"))
+        scorer = scorer_for(fake, max_tokens=1000)
+        [result] = scorer.score([article(1)])
+        assert len(fake.message_requests) == 1            # no blind retry with a doubled limit
+    assert (result.backend, result.fallback) == (heuristic_backend("answer cut off (max_tokens)"), True)
+    assert any("raise scoring.claude.max_tokens" in p for p in scorer.session.problems)
+
+
+def test_thinking_that_fills_max_tokens_is_cut_off_and_not_retried() -> None:
+    # Opus 5.5 cannot turn thinking off: at effort high it thinks past a small max_tokens
+    cfg = replace(CFG, model="claude-opus-5-5")
+    with FakeAnthropic(default=Answer(good(81))) as fake:
+        session = session_for(fake, cfg, max_tokens=1000, effort="high")
+        [result] = ClaudeScorer(session.cfg, session, heuristic()).score([article(1)])
+        [request] = fake.message_requests
+    assert "thinking" not in request.body                  # never "disabled" on a model that refuses it
+    assert result.backend == heuristic_backend("cut off while thinking (max_tokens)")
+    usage = session.usage["messages"]
+    assert usage.output_tokens == usage.thinking_tokens == 1000       # paid once, counted as thinking
 
 
 def test_fallback_is_per_article_and_uses_the_batch_context() -> None:

@@ -48,7 +48,10 @@ def test_groups_are_named_once_and_cached_by_content_hash(tmp_path) -> None:
         assert [t.stories for t in first] == [t.stories for t in TRENDS]
         assert len(fake.message_requests) == 1                        # all new groups in one request
         request = fake.message_requests[0]
-        assert "<trend_groups>" in request.user_text and request.body["tools"][0]["name"] == "name_trends"
+        assert "<trend_groups>" in request.user_text
+        # the scorer's mechanism: structured output, no forced tool (a 400 on Sonnet/Opus 5.5)
+        assert "tools" not in request.body and "tool_choice" not in request.body
+        assert request.body["output_config"]["format"]["schema"]["required"] == ["trends"]
         # an unchanged week: no request at all
         assert ClaudeTrendNamer(session_for(fake), store, CFG, NOW).name_trends(TRENDS) == first
         assert len(fake.message_requests) == 1

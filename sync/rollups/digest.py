@@ -124,7 +124,13 @@ class Trend:
 
 
 class TrendNamer(Protocol):
-    """Names trend groups: the same trends back, in order, each with a name and description."""
+    """Names trend groups: the same trends back, in order, each with a name and description.
+
+    A namer may also have ``themes(stories, offline) -> list[Trend]``: trends
+    it wrote itself from the week's stories (Claude's, ``scoring/digests.py``),
+    which then replace the offline groups; and ``overview(daily) -> str``, a
+    line for the top of a daily page.
+    """
 
     def name_trends(self, trends: Sequence[Trend]) -> list[Trend]: ...
 
@@ -164,6 +170,7 @@ class DailyRollup:
     scanned: int
     categories: tuple[DailyCategory, ...]
     kb_ids: tuple[str, ...]
+    overview: str = ""               # one line written by Claude (``TrendNamer.overview``); "" = none
 
 
 # -- stories -------------------------------------------------------------------------
@@ -228,9 +235,17 @@ def weekly_rollup(label: str, articles: Iterable[Article], scores: Mapping[str, 
         label=label, first=first, last=last, scanned=len(week),
         must_read=sum(1 for s in scored if s >= must_read),
         worth_reading=sum(1 for s in scored if worth_reading <= s < must_read),
-        trends=tuple(found if namer is None else namer.name_trends(found)),
+        trends=tuple(_trends_of(namer, listed, found)),
         top=tuple(listed[:cfg.top_n]), categories=tuple(categories),
         sources=tuple(sources[:cfg.top_n]), kb_ids=tuple(a.kb_id for a in week), top_n=cfg.top_n)
+
+
+def _trends_of(namer: TrendNamer | None, listed: list[Story], found: list[Trend]) -> list[Trend]:
+    """The hook for Claude-written digests: its own themes when it writes them, else the offline groups named."""
+    if namer is None:
+        return found
+    themes = getattr(namer, "themes", None)
+    return themes(listed, found) if themes is not None else namer.name_trends(found)
 
 
 def trends(listed: list[Story], week: list[Article], links: Mapping[str, Iterable[Link]],

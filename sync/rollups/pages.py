@@ -10,6 +10,7 @@ again, like an article note.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from ..config import Config
@@ -59,9 +60,13 @@ def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article],
 
 
 def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score], store: Store, cfg: Config,
-              *, link: Callable[[str], str], folder: str) -> Doc:
+              *, link: Callable[[str], str], folder: str, namer: TrendNamer | None = None) -> Doc:
     ids = [a.kb_id for a in articles]
     data = daily_rollup(day, articles, scores, story_groups(store, ids), cfg.rollups)
+    overview = getattr(namer, "overview", None)
+    if overview is not None:
+        # the hook for a Claude-written first line (scoring/digests.py); "" keeps the page as it was
+        data = replace(data, overview=overview(data))
     week = week_label(datetime.combine(day, time(12), cfg.rollups.tz), cfg.rollups)
     props = {"title": f"AI Daily — {day.isoformat()}", "type": "daily", "week": f"[[{week}]]",
              "date": day, **_counts(articles, scores), "tags": ["kbsync/daily"],

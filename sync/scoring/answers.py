@@ -8,7 +8,14 @@ categories as the category enum), or raises :class:`InvalidAnswer` carrying
   ends up in the fallback note, and
 * ``feedback``: the validation errors in full, sent back to Claude when the
   answer is retried once (``retryable``; a refusal is not retried: asking
-  again gets the same refusal and costs a request).
+  again gets the same refusal and costs a request; nor is an answer cut off
+  at ``max_tokens``, during thinking or after it: a blind retry with a bigger
+  limit would pay for the same tokens twice, so the article falls back and
+  the reader is told to raise ``max_tokens`` or lower ``effort``).
+
+The answer is structured output (``output_config.format``): the reply's text
+is the JSON object; thinking blocks before it are skipped. A ``tool_use``
+block (a proxy or an older request shape) is read as the answer too.
 
 Only safe repairs happen before validation, never guesses: numeric text and
 fractions become the integer they spell; the category is respelled as
@@ -82,7 +89,7 @@ def _json_object(text: str) -> Any:
             return json.loads(text[start:end + 1])
         except ValueError:
             pass
-    raise InvalidAnswer("answer is not JSON", f"Your answer was not a call of {TOOL_NAME} and not valid JSON.")
+    raise InvalidAnswer("answer is not JSON", "Your answer was not valid JSON: answer with one JSON object only.")
 
 
 def extract_answer(message: Any, tool: str = TOOL_NAME) -> Any:
@@ -94,11 +101,12 @@ def extract_answer(message: Any, tool: str = TOOL_NAME) -> Any:
     stop = getattr(message, "stop_reason", None)
     if stop == "refusal":
         raise InvalidAnswer("model refused", retryable=False)
-    if stop == "max_tokens":
-        raise InvalidAnswer("answer cut off (max_tokens)",
-                            "Your answer was cut off at the output limit. Call the tool again with a "
-                            "shorter answer: one-sentence summary, at most five short key points.", cut_off=True)
     blocks = getattr(message, "content", None) or []
+    if stop == "max_tokens":
+        answered = any(getattr(b, "type", None) in ("text", "tool_use") for b in blocks)
+        # not retried: the same request would think as long again and be cut off again, paid twice
+        raise InvalidAnswer("answer cut off (max_tokens)" if answered else "cut off while thinking (max_tokens)",
+                            retryable=False, cut_off=True)
     for block in blocks:
         if getattr(block, "type", None) == "tool_use" and getattr(block, "name", None) == tool:
             return getattr(block, "input", None)
@@ -106,7 +114,7 @@ def extract_answer(message: Any, tool: str = TOOL_NAME) -> Any:
     # no tool call: a bare JSON answer is still an answer
     if text.strip():
         return _json_object(text)
-    raise InvalidAnswer("no answer in reply", f"You did not call {tool}.")
+    raise InvalidAnswer("no answer in reply", "Your reply held no JSON object.")
 
 
 # ---------------------------------------------------------------- repairs
@@ -220,7 +228,7 @@ def validate_answer(raw: Any, cfg: ScoringConfig) -> Assessment:
         if any(e.validator == "enum" for e in errors):
             lines.append(f"  (category must be one of: {', '.join(choices)})")
         feedback = ("Your assessment did not validate:\n" + "\n".join(lines)
-                    + f"\nCall {TOOL_NAME} again with a complete, corrected assessment.")
+                    + "\nAnswer again with a complete, corrected assessment as one JSON object.")
         raise InvalidAnswer(describe(errors[0]), feedback)
     return Assessment(score=fixed["score"], category=fixed["category"], tags=tuple(fixed["tags"]),
                       summary=fixed["summary"], key_points=tuple(fixed["key_points"]),

@@ -53,12 +53,17 @@ class ScoreRun:
     failures: Counter[str] = field(default_factory=Counter)
 
 
-def to_score(article: Article, assessment: Assessment, cfg: ScoringConfig, *, version: str) -> Score:
-    """An assessment as the store's ``Score``; the tier comes from the thresholds."""
+def to_score(article: Article, assessment: Assessment, cfg: ScoringConfig, *, version: str,
+             model: str | None = None) -> Score:
+    """An assessment as the store's ``Score``; the tier comes from the thresholds.
+
+    ``model``/``version``: what the answer was asked with (a batch's, when it
+    was submitted under another model or prompt than the current ones).
+    """
     return Score(kb_id=article.kb_id, content_hash=article.content_hash, backend="claude",
                  score=assessment.score, tier=tier_for(assessment.score, cfg), category=assessment.category,
                  tags=assessment.tags, summary=assessment.summary, key_points=assessment.key_points,
-                 model=cfg.model, prompt_version=version, why_it_matters=assessment.why_it_matters)
+                 model=model or cfg.model, prompt_version=version, why_it_matters=assessment.why_it_matters)
 
 
 def fallback_score(score: Score, reason: str) -> Score:
@@ -67,7 +72,7 @@ def fallback_score(score: Score, reason: str) -> Score:
 
 
 def assemble(articles: Sequence[Article], outcomes: Sequence[Any], cfg: ScoringConfig, version: str,
-             fallback: Scorer) -> ScoreRun:
+             fallback: Scorer, *, model: str | None = None) -> ScoreRun:
     """Scores from per-article outcomes (Assessment | Failed | WAIT), falling back where Claude failed."""
     run = ScoreRun()
     failed = {i: o.reason for i, o in enumerate(outcomes) if isinstance(o, Failed)}
@@ -84,7 +89,7 @@ def assemble(articles: Sequence[Article], outcomes: Sequence[Any], cfg: ScoringC
         elif i in backup:
             run.scores.append(backup[i])
         else:
-            run.scores.append(to_score(article, outcome, cfg, version=version))
+            run.scores.append(to_score(article, outcome, cfg, version=version, model=model))
     return run
 
 

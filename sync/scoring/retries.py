@@ -11,6 +11,13 @@ function:
 * else exponential backoff, 0.5 s doubling up to 8 s, with jitter (the
   client library's own schedule);
 * ``x-should-retry: true|false`` overrides the status, as in the client;
+* a spend-limit error is never retried: it is a 429 (or 402) whose
+  ``error.details.error_code`` is one of :data:`SPEND_LIMIT_CODES` (the
+  installed SDK maps them to ``EnforcedSpendLimitReachedError`` and
+  ``ContractSpendLimitReachedError``, both ``RateLimitError``, and
+  ``LinkedOrganizationSpendLimitReachedError``, a ``PaymentRequiredError``:
+  ``anthropic/_error_classes.py``, ``ERROR_CLASSES``). It lasts until the
+  month or the contract changes, so retrying only repeats it;
 * a wait longer than ``policy.max_wait`` is not waited: the request fails
   now (its article falls back and is tried again on the next run), so a
   "come back in an hour" never stalls a sync.
@@ -38,6 +45,27 @@ T = TypeVar("T")
 BASE_DELAY = 0.5
 MAX_BACKOFF = 8.0
 RETRY_STATUSES = frozenset({408, 409, 429})
+SPEND_LIMIT_CODES = frozenset({"enforced_spend_limit_reached", "contract_spend_limit_reached",
+                               "linked_organization_spend_limit_reached"})
+
+
+def spend_limit_code(exc: BaseException) -> str | None:
+    """The spend-limit ``error_code`` of an API error (None: not a spend limit)."""
+    code = getattr(exc, "error_code", None) if isinstance(exc, anthropic.APIStatusError) else None
+    return code if code in SPEND_LIMIT_CODES else None
+
+
+def maybe_billed(exc: BaseException) -> bool:
+    """The attempt may have run on the server although no answer reached us.
+
+    A timeout or a lost connection after the request was sent, and a 408/504
+    (a proxy or the API gave up waiting for it): the budget counts such an
+    attempt at its worst case. Any other error answer means the API refused
+    it before running it.
+    """
+    if isinstance(exc, anthropic.APIConnectionError):      # timeouts included
+        return True
+    return isinstance(exc, anthropic.APIStatusError) and exc.status_code in (408, 504)
 
 
 @dataclass(frozen=True)
@@ -71,6 +99,8 @@ def is_retryable(exc: BaseException) -> bool:
     """Failures that may pass on their own: timeouts, lost connections, 408/409/429/5xx/529."""
     if isinstance(exc, anthropic.APIConnectionError):   # timeouts included
         return True
+    if spend_limit_code(exc) is not None:
+        return False
     if isinstance(exc, anthropic.APIStatusError):
         told = exc.response.headers.get("x-should-retry")
         if told in ("true", "false"):
@@ -80,8 +110,10 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 def is_rejection(exc: BaseException) -> bool:
-    """429/529: the API refused the request before doing anything (safe to resend a create)."""
-    return isinstance(exc, anthropic.APIStatusError) and exc.status_code in (429, 529)
+    """429/529: the API refused the request before doing anything (safe to resend a create);
+    a spend limit is a 429 too, but resending only repeats it."""
+    return (isinstance(exc, anthropic.APIStatusError) and exc.status_code in (429, 529)
+            and spend_limit_code(exc) is None)
 
 
 def retry_delay(exc: BaseException, attempt: int, policy: RetryPolicy,
@@ -123,10 +155,13 @@ class Pacer:
 
 def call_with_retries(fn: Callable[[], T], policy: RetryPolicy, pacer: Pacer,
                       on_retry: Callable[[BaseException, float], Any] | None = None,
-                      retry_if: Callable[[BaseException], bool] = is_retryable) -> T:
+                      retry_if: Callable[[BaseException], bool] = is_retryable,
+                      on_failure: Callable[[BaseException], bool] | None = None) -> T:
     """``fn()`` with the retries of the module docstring (raises the last failure).
 
     ``retry_if`` narrows what is retried (a batch create: only rejections).
+    ``on_failure(exc)`` sees every failed attempt first (the session charges
+    the budget there); False from it ends the retries (the failure is raised).
     """
     attempt = 0
     while True:
@@ -135,6 +170,8 @@ def call_with_retries(fn: Callable[[], T], policy: RetryPolicy, pacer: Pacer,
             return fn()
         except Exception as exc:
             attempt += 1
+            if on_failure is not None and not on_failure(exc):
+                raise
             delay = retry_delay(exc, attempt, policy, retry_if=retry_if)
             if delay is None:
                 raise

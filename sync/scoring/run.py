@@ -83,31 +83,40 @@ def _outcome(session: ClaudeSession, cfg: Config, article: Article, value: objec
     except InvalidAnswer as exc:
         if not exc.retryable:
             return Failed(exc.reason)
-        request = retry_request(build_request(article, cfg.scoring), value, exc.feedback, cut_off=exc.cut_off)
+        request = retry_request(build_request(article, cfg.scoring), value, exc.feedback)
         return session.ask(request, lambda m: assessment_of(m, cfg.scoring))
 
 
 def apply_batches(store: Store, cfg: Config, session: ClaudeSession, finished: Iterable[Finished]) -> ScoreRun:
-    """Scores from ended batches; results for an article version that is gone are dropped."""
-    wanted = [(f, c) for f in finished for c in f.items]
-    articles = store.get_articles({f.items[c][0] for f, c in wanted})
-    todo: list[Article] = []
-    outcomes: list[object] = []
-    for f, c in wanted:
-        kb_id, version = f.items[c]
-        article = articles.get(kb_id)
-        if article is None or article.content_hash != version or c not in f.results:
-            continue  # changed since it was sent (scored again as usual), or no result line
-        todo.append(article)
-        outcomes.append(_outcome(session, cfg, article, f.results[c]))
-    return assemble(todo, outcomes, cfg.scoring, session.version, heuristic_for(cfg))
+    """Scores from ended batches, labelled with the model and prompt version each batch was
+    submitted with; results for an article version that is gone are dropped."""
+    finished = list(finished)
+    articles = store.get_articles({kb for f in finished for kb, _ in f.items.values()})
+    run = ScoreRun()
+    for f in finished:
+        todo: list[Article] = []
+        outcomes: list[object] = []
+        for c, (kb_id, version) in f.items.items():
+            article = articles.get(kb_id)
+            if article is None or article.content_hash != version or c not in f.results:
+                continue  # changed since it was sent (scored again as usual), or no result line
+            todo.append(article)
+            outcomes.append(_outcome(session, cfg, article, f.results[c]))
+        part = assemble(todo, outcomes, cfg.scoring, f.prompt_version or session.version, heuristic_for(cfg),
+                        model=f.model or session.model)
+        run.scores += part.scores
+        run.waiting += part.waiting
+        run.failures.update(part.failures)
+    return run
 
 
 def score_with_claude(store: Store, cfg: Config, session: ClaudeSession, candidates: Iterable[str],
                       now: datetime, *, rescore: bool | str = False) -> Stage:
     """See the module docstring."""
     runner = BatchRunner(session, store, cfg.scoring, now)
-    runs = [apply_batches(store, cfg, session, runner.collect())]
+    collected = runner.collect()
+    applied = list(collected)
+    runs = [apply_batches(store, cfg, session, collected)]
     done = {s.kb_id for s in runs[0].scores}
     in_flight = db.in_open_batches(store)
     everything = rescore is True or rescore == "all"
@@ -124,24 +133,28 @@ def score_with_claude(store: Store, cfg: Config, session: ClaudeSession, candida
     problems: list[str] = []
     threshold = cfg.scoring.claude.batch_threshold
     if threshold and len(todo) > threshold and session.disabled is None:
-        key, over_budget, failure = runner.submit(todo)
-        finished = runner.wait(key) if key and not failure else None
-        sent = [a for a in todo if a.kb_id not in set(over_budget)]
-        if failure:
-            # not submitted (or unknown): written with the fallback, tried again next run
-            problems.append(f"claude: {failure}; {len(sent)} articles written with the heuristic for now")
-            runs.append(assemble(sent, [Failed(failure)] * len(sent), cfg.scoring, session.version,
-                                 heuristic_for(cfg)))
-        elif finished is not None:
-            runs.append(apply_batches(store, cfg, session, [finished]))
-        else:
-            problems.append(f"claude: {len(sent)} articles are in a Message Batch still running; "
+        submitted, over_budget = runner.submit(todo)
+        for sub in submitted:
+            if sub.failure:
+                # not submitted (or unknown): written with the fallback, tried again next run
+                problems.append(f"claude: {sub.failure}; {len(sub.sent)} articles written with the heuristic for now")
+                runs.append(assemble(sub.sent, [Failed(sub.failure)] * len(sub.sent), cfg.scoring,
+                                     session.version, heuristic_for(cfg)))
+        sent = [s.key for s in submitted if not s.failure and s.key]
+        finished = runner.wait(sent) if sent else []
+        applied += finished
+        runs.append(apply_batches(store, cfg, session, finished))
+        running = sum(len(s.sent) for s in submitted if not s.failure and s.key not in {f.key for f in finished})
+        if running:
+            problems.append(f"claude: {running} articles are in a Message Batch still running; "
                             "they are written when it ends (a later sync)")
         runs.append(ScoreRun(waiting=over_budget))
     else:
         runs.append(ClaudeScorer(cfg.scoring, session, heuristic_for(cfg)).run(todo))
     fresh = apply_vocabulary(store, cfg, [s for r in runs for s in r.scores], now)
     store.save_scores(fresh, now)
+    # only now: a crash before this line fetches the same results again next run (free, idempotent)
+    runner.mark_applied(applied)
     # a try counts against the article only when Claude saw it: not when Claude was off for the run
     off = f"(claude failed: {session.disabled})" if session.disabled else None
     failed = [s for s in fresh if s.fallback and not (off and s.backend.endswith(off))]
@@ -170,12 +183,17 @@ def _failure_lines(runs: Sequence[ScoreRun], total: int, waiting: Sequence[str],
 
 
 def trend_namer(session: ClaudeSession | None, store: Store, cfg: Config, now: datetime):  # noqa: ANN201
-    """The weekly trend namer for this run: Claude's when it scores and ``trends`` is on, else None."""
-    if session is None or not cfg.scoring.claude.trends:
+    """The digest writer for this run when Claude scores (else None): the week's themes and the
+    daily overview lines (``digests.py``), and trend names for the offline groups (``trends.py``)."""
+    claude = cfg.scoring.claude
+    if session is None or not (claude.trends or claude.themes or claude.daily_overview):
         return None
+    from .digests import ClaudeDigests
     from .trends import ClaudeTrendNamer
 
-    return ClaudeTrendNamer(session, store, cfg.scoring, now)
+    namer = ClaudeTrendNamer(session, store, cfg.scoring, now) if claude.trends else None
+    return ClaudeDigests(session, store, cfg.scoring, now, namer=namer, themes=claude.themes,
+                         overview=claude.daily_overview)
 
 
 def finish_session(session: ClaudeSession, store: Store, now: datetime, result: object) -> None:

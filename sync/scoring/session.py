@@ -13,8 +13,17 @@ conversation. It returns the parsed value or a :class:`Failed` with a short
 reason, and never raises for an API or answer problem.
 
 A 401/402/403/404 (wrong key, billing, no access to the model, unknown
-model) would fail identically for every request: it switches Claude off for
-the rest of the run (``disabled``), with one problem line for the reader.
+model) or a spend-limit error (``enforced_spend_limit_reached``,
+``contract_spend_limit_reached``, ``linked_organization_spend_limit_reached``:
+see ``retries.py``) would fail identically for every request: it switches
+Claude off for the rest of the run (``disabled``) at once, without a retry,
+with one problem line for the reader.
+
+The budget is hard: every attempt is reserved at its worst case before it
+is sent; an attempt that may have run on the server without its answer
+reaching us (timeout, lost connection, 408/504: ``retries.maybe_billed``)
+is counted at that worst case (``lost``), and a retry is sent only if its
+own worst case still fits.
 The key is handed to the client and kept nowhere else; reasons never
 include response bodies.
 """
@@ -34,7 +43,7 @@ from ..config import Config, ScoringConfig
 from . import backend_name
 from .answers import InvalidAnswer
 from .prompts import prompt_version, retry_request
-from .retries import Pacer, RetryPolicy, call_with_retries
+from .retries import Pacer, RetryPolicy, call_with_retries, maybe_billed, spend_limit_code
 from .usage import Budget, Usage, cost, usage_of, worst_case
 
 log = logging.getLogger("kbsync.scoring")
@@ -46,6 +55,7 @@ RUN_ENDING = {401: "authentication failed (401): check ANTHROPIC_API_KEY",
               402: "billing problem (402): check the account's credit",
               403: "permission denied (403): the key has no access to this model",
               404: "not found (404): check scoring.model"}
+SPEND_LIMIT = "spend limit reached"
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,8 @@ def error_reason(exc: BaseException) -> str:
         return "timed out"
     if isinstance(exc, anthropic.APIConnectionError):
         return "connection failed"
+    if spend_limit_code(exc) is not None:
+        return f"{SPEND_LIMIT} ({spend_limit_code(exc)})"
     if isinstance(exc, anthropic.APIStatusError):
         kinds = {400: "invalid request", 401: "authentication failed", 402: "billing problem",
                  403: "permission denied", 404: "not found", 408: "request timeout", 413: "request too large",
@@ -101,6 +113,7 @@ class ClaudeSession:
         self.budget = Budget(cfg.claude.budget_usd)
         self.usage: dict[str, Usage] = {}
         self.retries = 0
+        self.lost = 0                   # attempts counted at their worst case (no answer reached us)
         self.disabled: str | None = None if client is not None else "no API key"
         self.problems: list[str] = []
         self._lock = threading.Lock()
@@ -127,9 +140,11 @@ class ClaudeSession:
         for kind, usage in sorted(self.usage.items()):
             price = self.cost(kind)
             out[kind] = {**usage.to_dict(), "cost_usd": None if price is None else round(price, 6)}
-        if out:
+        if out or self.lost:
             out["model"] = self.model
             out["budget_stopped"] = self.budget.stopped
+            out["lost_attempts"] = self.lost
+            out["spent_usd"] = round(self.budget.spent, 6)     # lost attempts included, at their worst case
         return out
 
     def problem(self, line: str) -> None:
@@ -139,24 +154,57 @@ class ClaudeSession:
 
     # -- requests -----------------------------------------------------------------------
     def disable(self, status: int) -> None:
+        self._switch_off(error_reason_for(status),
+                         f"claude: {RUN_ENDING[status]}; this run fell back to the heuristic scorer "
+                         "(Claude tries again on the next run)")
+
+    def disable_for_spend_limit(self, code: str) -> None:
+        self._switch_off(f"{SPEND_LIMIT} ({code})",
+                         f"claude: the account's spend limit is reached ({code}); Claude is off for the rest "
+                         "of this run, with no retries, and the articles fell back to the heuristic scorer "
+                         "(raise the limit in the Claude Console; Claude tries again on the next run)")
+
+    def _switch_off(self, reason: str, line: str) -> None:
         with self._lock:
             if self.disabled is not None:
                 return
-            self.disabled = error_reason_for(status)
-        log.info("claude disabled for this run: %s", self.disabled)
-        self.problem(f"claude: {RUN_ENDING[status]}; this run fell back to the heuristic scorer "
-                     "(Claude tries again on the next run)")
+            self.disabled = reason
+        log.info("claude disabled for this run: %s", reason)
+        self.problem(line)
 
-    def send(self, request: dict[str, Any], kind: str) -> Any:
-        """One request with retries; usage recorded (raises the API's exception)."""
+    def send(self, request: dict[str, Any], kind: str, worst: float = 0.0) -> tuple[Any, bool]:
+        """One request with retries (raises the API's exception), charging the budget per attempt.
+
+        The caller has reserved ``worst`` for the first attempt. Returns the
+        message and whether a reservation is still held (False when the last
+        attempt was a lost one, already counted spent).
+        """
+        held = [True]
+
         def count_retry(exc: BaseException, delay: float) -> None:
             with self._lock:
                 self.retries += 1
             log.debug("claude: retrying after %s in %.2f s", error_reason(exc), delay)
 
-        message = call_with_retries(lambda: self.client.messages.create(**request), self.policy, self.pacer,
-                                    on_retry=count_retry)
-        return message
+        def on_failure(exc: BaseException) -> bool:
+            if spend_limit_code(exc) is not None or self.disabled is not None:
+                return False                # never retried: it would only repeat
+            if maybe_billed(exc):
+                # the server may have run it: count the attempt at its worst case, never as $0
+                self.budget.settle(worst, worst)
+                with self._lock:
+                    self.lost += 1
+                held[0] = self.budget.reserve(worst)
+                return held[0]               # a retry is sent only if its own worst case fits
+            return True
+
+        try:
+            message = call_with_retries(lambda: self.client.messages.create(**request), self.policy, self.pacer,
+                                        on_retry=count_retry, on_failure=on_failure)
+        except Exception as exc:
+            exc.kbsync_reserved = held[0]    # type: ignore[attr-defined]
+            raise
+        return message, held[0]
 
     def ask(self, request: dict[str, Any], parse: Callable[[Any], T], *, kind: str = "messages") -> T | Failed | _Wait:
         """See the module docstring."""
@@ -167,9 +215,10 @@ class ClaudeSession:
             if not self.budget.reserve(worst):
                 return WAIT
             try:
-                message = self.send(request, kind)
+                message, _ = self.send(request, kind, worst)
             except Exception as exc:  # noqa: BLE001 - any failure costs this request only
-                self.budget.settle(worst, 0.0)   # a failed request is not billed
+                if getattr(exc, "kbsync_reserved", True):
+                    self.budget.settle(worst, 0.0)   # refused by the API: not billed
                 return self._failure(exc)
             self.budget.settle(worst, self.record(kind, usage_of(message)))
             try:
@@ -177,11 +226,19 @@ class ClaudeSession:
             except InvalidAnswer as exc:
                 log.debug("claude answer unusable (attempt %d): %s", attempt, exc.reason)
                 if attempt == 2 or not exc.retryable:
+                    if exc.cut_off:
+                        self.problem("claude: some answers were cut off at max_tokens and not retried (a retry "
+                                     "would pay for the same tokens again); raise scoring.claude.max_tokens "
+                                     "or lower scoring.claude.effort")
                     return Failed(exc.reason)
-                request = retry_request(request, message, exc.feedback, cut_off=exc.cut_off)
+                request = retry_request(request, message, exc.feedback)
         raise AssertionError("unreachable")
 
     def _failure(self, exc: BaseException) -> Failed:
+        code = spend_limit_code(exc)
+        if code is not None:
+            self.disable_for_spend_limit(code)
+            return Failed(self.disabled or error_reason(exc))
         if isinstance(exc, anthropic.APIStatusError) and exc.status_code in RUN_ENDING:
             self.disable(exc.status_code)
             return Failed(self.disabled or error_reason(exc))

@@ -7,13 +7,20 @@ configured ``price_per_mtok`` for a model not in the table; None when neither
 knows the model). ``Budget`` is the per-run limit: a request is sent only if
 its worst-case cost still fits, so a run never spends past the limit.
 
-Prices are Anthropic's published list prices (USD per million tokens) from
-the pricing page and the model pages at platform.claude.com/docs (read
-2026-11-30): cache writes (5-minute TTL) cost 1.25x the input price, cache
-reads a per-model rate (0.1x the input price for most models, 0.05x for
-Sonnet 5.5 and Opus 5.5), and the Message Batches API half of every price.
-Haiku 5.5's rates are its prompt-up-to-100K-tokens band (a scoring prompt is
-a few thousand tokens).
+Thinking is billed as output: ``output_tokens`` is "the inclusive,
+authoritative total used for billing" and ``output_tokens_details.thinking_tokens``
+the part spent thinking (the installed SDK's ``types/usage.py`` and
+``types/output_tokens_details.py``). ``Usage.thinking_tokens`` keeps that part
+for the report; the cost counts it once, inside ``output_tokens``.
+
+A hard budget: a request is reserved at its worst case before it is sent
+(every input token uncached, ``max_tokens`` of output, thinking included,
+since thinking counts toward ``max_tokens``), and an attempt that may have
+run on the server without an answer reaching us (a timeout, a lost
+connection, a 408/504) is counted at that worst case, never as $0
+(``session.py``).
+
+Prices and where each comes from: ``sync/prices.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..prices import CACHE_READ, PRICES, price_for  # noqa: F401  (the table, re-exported for the scorer)
+from ..prices import CACHE_READ, LONG_PROMPT, PRICES, price_for  # noqa: F401  (the table, re-exported for the scorer)
 
 CACHE_WRITE = 1.25
 BATCH_DISCOUNT = 0.50
@@ -38,7 +45,8 @@ class Usage:
     input_tokens: int = 0          # uncached input
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
-    output_tokens: int = 0
+    output_tokens: int = 0         # thinking included (billed as output)
+    thinking_tokens: int = 0       # the part of output_tokens spent thinking (for the report)
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(*(a + b for a, b in zip(astuple_(self), astuple_(other))))
@@ -53,7 +61,7 @@ class Usage:
 
 def astuple_(usage: Usage) -> tuple[int, ...]:
     return (usage.requests, usage.input_tokens, usage.cache_read_tokens, usage.cache_write_tokens,
-            usage.output_tokens)
+            usage.output_tokens, usage.thinking_tokens)
 
 
 def _count(block: Any, name: str) -> int:
@@ -66,10 +74,14 @@ def usage_of(message: Any) -> Usage:
     block = message.get("usage") if isinstance(message, dict) else getattr(message, "usage", None)
     if block is None:
         return Usage(requests=1)
+    details = block.get("output_tokens_details") if isinstance(block, dict) else getattr(block, "output_tokens_details", None)
+    output = _count(block, "output_tokens")
     return Usage(requests=1, input_tokens=_count(block, "input_tokens"),
                  cache_read_tokens=_count(block, "cache_read_input_tokens"),
                  cache_write_tokens=_count(block, "cache_creation_input_tokens"),
-                 output_tokens=_count(block, "output_tokens"))
+                 output_tokens=output,
+                 # never more than the output it is part of (the SDK: "Always <= output_tokens")
+                 thinking_tokens=min(output, _count(details, "thinking_tokens")) if details is not None else 0)
 
 
 def cost(usage: Usage, model: str, override: tuple[float, float] | None = None, *,
@@ -99,6 +111,9 @@ def worst_case(request: dict[str, Any], model: str, override: tuple[float, float
     text = json.dumps({k: v for k, v in request.items() if k != "max_tokens"}, ensure_ascii=False)
     ascii_chars = sum(1 for ch in text if ch < "\x80")
     tokens_in = ascii_chars / 3 + (len(text) - ascii_chars) * 1.5
+    band = next((b for p, b in LONG_PROMPT.items() if model == p or model.startswith(p + "-")), None)
+    if override is None and band is not None and tokens_in > band[0]:
+        price = band[1]          # the whole request is billed at the long-prompt rates
     dollars = (tokens_in * price[0] + int(request.get("max_tokens", 0)) * price[1]) / MILLION
     return dollars * (BATCH_DISCOUNT if batch else 1.0)
 

@@ -148,6 +148,11 @@ def known_batch_ids(store: Store) -> set[str]:
     return {r[0] for r in store.conn.execute("SELECT batch_id FROM claude_batches WHERE batch_id IS NOT NULL")}
 
 
+def is_open(store: Store, key: str) -> bool:
+    row = store.conn.execute("SELECT state FROM claude_batches WHERE key = ?", (key,)).fetchone()
+    return row is not None and row[0] in ("submitting", "submitted")
+
+
 def in_open_batches(store: Store) -> set[str]:
     """kb_ids a batch in flight will score: nobody else scores them meanwhile."""
     rows = store.conn.execute(
@@ -170,6 +175,20 @@ def save_trend_names(store: Store, names: Mapping[str, tuple[str, str]], model: 
             " ON CONFLICT(group_hash) DO UPDATE SET name = excluded.name, description = excluded.description,"
             " model = excluded.model, created_at = excluded.created_at",
             [(h, n, d, model, _iso(now)) for h, (n, d) in names.items()])
+
+
+def digest(store: Store, key: str) -> str | None:
+    """A digest Claude wrote (``scoring/digests.py``), by its ``themes:``/``overview:`` key; None: none yet.
+
+    Kept in ``trend_names`` (key, kind as the name, the text or JSON as the
+    description): the same kind of cache, so no new table is needed.
+    """
+    row = store.conn.execute("SELECT description FROM trend_names WHERE group_hash = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def save_digest(store: Store, key: str, kind: str, body: str, model: str, now: datetime) -> None:
+    save_trend_names(store, {key: (kind, body)}, model, now)
 
 
 # -- tag vocabulary ----------------------------------------------------------------------------

@@ -86,7 +86,7 @@ class KnownTrendNames:
     """
 
     def __init__(self, store: Store, cfg: Config):
-        self.store, self.model = store, cfg.scoring.model
+        self.store, self.model, self.cfg = store, cfg.scoring.model, cfg
 
     def name_trends(self, trends: Sequence[Any]) -> list[Any]:
         from ...scoring.trends import group_hash
@@ -96,6 +96,20 @@ class KnownTrendNames:
         named = db.trend_names(self.store, keys) if keys else {}
         return [replace(t, name=named[k][0], description=named[k][1]) if k in named else t
                 for k, t in zip(keys, trends)]
+
+    def themes(self, stories: Sequence[Any], offline: Sequence[Any]) -> list[Any]:
+        """The week's themes Claude wrote earlier (cached), else the offline groups as named."""
+        return self._digests().themes(stories, offline)
+
+    def overview(self, day: Any) -> str:
+        return self._digests().overview(day)
+
+    def _digests(self) -> Any:
+        from ..scoring.digests import ClaudeDigests
+
+        # no session: the caches only, never a request
+        return ClaudeDigests(None, self.store, self.cfg.scoring, datetime.now(timezone.utc), namer=self,
+                             themes=self.cfg.scoring.claude.themes, overview=self.cfg.scoring.claude.daily_overview)
 
 
 def _sweep(cfg: Config, store: Store, now: datetime, report: Report, log: logging.Logger) -> dict[str, SyncRecord]:

@@ -188,7 +188,7 @@ class ObsidianView:
         articles, scores = window(self.store, day, day, self.tz)
         titles = {a.kb_id: a.title for a in articles}
         return daily_doc(day, articles, scores, self.store, self.cfg, link=self.link_for(titles),
-                         folder=self.cfg.vault.daily_folder)
+                         folder=self.cfg.vault.daily_folder, namer=self.namer)
 
     def finish(self) -> None:
         self.store.set_meta(f"render:{TARGET}", self.fingerprint)
