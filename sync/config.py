@@ -139,6 +139,7 @@ class FeedConfig:
     name: str
     weight: float = 1.0
     enabled: bool = True
+    explicit_name: bool = True   # False: named by the feed's own title (sources/names.py), ``name`` the fallback
 
     @property
     def is_remote(self) -> bool:
@@ -232,7 +233,7 @@ def _feed(root: Path, raw: dict[str, Any]) -> FeedConfig:
         url = str(_resolve(root, url.removeprefix("file://")))
     name = raw.get("name") or (url.split("//", 1)[-1].split("/", 1)[0] if "//" in url else Path(url).stem)
     return FeedConfig(url=url, name=name, weight=float(raw.get("weight", 1.0)),
-                      enabled=raw.get("enabled", True))
+                      enabled=raw.get("enabled", True), explicit_name=bool(raw.get("name")))
 
 
 def _claude_config(raw: dict[str, Any], model: str) -> ClaudeConfig:

@@ -181,6 +181,19 @@ class Store:
                 " ON CONFLICT(feed_url, ref) DO UPDATE SET reason=excluded.reason, seen_at=excluded.seen_at",
                 [(r.feed_url, r.ref, r.reason, _iso(now)) for r in rejects])
 
+    def replace_rejects(self, feed_url: str, rejects: Iterable[Reject], now: datetime) -> None:
+        """The feed's rejects are now exactly ``rejects`` (what its latest body drops or merges)."""
+        with self.conn:
+            self.conn.execute("DELETE FROM rejects WHERE feed_url=?", (feed_url,))
+        self.save_rejects(rejects, now)
+
+    def rejects_by_feed(self) -> dict[str, dict[str, int]]:
+        """feed url -> reason -> how many of its entries are dropped or merged for it."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.conn.execute("SELECT feed_url, reason, COUNT(*) FROM rejects GROUP BY 1, 2 ORDER BY 3 DESC"):
+            out.setdefault(r[0], {})[r[1]] = r[2]
+        return out
+
     def iter_articles(self, since: datetime | None = None, until: datetime | None = None) -> Iterator[Article]:
         """Articles by publication time (oldest first), optionally within [since, until)."""
         sql, args = "SELECT * FROM articles", []
