@@ -54,6 +54,10 @@ _HTML_PAGE = re.compile(
     rb"^(?:\s|<\?[^>]*\?>|<!--.*?-->)*<(?:!doctype\s+html|html)[\s>]",
     re.IGNORECASE | re.DOTALL)
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")
+# Expat's words for a document that ends before its elements do: a truncated body.
+_TRUNCATED = re.compile(r"no element found|unclosed token|unclosed CDATA section|unexpected end")
+# The end of a whole document: its root element closed (then only comments or white space).
+_ROOT_END = re.compile(rb"</(?:[\w-]+:)?(?:rss|feed|RDF)\s*>(?:\s|<!--.*?-->)*\Z", re.DOTALL)
 # Encoding complaints that leave an otherwise valid (possibly empty) feed.
 _BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
@@ -152,8 +156,10 @@ def _read_xml(body: bytes, headers: dict[str, str]
         return {}, [], "not a feed: no RSS, Atom or RDF document found", None
     feed = dict(result.get("feed") or {})
     warning = None
-    if result.get("bozo") and not isinstance(exc, _BENIGN_BOZO):
-        # broken after some entries (a feed cut off halfway): keep them, and say so
+    if result.get("bozo") and not isinstance(exc, _BENIGN_BOZO) and (
+            _TRUNCATED.search(str(exc)) or not _ROOT_END.search(body[-4096:])):
+        # cut off halfway: the entries before the cut are kept, and the feed is not "ok"
+        # (other complaints, an undefined entity say, leave a feed read whole)
         warning = _one_line(f"read in part ({len(entries)} entries): malformed feed: {_describe(exc)}", _ERROR_MAX)
     return feed, entries, None, warning
 
