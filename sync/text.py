@@ -12,7 +12,7 @@ import re
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _AUTOLINK = re.compile(r"<(https?://[^>]+)>")
 _MARKUP = re.compile(r"(^|\s)#{1,6}\s+|[*_`>~]+|^\s*[-+]\s+|^\s*\d+\\?\.\s+", re.M)
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>%~])")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")   # CommonMark: any ASCII punctuation may be escaped
 _SPACE = re.compile(r"\s+")
 _SENTENCE = re.compile(r"(?<=[。！？!?；])|(?<=[.;])(?=\s)")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
