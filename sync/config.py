@@ -122,6 +122,8 @@ class RollupConfig:
     week_ends_on: str = "sunday"
     timezone: str = "UTC"
     top_n: int = 10
+    digest_days: int = 31      # daily digests for this many days back from the newest article (rollups/recent.py)
+    digest_weeks: int = 12     # weekly digests for this many weeks back; older ones: kbsync rollup
 
     @property
     def tz(self) -> tzinfo:

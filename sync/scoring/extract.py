@@ -52,6 +52,11 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 def summary(feed_summary: str, content: str, title: str, limit: int) -> str:
     """The first real sentence of prose (see the module contract), at most ``limit`` chars."""
+    # the feed's summary is one flattened line: when it is the article's own opening, the
+    # article's paragraphs tell a byline or a source line from the first sentence
+    opening = _key(feed_summary)[:60]
+    if opening and opening in _key(" ".join(_clean(p) for p in _paragraphs(content))):
+        feed_summary = ""
     for sentence in _candidates(feed_summary, plain=True):
         if not _same(sentence, title):
             return truncate(sentence, limit)
@@ -73,7 +78,8 @@ def key_points(content: str, summary_text: str, title: str, *, limit: int, chars
         if not _is_prose(sentence):
             continue
         key = _key(sentence)
-        if not key or any(key == t or (t and (key in t or t in key)) for t in taken):
+        # the same as the summary, the title or a point, or one of them inside the other
+        if not key or any(key == t or (len(t) >= 20 and t in key) or (len(key) >= 20 and key in t) for t in taken):
             continue
         taken.append(key)
         points.append(truncate(sentence, chars))

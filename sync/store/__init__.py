@@ -243,6 +243,10 @@ class Store:
             " WHERE r.key IS NULL", (target,))
         return [r[0] for r in rows]
 
+    def newest_published(self) -> datetime | None:
+        """The publication time of the newest article (the anchor of the digests' window)."""
+        return _dt(self.conn.execute("SELECT MAX(published) FROM articles").fetchone()[0])
+
     def count_articles(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
