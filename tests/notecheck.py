@@ -14,7 +14,7 @@ import re
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
-_ESCAPED = re.compile(r"\\(.)")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")   # only ASCII punctuation can be escaped
 # always worth escaping somewhere (context-dependent): emphasis, code, links, HTML, math, tables
 _CONTEXTUAL = set("\\`*_[]<>&$|")
 _DESTINATION = re.compile(r"\]\((<[^>]*>|[^)\s]*)")
@@ -32,7 +32,7 @@ def _needed(line: str, i: int, ch: str) -> bool:
         return True                                           # a list item, a quote
     if ch == "#" and (lead or re.match(r"[\w/-]", after) and (not before or before[-1] in " \t([{\"'")):
         return True                                           # a heading, a #tag
-    if ch in ".)" and re.fullmatch(r"[ >]*\d{1,9}", before):
+    if ch in ".)" and re.fullmatch(r"[ >]*(?:[-*+] )?\d{1,9}", before):
         return True                                           # an ordered list item
     if ch == "=" and (after.startswith(("=", "\\=")) or before.endswith("=")):
         return True                                           # ==highlight==
