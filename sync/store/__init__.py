@@ -244,8 +244,10 @@ class Store:
         return [r[0] for r in rows]
 
     def newest_published(self) -> datetime | None:
-        """The publication time of the newest article (the anchor of the digests' window)."""
-        return _dt(self.conn.execute("SELECT MAX(published) FROM articles").fetchone()[0])
+        """The publication time of the newest article dated by its feed (the anchor of the
+        digests' window: an undated entry, dated when first seen, says nothing about it)."""
+        row = self.conn.execute("SELECT MAX(published) FROM articles WHERE published_from != 'first_seen'").fetchone()
+        return _dt(row[0]) or _dt(self.conn.execute("SELECT MAX(published) FROM articles").fetchone()[0])
 
     def count_articles(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
