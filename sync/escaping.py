@@ -41,6 +41,8 @@ _SPOTS = re.compile(
     + r"|\$|\|",
     re.UNICODE)
 _LINK_SPOTS = re.compile(_SPOTS.pattern + r"|[\[\]]")
+# the characters any spot starts with: text without them needs no work (most text)
+_ANY_SPOT = re.compile(r"[\\`*_\[\]<&#=~%$|]")
 # a quote, a heading, a list item, a thematic break ("---")
 _LINE_START = re.compile(r"^(\s*)(>|#{1,6}(?=\s|$)|[+*-](?=\s|$)|-(?=[-\s]*$)|\d{1,9}[.)](?=\s|$))")
 
@@ -55,6 +57,8 @@ def escape(text: str, *, link_text: bool = False, dollars: bool | None = None, t
     stand-in it leaves alone, replaced by a backslash after conversion).
     """
     bs = backslash
+    if not line_start and _ANY_SPOT.search(text) is None:
+        return text                                       # the common case: plain words
     if dollars is None:
         dollars = text.count("$") >= 2
 

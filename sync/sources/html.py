@@ -172,12 +172,15 @@ def _escape_text_nodes(html: str) -> str:
             if tag in ("a", "img"):
                 part = _HREF.sub(lambda m: m[1] + _BAD_PERCENT.sub("%25", m[2]) + m[3], part)
             out.append(part)
-        elif code or not part:
+        elif code or not part or part.isspace():
             out.append(part)
         else:
-            text = part.replace(_ESCAPE_MARK, "").replace("&nbsp;", "\xa0").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+            text = part.replace(_ESCAPE_MARK, "")
+            if "&" in text:
+                text = text.replace("&nbsp;", "\xa0").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
             text = escape(text, link_text=link > 0, dollars=dollars[i // 2], backslash=_ESCAPE_MARK)
-            out.append(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\xa0", "&nbsp;"))
+            out.append(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                       .replace("\xa0", "&nbsp;"))
     return "".join(out)
 
 

@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 
 from sync.models import Entry, Reject
+from sync.sources.bodies import best_body, double_escaped, is_html
 from sync.sources.html import clean_line, to_markdown, to_text
 from sync.sources.identity import base_id, settle
 from sync.sources.jsonfeed import JsonFeedError, looks_like_json, read_json_feed
@@ -43,7 +44,6 @@ _ERROR_MAX = 200
 _OLDEST_YEAR = 1990
 _FUTURE_SLACK = timedelta(days=2)
 
-_HTML_TYPES = ("html", "xhtml")
 # "Looks like markup" in a field that claims to be plain text: a closing tag,
 # a tag with attributes, a void tag, or an entity. A lone "<dialog>" in a
 # title about HTML is left alone; "<script>x</script>" is not.
@@ -267,11 +267,6 @@ def _fragment(link: Any) -> str:
     return clean_line(link.split("#", 1)[1])
 
 
-def _is_html(detail: Any) -> bool:
-    kind = detail.get("type") if isinstance(detail, Mapping) else None
-    return isinstance(kind, str) and any(t in kind for t in _HTML_TYPES)
-
-
 def _field_text(value: Any, detail: Any) -> str:
     """Plain one-line text of a title/summary-like field.
 
@@ -281,65 +276,24 @@ def _field_text(value: Any, detail: Any) -> str:
     """
     if not isinstance(value, str) or not value:
         return ""
-    if _is_html(detail) or _MARKUP.search(value):
+    if is_html(detail) or _MARKUP.search(value):
         return to_text(value)
     return clean_line(value)
 
 
 def _content(raw: Mapping[str, Any], url: str | None, ctx: FeedContext) -> str:
-    body = _best_body(raw)
+    body = best_body(raw)
     if body is None:
         return ""
     value = body.get("value") or ""
     if not isinstance(value, str) or not value.strip():
         return ""
-    if _double_escaped(body):
+    if double_escaped(body):
         value = _html.unescape(value)   # escaped twice and nothing cleaner: undo one level
     # Plain text is escaped so that it comes out as the same text.
-    markup = value if _is_html(body) else _html.escape(value, quote=False)
+    markup = value if is_html(body) else _html.escape(value, quote=False)
     base = canonical_url(body.get("base") or "", base=ctx.base) or url or ctx.base
     return to_markdown(markup, base_url=base)
-
-
-def _best_body(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The richest non-empty body: HTML content (longest), else any content, else the summary.
-
-    An empty ``<content:encoded/>`` (or one holding only white space or empty
-    tags) does not hide a non-empty ``<description>``. A JSON Feed
-    ``content_html`` that is escaped twice (``&lt;p&gt;``) gives way to a clean
-    ``content_text``.
-    """
-    contents = [c for c in (raw.get("content") or []) if isinstance(c, Mapping) and _has_body(c)]
-    html_bodies = [c for c in contents if _is_html(c) and not _double_escaped(c)]
-    pool = html_bodies or [c for c in contents if not _is_html(c)] or contents
-    if pool:
-        return max(pool, key=lambda c: len(c.get("value") or ""))
-    detail = raw.get("summary_detail")
-    summary = raw.get("summary")
-    if isinstance(summary, str) and summary.strip():
-        # feedparser treats RSS descriptions as HTML; JSON Feed marks its own.
-        kind = detail.get("type") if isinstance(detail, Mapping) else "text/html"
-        base = detail.get("base") if isinstance(detail, Mapping) else None
-        return {"type": kind or "text/html", "value": summary, "base": base}
-    return None
-
-
-def _has_body(detail: Mapping[str, Any]) -> bool:
-    """A body with something to show: text, or at least an image."""
-    value = detail.get("value")
-    if not isinstance(value, str) or not value.strip():
-        return False
-    return not _is_html(detail) or bool(to_text(value)) or "<img" in value.lower()
-
-
-_ESCAPED_TAG = re.compile(r"&lt;/?(?:p|div|br|a|span|img|ul|ol|li|h[1-6]|em|strong|b|i|code|pre|blockquote)\b",
-                          re.IGNORECASE)
-
-
-def _double_escaped(detail: Mapping[str, Any]) -> bool:
-    """HTML escaped twice: it holds escaped tags and no real ones."""
-    value = detail.get("value") or ""
-    return bool(_ESCAPED_TAG.search(value)) and not re.search(r"<[A-Za-z/]", value)
 
 
 def _valid_date(parsed: Any, now: datetime) -> datetime | None:
