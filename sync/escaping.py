@@ -31,7 +31,7 @@ import re
 _URL = r"(?:https?://|www\.)[^\s<]*[^\s<?!.,:;*_~'\"()\[\]]"
 _SPOTS = re.compile(
     _URL                              # kept as is
-    + r"|\\(?=[!-/:-@\[-`{-~])"        # a backslash that would escape the next character
+    + r"|\\(?=[!-/:-@\[-`{-~]|$)"      # a backslash that would escape the next character
     + r"|`"
     + r"|\*+|_+"
     + r"|\[\[+|\](?=\()"

@@ -9,9 +9,14 @@ Substack (KaTeX, ``$5-$10``, "Thanks for reading") and a Chinese feed.
 
 from __future__ import annotations
 
+import html as _html
 import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+
+import mistune
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sync.config import RollupConfig
 from sync.models import Article
@@ -53,6 +58,28 @@ def test_key_points_are_not_escaped_twice():
     assert points == ("It costs $20,000 a year for the team.", "It cuts 70% of the errors in long tasks.")
     assert [md(p) for p in points] == list(points)
     assert plain_text("\\$20 and 70\\% and a\\=b") == "$20 and 70% and a=b"
+
+
+_RENDER = mistune.create_markdown(plugins=["strikethrough", "url"])
+_PIECES = st.sampled_from(["a", " ", "1.", "0.", "-", "#", "*", "_", "[", "]", "(", ")", "<", ">", "!", "`", "\\",
+                           "&", ";", "=", "~", "$", "%", "|", " https://x.io/a_b?v=1_2 ", "&amp;"])
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.text(max_size=40), st.lists(_PIECES, max_size=20).map("".join)))
+def test_text_in_a_feed_renders_as_the_same_text(text: str):
+    """Text of a feed page, converted, is shown by a CommonMark parser exactly as written:
+    no list, heading, quote, emphasis, code or HTML appears that the page did not have."""
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0\ufdd1]", " ", text)
+    line = " ".join(text.split())
+    out = to_markdown(_html.escape(text, quote=False), BASE)
+    if not line:
+        return
+    rendered = _RENDER(out).strip()
+    assert rendered.startswith("<p>") and rendered.endswith("</p>"), (out, rendered)
+    inner = re.sub(r'<a href="[^"]*">(.*?)</a>', r"\1", rendered[3:-4])
+    assert "<" not in inner, (out, rendered)
+    assert " ".join(_html.unescape(inner).split()) == line
 
 
 def test_bracketed_alt_text_is_not_an_embed():

@@ -115,7 +115,7 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     else:
         options = _ABSOLUTE_OPTIONS
     result = html_to_markdown.convert(_escape_text_nodes(_CONTENT_CLEANER.clean(html)), options)
-    markdown = (result.content or "").replace(_ESCAPE_MARK, "\\")
+    markdown = (result.content or "").replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
     return restore_math(_neutralise_obsidian(markdown), maths).strip()
 
 
@@ -132,6 +132,8 @@ _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # the escapes' backslash while the converter runs: it would escape a real one before
 # punctuation; a noncharacter it leaves alone (and no page may carry: removed from the text)
 _ESCAPE_MARK = "\ufdd0"
+# the text's own backslashes, hidden from the converter too (it would escape them again)
+_BACKSLASH_MARK = "\ufdd1"
 
 
 def _escape_text_nodes(html: str) -> str:
@@ -157,11 +159,13 @@ def _escape_text_nodes(html: str) -> str:
             paragraph, count = [], 0
     dollars += [count >= 2] * len(paragraph)
     code = link = 0
+    line_start = True     # the next text begins a line: a leading "-", "#", ">", "1." would be markup
     out: list[str] = []
     for i, part in enumerate(parts):
         if i % 2:
             name = _NODE_NAME.match(part)
             tag = name.group(1).lower() if name else ""
+            line_start = line_start or tag in _PARAGRAPH_TAGS
             step = -1 if part.startswith("</") else (0 if part.endswith("/>") else 1)
             if tag in _CODE_TAGS:
                 code = max(0, code + step)
@@ -173,12 +177,18 @@ def _escape_text_nodes(html: str) -> str:
                 part = _HREF.sub(lambda m: m[1] + _BAD_PERCENT.sub("%25", m[2]) + m[3], part)
             out.append(part)
         elif code or not part or part.isspace():
+            line_start = line_start and not (code and part.strip())
             out.append(part)
         else:
-            text = part.replace(_ESCAPE_MARK, "")
+            text = part.replace(_ESCAPE_MARK, "").replace(_BACKSLASH_MARK, "")
             if "&" in text:
                 text = text.replace("&nbsp;", "\xa0").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-            text = escape(text, link_text=link > 0, dollars=dollars[i // 2], backslash=_ESCAPE_MARK)
+            if line_start:
+                text = text.lstrip()      # the converter drops leading white space of a block
+            text = escape(text, link_text=link > 0, dollars=dollars[i // 2], backslash=_ESCAPE_MARK,
+                          line_start=line_start)
+            text = text.replace("\\", _BACKSLASH_MARK)
+            line_start = False
             out.append(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                        .replace("\xa0", "&nbsp;"))
     return "".join(out)
