@@ -57,7 +57,7 @@ def escape(text: str, *, link_text: bool = False, dollars: bool | None = None, t
     stand-in it leaves alone, replaced by a backslash after conversion).
     """
     bs = backslash
-    if not line_start and _ANY_SPOT.search(text) is None:
+    if _ANY_SPOT.search(text) is None and not (line_start and _LINE_START.match(text)):
         return text                                       # the common case: plain words
     if dollars is None:
         dollars = text.count("$") >= 2
