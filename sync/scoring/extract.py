@@ -10,9 +10,9 @@ Contract:
 * ``key_points`` are at most ``limit`` distinct sentences that add to the
   summary: the article's own list items when it has a list of real
   sentences, else its sentences after the summary. They hold no Markdown
-  (links keep their text, images go), no boilerplate and no URLs (a cut URL
-  is worse than none), and none repeats the summary, the title or another
-  point.
+  (links keep their text, images go), no boilerplate and no URL (a sentence
+  with its URL cut out, or cut inside it, reads worse than none), and none
+  repeats the summary, the title or another point.
 Sentences come from ``text.sentences``: abbreviation-aware for English,
 split at 。！？ for Chinese.
 """
@@ -33,7 +33,9 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(.*)$")
 # images, also inside links ("[![alt](src)](href)"), and link syntax that keeps its text
 _IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\]]*\])*\]\((?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\)")
 _EMPTY_LINK = re.compile(r"\[\s*\]\([^)]*\)")
+_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\)")
 _URL = re.compile(r"<?(?:https?://|www\.)\S+>?")
+_URL_MARK = "\ufdd2"   # where a URL stood: plain_text must not take it apart (it drops "_" and "*")
 _SPACE = re.compile(r"\s+")
 # feed boilerplate: WordPress, Substack, Medium, podcasts, aggregators
 _BOILERPLATE = re.compile(
@@ -54,7 +56,7 @@ def summary(feed_summary: str, content: str, title: str, limit: int) -> str:
     """The first real sentence of prose (see the module contract), at most ``limit`` chars."""
     # the feed's summary is one flattened line: when it is the article's own opening, the
     # article's paragraphs tell a byline or a source line from the first sentence
-    opening = _key(feed_summary)[:60]
+    opening = _key(_URL.sub("", feed_summary))[:60]
     if opening and opening in _key(" ".join(_clean(p) for p in _paragraphs(content))):
         feed_summary = ""
     for sentence in _candidates(feed_summary, plain=True):
@@ -73,7 +75,6 @@ def key_points(content: str, summary_text: str, title: str, *, limit: int, chars
     pool = items if len(items) >= 2 else [s for s in _candidates(content)]
     points: list[str] = []
     for sentence in pool:
-        sentence = _URL.sub("", sentence)
         sentence = _SPACE.sub(" ", sentence).strip(" -–—:;,")
         if not _is_prose(sentence):
             continue
@@ -136,14 +137,16 @@ def _clean(markdown: str) -> str:
     """Markdown of one paragraph -> plain text: images gone, links keep their text."""
     text = _IMAGE.sub(" ", markdown)
     text = _EMPTY_LINK.sub(" ", text)
+    text = _LINK.sub(r"\1", text)
+    text = _URL.sub(_URL_MARK, text)
     return plain_text(text)
 
 
 def _is_prose(sentence: str) -> bool:
     """A sentence a reader would take for text: words, not a URL, byline, date or boilerplate."""
     text = sentence.strip()
-    if not _LETTER.search(text) or _URL.fullmatch(text):
-        return False
+    if not _LETTER.search(text) or _URL.search(text) or _URL_MARK in text:
+        return False                      # a sentence built around a URL reads badly without it
     if _BOILERPLATE.search(text) or _BYLINE.match(text) or _DATE_LINE.match(text) and len(text.split()) <= 6:
         return False
     if "](" in text or text.startswith(("![", "[!")):
