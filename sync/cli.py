@@ -143,7 +143,7 @@ def sync(config_path: str, dry_run: bool, rescore: str | None, restore: bool, ve
     except OSError as exc:
         raise Failure(f"{exc.filename or ''}: {exc.strerror or exc}".strip(": ")) from None
     for feed in result.feeds:
-        if feed.status in ("error", "gone", "retry_later", "skipped") or verbose:
+        if feed.status in ("error", "warning", "gone", "retry_later", "skipped") or verbose:
             detail = f": {feed.message}" if feed.message else ""
             click.echo(f"feed {feed.name}: {feed.status}{detail}", err=True)
     for problem in result.problems[: None if verbose else 10]:

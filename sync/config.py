@@ -128,6 +128,8 @@ class RollupConfig:
     week_ends_on: str = "sunday"
     timezone: str = "UTC"
     top_n: int = 10
+    digest_days: int = 31      # daily digests for this many days back from the newest article (rollups/recent.py)
+    digest_weeks: int = 12     # weekly digests for this many weeks back; older ones: kbsync rollup
 
     @property
     def tz(self) -> tzinfo:
@@ -145,6 +147,7 @@ class FeedConfig:
     name: str
     weight: float = 1.0
     enabled: bool = True
+    explicit_name: bool = True   # False: named by the feed's own title (sources/names.py), ``name`` the fallback
 
     @property
     def is_remote(self) -> bool:
@@ -238,7 +241,7 @@ def _feed(root: Path, raw: dict[str, Any]) -> FeedConfig:
         url = str(_resolve(root, url.removeprefix("file://")))
     name = raw.get("name") or (url.split("//", 1)[-1].split("/", 1)[0] if "//" in url else Path(url).stem)
     return FeedConfig(url=url, name=name, weight=float(raw.get("weight", 1.0)),
-                      enabled=raw.get("enabled", True))
+                      enabled=raw.get("enabled", True), explicit_name=bool(raw.get("name")))
 
 
 def _claude_config(raw: dict[str, Any], model: str) -> ClaudeConfig:

@@ -26,6 +26,8 @@ from .links.index import update_links
 from .models import Article, Score, content_hash
 from .scoring import backend_name, heuristic_for, needs_scoring
 from .sources.fetch import FeedRequest, Fetcher, FetchResult
+from .sources.names import feed_names
+from .sources.parse import ParsedFeed
 from .sources.parse_pool import ParseJob, parse_many
 from .store import FeedState, Store
 from .store.ingest import plan_ingest
@@ -44,7 +46,7 @@ log = logging.getLogger("kbsync")
 class FeedReport:
     name: str
     url: str
-    status: str              # ok | not_modified | gone | retry_later | error | skipped
+    status: str              # ok | not_modified | gone | retry_later | error | warning (read in part) | skipped
     entries: int = 0
     rejects: int = 0
     message: str = ""
@@ -100,16 +102,18 @@ def feed_requests(cfg: Config, states: Mapping[str, FeedState], now: datetime,
                   result: RunResult) -> list[tuple[FeedState, FeedRequest]]:
     """Which feeds to fetch now, with their stored validators (pure)."""
     todo = []
+    names = feed_names(cfg.feeds, {url: s.title for url, s in states.items()})
     for feed in cfg.feeds:
-        state = states.get(feed.url) or FeedState(config_url=feed.url, url=feed.url, name=feed.name)
-        state = dataclasses.replace(state, name=feed.name)
+        name = names[feed.url]
+        state = states.get(feed.url) or FeedState(config_url=feed.url, url=feed.url, name=name)
+        state = dataclasses.replace(state, name=name)
         if not feed.enabled:
             continue
         if state.status == "gone":
-            result.feeds.append(FeedReport(feed.name, state.url, "skipped", message="disabled: the server said 410 Gone"))
+            result.feeds.append(FeedReport(name, state.url, "skipped", message="disabled: the server said 410 Gone"))
             continue
         if state.retry_after and state.retry_after > now:
-            result.feeds.append(FeedReport(feed.name, state.url, "skipped",
+            result.feeds.append(FeedReport(name, state.url, "skipped",
                                            message=f"server asked to wait until {state.retry_after:%Y-%m-%d %H:%M} UTC"))
             continue
         todo.append((state, FeedRequest(state.url, state.etag, state.last_modified)))
@@ -134,6 +138,20 @@ def next_feed_state(state: FeedState, fetched: FetchResult, now: datetime) -> Fe
     return dataclasses.replace(state, **changes)
 
 
+def parsed_feed_state(before: FeedState, state: FeedState, parsed: ParsedFeed) -> FeedState:
+    """The feed's state once its body is parsed (pure): "last ok" means fetched *and* parsed.
+
+    A feed that did not parse, or parsed only in part, keeps its previous
+    ``last_ok_at``, counts an error and forgets its validators (the next run
+    must fetch the body again rather than be told 304).
+    """
+    if parsed.error is None and parsed.warning is None:
+        return dataclasses.replace(state, title=parsed.title or state.title)
+    return dataclasses.replace(state, title=parsed.title or state.title, last_ok_at=before.last_ok_at,
+                               last_error=parsed.error or parsed.warning, error_count=before.error_count + 1,
+                               etag=None, last_modified=None)
+
+
 def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: RunResult,
            progress: Progress) -> tuple[set[str], set[str]]:
     """Fetch and store every due feed; return (kb_ids seen, kb_ids new or changed)."""
@@ -142,27 +160,34 @@ def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: R
     # entries are keyed by the feed's own (stable) address, not the redirect target
     jobs = [ParseJob(got.body, state.url, state.name, got.headers, now)
             for (state, _), got in zip(todo, fetched) if got.status == "ok" and got.body is not None]
-    parsed_feeds = parse_many(jobs)
+    parsed_feeds = list(parse_many(jobs))
+    # a feed without a configured name is called by the title it just gave (sources/names.py)
+    titles = {url: s.title for url, s in store.feed_states().items()}
+    titles.update((state.config_url, p.title) for (state, _), p in
+                  zip([t for t, got in zip(todo, fetched) if got.status == "ok" and got.body is not None],
+                      parsed_feeds) if p.title)
+    names = feed_names(cfg.feeds, titles)
+    parsed_iter = iter(parsed_feeds)
     seen: set[str] = set()
     changed: set[str] = set()
-    for i, ((state, _), got) in enumerate(zip(todo, fetched)):
+    for i, ((before, _), got) in enumerate(zip(todo, fetched)):
         progress("feeds", i, len(todo))
-        state = next_feed_state(state, got, now)
+        state = next_feed_state(dataclasses.replace(before, name=names.get(before.config_url, before.name)),
+                                got, now)
         report = FeedReport(state.name, state.url, got.status, message=got.error or "")
         if got.status == "ok" and got.body is not None:
-            parsed = next(parsed_feeds)
-            if parsed.error:
-                report.status, report.message = "error", parsed.error
-                # forget the validators: the next run must fetch the body again
-                state = dataclasses.replace(state, last_error=parsed.error, error_count=state.error_count + 1,
-                                            etag=None, last_modified=None)
-            else:
-                state = dataclasses.replace(state, title=parsed.title or state.title)
-            entries = parsed.entries
+            parsed = next(parsed_iter)
+            state = parsed_feed_state(before, state, parsed)
+            if parsed.error or parsed.warning:
+                report.status, report.message = ("error", parsed.error) if parsed.error else ("warning", parsed.warning)
+            entries = [e if e.source == state.name else dataclasses.replace(e, source=state.name)
+                       for e in parsed.entries]
             merged, records = plan_ingest(entries, store.entry_hashes(state.url),
                                           store.get_articles({e.kb_id for e in entries}), now)
             store.save_articles(merged.values(), records, now)
-            store.save_rejects(parsed.rejects, now)
+            if not parsed.error:
+                # what this feed drops or merges now, each with its reason (kbsync status)
+                store.replace_rejects(state.url, parsed.rejects, now)
             seen.update(e.kb_id for e in entries)
             changed.update(merged)
             report.entries, report.rejects = len(entries), len(parsed.rejects)
@@ -196,7 +221,8 @@ def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterabl
     articles = store.get_articles(ids)
     scores = store.scores(articles)
     todo = needs_scoring(articles.values(), scores, rescore=rescore)
-    scorer = heuristic_for(cfg)   # Claude scores through the session above; a dry run never calls it
+    # Claude scores through the session above; a dry run never calls it
+    scorer = heuristic_for(cfg, {url: s.name for url, s in store.feed_states().items()})
     result.backend = scorer.name
     if dry_run and backend_name(cfg, env) == "claude":
         result.backend = "heuristic (dry run: Claude not called)"

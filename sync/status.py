@@ -46,15 +46,20 @@ def status_lines(cfg: Config) -> list[str]:
         if reading:
             lines.append("reader status: " + ", ".join(f"{s} {n}" for s, n in reading.most_common()))
         lines.append(f"feeds: {counts['feeds']}")
+        dropped = store.rejects_by_feed()
         for url, feed in sorted(store.feed_states().items(), key=lambda kv: kv[1].name):
+            # "last ok": the last time the feed was fetched and parsed whole
             when = f"{feed.last_ok_at:%Y-%m-%d %H:%M}" if feed.last_ok_at else "never"
             problem = (f" | last error ({feed.error_count} in a row): {feed.last_error}"
                        if feed.last_error else "")
             gone = " | DISABLED (410 Gone)" if feed.status == "gone" else ""
-            lines.append(f"  {feed.name}: last ok {when}{gone}{problem}")
+            reasons = dropped.get(feed.url) or dropped.get(url) or {}
+            lost = (f" | {sum(reasons.values())} entries dropped or merged ("
+                    + ", ".join(f"{r}: {n}" for r, n in reasons.items()) + ")") if reasons else ""
+            lines.append(f"  {feed.name}: last ok {when}{gone}{problem}{lost}")
         if counts["rejects"]:
             reasons = store.reject_reasons()
-            lines.append(f"rejected entries: {counts['rejects']} ("
+            lines.append(f"entries dropped or merged: {counts['rejects']} ("
                          + ", ".join(f"{r}: {n}" for r, n in list(reasons.items())[:5]) + ")")
         last = store.last_run()
         if last:

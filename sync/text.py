@@ -12,9 +12,18 @@ import re
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _AUTOLINK = re.compile(r"<(https?://[^>]+)>")
 _MARKUP = re.compile(r"(^|\s)#{1,6}\s+|[*_`>~]+|^\s*[-+]\s+|^\s*\d+\\?\.\s+", re.M)
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>%~])")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")   # CommonMark: any ASCII punctuation may be escaped
 _SPACE = re.compile(r"\s+")
-_SENTENCE = re.compile(r"(?<=[。！？!?；])|(?<=[.;])(?=\s)")
+# a possible sentence end: Latin . ! ? … (then white space), or CJK 。！？ (then anything);
+# closing quotes and brackets stay with the sentence they close
+_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|[。！？]+[”’」』）)\"']*")
+# words after which a period ends no sentence (compared lower-cased, without the period)
+ABBREVIATIONS = frozenset("""
+    mr mrs ms mx dr prof sr jr st mt ft vs etc e.g i.e eg ie cf al viz approx ca inc ltd co corp llc plc
+    dept univ assn bros no nos vol vols ch fig figs eq eqs ed eds pp op rev gen gov sen rep col capt lt sgt
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+    u.s u.k u.n e.u a.m p.m ph.d b.a m.a m.s d.c n.y l.a u.s.a est min max
+""".split())
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$", re.M)
@@ -30,9 +39,35 @@ def plain_text(markdown: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """Split plain text into sentences (Latin and CJK punctuation)."""
-    parts = (p.strip() for p in _SENTENCE.split(text))
-    return [p for p in parts if p]
+    """Split plain text into sentences (Latin and CJK punctuation).
+
+    A period ends no sentence after a common abbreviation (``Dr.``,
+    ``Rev.``, ``e.g.``, ``U.S.``), an initial (``J. Smith``) or before a
+    lower-case word; ``?`` and ``.`` inside a URL end nothing (they are not
+    followed by white space). Chinese and Japanese sentences end at 。！？.
+    """
+    out: list[str] = []
+    start = 0
+    for m in _END.finditer(text):
+        if m.group()[0] == "." and not _ends_sentence(text, m.start(), m.end()):
+            continue
+        part = text[start:m.end()].strip()
+        if part:
+            out.append(part)
+        start = m.end()
+    rest = text[start:].strip()
+    return out + [rest] if rest else out
+
+
+def _ends_sentence(text: str, dot: int, end: int) -> bool:
+    """Whether the period at ``dot`` closes a sentence (see ``sentences``)."""
+    word = text[:dot].rsplit(None, 1)[-1] if text[:dot].strip() else ""
+    word = word.lstrip("\"'“‘(«[").lower()
+    if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+        return False
+    after = text[end:].lstrip()
+    # "... approx. twice", "Opus 4. the": a lower-case word goes on with the same sentence
+    return not (after[:1].islower())
 
 
 def list_items(markdown: str) -> list[str]:

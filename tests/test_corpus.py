@@ -22,14 +22,8 @@ import pytest
 from sync.sources.parse import ParsedFeed, parse_feed
 from sync.targets.obsidian.yamlfm import loads_note
 from tests.feedserver import FeedServer
-from tests.hostile.corpus import (
-    CORPUS,
-    comment_headers,
-    corpus_files,
-    ingest_corpus,
-    serve_corpus,
-    url_path,
-)
+from tests.notecheck import note_problems
+from tests.hostile.corpus import CORPUS, comment_headers, corpus_files, ingest_corpus, serve_corpus, url_path
 
 pytestmark = pytest.mark.corpus
 
@@ -122,6 +116,10 @@ def test_every_corpus_file_served_over_http_goes_through_a_whole_sync(tmp_path, 
     assert counts["rejected"] > 0 and all(counts["rejected by reason"])
     with sqlite3.connect(tmp_path / ".kbsync" / "state.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # issue 12: no note has a needless escape, a backslash in a URL, or link/image syntax in its key points
+    written = sorted((tmp_path / "vault" / "Articles").rglob("*.md"))
+    bad = [f"{p.name}: {problem}" for p in written for problem in note_problems(p.read_text("utf-8"))]
+    assert bad == [], "\n".join(bad[:30])
 
 
 @pytest.mark.parametrize("name", ["http_text_xml_charset_2.xml", "http_text_xml_charset_overrides_encoding_2.xml"])

@@ -164,6 +164,8 @@ def kbsync_sync(tmp_path: Path, config: Path, env: dict[str, str]) -> subprocess
 def make_config(tmp_path: Path, extra: str = "") -> Path:
     text = (ROOT / "config.toml").read_text("utf-8").replace('"examples/feeds/', f'"{EXAMPLES}/')
     text = text.replace('backend = "auto"', 'backend = "heuristic"')
+    # the synthetic archive spans more than the default digest window: every day keeps its digest
+    text = text.replace("digest_days = 31", "digest_days = 3650").replace("digest_weeks = 12", "digest_weeks = 520")
     text += '\n[[feeds]]\nurl = "synthetic.xml"\nname = "Synthetic"\n\n[[feeds]]\nurl = "daily.xml"\nname = "Daily"\n'
     text += extra
     path = tmp_path / "config.toml"

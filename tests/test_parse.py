@@ -129,7 +129,7 @@ def test_json_feed_1_1_authors_language_and_plain_text_content():
     assert entry.author == "A, B"
     assert entry.language == "en-gb"
     assert entry.published_from == "updated"
-    assert entry.content == "Plain *text* with \\<tags\\> \\& more"
+    assert entry.content == "Plain \\*text\\* with \\<tags> & more"   # shows the same text, not italics
 
 
 def test_json_feed_with_bom_and_bad_items():

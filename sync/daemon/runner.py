@@ -189,7 +189,7 @@ class Daemon:
 
     def _report(self, result: RunResult) -> None:
         for feed in result.feeds:
-            if feed.status in ("error", "gone", "retry_later"):
+            if feed.status in ("error", "warning", "gone", "retry_later"):
                 self.log.warning("feed %s: %s%s", feed.name, feed.status, f": {feed.message}" if feed.message else "")
         for problem in result.problems:
             self.log.warning("%s", problem)

@@ -20,7 +20,7 @@ import jinja2
 
 from ..models import Article, Score
 from .doc import Doc, RelatedItem
-from .markdown import md, stars
+from .markdown import demote_headings, md, stars
 
 
 @cache
@@ -82,7 +82,7 @@ def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem
         published=published.strftime("%Y-%m-%d %H:%M"),
         also=[md(s) for s in article.sources[1:]],
         key_points=[md(p) for p in score.key_points],
-        content=article.content.strip(), related=related)
+        content=demote_headings(article.content.strip()), related=related)
     return Doc(key=article.kb_id, props=props, region=region.strip("\n") + "\n", path=path)
 
 

@@ -1,7 +1,10 @@
 """Markdown text helpers every page shares (article notes, digests, Notion bodies).
 
 Contract: ``md`` turns plain text into Markdown that shows exactly that text
-on one line; ``tag`` is an Obsidian ``#tag`` when the name is a valid tag,
+on one line, escaping only what would change its rendering (``sync.escaping``:
+``Opus 4.6`` and ``C#`` stay, ``[[x]]`` and ``$5-$10`` do not become a link
+or math; ``table=True`` escapes ``|`` too); ``demote_headings`` puts an
+embedded document's headings below a note's own sections; ``tag`` is an Obsidian ``#tag`` when the name is a valid tag,
 escaped text otherwise; ``url`` is a link target safe inside ``[text](url)``;
 ``stars`` and ``one_line`` are the one star rounding and the one one-line
 summary every page uses. Text that comes from feeds (names, summaries,
@@ -15,21 +18,45 @@ import math
 import re
 from urllib.parse import quote
 
+from ..escaping import escape
 from ..models import Article, Score
 from ..text import plain_text, sentences, truncate
 
 SUMMARY_CHARS = 200
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$=%#^!])")
-_LIST_START = re.compile(r"^(\s*)([-+]|\d+[.)])(\s)")
 _TAG = re.compile(r"[\w/-]+")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_HEADING = re.compile(r"^(#{1,6})(?=\s|$)")
 
 
-def md(text: object) -> str:
-    """Plain text -> Markdown that shows exactly that text on one line (pipes too: safe in tables)."""
+def md(text: object, *, table: bool = False) -> str:
+    """Plain text -> Markdown that shows exactly that text on one line (``table``: ``|`` escaped)."""
     line = " ".join(str(text).split())
-    line = _SPECIAL.sub(r"\\\1", line)
-    # a leading "-", "+" or "1." would start a list
-    return _LIST_START.sub(lambda m: f"{m[1]}{m[2][:-1]}\\{m[2][-1]}{m[3]}", line)
+    # a leading "-", "+", "#", ">" or "1." would start a list, a heading or a quote
+    return escape(line, table=table, line_start=True)
+
+
+def demote_headings(markdown: str, top: int = 3) -> str:
+    """Shift ATX headings (outside code) so the highest one is level ``top`` (at most 6)."""
+    lines = markdown.split("\n")
+    fence: str | None = None
+    found: list[tuple[int, int]] = []
+    for i, line in enumerate(lines):
+        opening = _FENCE.match(line)
+        if fence is None and opening:
+            fence = opening.group(1)
+        elif fence is not None:
+            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+                fence = None
+        elif (m := _HEADING.match(line)) is not None:
+            found.append((i, len(m.group(1))))
+    if not found:
+        return markdown
+    shift = top - min(level for _, level in found)
+    if shift <= 0:
+        return markdown
+    for i, level in found:
+        lines[i] = "#" * min(6, level + shift) + lines[i][level:]
+    return "\n".join(lines)
 
 
 def tag(name: str) -> str:

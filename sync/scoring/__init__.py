@@ -48,10 +48,13 @@ def backend_name(cfg: Config, env: Mapping[str, str]) -> str:
     return cfg.scoring.backend
 
 
-def heuristic_for(cfg: Config) -> Scorer:
+def heuristic_for(cfg: Config, names: Mapping[str, str] | None = None) -> Scorer:
+    """The offline scorer; ``names`` (config url -> the feed's name as stored) keys the
+    weights of feeds that are named by their own title."""
     from .heuristic import HeuristicScorer
 
-    return HeuristicScorer(cfg.scoring, {f.name: f.weight for f in cfg.feeds})
+    names = names or {}
+    return HeuristicScorer(cfg.scoring, {names.get(f.url, f.name): f.weight for f in cfg.feeds})
 
 
 def make_scorer(cfg: Config, env: Mapping[str, str]) -> Scorer:

@@ -12,9 +12,8 @@ not the wall clock, so the same input always gives the same score.
 Category: the configured category whose keyword rules hit most (a title hit
 counts double; ties go to the category listed first), else ``Other``.
 Tags: the feed's own categories, then the interests that matched, cleaned to
-Obsidian's tag rules. Summary: the first sentence of the feed's summary (else
-of the content). Key points: the content's list items, else its next
-sentences, at most five.
+Obsidian's tag rules. Summary and key points: ``extract.py`` (the first real
+sentence of prose; then distinct sentences that add to it, at most five).
 """
 
 from __future__ import annotations
@@ -29,7 +28,8 @@ from ..config import ScoringConfig
 from ..models import Article, Score
 from ..parallel import map_maybe_parallel
 from ..tags import clean_tags
-from ..text import list_items, plain_text, reading_units, sentences, truncate
+from ..text import plain_text, reading_units
+from . import extract
 
 PARALLEL_MIN = 2000   # articles; below this, worker start-up costs more than it saves
 CHUNK = 500
@@ -142,11 +142,13 @@ class HeuristicScorer:
         total = int(round(38 + interests + source + coverage + recency + depth))
         total = max(0, min(100, total))
 
+        summary = extract.summary(article.summary, article.content, article.title, SUMMARY_CHARS)
         return Score(
             kb_id=article.kb_id, content_hash=article.content_hash, backend=self.name,
             score=total, tier=tier_for(total, self.cfg), category=self._category(title, body),
             tags=clean_tags([*article.categories, *matched], limit=self.cfg.max_tags),
-            summary=self._summary(article, body_text), key_points=self._key_points(article, body_text))
+            summary=summary, key_points=extract.key_points(article.content, summary, article.title,
+                                                           limit=MAX_POINTS, chars=POINT_CHARS))
 
     def _category(self, title: str, body: str) -> str:
         matcher, rules = self._rules
@@ -158,25 +160,4 @@ class HeuristicScorer:
                 best, best_hits = category, hits
         return best
 
-    @staticmethod
-    def _summary(article: Article, body_text: str) -> str:
-        for text in (article.summary, body_text, article.title):
-            first = sentences(text)
-            if first:
-                return truncate(first[0], SUMMARY_CHARS)
-        return ""
 
-    @staticmethod
-    def _key_points(article: Article, body_text: str) -> tuple[str, ...]:
-        items = [i for i in list_items(article.content) if len(i) >= 8]
-        if not items:
-            # no list in the text: the sentences after the summary's
-            items = [s for s in sentences(body_text)[1:] if len(s) >= 15]
-        points: list[str] = []
-        for item in items:
-            point = truncate(item, POINT_CHARS)
-            if point not in points:
-                points.append(point)
-            if len(points) == MAX_POINTS:
-                break
-        return tuple(points)

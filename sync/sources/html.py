@@ -14,11 +14,16 @@ The output is then made safe for an Obsidian note that kbsync partly owns:
 * inside code blocks and spans ``%%`` is kept (``%%time`` is a Jupyter magic),
   except right before ``kbsync``, where a zero-width space splits it, so no
   line of the result can ever be read as a region marker;
-* ``$`` outside code is escaped (``\\$``): Obsidian would otherwise render
-  ``$5-$10`` as LaTeX.
-
-Everything else Markdown- or HTML-like in text (``<``, ``[[``, ``#tag``,
-``==``) is escaped by html_to_markdown's ``escape_misc``.
+* the text of the page is escaped by ``sync.escaping`` before conversion, so
+  only what would change the rendering gets a backslash (``e-mail``,
+  ``Opus 4.6``, ``C#`` stay as written; ``[[``, ``#tag``, ``==``, ``$5-$10``
+  do not become links, tags, highlights or math); code, link targets and
+  image sources are never escaped;
+* image alt text loses its brackets (``alt="[Photo]"`` would write
+  ``![[Photo]](url)``, an Obsidian embed of a note that does not exist);
+* KaTeX and MathML that carry their TeX (``<annotation
+  encoding="application/x-tex">``) become ``$…$`` / ``$$…$$`` (``mathtex.py``)
+  instead of the flattened glyphs.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ import re
 
 import html_to_markdown
 import nh3
+
+from ..escaping import escape
+from .mathtex import extract_math, restore_math
 
 # Tags whose text goes with them: code, embedded documents and widgets whose
 # "text" is never article prose. Other removed tags (form, noscript, font...)
@@ -73,7 +81,9 @@ _DROPPED_OPEN = re.compile(
 _ANY_TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")
 # an href/src/srcset whose value has no scheme (relative, or protocol-relative "//host")
 _RELATIVE_LINK = re.compile(r"""\b(?:href|src|srcset)\s*=\s*["']?\s*(?![a-zA-Z][a-zA-Z0-9+.-]*:)""")
-_ABSOLUTE_OPTIONS = html_to_markdown.ConversionOptions(escape_misc=True, extract_metadata=False)
+# no escaping by the converter: the text is escaped beforehand (``_escape_text_nodes``)
+_ESCAPES = {"escape_misc": False, "escape_asterisks": False, "escape_underscores": False}
+_ABSOLUTE_OPTIONS = html_to_markdown.ConversionOptions(extract_metadata=False, **_ESCAPES)
 _CONTROL = {c: " " for c in [*range(0, 32), 127, *range(128, 160)]}
 # in Markdown, line breaks and tabs stay; every other C0/C1 control becomes a space (JSON
 # Feeds can carry NUL, BEL or a terminal's ESC sequences, which no note should hold)
@@ -98,19 +108,95 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     if not html or not html.strip():
         return ""
     html = _safe_input(html).translate(_MARKDOWN_CONTROL)
+    html, maths = extract_math(html)
     # building options costs as much as converting: reuse one unless a link needs the base
     if base_url and _RELATIVE_LINK.search(html):
-        options = html_to_markdown.ConversionOptions(
-            base_url=base_url, escape_misc=True, extract_metadata=False)
+        options = html_to_markdown.ConversionOptions(base_url=base_url, extract_metadata=False, **_ESCAPES)
     else:
         options = _ABSOLUTE_OPTIONS
-    result = html_to_markdown.convert(_CONTENT_CLEANER.clean(html), options)
-    return _neutralise_obsidian(result.content or "").strip()
+    result = html_to_markdown.convert(_escape_text_nodes(_CONTENT_CLEANER.clean(html)), options)
+    markdown = (result.content or "").replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
+    return restore_math(_neutralise_obsidian(markdown), maths).strip()
+
+
+# a tag of the sanitiser's output (attribute values are double-quoted, may hold ">")
+_NODE = re.compile(r"(<(?:[^>\"]|\"[^\"]*\")*>)")
+_NODE_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
+_CODE_TAGS = frozenset({"code", "pre", "kbd", "samp"})
+_PARAGRAPH_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+                             "td", "th", "table", "blockquote", "pre", "section", "article", "header",
+                             "footer", "hr", "dd", "dt", "figure", "figcaption"})
+_ALT = re.compile(r'(\balt=")([^"]*)(")')
+_HREF = re.compile(r'(\b(?:href|src)=")([^"]*)(")')
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# the escapes' backslash while the converter runs: it would escape a real one before
+# punctuation; a noncharacter it leaves alone (and no page may carry: removed from the text)
+_ESCAPE_MARK = "\ufdd0"
+# the text's own backslashes, hidden from the converter too (it would escape them again)
+_BACKSLASH_MARK = "\ufdd1"
+
+
+def _escape_text_nodes(html: str) -> str:
+    """Escape the page's text (not code, not attributes) with ``sync.escaping``.
+
+    ``$`` is escaped only in a paragraph that holds two of them; link text
+    has its brackets escaped; alt text loses its brackets; a ``%`` in a link
+    or image address that starts no escape becomes ``%25`` (so no ``%%``
+    is left there for the comment guard to break).
+    """
+    parts = _NODE.split(html)
+    dollars: list[bool] = []      # per text part: does its paragraph hold two or more "$"?
+    paragraph: list[int] = []
+    count = 0
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            paragraph.append(i)
+            count += part.count("$")
+            continue
+        name = _NODE_NAME.match(part)
+        if name and name.group(1).lower() in _PARAGRAPH_TAGS:
+            dollars += [count >= 2] * len(paragraph)
+            paragraph, count = [], 0
+    dollars += [count >= 2] * len(paragraph)
+    code = link = 0
+    line_start = True     # the next text begins a line: a leading "-", "#", ">", "1." would be markup
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            name = _NODE_NAME.match(part)
+            tag = name.group(1).lower() if name else ""
+            line_start = line_start or tag in _PARAGRAPH_TAGS
+            step = -1 if part.startswith("</") else (0 if part.endswith("/>") else 1)
+            if tag in _CODE_TAGS:
+                code = max(0, code + step)
+            elif tag == "a":
+                link = max(0, link + step)
+            elif tag == "img":
+                part = _ALT.sub(lambda m: m[1] + m[2].replace("[", "").replace("]", "") + m[3], part)
+            if tag in ("a", "img"):
+                part = _HREF.sub(lambda m: m[1] + _BAD_PERCENT.sub("%25", m[2]) + m[3], part)
+            out.append(part)
+        elif code or not part or part.isspace():
+            line_start = line_start and not (code and part.strip())
+            out.append(part)
+        else:
+            text = part.replace(_ESCAPE_MARK, "").replace(_BACKSLASH_MARK, "")
+            if "&" in text:
+                text = text.replace("&nbsp;", "\xa0").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+            if line_start:
+                text = text.lstrip()      # the converter drops leading white space of a block
+            text = escape(text, link_text=link > 0, dollars=dollars[i // 2], backslash=_ESCAPE_MARK,
+                          line_start=line_start)
+            text = text.replace("\\", _BACKSLASH_MARK)
+            line_start = False
+            out.append(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                       .replace("\xa0", "&nbsp;"))
+    return "".join(out)
 
 
 def _neutralise_obsidian(markdown: str) -> str:
-    """Escape ``%%`` and ``$`` outside code; break marker look-alikes inside it."""
-    if "%" not in markdown and "$" not in markdown:
+    """Escape ``%%`` outside code; break marker look-alikes inside it."""
+    if "%" not in markdown:
         return markdown  # the common case: nothing to neutralise
     out: list[str] = []
     fence: str | None = None
@@ -179,9 +265,9 @@ def _find_closing_ticks(line: str, start: int, ticks: str) -> int:
 
 def _escape_text(text: str) -> str:
     # Every '%' followed by another '%' gets the next one escaped, so no
-    # "%%" substring is left at all ("%%%" -> "%\\%\\%"). html_to_markdown
-    # escapes literal backslashes, so every '$' here is a bare one.
-    return _PERCENT_RUN.sub(r"%\\", text).replace("$", "\\$")
+    # "%%" substring is left at all ("%%%" -> "%\\%\\%"); the text escaping did
+    # that already, this catches what the converter made up (alt text, titles).
+    return _PERCENT_RUN.sub(r"%\\", text)
 
 
 def to_text(html: str) -> str:

@@ -15,6 +15,7 @@ one normaliser (``normalise_entry``) turns them into records.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import html as _html
 import io
 import re
@@ -26,10 +27,12 @@ from urllib.parse import unquote, urlsplit
 
 import feedparser
 
-from sync.models import Entry, Reject, stable_id
+from sync.models import Entry, Reject
+from sync.sources.bodies import best_body, double_escaped, is_html
 from sync.sources.html import clean_line, to_markdown, to_text
+from sync.sources.identity import base_id, settle
 from sync.sources.jsonfeed import JsonFeedError, looks_like_json, read_json_feed
-from sync.sources.urls import canonical_url
+from sync.sources.urls import canonical_url, schemeless_host_link
 
 TITLE_MAX = 300
 SUMMARY_MAX = 600
@@ -41,7 +44,6 @@ _ERROR_MAX = 200
 _OLDEST_YEAR = 1990
 _FUTURE_SLACK = timedelta(days=2)
 
-_HTML_TYPES = ("html", "xhtml")
 # "Looks like markup" in a field that claims to be plain text: a closing tag,
 # a tag with attributes, a void tag, or an entity. A lone "<dialog>" in a
 # title about HTML is left alone; "<script>x</script>" is not.
@@ -52,19 +54,26 @@ _HTML_PAGE = re.compile(
     rb"^(?:\s|<\?[^>]*\?>|<!--.*?-->)*<(?:!doctype\s+html|html)[\s>]",
     re.IGNORECASE | re.DOTALL)
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")
+# Expat's words for a document that ends before its elements do: a truncated body.
+_TRUNCATED = re.compile(r"no element found|unclosed token|unclosed CDATA section|unexpected end")
+# The end of a whole document: its root element closed (then only comments or white space).
+_ROOT_END = re.compile(rb"</(?:[\w-]+:)?(?:rss|feed|RDF)\s*>(?:\s|<!--.*?-->)*\Z", re.DOTALL)
 # Encoding complaints that leave an otherwise valid (possibly empty) feed.
 _BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
 @dataclass(frozen=True)
 class ParsedFeed:
-    """One feed body, read. ``error`` set means the whole feed was unreadable."""
+    """One feed body, read. ``error`` set means the whole feed was unreadable;
+    ``warning`` that it was read only in part (a feed cut off halfway keeps
+    the entries before the cut)."""
 
     title: str | None
     link: str | None
     entries: list[Entry]
     rejects: list[Reject]
     error: str | None = None
+    warning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,14 +101,18 @@ def parse_feed(body: bytes, *, feed_url: str, source: str,
         problem = _sniff(body)
         if problem:
             return _failed(problem)
+        warning = None
         if looks_like_json(body):
             feed, raw_entries = read_json_feed(body)
         else:
-            feed, raw_entries, error = _read_xml(body, lowered)
+            feed, raw_entries, error, warning = _read_xml(body, lowered)
             if error:
-                return _failed(error)
-        return _normalise_feed(feed, raw_entries, feed_url=feed_url, source=source,
-                               headers=lowered, now=now)
+                # an HTML page is named as such, but only once the parser found no feed in it:
+                # a valid feed may carry a stray <!DOCTYPE html> line
+                return _failed("not a feed: looks like an HTML page" if _looks_html(body) else error)
+        parsed = _normalise_feed(feed, raw_entries, feed_url=feed_url, source=source,
+                                 headers=lowered, now=now)
+        return dataclasses.replace(parsed, warning=warning)
     except JsonFeedError as exc:
         return _failed(str(exc))
     except Exception as exc:  # a parser bug must cost one feed, not the run
@@ -116,14 +129,16 @@ def _sniff(body: bytes) -> str | None:
         return "empty body"
     if body[:2] == b"\x1f\x8b":
         return "not a feed: gzip-compressed data (decompress before parsing)"
-    head = body[:2048].lstrip(b"\xef\xbb\xbf")
-    if _HTML_PAGE.match(head):
-        return "not a feed: looks like an HTML page"
     return None
 
 
-def _read_xml(body: bytes, headers: dict[str, str]) -> tuple[Mapping[str, Any], list[Any], str | None]:
-    """feedparser on bytes; ``(feed, entries, error)``."""
+def _looks_html(body: bytes) -> bool:
+    return _HTML_PAGE.match(body[:2048].lstrip(b"\xef\xbb\xbf")) is not None
+
+
+def _read_xml(body: bytes, headers: dict[str, str]
+              ) -> tuple[Mapping[str, Any], list[Any], str | None, str | None]:
+    """feedparser on bytes; ``(feed, entries, error, warning)``."""
     # Content-Location would become every element's base and outrank the
     # entry link; the normaliser applies it as the document URL instead.
     fp_headers = {k: v for k, v in headers.items() if k != "content-location"}
@@ -136,11 +151,17 @@ def _read_xml(body: bytes, headers: dict[str, str]) -> tuple[Mapping[str, Any], 
     exc = result.get("bozo_exception")
     if not entries and result.get("bozo") and not (version and isinstance(exc, _BENIGN_BOZO)):
         # Broken and nothing recovered: report feedparser's reason.
-        return {}, [], f"malformed feed: {_describe(exc)}"
+        return {}, [], f"malformed feed: {_describe(exc)}", None
     if not entries and not version:
-        return {}, [], "not a feed: no RSS, Atom or RDF document found"
+        return {}, [], "not a feed: no RSS, Atom or RDF document found", None
     feed = dict(result.get("feed") or {})
-    return feed, entries, None
+    warning = None
+    if result.get("bozo") and not isinstance(exc, _BENIGN_BOZO) and (
+            _TRUNCATED.search(str(exc)) or not _ROOT_END.search(body[-4096:])):
+        # cut off halfway: the entries before the cut are kept, and the feed is not "ok"
+        # (other complaints, an undefined entity say, leave a feed read whole)
+        warning = _one_line(f"read in part ({len(entries)} entries): malformed feed: {_describe(exc)}", _ERROR_MAX)
+    return feed, entries, None, warning
 
 
 def _describe(exc: BaseException | None) -> str:
@@ -161,13 +182,23 @@ def _normalise_feed(feed: Mapping[str, Any], raw_entries: Sequence[Any], *, feed
     )
     entries: list[Entry] = []
     rejects: list[Reject] = []
+    fragments: list[str] = []
+    refs: list[str] = []
     for index, raw in enumerate(raw_entries):
         try:
             record = normalise_entry(raw, ctx, index)
         except Exception as exc:  # one odd entry must not lose the others
             record = Reject(feed_url, _ref(raw, index),
                             _one_line(f"unreadable entry: {type(exc).__name__}: {exc}", _ERROR_MAX))
-        (entries if isinstance(record, Entry) else rejects).append(record)
+        if isinstance(record, Entry):
+            entries.append(record)
+            fragments.append(_fragment(raw.get("link")))
+            refs.append(_ref(raw, index))
+        else:
+            rejects.append(record)
+    # entries of this feed that share a key: told apart, or rejected as duplicates with a reason
+    entries, duplicates = settle(entries, fragments, refs)
+    rejects += duplicates
     title = _field_text(feed.get("title"), feed.get("title_detail"))
     return ParsedFeed(title=_cap(title, TITLE_MAX) or None, link=link,
                       entries=entries, rejects=rejects, error=None)
@@ -190,7 +221,7 @@ def normalise_entry(raw: Mapping[str, Any], ctx: FeedContext, index: int) -> Ent
       the entry URL, else the feed link, else the document URL.
     """
     guid = _one_line(str(raw.get("id") or ""), 2048) or None
-    url = canonical_url(raw.get("link") or "", base=ctx.base)
+    url = canonical_url(schemeless_host_link(raw.get("link") or "", ctx.base), base=ctx.base)
     if url is None and guid:
         # Only a guid that is an absolute URL by itself counts as a link.
         url = canonical_url(guid)
@@ -209,8 +240,8 @@ def normalise_entry(raw: Mapping[str, Any], ctx: FeedContext, index: int) -> Ent
         when, when_from = updated, "updated"
     else:
         when, when_from = ctx.now, "first_seen"
-    return Entry(
-        kb_id=stable_id(url) if url else stable_id(ctx.feed_url, guid or title),
+    entry = Entry(
+        kb_id="",
         url=url,
         title=title,
         source=ctx.source,
@@ -225,11 +256,15 @@ def normalise_entry(raw: Mapping[str, Any], ctx: FeedContext, index: int) -> Ent
         categories=_categories(raw.get("tags")),
         language=_entry_language(raw) or ctx.language,
     )
+    # the key within the feed (see identity.py); ``settle`` refines it when entries collide
+    return dataclasses.replace(entry, kb_id=base_id(entry))
 
 
-def _is_html(detail: Any) -> bool:
-    kind = detail.get("type") if isinstance(detail, Mapping) else None
-    return isinstance(kind, str) and any(t in kind for t in _HTML_TYPES)
+def _fragment(link: Any) -> str:
+    """The fragment of an entry link as the feed wrote it ("" when none)."""
+    if not isinstance(link, str) or "#" not in link:
+        return ""
+    return clean_line(link.split("#", 1)[1])
 
 
 def _field_text(value: Any, detail: Any) -> str:
@@ -241,39 +276,24 @@ def _field_text(value: Any, detail: Any) -> str:
     """
     if not isinstance(value, str) or not value:
         return ""
-    if _is_html(detail) or _MARKUP.search(value):
+    if is_html(detail) or _MARKUP.search(value):
         return to_text(value)
     return clean_line(value)
 
 
 def _content(raw: Mapping[str, Any], url: str | None, ctx: FeedContext) -> str:
-    body = _best_body(raw)
+    body = best_body(raw)
     if body is None:
         return ""
     value = body.get("value") or ""
     if not isinstance(value, str) or not value.strip():
         return ""
+    if double_escaped(body):
+        value = _html.unescape(value)   # escaped twice and nothing cleaner: undo one level
     # Plain text is escaped so that it comes out as the same text.
-    markup = value if _is_html(body) else _html.escape(value, quote=False)
+    markup = value if is_html(body) else _html.escape(value, quote=False)
     base = canonical_url(body.get("base") or "", base=ctx.base) or url or ctx.base
     return to_markdown(markup, base_url=base)
-
-
-def _best_body(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The richest body: HTML content (longest), else any content, else the summary."""
-    contents = [c for c in (raw.get("content") or []) if isinstance(c, Mapping)]
-    html_bodies = [c for c in contents if _is_html(c)]
-    pool = html_bodies or contents
-    if pool:
-        return max(pool, key=lambda c: len(c.get("value") or ""))
-    detail = raw.get("summary_detail")
-    summary = raw.get("summary")
-    if isinstance(summary, str) and summary:
-        # feedparser treats RSS descriptions as HTML; JSON Feed marks its own.
-        kind = detail.get("type") if isinstance(detail, Mapping) else "text/html"
-        base = detail.get("base") if isinstance(detail, Mapping) else None
-        return {"type": kind or "text/html", "value": summary, "base": base}
-    return None
 
 
 def _valid_date(parsed: Any, now: datetime) -> datetime | None:

@@ -231,3 +231,38 @@ def _clean_query(query: str, host: str) -> str:
         value_n = _normalise_pct(value, _QUERY_SAFE - {"&"})
         kept.append(key_n + sep + value_n)
     return "&".join(kept)
+
+
+# A relative reference whose first segment is a host name: "example.org/x", "www.site.com".
+_HOSTLIKE = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})(?::\d{1,5})?(?=/|\?|#|$)",
+                       re.IGNORECASE)
+# ...unless it is a file name: "index.html" is a relative path, not a host
+_FILE_SUFFIXES = frozenset({
+    "html", "htm", "xhtml", "shtml", "php", "asp", "aspx", "jsp", "cgi", "xml", "rss", "atom", "json",
+    "txt", "md", "pdf", "png", "jpg", "jpeg", "gif", "svg", "webp", "mp3", "mp4", "zip", "gz",
+})
+
+
+def schemeless_host_link(link: str, base: str | None) -> str:
+    """``example.org/x`` (a link written without its scheme) -> ``//example.org/x``.
+
+    Resolved against the feed's address, such a link would become
+    ``https://example.org/example.org/x``. A first segment counts as a host
+    when it is the base's own host, or a dotted name whose last label is a
+    plausible top-level domain rather than a file suffix. Anything else is
+    returned unchanged.
+    """
+    if not isinstance(link, str):
+        return link
+    text = link.strip()
+    if not text or text.startswith(("/", ".", "#", "?")) or _split(text) is None or _scheme(text):
+        return link
+    match = _HOSTLIKE.match(text)
+    if match is None:
+        return link
+    host = match.group(0).split(":")[0].lower()
+    base_host = (_split(base).hostname or "") if base and _split(base) else ""
+    same_site = host.removeprefix("www.") == base_host.lower().removeprefix("www.")
+    if same_site or match.group(1).lower() not in _FILE_SUFFIXES:
+        return "//" + text
+    return link

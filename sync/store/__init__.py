@@ -181,6 +181,19 @@ class Store:
                 " ON CONFLICT(feed_url, ref) DO UPDATE SET reason=excluded.reason, seen_at=excluded.seen_at",
                 [(r.feed_url, r.ref, r.reason, _iso(now)) for r in rejects])
 
+    def replace_rejects(self, feed_url: str, rejects: Iterable[Reject], now: datetime) -> None:
+        """The feed's rejects are now exactly ``rejects`` (what its latest body drops or merges)."""
+        with self.conn:
+            self.conn.execute("DELETE FROM rejects WHERE feed_url=?", (feed_url,))
+        self.save_rejects(rejects, now)
+
+    def rejects_by_feed(self) -> dict[str, dict[str, int]]:
+        """feed url -> reason -> how many of its entries are dropped or merged for it."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.conn.execute("SELECT feed_url, reason, COUNT(*) FROM rejects GROUP BY 1, 2 ORDER BY 3 DESC"):
+            out.setdefault(r[0], {})[r[1]] = r[2]
+        return out
+
     def iter_articles(self, since: datetime | None = None, until: datetime | None = None) -> Iterator[Article]:
         """Articles by publication time (oldest first), optionally within [since, until)."""
         sql, args = "SELECT * FROM articles", []
@@ -229,6 +242,12 @@ class Store:
             "SELECT s.kb_id FROM scores s LEFT JOIN sync_records r ON r.target = ? AND r.key = s.kb_id"
             " WHERE r.key IS NULL", (target,))
         return [r[0] for r in rows]
+
+    def newest_published(self) -> datetime | None:
+        """The publication time of the newest article dated by its feed (the anchor of the
+        digests' window: an undated entry, dated when first seen, says nothing about it)."""
+        row = self.conn.execute("SELECT MAX(published) FROM articles WHERE published_from != 'first_seen'").fetchone()
+        return _dt(row[0]) or _dt(self.conn.execute("SELECT MAX(published) FROM articles").fetchone()[0])
 
     def count_articles(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

@@ -209,7 +209,39 @@ MIGRATIONS: list[tuple[str, str]] = [
         PRIMARY KEY (key, kb_id)
     );
     """),
+    # Issue 12: two entries of one feed may share a link and still be two entries (distinct
+    # guids), so an article's URL is no longer unique. SQLite cannot drop a constraint: the
+    # table is rebuilt (with foreign keys off, see ``_REBUILDS``), the URL keeps an index.
+    ("articles_url_not_unique", """
+    CREATE TABLE articles_rebuilt (
+        kb_id          TEXT PRIMARY KEY,
+        url            TEXT,
+        title          TEXT NOT NULL,
+        source         TEXT NOT NULL,
+        sources        TEXT NOT NULL,
+        author         TEXT,
+        published      TEXT NOT NULL,
+        published_from TEXT NOT NULL,
+        content        TEXT NOT NULL,
+        summary        TEXT NOT NULL,
+        categories     TEXT NOT NULL,
+        language       TEXT,
+        first_seen     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL,
+        content_hash   TEXT NOT NULL
+    );
+    INSERT INTO articles_rebuilt SELECT kb_id, url, title, source, sources, author, published, published_from,
+        content, summary, categories, language, first_seen, updated_at, content_hash FROM articles;
+    DROP TABLE articles;
+    ALTER TABLE articles_rebuilt RENAME TO articles;
+    CREATE INDEX articles_published ON articles(published);
+    CREATE INDEX articles_url ON articles(url);
+    """),
 ]
+
+# Migrations that rebuild a table others refer to: run with foreign keys off, as SQLite's
+# "other kinds of table schema changes" procedure says, and checked before they commit.
+_REBUILDS = frozenset({"articles_url_not_unique"})
 
 
 def _statements(sql: str) -> list[str]:
@@ -237,11 +269,16 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
     for number, (name, sql) in enumerate(MIGRATIONS, start=1):
         if number in done:
             continue
+        rebuild = name in _REBUILDS
+        if rebuild:
+            conn.execute("PRAGMA foreign_keys=OFF")   # a no-op inside a transaction: set before BEGIN
         conn.execute("BEGIN IMMEDIATE")   # one transaction per migration: all of it or none of it
         try:
             if conn.execute("SELECT 1 FROM schema_migrations WHERE id=?", (number,)).fetchone() is None:
                 for statement in _statements(sql):
                     conn.execute(statement)
+                if rebuild and conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                    raise sqlite3.IntegrityError(f"migration {name}: foreign key check failed")
                 conn.execute("INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)",
                              (number, name, datetime.now(timezone.utc).isoformat()))
                 applied.append(name)
@@ -249,4 +286,7 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
         except BaseException:
             conn.rollback()
             raise
+        finally:
+            if rebuild:
+                conn.execute("PRAGMA foreign_keys=ON")
     return applied

@@ -32,6 +32,7 @@ from ...pages.markdown import md
 from ...rollups.digest import TrendNamer, week_bounds, week_label
 from ...rollups.pages import weekly_data, window
 from ...rollups.render import render_weekly
+from ...rollups.recent import recent_weeks
 from ...store import Store, SyncRecord
 from ..base import Outcome, plan
 from .api import NotionAPI, NotionError
@@ -201,7 +202,9 @@ class NotionView:
             source: Iterable[Article] = self.store.iter_articles()
         else:
             source = self.store.get_articles(touched).values()
-        weeks = {week_label(a.published, self.cfg.rollups) for a in source}
+        # weekly pages for recent weeks only (rollups/recent.py), and any left unfinished
+        weeks = recent_weeks({week_label(a.published, self.cfg.rollups) for a in source},
+                             self.store.newest_published(), self.cfg.rollups)
         weeks |= {k.removeprefix("weekly-") for k, r in self.records.items()
                   if _kind(k) == "weekly" and (r.state == "creating" or r.owned_hash == "partial")}
         return self._apply("weekly", [self.weekly(label) for label in sorted(weeks)], restore)

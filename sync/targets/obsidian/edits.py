@@ -105,7 +105,7 @@ class KnownTrendNames:
         return self._digests().overview(day)
 
     def _digests(self) -> Any:
-        from ..scoring.digests import ClaudeDigests
+        from ...scoring.digests import ClaudeDigests
 
         # no session: the caches only, never a request
         return ClaudeDigests(None, self.store, self.cfg.scoring, datetime.now(timezone.utc), namer=self,

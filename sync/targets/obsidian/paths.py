@@ -42,7 +42,7 @@ UNTITLED = "untitled"
 # Removed characters: Windows-forbidden, link breakers, Android's "+", C0/C1
 # controls, bidi embedding/override/isolate controls, BOM, lone surrogates.
 _REMOVED = re.compile(
-    "[<>:\"/\\\\|?*#^\\[\\]+\x00-\x1f\x7f-\x9f"
+    "[<>:\"/\\\\|?*#^\\[\\]+`\x00-\x1f\x7f-\x9f"
     "\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]+"
 )
 _COMMENT_MARK = re.compile("%{2,}")
@@ -201,6 +201,8 @@ def inside(root: Path, rel: PurePosixPath) -> Path:
 
 
 _LINK_BREAKERS = re.compile(r"[\[\]|\r\n\x85\u2028\u2029]+")
+# a backtick in link text may open a code span, which outranks the wikilink around it
+_SHOWN_BREAKERS = re.compile(r"[\[\]|`\r\n\x85\u2028\u2029]+")
 
 
 def wikilink(target_name: str, shown: str | None = None, *, in_table: bool = False) -> str:
@@ -216,7 +218,7 @@ def wikilink(target_name: str, shown: str | None = None, *, in_table: bool = Fal
     """
     if not target_name.strip() or _LINK_BREAKERS.search(target_name):
         raise ValueError(f"not a link target: {target_name!r}")
-    text = _COMMENT_MARK.sub("%", " ".join(_LINK_BREAKERS.sub(" ", shown).split())) if shown is not None else ""
+    text = _COMMENT_MARK.sub("%", " ".join(_SHOWN_BREAKERS.sub(" ", shown).split())) if shown is not None else ""
     if not text or text == target_name:
         return f"[[{target_name}]]"
     pipe = "\\|" if in_table else "|"

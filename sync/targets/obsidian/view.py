@@ -24,6 +24,7 @@ from ...pages.article import article_doc, path_values
 from ...pages.doc import Doc
 from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import daily_doc, weekly_doc, window
+from ...rollups.recent import recent_days, recent_weeks
 from ...store import Store, SyncRecord
 from ..base import Outcome, plan
 from .files import LocalFiles, OverlayFiles
@@ -163,12 +164,17 @@ class ObsidianView:
     def sync_rollups(self, touched: set[str], now: datetime, *, restore: bool = False,
                      weeks: Iterable[str] = (), days: Iterable[date] = ()) -> list[Outcome]:
         self._recover(now)
-        weeks, days = set(weeks), set(days)
         rebuild_all = self.rerender_all or restore
         source = self.store.iter_articles() if rebuild_all else self.store.get_articles(touched).values()
+        found_weeks: set[str] = set()
+        found_days: set[date] = set()
         for article in source:
-            weeks.add(week_label(article.published, self.cfg.rollups))
-            days.add(day_of(article.published, self.cfg.rollups))
+            found_weeks.add(week_label(article.published, self.cfg.rollups))
+            found_days.add(day_of(article.published, self.cfg.rollups))
+        # digests for recent days and weeks only; the ones asked for (kbsync rollup) always
+        newest = self.store.newest_published()
+        weeks = set(weeks) | recent_weeks(found_weeks, newest, self.cfg.rollups)
+        days = set(days) | recent_days(found_days, newest, self.cfg.rollups)
         docs = [self.weekly(label) for label in sorted(weeks)] + [self.daily(day) for day in sorted(days)]
         self.target.reserve(d.path for d in docs if d.path)
         todo = plan(docs, self.records, restore=restore)

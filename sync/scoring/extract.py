@@ -1,0 +1,167 @@
+"""The offline summary and key points of an article (pure): sentences a person would pick.
+
+Contract:
+* ``summary`` is the first real sentence of prose: from the feed's own
+  summary, else from the article. Never a heading, an image, a bare URL, a
+  byline ("By Jane Doe"), a date line or feed boilerplate ("The post … appeared
+  first on …", "Continue reading"), and never the title itself (a summary
+  that only repeats the title is skipped for the next sentence). Empty when
+  the text has no such sentence.
+* ``key_points`` are at most ``limit`` distinct sentences that add to the
+  summary: the article's own list items when it has a list of real
+  sentences, else its sentences after the summary. They hold no Markdown
+  (links keep their text, images go), no boilerplate and no URL (a sentence
+  with its URL cut out, or cut inside it, reads worse than none), and none
+  repeats the summary, the title or another point.
+Sentences come from ``text.sentences``: abbreviation-aware for English,
+split at 。！？ for Chinese.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from ..text import has_cjk, plain_text, sentences, truncate
+
+# Markdown blocks that are not prose
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
+_TABLE = re.compile(r"^\s*\|")
+_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(.*)$")
+# images, also inside links ("[![alt](src)](href)"), and link syntax that keeps its text
+_IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\]]*\])*\]\((?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\)")
+_EMPTY_LINK = re.compile(r"\[\s*\]\([^)]*\)")
+_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\)")
+_URL = re.compile(r"<?(?:https?://|www\.)\S+>?")
+_URL_MARK = "\ufdd2"   # where a URL stood: plain_text must not take it apart (it drops "_" and "*")
+_SPACE = re.compile(r"\s+")
+# feed boilerplate: WordPress, Substack, Medium, podcasts, aggregators
+_BOILERPLATE = re.compile(
+    r"^the post\b.*\bappeared first on\b|\bappeared first on\b|^continue reading|^read (?:more|the full|the rest)"
+    r"|^(?:click|tap) here|^subscribe\b|^thanks for reading|^share this|^like this post|^leave a comment"
+    r"|^listen (?:on|to)\b|^watch (?:on|the video)|^this (?:article|post|story) (?:was )?(?:originally )?"
+    r"(?:appeared|published|first appeared)|^originally (?:published|posted)|^(?:\[?\s*)?(?:…|\.\.\.)\s*\]?$"
+    r"|^comments?\b|^photo(?:graph)?s?\s*(?:by|:|credit)|^image\s*(?:by|:|credit)|^credit:|^source:"
+    r"|^(?:posted|written|published|filed) (?:by|in|on|under)\b|^tags?:|^categor(?:y|ies):"
+    r"|^(?:\S+\s+){0,3}(?:min(?:ute)?s?|分钟) read$|^本文(?:转载|来源|首发)|^原文(?:链接|地址)|^点击|^关注",
+    re.IGNORECASE)
+_BYLINE = re.compile(r"^(?:by|von|par|por|作者[:：]?)\s+\S+(?:\s+\S+){0,4}$", re.IGNORECASE)
+_DATE_LINE = re.compile(r"^[\w ,./:-]*\b(?:19|20)\d\d\b[\w ,./:-]*$")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def summary(feed_summary: str, content: str, title: str, limit: int) -> str:
+    """The first real sentence of prose (see the module contract), at most ``limit`` chars."""
+    # the feed's summary is one flattened line: when it is the article's own opening, the
+    # article's paragraphs tell a byline or a source line from the first sentence
+    opening = _key(_URL.sub("", feed_summary))[:60]
+    if opening and opening in _key(" ".join(_clean(p) for p in _paragraphs(content))):
+        feed_summary = ""
+    for sentence in _candidates(feed_summary, plain=True):
+        if not _same(sentence, title):
+            return truncate(sentence, limit)
+    for sentence in _candidates(content):
+        if not _same(sentence, title):
+            return truncate(sentence, limit)
+    return ""
+
+
+def key_points(content: str, summary_text: str, title: str, *, limit: int, chars: int) -> tuple[str, ...]:
+    """Distinct sentences that add to the summary (see the module contract)."""
+    taken = [_key(summary_text), _key(title)]
+    items = [s for s in (_clean(i) for i in _list_items(content)) if _is_prose(s)]
+    pool = items if len(items) >= 2 else [s for s in _candidates(content)]
+    points: list[str] = []
+    for sentence in pool:
+        sentence = _SPACE.sub(" ", sentence).strip(" -–—:;,")
+        if not _is_prose(sentence):
+            continue
+        key = _key(sentence)
+        # the same as the summary, the title or a point, or one of them inside the other
+        if not key or any(key == t or (len(t) >= 20 and t in key) or (len(key) >= 20 and key in t) for t in taken):
+            continue
+        taken.append(key)
+        points.append(truncate(sentence, chars))
+        if len(points) == limit:
+            break
+    return tuple(points)
+
+
+def _candidates(markdown: str, *, plain: bool = False) -> Iterator[str]:
+    """The prose sentences of a Markdown text (or of plain text), in order."""
+    paragraphs = [markdown] if plain else _paragraphs(markdown)
+    for paragraph in paragraphs:
+        for sentence in sentences(_clean(paragraph)):
+            if _is_prose(sentence):
+                yield sentence
+
+
+def _paragraphs(markdown: str) -> Iterator[str]:
+    """Paragraphs and list items of prose: no code, headings, tables, rules or image-only lines."""
+    fence: str | None = None
+    block: list[str] = []
+    for line in markdown.split("\n"):
+        opening = _FENCE.match(line)
+        if fence is not None:
+            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+                fence = None
+            continue
+        if opening:
+            fence = opening.group(1)
+        if opening or not line.strip() or _HEADING.match(line) or _TABLE.match(line) or _RULE.match(line) \
+                or _LIST_ITEM.match(line):
+            if block:
+                yield " ".join(block)
+                block = []
+            item = _LIST_ITEM.match(line)
+            if item and not opening:
+                yield item.group(1)
+            continue
+        block.append(line.strip().lstrip(">").strip())
+    if block:
+        yield " ".join(block)
+
+
+def _list_items(markdown: str) -> Iterable[str]:
+    fence = False
+    for line in markdown.split("\n"):
+        if _FENCE.match(line):
+            fence = not fence
+        elif not fence and (item := _LIST_ITEM.match(line)):
+            yield item.group(1)
+
+
+def _clean(markdown: str) -> str:
+    """Markdown of one paragraph -> plain text: images gone, links keep their text."""
+    text = _IMAGE.sub(" ", markdown)
+    text = _EMPTY_LINK.sub(" ", text)
+    text = _LINK.sub(r"\1", text)
+    text = _URL.sub(_URL_MARK, text)
+    return plain_text(text)
+
+
+def _is_prose(sentence: str) -> bool:
+    """A sentence a reader would take for text: words, not a URL, byline, date or boilerplate."""
+    text = sentence.strip()
+    if not _LETTER.search(text) or _URL.search(text) or _URL_MARK in text:
+        return False                      # a sentence built around a URL reads badly without it
+    if _BOILERPLATE.search(text) or _BYLINE.match(text) or _DATE_LINE.match(text) and len(text.split()) <= 6:
+        return False
+    if "](" in text or text.startswith(("![", "[!")):
+        return False                      # Markdown a cleaner could not take apart
+    if has_cjk(text):
+        return len(text) >= 8
+    return len(text.split()) >= 4
+
+
+def _key(text: str) -> str:
+    """Text compared for sameness: letters and digits only, case-folded."""
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _same(sentence: str, title: str) -> bool:
+    """A sentence that says no more than the title."""
+    a, b = _key(sentence), _key(title)
+    return bool(a) and (a == b or (a in b))

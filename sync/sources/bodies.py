@@ -1,0 +1,65 @@
+"""Which body of a feed entry becomes the article (pure): the best non-empty one.
+
+Contract (``best_body``): the longest HTML content, else any other content,
+else the summary; a body with nothing to show (white space, empty tags) never
+wins over one with text, so an empty ``<content:encoded/>`` does not hide a
+real ``<description>``. HTML that is escaped twice (``&lt;p&gt;``, seen in
+JSON Feeds) gives way to a clean plain-text body (``double_escaped`` says
+which; ``parse._content`` undoes one level when there is nothing else).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .html import to_text
+
+_HTML_TYPES = ("html", "xhtml")
+
+
+def is_html(detail: Any) -> bool:
+    kind = detail.get("type") if isinstance(detail, Mapping) else None
+    return isinstance(kind, str) and any(t in kind for t in _HTML_TYPES)
+
+
+def best_body(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The richest non-empty body: HTML content (longest), else any content, else the summary.
+
+    An empty ``<content:encoded/>`` (or one holding only white space or empty
+    tags) does not hide a non-empty ``<description>``. A JSON Feed
+    ``content_html`` that is escaped twice (``&lt;p&gt;``) gives way to a clean
+    ``content_text``.
+    """
+    contents = [c for c in (raw.get("content") or []) if isinstance(c, Mapping) and _has_body(c)]
+    html_bodies = [c for c in contents if is_html(c) and not double_escaped(c)]
+    pool = html_bodies or [c for c in contents if not is_html(c)] or contents
+    if pool:
+        return max(pool, key=lambda c: len(c.get("value") or ""))
+    detail = raw.get("summary_detail")
+    summary = raw.get("summary")
+    if isinstance(summary, str) and summary.strip():
+        # feedparser treats RSS descriptions as HTML; JSON Feed marks its own.
+        kind = detail.get("type") if isinstance(detail, Mapping) else "text/html"
+        base = detail.get("base") if isinstance(detail, Mapping) else None
+        return {"type": kind or "text/html", "value": summary, "base": base}
+    return None
+
+
+def _has_body(detail: Mapping[str, Any]) -> bool:
+    """A body with something to show: text, or at least an image."""
+    value = detail.get("value")
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return not is_html(detail) or bool(to_text(value)) or "<img" in value.lower()
+
+
+_ESCAPED_TAG = re.compile(r"&lt;/?(?:p|div|br|a|span|img|ul|ol|li|h[1-6]|em|strong|b|i|code|pre|blockquote)\b",
+                          re.IGNORECASE)
+
+
+def double_escaped(detail: Mapping[str, Any]) -> bool:
+    """HTML escaped twice: it holds escaped tags and no real ones."""
+    value = detail.get("value") or ""
+    return bool(_ESCAPED_TAG.search(value)) and not re.search(r"<[A-Za-z/]", value)

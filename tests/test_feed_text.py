@@ -1,0 +1,214 @@
+"""Issue 12.4-12.6: Markdown a person would write, offline summaries that read well,
+and an archive that is not a digest.
+
+The fixtures in ``tests/data/quirks/`` are small copies of real feeds' quirks:
+WordPress (boilerplate, ``alt="[Photo]"``, an ``<h1>`` repeating the title, a
+byline, an empty ``content:encoded``), GitHub releases, YouTube, a podcast,
+Substack (KaTeX, ``$5-$10``, "Thanks for reading") and a Chinese feed.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import mistune
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sync.config import RollupConfig
+from sync.pages.markdown import demote_headings, md
+from sync.rollups.recent import recent_days, recent_weeks
+from sync.scoring import extract
+from sync.sources.html import to_markdown
+from sync.targets.obsidian.paths import legal_name, wikilink
+from sync.targets.obsidian.yamlfm import loads_note
+from sync.text import plain_text, sentences
+from tests.feedserver import FeedServer, Static
+from tests.notecheck import note_problems
+from tests.test_e2e import kbsync, notes, snapshot
+
+QUIRKS = Path(__file__).parent / "data" / "quirks"
+BASE = "https://techweekly.example/post"
+
+
+# -- 12.4 escaping --------------------------------------------------------------------
+def test_no_needless_escapes_and_none_inside_urls():
+    out = to_markdown('<p>e-mail, Opus 4.6, C#, a=b, (2.0) and '
+                      '<a href="https://www.youtube.com/watch?v=a_b">https://www.youtube.com/watch?v=a_b</a></p>', BASE)
+    assert out == "e-mail, Opus 4.6, C#, a=b, (2.0) and <https://www.youtube.com/watch?v=a_b>"
+
+
+def test_what_would_change_the_rendering_in_obsidian_is_escaped():
+    out = to_markdown("<p>[[Secret]] ==mark== %%hidden%% #tag $5-$10 *stars* &lt;b&gt;</p>"
+                      "<p>- not a list</p><p>1. not a list</p><p># not a heading</p>", BASE)
+    assert out == ("\\[\\[Secret]] \\=\\=mark\\=\\= %\\%hidden%\\% \\#tag \\$5-\\$10 \\*stars\\* \\<b>\n\n"
+                   "\\- not a list\n\n1\\. not a list\n\n\\# not a heading")
+    assert to_markdown("<p>It costs $20,000.</p>", BASE) == "It costs $20,000."     # one "$" starts no math
+    assert to_markdown("<p><code>a == b %% $x$ #t</code></p>", BASE) == "`a == b %% $x$ #t`"
+
+
+def test_key_points_are_not_escaped_twice():
+    article = to_markdown("<p>Intro sentence about the plan here.</p><ul><li>It costs $20,000 a year for the team.</li>"
+                          "<li>It cuts 70% of the errors in long tasks.</li></ul>", BASE)
+    points = extract.key_points(article, "Intro sentence about the plan here.", "T", limit=5, chars=200)
+    assert points == ("It costs $20,000 a year for the team.", "It cuts 70% of the errors in long tasks.")
+    assert [md(p) for p in points] == list(points)
+    assert plain_text("\\$20 and 70\\% and a\\=b") == "$20 and 70% and a=b"
+
+
+_RENDER = mistune.create_markdown(plugins=["strikethrough", "url"])
+_PIECES = st.sampled_from(["a", " ", "1.", "0.", "-", "#", "*", "_", "[", "]", "(", ")", "<", ">", "!", "`", "\\",
+                           "&", ";", "=", "~", "$", "%", "|", " https://x.io/a_b?v=1_2 ", "&amp;"])
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.text(max_size=40), st.lists(_PIECES, max_size=20).map("".join)))
+def test_text_in_a_feed_renders_as_the_same_text(text: str):
+    """Text of a feed page, converted, is shown by a CommonMark parser exactly as written:
+    no list, heading, quote, emphasis, code or HTML appears that the page did not have."""
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0\ufdd1]", " ", text)
+    line = " ".join(text.split())
+    out = to_markdown(_html.escape(text, quote=False), BASE)
+    if not line:
+        return
+    rendered = _RENDER(out).strip()
+    assert rendered.startswith("<p>") and rendered.endswith("</p>"), (out, rendered)
+    inner = re.sub(r'<a href="[^"]*">(.*?)</a>', r"\1", rendered[3:-4])
+    assert "<" not in inner, (out, rendered)
+    assert " ".join(_html.unescape(inner).split()) == line
+
+
+def test_bracketed_alt_text_is_not_an_embed():
+    assert to_markdown('<img alt="[Photo]" src="https://x.example/p.png">', BASE) == "![Photo](https://x.example/p.png)"
+
+
+def test_katex_and_mathml_become_tex():
+    html = ('<p>Loss <span class="katex"><span class="katex-mathml"><math><semantics><mi>T</mi>'
+            '<annotation encoding="application/x-tex">T=[0.3, 0.7]</annotation></semantics></math></span>'
+            '<span class="katex-html" aria-hidden="true">T=[0.30.7</span></span> here.</p>'
+            '<math display="block"><annotation encoding="application/x-tex">\\frac{a}{b} &lt; 1</annotation></math>')
+    assert to_markdown(html, BASE) == "Loss $T=[0.3, 0.7]$ here.\n\n$$\n\\frac{a}{b} < 1\n$$"
+
+
+def test_the_articles_headings_sit_below_the_notes_sections():
+    assert demote_headings("# Title\n\ntext\n\n## Part\n\n```\n# code\n```") == \
+        "### Title\n\ntext\n\n#### Part\n\n```\n# code\n```"
+    assert demote_headings("### Already low") == "### Already low"
+
+
+def test_file_names_and_link_text_hold_no_backticks():
+    assert "`" not in legal_name("Use `uv` for `pip` things")
+    assert wikilink("2026-02-06 Use uv", "Use `uv` now") == "[[2026-02-06 Use uv|Use uv now]]"
+
+
+# -- 12.5 summary and key points ---------------------------------------------------------
+def test_the_sentence_splitter_knows_abbreviations_urls_and_chinese():
+    assert sentences("Dr. Smith met Rev. Jones in the U.S. on Monday. See https://x.com/w?v=1. Done!") == [
+        "Dr. Smith met Rev. Jones in the U.S. on Monday.", "See https://x.com/w?v=1.", "Done!"]
+    assert sentences("J. R. R. Tolkien wrote it. Really? Yes.") == ["J. R. R. Tolkien wrote it.", "Really?", "Yes."]
+    assert sentences("成本下降了一半。这是好事！对吗？是的") == ["成本下降了一半。", "这是好事！", "对吗？", "是的"]
+
+
+def test_the_summary_is_the_first_real_sentence_and_never_the_title():
+    content = ("![hero](https://x.example/a.png)\n\n# Big news\n\nBy Jane Doe\n\nhttps://x.example/a\n\n"
+               "Big news\n\nThe council approved the bridge on Tuesday. It opens in May.\n\n"
+               "The post Big news appeared first on Daily.")
+    assert extract.summary("", content, "Big news", 220) == "The council approved the bridge on Tuesday."
+    assert extract.summary("Big news", content, "Big news", 220) == "The council approved the bridge on Tuesday."
+    points = extract.key_points(content, "The council approved the bridge on Tuesday.", "Big news", limit=5, chars=200)
+    assert points == ("It opens in May.",)     # not the byline, the URL, the heading or the boilerplate
+
+
+def test_key_points_skip_images_links_boilerplate_and_urls():
+    content = ("Intro text that says what happened today.\n\n"
+               "- ![chart](https://x.example/c.png)\n- Read [the paper](https://arxiv.org/abs/1) for every detail.\n"
+               "- The post X appeared first on Y.\n- See https://very.example/long/path?a=1 for the data set.\n"
+               "- Intro text that says what happened today.")
+    points = extract.key_points(content, "Intro text that says what happened today.", "T", limit=5, chars=200)
+    assert points == ("Read the paper for every detail.",)     # not one with its URL cut out
+
+
+# -- real feeds' quirks, end to end ----------------------------------------------------
+def test_real_feed_quirks_make_notes_a_person_would_write(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with FeedServer() as server:
+        for path in sorted(QUIRKS.iterdir()):
+            server.add(f"/{path.name}", Static(path.read_bytes()))
+        config = tmp_path / "config.toml"
+        config.write_text('[vault]\npath = "vault"\n[scoring]\nbackend = "heuristic"\n' + "".join(
+            f'[[feeds]]\nurl = "{server.url("/" + p.name)}"\n' for p in sorted(QUIRKS.iterdir())), "utf-8")
+        kbsync("sync", "--config", str(config))
+        before = snapshot(tmp_path / "vault")
+        kbsync("sync", "--config", str(config))
+        assert snapshot(tmp_path / "vault") == before
+    written = {loads_note(p.read_text("utf-8"))[0]["title"]: p.read_text("utf-8") for p in notes(tmp_path / "vault")}
+    problems = [f"{title}: {p}" for title, text in written.items() for p in note_problems(text)]
+    assert problems == []
+    sources = {loads_note(t)[0]["source"] for t in written.values()}
+    assert {"Tech Weekly – News", "Release notes from uv", "AI Explained", "Latent Talk", "Interconnects",
+            "机器之心"} <= sources                            # named by their own titles
+    wp = written["Opus 4.6 costs $20,000 less: C# and e-mail support"]
+    props, body = loads_note(wp)
+    assert props["summary"].startswith("Anthropic’s Opus 4.6 lowers the bill by 70% for most teams, according to Dr. Smith")
+    assert "![Photo](https://techweekly.example/img/hero.png)" in body and "![[" not in body
+    assert "C# and handles e-mail threads with a=b style configs (2.0)" in body
+    assert "<https://www.youtube.com/watch?v=abc_DEF-1>" in body
+    assert "\\=\\=great\\=\\= for \\[\\[wiki]] fans and \\#launch parties" in body
+    assert "`price_usd = $20_000`" in body and "costs $20,000 instead of $50,000" not in body  # two "$": escaped
+    assert re.search(r"^### Opus 4\.6 costs", body, re.M) and not re.search(r"^## (?!Key points|Article|Related|My notes)", body, re.M)
+    assert "appeared first on" not in body.split("## Article")[0]
+    assert "## Article\nThe city council approved" in written["Empty content, full description"]
+    sub_props, sub = loads_note(written["Why reasoning models think in $ and %"])
+    assert "$T=[0.3, 0.7]$" in sub and "T=[0.30.7]" not in sub and "\\$5-\\$10" in sub
+    assert "Thanks for reading" not in sub.split("## Article")[0]
+    zh_props, zh = loads_note(written["大模型推理成本下降一半"])
+    assert zh_props["summary"] == "大模型推理成本在过去一年下降了一半。"
+    assert "这得益于新的批处理技术！" in zh.split("## Article")[0]
+    yt_props, _ = loads_note(written["GPT-5.3 vs Opus 4.6 | Full test [4K]"])
+    assert yt_props["summary"] == "We test both models on 40 coding tasks and compare cost per task."
+    assert "- Watch the demo at" not in wp and "DEF-1 for details" not in wp.split("## Article")[0]
+
+
+# -- 12.6 an archive is not a digest --------------------------------------------------------
+def test_only_recent_days_and_weeks_get_a_digest():
+    cfg = RollupConfig(digest_days=3, digest_weeks=2)
+    newest = datetime(2026, 2, 7, 12, tzinfo=timezone.utc)       # a Saturday
+    days = {date(2026, 2, 7) - timedelta(days=n) for n in range(10)}
+    assert recent_days(days, newest, cfg) == {date(2026, 2, 5), date(2026, 2, 6), date(2026, 2, 7)}
+    assert recent_weeks({"2026-W06", "2026-W05", "2026-W04", "2000-W05"}, newest, cfg) == {"2026-W06", "2026-W05"}
+    assert recent_days(days, None, cfg) == days
+
+
+def _archive_feed() -> bytes:
+    items = []
+    for year in range(2000, 2026):
+        items.append(f"<item><title>Archive post of {year}</title><link>https://old.example/{year}</link>"
+                     f"<pubDate>Mon, 07 Feb {year} 10:00:00 GMT</pubDate>"
+                     f"<description>An old post from the year {year}, kept for the record.</description></item>")
+    items.append("<item><title>This week's post</title><link>https://old.example/now</link>"
+                 "<pubDate>Fri, 06 Feb 2026 10:00:00 GMT</pubDate><description>New words for this week.</description></item>")
+    return ('<rss version="2.0"><channel><title>Old Blog</title><link>https://old.example/</link>'
+            + "".join(items) + "</channel></rss>").encode()
+
+
+def test_a_long_archive_gets_notes_but_digests_only_for_recent_periods(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    feed = tmp_path / "archive.xml"
+    feed.write_bytes(_archive_feed())
+    config = tmp_path / "config.toml"
+    config.write_text(f'[vault]\npath = "vault"\n[scoring]\nbackend = "heuristic"\n[rollups]\ndigest_days = 7\n'
+                      f'digest_weeks = 2\n[[feeds]]\nurl = "{feed}"\n', "utf-8")
+    kbsync("sync", "--config", str(config))
+    vault = tmp_path / "vault"
+    assert len(notes(vault)) == 27
+    assert sorted(p.stem for p in (vault / "Daily").glob("*.md")) == ["2026-02-06"]
+    assert sorted(p.stem for p in (vault / "Weekly").glob("*.md")) == ["2026-W06"]
+    out = kbsync("rollup", "--week", "2000-W06", "--config", str(config)).output
+    assert "created" in out and (vault / "Weekly" / "2000-W06.md").exists()
+    assert "Archive post of 2000" in (vault / "Weekly" / "2000-W06.md").read_text("utf-8")
+    before = snapshot(vault)
+    kbsync("sync", "--config", str(config))
+    assert snapshot(vault) == before
