@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -37,6 +37,7 @@ from ...edits.rules import OWNED_KEYS
 from .yamlfm import NoteParseError, dumps_note
 from ...store import Store, SyncRecord
 from .files import LocalFiles
+from .swap import Guard, Write
 from .view import ROLLUP_PREFIXES, ObsidianView
 from ...edits import journal
 from ...edits.rules import apply_edit, diff, reader_view
@@ -177,13 +178,14 @@ class VaultEditSink:
 
     def push_edits(self, changes: Sequence[Change]) -> list[Change]:
         records = self.store.sync_records(OBSIDIAN, {c.kb_id for c in changes})
-        writes: list[tuple[str, str]] = []
+        writes: list[Write] = []
         states: list[tuple[str, dict[str, Any]]] = []
         failed: list[Change] = []
         for kb_id in dict.fromkeys(c.kb_id for c in changes):
             group = [c for c in changes if c.kb_id == kb_id]
             record = records.get(kb_id)
-            text = self.files.read(record.path) if record and record.state == "present" and record.path else None
+            text, seen = self.files.read_stamped(record.path) if record and record.state == "present" \
+                and record.path else (None, None)
             if text is None:
                 self.log.info("edit for %s not written: its note is not in the vault", kb_id)
                 continue
@@ -201,12 +203,28 @@ class VaultEditSink:
                     self.log.warning("edit for %s ignored: %s", kb_id, exc)
             new = dumps_note(props, body)
             if new != text:
-                writes.append((record.path, new))
+                # a save of the reader's meanwhile gets the same edits applied to it, not overwritten
+                writes.append((record.path, new, Guard(seen, _with_edits(group, base))))
             states.append((kb_id, _own(props)))
         try:
-            self.files.write_many(writes)
+            skipped = self.files.write_many(writes)
         except OSError as exc:
             self.log.error("could not write edits into the vault: %s", exc)
             return list(changes)
+        for path, why in skipped.items():
+            self.log.warning("edit for %s not written yet: %s", path, why)
+        failed += [c for c in changes if (r := records.get(c.kb_id)) is not None and r.path in skipped]
         self.store.save_reader_state(states, self.now)
         return failed
+
+
+def _with_edits(group: Sequence[Change], base: dict[str, Any]) -> Callable[[str], str]:
+    def apply(text: str) -> str:
+        props, body = read_note(text)
+        for change in group:
+            try:
+                props = apply_edit(props, base, change.property, change.value)
+            except ValueError:
+                pass   # refused the first time too (and logged then)
+        return dumps_note(props, body)
+    return apply

@@ -9,7 +9,9 @@ Contract:
 - New notes get a path from the vault's template, legalised in one place
   (``render.paths``), unique by base name (case-insensitive, NFC) across the
   vault so a bare ``[[name]]`` link always resolves.
-- Writes go through ``Files.write`` (atomic); a merge that changes nothing
+- Writes go through ``Files.write_many`` (atomic), guarded: a note the reader
+  saved after kbsync read it is merged again from the new text before it is
+  replaced (``swap``), so no keystroke is lost; a merge that changes nothing
   writes nothing.
 """
 
@@ -27,6 +29,7 @@ from .yamlfm import NoteParseError
 from ...store import SyncRecord
 from ..base import Intent, Outcome
 from .files import Files
+from .swap import Guard, Write
 
 _KB_ID = re.compile(r"^kb_id:[ \t]*['\"]?([^'\"\r\n]+?)['\"]?[ \t]*$", re.M)
 
@@ -115,7 +118,7 @@ class NoteTarget:
     def apply(self, intents: Sequence[Intent], *, dry_run: bool = False) -> list[Outcome]:
         """Decide every page first, then write them in one atomic batch."""
         outcomes: list[Outcome] = []
-        writes: list[tuple[str, str]] = []
+        writes: list[Write] = []
         for intent in intents:
             try:
                 outcome, write = self._apply_one(intent)
@@ -128,21 +131,22 @@ class NoteTarget:
                 writes.append(write)
         if writes and not dry_run:
             try:
-                self.files.write_many(writes)
+                skipped = self.files.write_many(writes)
             except OSError as exc:
                 # nothing of the batch is recorded as written: the next run tries again
-                failed = {path for path, _ in writes}
-                for outcome in outcomes:
-                    if outcome.record is not None and outcome.record.path in failed:
-                        outcome.status, outcome.record = "error", None
-                        outcome.message = f"write failed: {exc}"
+                skipped = {w[0]: f"write failed: {exc}" for w in writes}
+            for outcome in outcomes:
+                if outcome.record is not None and outcome.record.path in skipped:
+                    # left as the reader has it: no record moves forward, the next run tries again
+                    outcome.message = f"{outcome.record.path}: {skipped[outcome.record.path]}"
+                    outcome.status, outcome.record = "error", None
         return outcomes
 
     def _record(self, intent: Intent, path: str) -> SyncRecord:
         doc = intent.doc
         return SyncRecord(self.name, doc.key, path, intent.owned_hash, base_of(doc.props, doc.region))
 
-    def _apply_one(self, intent: Intent) -> tuple[Outcome, tuple[str, str] | None]:
+    def _apply_one(self, intent: Intent) -> tuple[Outcome, Write | None]:
         doc, record = intent.doc, intent.record
         known_path = record.path if record else doc.path
         if record is not None:
@@ -163,13 +167,18 @@ class NoteTarget:
             if self._taken is not None:
                 self._taken.add(name_key(PurePosixPath(path)))
             status = "restored" if record else "created"
-            return Outcome(doc.key, status, self._record(intent, path)), (path, new_note(doc.props, doc.region))
+            # a file that turns up there meanwhile is merged into, never replaced
+            guard = Guard(None, lambda text: merge_note(text, doc.props, doc.region, None, doc.owned).text)
+            return Outcome(doc.key, status, self._record(intent, path)), (path, new_note(doc.props, doc.region), guard)
         if intent.action == "verify" and found == known_path:
             return Outcome(doc.key, "unchanged", None), None
-        current = self.files.read(found) or ""
+        text, seen = self.files.read_stamped(found)
+        current = text or ""
         base = record.base() if record and record.state == "present" else None
         merged = merge_note(current, doc.props, doc.region, base, doc.owned)
-        write = None if merged.text == current else (found, merged.text)
+        # check-and-swap: a save of the reader's after this read is merged again, not overwritten
+        guard = Guard(seen, lambda now: merge_note(now, doc.props, doc.region, base, doc.owned).text, current)
+        write = None if merged.text == current else (found, merged.text, guard)
         status = "conflict" if merged.conflicts else ("unchanged" if write is None else "updated")
         return (Outcome(doc.key, status, self._record(intent, found), "; ".join(merged.conflicts),
                         merged.reader_props), write)
