@@ -53,7 +53,8 @@ def local_naive(moment: datetime, tz: tzinfo) -> datetime:
 
 
 def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem], week: str,
-                tz: tzinfo, path: str | None = None) -> Doc:
+                tz: tzinfo, path: str | None = None, week_link: str | None = None) -> Doc:
+    """``week_link``: the ``week`` property as the target resolves it (``[[2026-W09]]`` by default)."""
     published = local_naive(article.published, tz)
     props: dict[str, Any] = {
         "title": prop_text(article.title),
@@ -68,7 +69,7 @@ def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem
         "tags": list(score.tags),
         "summary": prop_text(score.summary),
         "related": [item.link for item in related],
-        "week": f"[[{week}]]",
+        "week": week_link or f"[[{week}]]",
         "kb_id": article.kb_id,
         # which Claude model and prompt made the score; a fallback says so (absent offline)
         "model": score.model,

@@ -48,9 +48,11 @@ def weekly_data(label: str, articles: Sequence[Article], scores: Mapping[str, Sc
 
 def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article], scores: Mapping[str, Score],
                store: Store, cfg: Config, *, link: Callable[[str], str], folder: str,
-               namer: TrendNamer | None = None) -> Doc:
+               namer: TrendNamer | None = None, week_link: str | None = None) -> Doc:
     data = weekly_data(label, articles, scores, store, cfg, namer)
-    props = {"title": f"AI Weekly Digest — {label}", "type": "weekly", "week": label, "start": first, "end": last,
+    # ``week`` is a link on every page (the article notes', the days', this one's own)
+    props = {"title": f"AI Weekly Digest — {label}", "type": "weekly", "week": week_link or f"[[{label}]]",
+             "start": first, "end": last,
              "articles": data.scanned, "must_read": data.must_read, "worth_reading": data.worth_reading,
              "tags": ["kbsync/weekly"],
              "kb_id": f"weekly-{label}"}
@@ -59,11 +61,11 @@ def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article],
 
 
 def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score], store: Store, cfg: Config,
-              *, link: Callable[[str], str], folder: str) -> Doc:
+              *, link: Callable[[str], str], folder: str, week_link: str | None = None) -> Doc:
     ids = [a.kb_id for a in articles]
     data = daily_rollup(day, articles, scores, story_groups(store, ids), cfg.rollups)
     week = week_label(datetime.combine(day, time(12), cfg.rollups.tz), cfg.rollups)
-    props = {"title": f"AI Daily — {day.isoformat()}", "type": "daily", "week": f"[[{week}]]",
+    props = {"title": f"AI Daily — {day.isoformat()}", "type": "daily", "week": week_link or f"[[{week}]]",
              "date": day, **_counts(articles, scores), "tags": ["kbsync/daily"],
              "kb_id": f"daily-{day.isoformat()}"}
     return Doc(key=f"daily-{day.isoformat()}", props=props, region=render_daily(data, link),

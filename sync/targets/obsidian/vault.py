@@ -18,11 +18,11 @@ Contract:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from .merge import base_of, merge_note, new_note
+from .merge import base_of, merge_note, new_note, split_body
 from ...pages.doc import Doc
 from .paths import name_key, render_path, unique_path
 from .yamlfm import NoteParseError
@@ -50,6 +50,8 @@ class NoteTarget:
         self.name = name
         self._index: dict[str, str] | None = None
         self._taken: set[str] | None = None
+        self.relink: Callable[[str, str], str] | None = None   # mends links in blocks the reader edited
+        self.restore = False                                    # put back blocks the reader removed
 
     # -- placement -------------------------------------------------------------
     def _taken_names(self, records: Mapping[str, SyncRecord]) -> set[str]:
@@ -170,14 +172,19 @@ class NoteTarget:
             # a file that turns up there meanwhile is merged into, never replaced
             guard = Guard(None, lambda text: merge_note(text, doc.props, doc.region, None, doc.owned).text)
             return Outcome(doc.key, status, self._record(intent, path)), (path, new_note(doc.props, doc.region), guard)
-        if intent.action == "verify" and found == known_path:
-            return Outcome(doc.key, "unchanged", None), None
         text, seen = self.files.read_stamped(found)
         current = text or ""
+        if intent.action == "verify" and found == known_path and split_body(_body(current))[1] is not None:
+            return Outcome(doc.key, "unchanged", None), None
         base = record.base() if record and record.state == "present" else None
-        merged = merge_note(current, doc.props, doc.region, base, doc.owned)
+        relink, restore = self.relink, self.restore
+
+        def merge(now: str):
+            return merge_note(now, doc.props, doc.region, base, doc.owned, relink=relink, restore=restore)
+
+        merged = merge(current)
         # check-and-swap: a save of the reader's after this read is merged again, not overwritten
-        guard = Guard(seen, lambda now: merge_note(now, doc.props, doc.region, base, doc.owned).text, current)
+        guard = Guard(seen, lambda now: merge(now).text, current)
         write = None if merged.text == current else (found, merged.text, guard)
         status = "conflict" if merged.conflicts else ("unchanged" if write is None else "updated")
         return (Outcome(doc.key, status, self._record(intent, found), "; ".join(merged.conflicts),
@@ -192,3 +199,9 @@ class NoteTarget:
             return wanted
         taken = self._taken_names({})
         return unique_path(PurePosixPath(wanted), lambda p: name_key(p) in taken or self.files.exists(p.as_posix())).as_posix()
+
+
+def _body(text: str) -> str:
+    """The body of a note, for finding its block (a note without frontmatter is all body)."""
+    end = text.find("\n---", 3) if text.startswith("---") else -1
+    return text if end < 0 else text[end + 4:]

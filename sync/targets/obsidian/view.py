@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from importlib import resources
 from pathlib import PurePosixPath
 
@@ -22,7 +22,8 @@ from .related import related_items
 from ...models import Article, Score, content_hash
 from ...pages.doc import Doc
 from ...pages.article import article_doc, path_values
-from .paths import wikilink
+from .paths import name_key, wikilink
+from .relink import Names, retarget
 from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import daily_doc, weekly_doc, window
 from ...store import Store, SyncRecord
@@ -61,15 +62,49 @@ class ObsidianView:
         self.fingerprint = render_fingerprint(cfg)
         self.rerender_all = store.meta(f"render:{TARGET}") != self.fingerprint
         self.tz = cfg.rollups.tz
+        self._present: set[str] | None = None     # every note path in the vault (one walk per run)
+        self._names: Names | None = None
+        self.target.relink = self.relink
 
     # -- names ------------------------------------------------------------------------
-    def note_name(self, kb_id: str) -> str | None:
-        """The base name a wikilink uses for an article's note (None: no note to link to)."""
-        path = self.new_paths.get(kb_id)
-        record = self.records.get(kb_id)
+    def present(self) -> set[str]:
+        if self._present is None:
+            self._present = set(self.files.walk())
+        return self._present
+
+    def names(self) -> Names:
+        """The vault's names as link resolution sees them, with the pages this run will add."""
+        if self._names is None:
+            self._names = Names(self.present())
+            for record in self.records.values():
+                if record.state == "present" and record.path:
+                    self._names.add(record.path)
+        return self._names
+
+    def path_of(self, key: str) -> str | None:
+        """Where the page with kb_id ``key`` is now (or goes this run); None: no page."""
+        path = self.new_paths.get(key)
+        record = self.records.get(key)
         if path is None and record is not None and record.state == "present":
             path = record.path
-        return PurePosixPath(path).stem if path else None
+        return path
+
+    def note_name(self, kb_id: str) -> str | None:
+        """The link target for a page: its base name, or its path when another note shares
+        the name (None: no page to link to). Resolved from the kb_id, so a renamed or moved
+        page keeps every link kbsync writes to it."""
+        path = self.path_of(kb_id)
+        return self.names().target(path) if path else None
+
+    def week_link(self, label: str) -> str:
+        """The ``week`` property: a link to the week's digest wherever the reader put it."""
+        path = self.path_of(f"weekly-{label}") or f"{self.cfg.vault.weekly_folder}/{label}.md"
+        target = self.names().target(path)
+        return f"[[{target}]]" if PurePosixPath(target).name == label else f"[[{target}|{label}]]"
+
+    def relink(self, block: str, region: str) -> str:
+        """Mend the link targets of a block the reader edited (never its words)."""
+        return retarget(block, region, self.names().resolves)
 
     def link_for(self, titles: Mapping[str, str]) -> Callable[[str], str]:
         def link(kb_id: str) -> str:
@@ -88,7 +123,7 @@ class ObsidianView:
         must be rendered again: the ones that moved or went, and those linking
         to them, so no link is left pointing at a name that is gone.
         """
-        present = set(self.files.walk())   # one directory walk beats a stat per note
+        present = self.present()   # one directory walk beats a stat per note
         missing = [r for r in self.records.values() if r.state == "present" and r.path and r.path not in present]
         if not missing:
             return set()
@@ -97,8 +132,20 @@ class ObsidianView:
                    for r in missing]
         self.store.save_sync_records(updated, now)
         self.records.update((r.key, r) for r in updated)
-        gone = {r.key for r in missing if not r.key.startswith(ROLLUP_PREFIXES)}
-        return gone | linking_to(self.store, gone)
+        self._names = None
+        # the pages whose link target changed: the moved and deleted ones, and every kbsync page
+        # whose base name a move made shared (or unique again), whose links must now say more
+        keys = {name_key(PurePosixPath(p)) for r in missing for p in (r.path, index.get(r.key)) if p}
+        changed = {r.key for r in missing} | {
+            k for k, r in self.records.items()
+            if r.state == "present" and r.path and name_key(PurePosixPath(r.path)) in keys}
+        articles = {k for k in changed if not k.startswith(ROLLUP_PREFIXES)}
+        for key in changed - articles:
+            if key.startswith("weekly-"):
+                # a moved week: its articles' and days' ``week`` links point at it
+                first, last = week_bounds(key.removeprefix("weekly-"), self.cfg.rollups)
+                articles |= {a.kb_id for a in window(self.store, first, last, self.tz)[0]}
+        return articles | linking_to(self.store, articles)
 
     # -- article notes -------------------------------------------------------------------
     def sync_notes(self, touched: set[str], now: datetime, *, restore: bool = False,
@@ -124,11 +171,16 @@ class ObsidianView:
             self.records)
         allocated.update((a.kb_id, existing[a.kb_id]) for a in unplaced if a.kb_id in existing)
         self.new_paths.update(allocated)
+        for path in allocated.values():
+            self.names().add(path)
+        self.target.restore = restore
 
         related = related_items(self.store, articles, self.note_name)
         docs = [article_doc(a, scores[a.kb_id], related=related.get(a.kb_id, []),
                             week=week_label(a.published, self.cfg.rollups), tz=self.tz,
-                            path=allocated.get(a.kb_id)) for a in ordered]
+                            path=allocated.get(a.kb_id),
+                            week_link=self.week_link(week_label(a.published, self.cfg.rollups)))
+                for a in ordered]
         todo = plan(docs, self.records, restore=restore)
         outcomes = []
         batch = 500
@@ -169,8 +221,13 @@ class ObsidianView:
         for article in source:
             weeks.add(week_label(article.published, self.cfg.rollups))
             days.add(day_of(article.published, self.cfg.rollups))
+        for label in weeks:
+            # a new digest page goes to its folder: its name counts from now on
+            if self.path_of(f"weekly-{label}") is None:
+                self.names().add(f"{self.cfg.vault.weekly_folder}/{label}.md")
         docs = [self.weekly(label) for label in sorted(weeks)] + [self.daily(day) for day in sorted(days)]
         self.target.reserve(d.path for d in docs if d.path)
+        self.target.restore = restore
         todo = plan(docs, self.records, restore=restore)
         write_journal(self.store, TARGET, todo.intents)
         outcomes = self.target.apply(todo.intents)
@@ -182,13 +239,16 @@ class ObsidianView:
         articles, scores = window(self.store, first, last, self.tz)
         titles = {a.kb_id: a.title for a in articles}
         return weekly_doc(label, first, last, articles, scores, self.store, self.cfg,
-                          link=self.link_for(titles), folder=self.cfg.vault.weekly_folder, namer=self.namer)
+                          link=self.link_for(titles), folder=self.cfg.vault.weekly_folder, namer=self.namer,
+                          week_link=self.week_link(label))
 
     def daily(self, day: date) -> Doc:
         articles, scores = window(self.store, day, day, self.tz)
         titles = {a.kb_id: a.title for a in articles}
         return daily_doc(day, articles, scores, self.store, self.cfg, link=self.link_for(titles),
-                         folder=self.cfg.vault.daily_folder)
+                         folder=self.cfg.vault.daily_folder,
+                         week_link=self.week_link(week_label(datetime.combine(day, time(12), self.tz),
+                                                             self.cfg.rollups)))
 
     def finish(self) -> None:
         self.store.set_meta(f"render:{TARGET}", self.fingerprint)
