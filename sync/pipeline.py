@@ -33,7 +33,7 @@ from .store import FeedState, Store
 from .links.index import update_links
 from .targets.base import Outcome, plan
 from .edits import journal
-from .targets.obsidian.edits import VaultEditSink
+from .targets.obsidian.edits import VaultEditSink, catch_up
 from .targets.notion.api import NotionAPI, NotionError
 from .targets.notion.view import NotionView
 from .targets.obsidian.view import ObsidianView
@@ -274,6 +274,8 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
         namer = trend_namer(session, store, cfg, now)
     if cfg.vault is not None:
         try:
+            if not dry_run:
+                catch_up(cfg, store, now, log)   # the reader's edits since the last run (category, tags, ...)
             view = ObsidianView(cfg, store, dry_run=dry_run, namer=namer)
             touched = changed | rescored | related_changed | view.sweep(now)
             remember(store, touched)

@@ -17,6 +17,7 @@ from ..models import Article, Score
 from ..pages.doc import Doc
 from .render import render_daily, render_weekly
 from .digest import TrendNamer, WeeklyRollup, daily_rollup, week_label, weekly_rollup
+from ..edits.overlay import reader_scores
 from ..store import Store
 from ..links.index import related, story_groups
 
@@ -31,11 +32,12 @@ def _counts(articles: Sequence[Article], scores: Mapping[str, Score]) -> dict[st
 
 
 def window(store: Store, first: date, last: date, tz: tzinfo) -> tuple[list[Article], dict[str, Score]]:
-    """The articles published on the days ``first`` .. ``last`` (in ``tz``) and their scores."""
+    """The articles published on the days ``first`` .. ``last`` (in ``tz``) and their scores,
+    with the reader's category and tag edits on them (``edits.overlay``)."""
     start = datetime.combine(first, datetime.min.time(), tz)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
     articles = list(store.iter_articles(start, end))
-    return articles, store.scores(a.kb_id for a in articles)
+    return articles, reader_scores(store, store.scores(a.kb_id for a in articles))
 
 
 def weekly_data(label: str, articles: Sequence[Article], scores: Mapping[str, Score], store: Store, cfg: Config,

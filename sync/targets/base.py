@@ -42,6 +42,7 @@ class Outcome:
     record: SyncRecord | None = None
     message: str = ""
     reader_props: dict[str, Any] | None = None
+    edits: dict[str, Any] | None = None    # the reader's edits of owned values seen in the page (category, tags)
 
 
 @dataclass

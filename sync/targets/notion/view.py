@@ -24,6 +24,7 @@ from importlib import resources
 from ... import __version__
 from ...config import Config
 from ...edits import journal
+from ...edits.overlay import apply as overlay, reader_edits
 from ...models import Article, Score, content_hash
 from ...pages.doc import Doc
 from ...pages.markdown import md
@@ -119,10 +120,12 @@ class NotionView:
         orders.update({a.kb_id: _order(a) for a in self.store.get_articles(others).values()})
         owned = definitions()["articles"]["owned"]
         retagged = tag_edits(self.store, [a.kb_id for a in ordered])
+        # the reader's category (changed in the vault) is the page's Category too
+        edited = reader_edits(self.store, [a.kb_id for a in ordered])
         docs = []
         for a in ordered:
             earlier = sorted(n for n in edges.get(a.kb_id, ()) if n in orders and orders[n] < orders[a.kb_id])
-            docs.append(article_doc(a, scores[a.kb_id], week=week_label(a.published, self.cfg.rollups),
+            docs.append(article_doc(a, overlay(scores[a.kb_id], edited.get(a.kb_id)), week=week_label(a.published, self.cfg.rollups),
                                     related=sorted(earlier, key=orders.__getitem__), tz=self.cfg.rollups.tz,
                                     owned=owned, tags=with_tag_edits(scores[a.kb_id].tags, retagged.get(a.kb_id))))
         return self._apply("articles", docs, restore)

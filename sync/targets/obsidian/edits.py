@@ -11,7 +11,9 @@ batch of vault-relative paths that changed and:
    link to them, so no wikilink is left pointing at a name that is gone;
 3. compares each article note's reader part (``edits.reader_view``) with what
    the journal says the vault shows, records the differences as edits made
-   in Obsidian (at the file's modification time) and updates ``reader_state``.
+   in Obsidian (at the file's modification time) and updates ``reader_state``;
+   a category or tag edit rolls the article's day and week up again, so the
+   digests list it as the reader has it.
 
 Call it with the store lock held (``lock.StoreLock``): then no sync is half
 way through writing, every note kbsync wrote has its sync record, and a note
@@ -40,7 +42,7 @@ from .files import LocalFiles
 from .swap import Guard, Write
 from .view import ROLLUP_PREFIXES, ObsidianView
 from ...edits import journal
-from ...edits.rules import apply_edit, diff, reader_view
+from ...edits.rules import OWNED_EDITS, apply_edit, diff, reader_view
 from ...edits.journal import OBSIDIAN, Change
 
 
@@ -159,7 +161,44 @@ def reconcile(cfg: Config, store: Store, paths: Iterable[str], *, structural: bo
     for change in report.changes:
         log.info("reader edit in %s: %s = %s", notes[change.kb_id].path, change.property,
                  "(cleared)" if change.value is None else change.value)
+    regroup = {c.kb_id for c in report.changes if c.property in OWNED_EDITS}
+    if regroup:
+        # a category or tags changed by hand: the day's and the week's digests list it so at once
+        view = ObsidianView(cfg, store, namer=KnownTrendNames(store, cfg))
+        view.rerender_all = False
+        outcomes = view.sync_rollups(regroup, now)
+        report.rerendered += sum(o.status in ("updated", "created", "restored") for o in outcomes)
     return report
+
+
+def catch_up(cfg: Config, store: Store, now: datetime, log: logging.Logger) -> Report:
+    """``reconcile`` the notes saved since the last run ended: what a ``kbsync sync`` run
+    without the daemon learns of the reader's edits (one stat per note, read only if newer)."""
+    assert cfg.vault is not None
+    last = store.last_run()
+    if last is None or not last.get("finished_at") or not cfg.vault.path.is_dir():
+        return Report()
+    since = datetime.fromisoformat(last["finished_at"]).timestamp()
+    paths = [rel for rel, mtime in _walk_mtimes(cfg.vault.path) if mtime > since]
+    return reconcile(cfg, store, paths, structural=False, now=now, log=log) if paths else Report()
+
+
+def _walk_mtimes(root: os.PathLike[str] | str, prefix: str = ""):
+    """(vault-relative path, mtime) of every note, hidden folders skipped."""
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk_mtimes(entry.path, f"{prefix}{entry.name}/")
+        elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
+            try:
+                yield f"{prefix}{entry.name}", entry.stat(follow_symlinks=False).st_mtime
+            except OSError:
+                continue
 
 
 def _own(props: dict[str, Any]) -> dict[str, Any]:

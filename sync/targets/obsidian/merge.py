@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...edits.rules import MISSING, normal
+from ...edits.rules import MISSING, normal, owned_edits
 from .yamlfm import dumps_note, loads_note
 
 BEGIN = "%% kbsync:begin %%"
@@ -64,6 +64,7 @@ class Merged:
     text: str
     conflicts: list[str] = field(default_factory=list)
     reader_props: dict[str, Any] = field(default_factory=dict)
+    edits: dict[str, Any] = field(default_factory=dict)    # the reader's category / tag edits (rules.owned_edits)
 
 
 def split_body(body: str) -> tuple[str, str | None, str]:
@@ -157,6 +158,7 @@ def merge_note(current: str, props: Mapping[str, Any], region: str, base: Mappin
     else:
         merged_props, conflicts = merge_props(props, None if base is None else base.get("props"), theirs, owned)
     reader_props = {k: v for k, v in theirs.items() if k not in owned}
+    edits = owned_edits(theirs, base.get("props", {}), owned) if base is not None else {}
     before, block, after = split_body(body)
     if block is None and (base is None or restore) and BEGIN not in body and END not in body:
         # a page kbsync never wrote (e.g. a note of the reader's at a digest's path), or a
@@ -178,4 +180,4 @@ def merge_note(current: str, props: Mapping[str, Any], region: str, base: Mappin
     else:
         new_body = f"{before}\n{BEGIN}\n{region.rstrip()}\n{END}\n{after}" if before else \
                    f"{BEGIN}\n{region.rstrip()}\n{END}\n{after}"
-    return Merged(dumps_note(merged_props, new_body), conflicts, reader_props)
+    return Merged(dumps_note(merged_props, new_body), conflicts, reader_props, edits)

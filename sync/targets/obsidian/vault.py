@@ -187,8 +187,9 @@ class NoteTarget:
         guard = Guard(seen, lambda now: merge(now).text, current)
         write = None if merged.text == current else (found, merged.text, guard)
         status = "conflict" if merged.conflicts else ("unchanged" if write is None else "updated")
+        edits = merged.edits if base is not None and not doc.key.startswith(("weekly-", "daily-")) else None
         return (Outcome(doc.key, status, self._record(intent, found), "; ".join(merged.conflicts),
-                        merged.reader_props), write)
+                        merged.reader_props, edits), write)
 
     def _free_path(self, doc: Doc, record: SyncRecord | None) -> str:
         """The recorded or allocated path, unless something else now stands there."""

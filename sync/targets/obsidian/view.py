@@ -29,6 +29,8 @@ from ...rollups.pages import daily_doc, weekly_doc, window
 from ...store import Store, SyncRecord
 from ...links.index import linking_to
 from ..base import Outcome, plan
+from ...edits import journal
+from ...edits.rules import OWNED_EDITS, normal
 from .files import LocalFiles, OverlayFiles
 from .wal import clear_journal, recover_journal, write_journal
 from .vault import NoteTarget
@@ -63,6 +65,7 @@ class ObsidianView:
         self.rerender_all = store.meta(f"render:{TARGET}") != self.fingerprint
         self.tz = cfg.rollups.tz
         self._present: set[str] | None = None     # every note path in the vault (one walk per run)
+        self.reedited: set[str] = set()           # articles whose category or tags the reader changed
         self._names: Names | None = None
         self.target.relink = self.relink
 
@@ -210,11 +213,29 @@ class ObsidianView:
         if reader:
             states = [(o.key, o.reader_props) for o in outcomes if o.reader_props]
             self.store.save_reader_state(states, now)
+            self._record_edits([o for o in outcomes if o.edits is not None], now)
+
+    def _record_edits(self, outcomes: list[Outcome], now: datetime) -> None:
+        """The reader's category and tag edits seen while merging go into the journal, so the
+        digests and Notion show them; their pages are rolled up again in this run."""
+        if not outcomes:
+            return
+        shown = journal.visible(self.store, TARGET, [o.key for o in outcomes])
+        changes = []
+        for outcome in outcomes:
+            for prop in OWNED_EDITS:
+                value = (outcome.edits or {}).get(prop)
+                known = shown.get((outcome.key, prop))
+                if normal(value) != normal(known.value if known else None):
+                    changes.append(journal.Change(outcome.key, prop, value, now, TARGET))
+        recorded = journal.record(self.store, changes)
+        self.reedited |= {c.kb_id for c in recorded}
 
     # -- rollups -------------------------------------------------------------------------
     def sync_rollups(self, touched: set[str], now: datetime, *, restore: bool = False,
                      weeks: Iterable[str] = (), days: Iterable[date] = ()) -> list[Outcome]:
         self._recover(now)
+        touched = touched | self.reedited
         weeks, days = set(weeks), set(days)
         rebuild_all = self.rerender_all or restore
         source = self.store.iter_articles() if rebuild_all else self.store.get_articles(touched).values()
