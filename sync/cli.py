@@ -88,6 +88,8 @@ def init(vault: str | None, config_path: str) -> None:
         template = data_dir("vault_template")
     except FileNotFoundError as exc:
         raise Failure(str(exc)) from None
+    from .targets.obsidian.settings import TYPES, daily_collision, install_types
+
     copied = skipped = 0
     for src in sorted(template.rglob("*")):
         if src.is_dir():
@@ -100,6 +102,24 @@ def init(vault: str | None, config_path: str) -> None:
         shutil.copy2(src, dst)
         copied += 1
     click.echo(f"vault ready at {target}: {copied} files copied, {skipped} already there")
+    # an existing vault keeps its settings; kbsync's property types are merged into its types.json
+    try:
+        added, conflicts = install_types(target)
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    if added and (target / TYPES).exists():
+        click.echo(f"{TYPES}: added the types of {len(added)} properties ({', '.join(added)})")
+    for line in conflicts:
+        click.echo(f"{TYPES}: {line}", err=True)
+    cfg_daily = "Daily"
+    if vault is None or Path(config_path).exists():
+        try:
+            cfg_daily = load_config(config_path).vault.daily_folder  # type: ignore[union-attr]
+        except (ConfigError, AttributeError):
+            pass
+    collision = daily_collision(target, cfg_daily)
+    if collision:
+        click.echo(f"note: {collision}", err=True)
 
 
 def _progress(enabled: bool):
@@ -248,7 +268,7 @@ def rollup(config_path: str, week: str | None, day: datetime | None) -> None:
         # with Claude on, the trends keep Claude's names (cached: an unchanged week costs nothing)
         session = open_session(cfg, os.environ)
         view = ObsidianView(cfg, store, namer=trend_namer(session, store, cfg, now))
-        outcomes = view.sync_rollups(set(), now, weeks=weeks, days=days, restore=True)
+        outcomes = view.sync_rollups(set(), now, weeks=weeks, days=days, restore=True, only=True)
         if session is not None:
             from .pipeline import RunResult
 

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 # the properties kbsync owns in an article note; every other one is the reader's
-OWNED_KEYS = ("title", "url", "source", "sources", "author", "published", "score", "tier",
+OWNED_KEYS = ("title", "aliases", "url", "source", "sources", "author", "published", "score", "tier",
               "category", "tags", "summary", "related", "week", "kb_id",
               "model", "prompt_version", "scored_by")   # the last three: Claude scores and fallbacks only
 MISSING = object()   # a property that is not there at all (unlike one set to null)

@@ -58,6 +58,8 @@ def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem
     published = local_naive(article.published, tz)
     props: dict[str, Any] = {
         "title": prop_text(article.title),
+        # the real title, for search and the quick switcher (the file name drops ' and the like)
+        "aliases": [prop_text(article.title)],
         "url": article.url,
         "source": article.source,
         "sources": list(article.sources),

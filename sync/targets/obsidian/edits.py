@@ -122,7 +122,7 @@ def _sweep(cfg: Config, store: Store, now: datetime, report: Report, log: loggin
         report.rerendered = sum(o.status in ("updated", "created", "restored") for o in outcomes)
         for outcome in outcomes:
             if outcome.status in ("error", "conflict") and outcome.message:
-                log.warning("%s: %s", outcome.key, outcome.message)
+                log.warning("%s: %s", outcome.name, outcome.message)
     return view.records
 
 

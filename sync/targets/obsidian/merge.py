@@ -181,3 +181,15 @@ def merge_note(current: str, props: Mapping[str, Any], region: str, base: Mappin
         new_body = f"{before}\n{BEGIN}\n{region.rstrip()}\n{END}\n{after}" if before else \
                    f"{BEGIN}\n{region.rstrip()}\n{END}\n{after}"
     return Merged(dumps_note(merged_props, new_body), conflicts, reader_props, edits)
+
+
+def untouched(text: str, base: Mapping[str, Any]) -> bool:
+    """True when a page is exactly what kbsync last wrote: its properties, its block, and
+    nothing of the reader's around it (the empty "My notes" heading aside)."""
+    try:
+        props, body = read_note(text)
+    except Exception:   # noqa: BLE001 - unreadable: certainly not as kbsync left it
+        return False
+    before, block, after = split_body(body)
+    return (block is not None and not before.strip() and after.strip() in ("", NEW_NOTE_TAIL.strip())
+            and normal(props) == base.get("props") and region_hash(block) == base.get("region"))

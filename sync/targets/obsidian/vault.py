@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from .merge import base_of, merge_note, new_note, split_body
+from .merge import base_of, merge_note, new_note, split_body, untouched
 from ...pages.doc import Doc
 from .paths import name_key, render_path, unique_path
 from .yamlfm import NoteParseError
@@ -128,6 +128,9 @@ class NoteTarget:
                 outcome, write = Outcome(intent.doc.key, "error", None, f"unreadable note left as is: {exc}"), None
             except (OSError, ValueError) as exc:
                 outcome, write = Outcome(intent.doc.key, "error", None, f"{type(exc).__name__}: {exc}"), None
+            # messages name a note by its path, not its kb_id
+            outcome.where = outcome.record.path if outcome.record is not None and outcome.record.path else \
+                (write[0] if write is not None else (intent.record.path if intent.record else "") or "")
             outcomes.append(outcome)
             if write is not None:
                 writes.append(write)
@@ -140,7 +143,7 @@ class NoteTarget:
             for outcome in outcomes:
                 if outcome.record is not None and outcome.record.path in skipped:
                     # left as the reader has it: no record moves forward, the next run tries again
-                    outcome.message = f"{outcome.record.path}: {skipped[outcome.record.path]}"
+                    outcome.message = skipped[outcome.record.path]
                     outcome.status, outcome.record = "error", None
         return outcomes
 
@@ -190,6 +193,16 @@ class NoteTarget:
         edits = merged.edits if base is not None and not doc.key.startswith(("weekly-", "daily-")) else None
         return (Outcome(doc.key, status, self._record(intent, found), "; ".join(merged.conflicts),
                         merged.reader_props, edits), write)
+
+    def remove_untouched(self, record: SyncRecord) -> bool:
+        """Delete a page that is exactly as kbsync last wrote it (an emptied digest); True if gone."""
+        if record.state != "present" or not record.path:
+            return False
+        text, seen = self.files.read_stamped(record.path)
+        if text is None or not untouched(text, record.base()):
+            return False
+        # only while it is still what was just read: a save of the reader's keeps it
+        return self.files.remove(record.path, Guard(seen, lambda now: None))
 
     def _free_path(self, doc: Doc, record: SyncRecord | None) -> str:
         """The recorded or allocated path, unless something else now stands there."""

@@ -23,7 +23,9 @@ from ...models import Article, Score, content_hash
 from ...pages.doc import Doc
 from ...pages.article import article_doc, path_values
 from .paths import name_key, wikilink
+from . import home
 from .relink import Names, retarget
+from .swap import Guard
 from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import daily_doc, weekly_doc, window
 from ...store import Store, SyncRecord
@@ -233,15 +235,28 @@ class ObsidianView:
 
     # -- rollups -------------------------------------------------------------------------
     def sync_rollups(self, touched: set[str], now: datetime, *, restore: bool = False,
-                     weeks: Iterable[str] = (), days: Iterable[date] = ()) -> list[Outcome]:
+                     weeks: Iterable[str] = (), days: Iterable[date] = (), only: bool = False) -> list[Outcome]:
+        """Write the digests of the touched articles' days and weeks (every one after a render
+        change or with ``restore``); ``only``: just the given ``weeks`` and ``days``."""
         self._recover(now)
         touched = touched | self.reedited
         weeks, days = set(weeks), set(days)
-        rebuild_all = self.rerender_all or restore
+        rebuild_all = (self.rerender_all or restore) and not only
         source = self.store.iter_articles() if rebuild_all else self.store.get_articles(touched).values()
         for article in source:
             weeks.add(week_label(article.published, self.cfg.rollups))
             days.add(day_of(article.published, self.cfg.rollups))
+        if rebuild_all:
+            # every digest written before too: after a time zone change an article leaves its old
+            # day, and that page must stop listing it (or go, if it is empty and untouched)
+            for key, record in self.records.items():
+                if record.state == "present" and key.startswith("weekly-"):
+                    weeks.add(key.removeprefix("weekly-"))
+                elif record.state == "present" and key.startswith("daily-"):
+                    try:
+                        days.add(date.fromisoformat(key.removeprefix("daily-")))
+                    except ValueError:
+                        pass
         for label in weeks:
             # a new digest page goes to its folder: its name counts from now on
             if self.path_of(f"weekly-{label}") is None:
@@ -249,11 +264,50 @@ class ObsidianView:
         docs = [self.weekly(label) for label in sorted(weeks)] + [self.daily(day) for day in sorted(days)]
         self.target.reserve(d.path for d in docs if d.path)
         self.target.restore = restore
+        removed = self._remove_empty([d for d in docs if d.props.get("articles") == 0 and not only])
+        docs = [d for d in docs if d.key not in removed]
         todo = plan(docs, self.records, restore=restore)
         write_journal(self.store, TARGET, todo.intents)
         outcomes = self.target.apply(todo.intents)
         self._save(outcomes, now, reader=False)
-        return outcomes
+        if not only:
+            self.sync_home()
+        return outcomes + [Outcome(k, "removed", where=p) for k, p in removed.items()]
+
+    def sync_home(self) -> bool:
+        """Point Home.md's "Top this week" block at the latest week with articles (home.py)."""
+        row = self.store.conn.execute("SELECT MAX(published) FROM articles").fetchone()
+        if not row or not row[0]:
+            return False
+        label = week_label(datetime.fromisoformat(row[0]), self.cfg.rollups)
+        first, last = week_bounds(label, self.cfg.rollups)
+        target = self.note_name(f"weekly-{label}") or label
+        inner = home.top_week(label, first.isoformat(), last.isoformat(), target, self.cfg.rollups.top_n)
+        text, seen = self.files.read_stamped(home.HOME)
+        key = f"home:{TARGET}"
+        new = home.fill(text, inner, self.store.meta(key)) if text is not None else None
+        if new is None:
+            return False
+        skipped = self.files.write_many([(home.HOME, new, Guard(
+            seen, lambda now: home.fill(now, inner, self.store.meta(key)) or now, text))])
+        if skipped:
+            return False
+        self.store.set_meta(key, home.digest(inner))
+        return True
+
+    def _remove_empty(self, docs: list[Doc]) -> dict[str, str]:
+        """Digests left without articles that the reader never touched are deleted (key -> path);
+        one the reader wrote in stays, saying it is empty."""
+        removed = {}
+        for doc in docs:
+            record = self.records.get(doc.key)
+            if record is not None and self.target.remove_untouched(record):
+                removed[doc.key] = record.path or ""
+        if removed:
+            self.store.delete_sync_records(TARGET, removed)
+            for key in removed:
+                del self.records[key]
+        return removed
 
     def weekly(self, label: str) -> Doc:
         first, last = week_bounds(label, self.cfg.rollups)
