@@ -37,6 +37,7 @@ from .targets.obsidian.edits import VaultEditSink, catch_up
 from .targets.notion.api import NotionAPI, NotionError
 from .targets.notion.view import NotionView
 from .targets.obsidian.view import ObsidianView
+from .pages.templates import TemplateError
 
 if TYPE_CHECKING:
     from .scoring.session import ClaudeSession
@@ -288,6 +289,8 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
         except OSError as exc:
             # the vault failed (disk full, permissions): reported, and Notion still gets its turn
             result.failures.append(f"vault: {exc.filename or ''}: {exc.strerror or exc}")
+        except TemplateError as exc:
+            result.failures.append(f"vault: {exc}")   # one line naming the template file and line
     if cfg.notion is not None:
         sync_notion(store, cfg, env, changed | rescored | related_changed, now, result, restore=restore,
                     dry_run=dry_run, loaded=(articles, scores), namer=namer)

@@ -58,7 +58,7 @@ def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article],
              "articles": data.scanned, "must_read": data.must_read, "worth_reading": data.worth_reading,
              "tags": ["kbsync/weekly"],
              "kb_id": f"weekly-{label}"}
-    return Doc(key=f"weekly-{label}", props=props, region=render_weekly(data, link),
+    return Doc(key=f"weekly-{label}", props=props, region=render_weekly(data, link, _folder(cfg)),
                path=f"{folder}/{label}.md", owned=ROLLUP_KEYS, adopt=True)
 
 
@@ -70,5 +70,10 @@ def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score
     props = {"title": f"AI Daily — {day.isoformat()}", "type": "daily", "week": week_link or f"[[{week}]]",
              "date": day, **_counts(articles, scores), "tags": ["kbsync/daily"],
              "kb_id": f"daily-{day.isoformat()}"}
-    return Doc(key=f"daily-{day.isoformat()}", props=props, region=render_daily(data, link),
+    return Doc(key=f"daily-{day.isoformat()}", props=props, region=render_daily(data, link, _folder(cfg)),
                path=f"{folder}/{day.isoformat()}.md", owned=ROLLUP_KEYS, adopt=True)
+
+
+def _folder(cfg: Config):
+    """The reader's template folder for vault pages (None: the bundled templates)."""
+    return cfg.vault.templates if cfg.vault is not None else None

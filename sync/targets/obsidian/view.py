@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, time
-from importlib import resources
 from pathlib import PurePosixPath
 
 from ... import __version__
@@ -21,6 +20,7 @@ from ...config import Config
 from .related import related_items
 from ...models import Article, Score, content_hash
 from ...pages.doc import Doc
+from ...pages import templates
 from ...pages.article import article_doc, path_values
 from .paths import name_key, wikilink
 from . import home
@@ -43,9 +43,8 @@ ROLLUP_PREFIXES = ("weekly-", "daily-")
 
 def render_fingerprint(cfg: Config) -> str:
     """Everything besides the data that shapes a page; a change re-renders all pages."""
-    templates = resources.files("sync") / "templates"
-    texts = sorted((p.name, p.read_text("utf-8")) for p in templates.iterdir() if p.name.endswith(".j2"))
     assert cfg.vault is not None
+    texts = templates.texts(cfg.vault.templates)   # the reader's where they have one
     vault = {"template": cfg.vault.path_template, "weekly": cfg.vault.weekly_folder, "daily": cfg.vault.daily_folder}
     return content_hash({"version": __version__, "templates": texts, "vault": vault,
                          "rollups": cfg.rollups, "links": cfg.links,
@@ -70,6 +69,7 @@ class ObsidianView:
         self.reedited: set[str] = set()           # articles whose category or tags the reader changed
         self._names: Names | None = None
         self.target.relink = self.relink
+        templates.check(cfg.vault.templates)   # a broken template stops here, before any page is written
 
     # -- names ------------------------------------------------------------------------
     def present(self) -> set[str]:
@@ -184,7 +184,8 @@ class ObsidianView:
         docs = [article_doc(a, scores[a.kb_id], related=related.get(a.kb_id, []),
                             week=week_label(a.published, self.cfg.rollups), tz=self.tz,
                             path=allocated.get(a.kb_id),
-                            week_link=self.week_link(week_label(a.published, self.cfg.rollups)))
+                            week_link=self.week_link(week_label(a.published, self.cfg.rollups)),
+                            template_folder=self.cfg.vault.templates)
                 for a in ordered]
         todo = plan(docs, self.records, restore=restore)
         outcomes = []
