@@ -114,3 +114,22 @@ def test_edits_reach_the_digests_through_the_watcher(synced: Path, tmp_path: Pat
         score = reader_scores(store, store.scores([props["kb_id"]]))[props["kb_id"]]
         assert score.category == "Reader Picks" and "my-own-tag" in score.tags and removed not in score.tags
     check_digests(vault, note, props, removed, old)
+
+
+def test_a_category_changed_in_the_vault_reaches_the_notion_page(tmp_path: Path) -> None:
+    from tests.notion_emulator import NotionEmulator
+    from tests.test_notion_target import TOKEN, notion_config, sync
+
+    with NotionEmulator(token=TOKEN, rate=None) as emu:
+        config = notion_config(tmp_path, emu)
+        sync(config)
+        note, props, removed, old = edit_note(tmp_path / "vault")
+        result = sync(config)
+        assert not result.failures, result.failures
+        articles = next(ds for ds in emu.data_sources() if "".join(t["plain_text"] for t in ds["title"]) == "Articles")
+        page = next(p for p in emu.pages(articles["id"])
+                    if "".join(t["plain_text"] for t in p["properties"]["KB ID"]["rich_text"]) == props["kb_id"])
+        assert page["properties"]["Category"]["select"]["name"] == "Reader Picks"
+        tags = {o["name"] for o in page["properties"]["Tags"]["multi_select"]}
+        assert "my-own-tag" in tags and removed not in tags
+        check_digests(tmp_path / "vault", note, props, removed, old)
