@@ -71,11 +71,27 @@ def main() -> None:
 @main.command()
 @click.argument("vault", required=False, type=click.Path(file_okay=False))
 @config_option
-def init(vault: str | None, config_path: str) -> None:
+@click.option("--templates", "templates_dir", type=click.Path(file_okay=False),
+              help="Also copy kbsync's page templates into this folder, to shape your notes "
+                   "(then set [vault] templates to it).")
+def init(vault: str | None, config_path: str, templates_dir: str | None) -> None:
     """Create a vault from vault_template/ (settings, Home.md, Articles.base, templates).
 
-    Existing files are never overwritten, so running it on a vault you use is safe.
+    Existing files are never overwritten, so running it on a vault you use is safe:
+    kbsync's property types are merged into its types.json, yours are kept.
     """
+    if templates_dir is not None:
+        from .pages.templates import BUNDLED, NAMES
+
+        folder = Path(templates_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in NAMES:
+            if (folder / name).exists():
+                click.echo(f"{folder / name}: already there, kept")
+            else:
+                shutil.copy2(BUNDLED / name, folder / name)
+                click.echo(f"{folder / name}: copied")
+        click.echo(f'use them with: [vault] templates = "{templates_dir}" (relative to config.toml)')
     if vault is None:
         cfg = _config(config_path)
         if cfg.vault is None:
@@ -87,6 +103,8 @@ def init(vault: str | None, config_path: str) -> None:
         template = data_dir("vault_template")
     except FileNotFoundError as exc:
         raise Failure(str(exc)) from None
+    from .targets.obsidian.settings import TYPES, daily_collision, install_types
+
     copied = skipped = 0
     for src in sorted(template.rglob("*")):
         if src.is_dir():
@@ -99,6 +117,24 @@ def init(vault: str | None, config_path: str) -> None:
         shutil.copy2(src, dst)
         copied += 1
     click.echo(f"vault ready at {target}: {copied} files copied, {skipped} already there")
+    # an existing vault keeps its settings; kbsync's property types are merged into its types.json
+    try:
+        added, conflicts = install_types(target)
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    if added and (target / TYPES).exists():
+        click.echo(f"{TYPES}: added the types of {len(added)} properties ({', '.join(added)})")
+    for line in conflicts:
+        click.echo(f"{TYPES}: {line}", err=True)
+    cfg_daily = "Daily"
+    if vault is None or Path(config_path).exists():
+        try:
+            cfg_daily = load_config(config_path).vault.daily_folder  # type: ignore[union-attr]
+        except (ConfigError, AttributeError):
+            pass
+    collision = daily_collision(target, cfg_daily)
+    if collision:
+        click.echo(f"note: {collision}", err=True)
 
 
 def _progress(enabled: bool):
@@ -246,8 +282,13 @@ def rollup(config_path: str, week: str | None, day: datetime | None) -> None:
 
         # with Claude on, the trends keep Claude's names (cached: an unchanged week costs nothing)
         session = open_session(cfg, os.environ)
-        view = ObsidianView(cfg, store, namer=trend_namer(session, store, cfg, now))
-        outcomes = view.sync_rollups(set(), now, weeks=weeks, days=days, restore=True)
+        from .pages.templates import TemplateError
+
+        try:
+            view = ObsidianView(cfg, store, namer=trend_namer(session, store, cfg, now))
+            outcomes = view.sync_rollups(set(), now, weeks=weeks, days=days, restore=True, only=True)
+        except TemplateError as exc:
+            raise Failure(str(exc)) from None
         if session is not None:
             from .pipeline import RunResult
 

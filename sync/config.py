@@ -41,6 +41,7 @@ class VaultConfig:
     path_template: str = DEFAULT_PATH_TEMPLATE
     weekly_folder: str = "Weekly"
     daily_folder: str = "Daily"
+    templates: Path | None = None         # the reader's templates, overriding the bundled ones by name
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,8 @@ def build_config(path: Path, data: dict[str, Any]) -> Config:
     vault = None
     if "vault" in data:
         raw = dict(data["vault"])
-        vault = VaultConfig(**{**raw, "path": _resolve(root, raw["path"])})
+        vault = VaultConfig(**{**raw, "path": _resolve(root, raw["path"]),
+                               "templates": _resolve(root, raw["templates"]) if "templates" in raw else None})
     notion = NotionConfig(**data["notion"]) if "notion" in data else None
     store_path = _resolve(root, data.get("store", {}).get("path", ".kbsync/state.db"))
     feeds = tuple(_feed(root, f) for f in data.get("feeds", []))

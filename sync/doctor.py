@@ -49,6 +49,15 @@ def checks(cfg: Config, env: Mapping[str, str]) -> list[tuple[bool, str]]:
         ok = vault.exists() and os.access(vault, os.W_OK)
         hint = "" if ok else " does not exist or is not writable (run `kbsync init`)"
         out.append((ok, f"vault: {vault}{hint}"))
+        if ok:
+            from .targets.obsidian.settings import daily_collision, type_problems
+
+            problems = type_problems(vault)
+            out += [(False, f"vault types: {p}") for p in problems] or [(True, "vault types: every property "
+                                                                          "kbsync writes is declared")]
+            collision = daily_collision(vault, cfg.vault.daily_folder)
+            if collision:
+                out.append((False, f"vault: {collision}"))
     if cfg.notion is not None:
         out.append(notion_check(cfg, env))
     scorer = "claude" if env.get("ANTHROPIC_API_KEY") and cfg.scoring.backend in ("auto", "claude") else "heuristic"

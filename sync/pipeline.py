@@ -418,7 +418,7 @@ def _count(outcomes: Iterable[Outcome], counter: Counter[str], problems: list[st
     for outcome in outcomes:
         counter[outcome.status] += 1
         if outcome.status in ("error", "conflict") and outcome.message:
-            problems.append(f"{outcome.key}: {outcome.message}")
+            problems.append(f"{outcome.name}: {outcome.message}")
 
 
 __all__ = ["RunResult", "FeedReport", "run_sync", "feed_requests", "next_feed_state", "plan"]

@@ -9,6 +9,8 @@ Contract:
   (``rating:``) counts as no value. kbsync's own writes never change this
   view: it rewrites only owned keys, and a re-tag moves ``base`` and the note
   together (``targets.obsidian.merge`` keeps the reader's additions and removals).
+  A ``category`` the reader changed is in the view too (their value), so it
+  reaches the digests and Notion (``edits.overlay``).
 - ``diff(old, new)`` lists (property, new value or None) for what changed.
 - ``apply_edit(props, base, property, value)`` is the inverse: the note's
   properties after an edit made elsewhere (a Notion status) is written in.
@@ -21,7 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 # the properties kbsync owns in an article note; every other one is the reader's
-OWNED_KEYS = ("title", "url", "source", "sources", "author", "published", "score", "tier",
+OWNED_KEYS = ("title", "aliases", "url", "source", "sources", "author", "published", "score", "tier",
               "category", "tags", "summary", "related", "week", "kb_id",
               "model", "prompt_version", "scored_by")   # the last three: Claude scores and fallbacks only
 MISSING = object()   # a property that is not there at all (unlike one set to null)
@@ -40,6 +42,8 @@ def normal(value: Any) -> Any:
     return value
 
 TAGS = "tags"
+CATEGORY = "category"
+OWNED_EDITS = (CATEGORY, TAGS)   # kbsync's properties whose edit by the reader travels like their own
 
 
 def _tag_list(value: Any) -> list[str]:
@@ -60,6 +64,16 @@ def tag_edit(note_tags: Any, base_tags: Any) -> dict[str, list[str]] | None:
 def reader_view(props: Mapping[str, Any], base: Mapping[str, Any], owned: Sequence[str] = OWNED_KEYS) -> dict[str, Any]:
     """The reader's part of a note, as comparable JSON values (see the module docstring)."""
     view = {str(k): normal(v) for k, v in props.items() if k not in owned and v is not None}
+    return {**view, **owned_edits(props, base, owned)}
+
+
+def owned_edits(props: Mapping[str, Any], base: Mapping[str, Any], owned: Sequence[str] = OWNED_KEYS) -> dict[str, Any]:
+    """The reader's edits of kbsync's category and tags (absent: not edited)."""
+    view: dict[str, Any] = {}
+    mine = props.get(CATEGORY)
+    if CATEGORY in owned and CATEGORY in base and isinstance(mine, str) and mine.strip() \
+            and mine != base.get(CATEGORY):
+        view[CATEGORY] = mine.strip()
     if TAGS in owned:
         edit = tag_edit(props.get(TAGS), base.get(TAGS))
         if edit is not None:
@@ -78,11 +92,14 @@ def apply_edit(props: Mapping[str, Any], base: Mapping[str, Any], prop: str, val
                owned: Sequence[str] = OWNED_KEYS) -> dict[str, Any]:
     """``props`` with an edit made elsewhere written in (a new dict, same key order).
 
-    ``tags`` become kbsync's tags with the edit applied; any other key kbsync
-    owns is refused (ValueError): only the reader's own properties travel.
+    ``tags`` become kbsync's tags with the edit applied, ``category`` the
+    reader's (None: kbsync's again); any other key kbsync owns is refused
+    (ValueError): only the reader's own properties travel.
     """
     out = dict(props)
-    if prop == TAGS:
+    if prop == CATEGORY:
+        out[CATEGORY] = value if isinstance(value, str) and value.strip() else base.get(CATEGORY, out.get(CATEGORY))
+    elif prop == TAGS:
         edit = value if isinstance(value, Mapping) else {}
         removed = set(_tag_list(edit.get("removed")))
         ours = [t for t in _tag_list(base.get(TAGS)) if t not in removed]

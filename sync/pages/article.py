@@ -13,21 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from ..models import Article, Score
+from . import templates
 from .doc import Doc, RelatedItem
 from .markdown import demote_headings, md, stars
 
 
-@cache
-def environment() -> jinja2.Environment:
+def environment(folder: Path | None = None) -> jinja2.Environment:
     # Markdown, not HTML: no autoescape; values are made safe before they get here
-    return jinja2.Environment(loader=jinja2.PackageLoader("sync", "templates"), autoescape=False,
-                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return templates.environment("article", folder)
 
 
 def prop_text(text: str) -> str:
@@ -52,10 +51,15 @@ def local_naive(moment: datetime, tz: tzinfo) -> datetime:
 
 
 def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem], week: str,
-                tz: tzinfo, path: str | None = None) -> Doc:
+                tz: tzinfo, path: str | None = None, week_link: str | None = None,
+                template_folder: Path | None = None) -> Doc:
+    """``week_link``: the ``week`` property as the target resolves it (``[[2026-W09]]`` by default);
+    ``template_folder``: the reader's templates (``pages.templates``)."""
     published = local_naive(article.published, tz)
     props: dict[str, Any] = {
         "title": prop_text(article.title),
+        # the real title, for search and the quick switcher (the file name drops ' and the like)
+        "aliases": [prop_text(article.title)],
         "url": article.url,
         "source": article.source,
         "sources": list(article.sources),
@@ -67,7 +71,7 @@ def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem
         "tags": list(score.tags),
         "summary": prop_text(score.summary),
         "related": [item.link for item in related],
-        "week": f"[[{week}]]",
+        "week": week_link or f"[[{week}]]",
         "kb_id": article.kb_id,
         # which Claude model and prompt made the score; a fallback says so (absent offline)
         "model": score.model,
@@ -75,7 +79,8 @@ def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem
         "scored_by": score.backend if score.fallback else None,
     }
     props = {k: v for k, v in props.items() if v is not None}
-    region = environment().get_template("article.md.j2").render(
+    region = templates.render(
+        environment(template_folder), "article.md.j2", template_folder,
         summary=md(score.summary), stars=stars(score.score), score=score.score, tier=score.tier,
         why=md(score.why_it_matters), fallback=md(score.backend) if score.fallback else "",
         category=score.category, source_link=md_link(article.source, article.url),

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from ..config import Config
+from ..edits.overlay import reader_scores
 from ..links.index import related, story_groups
 from ..models import Article, Score
 from ..pages.doc import Doc
@@ -32,11 +33,12 @@ def _counts(articles: Sequence[Article], scores: Mapping[str, Score]) -> dict[st
 
 
 def window(store: Store, first: date, last: date, tz: tzinfo) -> tuple[list[Article], dict[str, Score]]:
-    """The articles published on the days ``first`` .. ``last`` (in ``tz``) and their scores."""
+    """The articles published on the days ``first`` .. ``last`` (in ``tz``) and their scores,
+    with the reader's category and tag edits on them (``edits.overlay``)."""
     start = datetime.combine(first, datetime.min.time(), tz)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
     articles = list(store.iter_articles(start, end))
-    return articles, store.scores(a.kb_id for a in articles)
+    return articles, reader_scores(store, store.scores(a.kb_id for a in articles))
 
 
 def weekly_data(label: str, articles: Sequence[Article], scores: Mapping[str, Score], store: Store, cfg: Config,
@@ -49,18 +51,21 @@ def weekly_data(label: str, articles: Sequence[Article], scores: Mapping[str, Sc
 
 def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article], scores: Mapping[str, Score],
                store: Store, cfg: Config, *, link: Callable[[str], str], folder: str,
-               namer: TrendNamer | None = None) -> Doc:
+               namer: TrendNamer | None = None, week_link: str | None = None) -> Doc:
     data = weekly_data(label, articles, scores, store, cfg, namer)
-    props = {"title": f"AI Weekly Digest — {label}", "type": "weekly", "week": label, "start": first, "end": last,
+    # ``week`` is a link on every page (the article notes', the days', this one's own)
+    props = {"title": f"AI Weekly Digest — {label}", "type": "weekly", "week": week_link or f"[[{label}]]",
+             "start": first, "end": last,
              "articles": data.scanned, "must_read": data.must_read, "worth_reading": data.worth_reading,
              "tags": ["kbsync/weekly"],
              "kb_id": f"weekly-{label}"}
-    return Doc(key=f"weekly-{label}", props=props, region=render_weekly(data, link),
+    return Doc(key=f"weekly-{label}", props=props, region=render_weekly(data, link, _folder(cfg)),
                path=f"{folder}/{label}.md", owned=ROLLUP_KEYS, adopt=True)
 
 
 def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score], store: Store, cfg: Config,
-              *, link: Callable[[str], str], folder: str, namer: TrendNamer | None = None) -> Doc:
+              *, link: Callable[[str], str], folder: str, namer: TrendNamer | None = None,
+              week_link: str | None = None) -> Doc:
     ids = [a.kb_id for a in articles]
     data = daily_rollup(day, articles, scores, story_groups(store, ids), cfg.rollups)
     overview = getattr(namer, "overview", None)
@@ -68,8 +73,13 @@ def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score
         # the hook for a Claude-written first line (scoring/digests.py); "" keeps the page as it was
         data = replace(data, overview=overview(data))
     week = week_label(datetime.combine(day, time(12), cfg.rollups.tz), cfg.rollups)
-    props = {"title": f"AI Daily — {day.isoformat()}", "type": "daily", "week": f"[[{week}]]",
+    props = {"title": f"AI Daily — {day.isoformat()}", "type": "daily", "week": week_link or f"[[{week}]]",
              "date": day, **_counts(articles, scores), "tags": ["kbsync/daily"],
              "kb_id": f"daily-{day.isoformat()}"}
-    return Doc(key=f"daily-{day.isoformat()}", props=props, region=render_daily(data, link),
+    return Doc(key=f"daily-{day.isoformat()}", props=props, region=render_daily(data, link, _folder(cfg)),
                path=f"{folder}/{day.isoformat()}.md", owned=ROLLUP_KEYS, adopt=True)
+
+
+def _folder(cfg: Config):
+    """The reader's template folder for vault pages (None: the bundled templates)."""
+    return cfg.vault.templates if cfg.vault is not None else None

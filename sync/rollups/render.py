@@ -11,34 +11,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 import jinja2
 
+from ..pages import templates
 from ..pages.markdown import md, tag, url
 from .digest import DailyRollup, WeeklyRollup
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-@cache
-def _env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
-    env.filters.update(md=md, tag=tag, url=url)
-    return env
+def _env(folder: Path | None = None) -> jinja2.Environment:
+    return templates.environment("rollup", folder, (("md", md), ("tag", tag), ("url", url)))
 
 
-def render_weekly(r: WeeklyRollup, link: Callable[[str], str]) -> str:
-    """The weekly page body, in the shape of the seed digest."""
-    return _tidy(_env().get_template("weekly.md.j2").render(r=r, link=link))
+def render_weekly(r: WeeklyRollup, link: Callable[[str], str], folder: Path | None = None) -> str:
+    """The weekly page body, in the shape of the seed digest (``folder``: the reader's templates)."""
+    return _tidy(templates.render(_env(folder), "weekly.md.j2", folder, r=r, link=link))
 
 
-def render_daily(r: DailyRollup, link: Callable[[str], str]) -> str:
+def render_daily(r: DailyRollup, link: Callable[[str], str], folder: Path | None = None) -> str:
     """The daily page body: categories, each story with stars, tags, summary and links."""
-    return _tidy(_env().get_template("daily.md.j2").render(r=r, link=link))
+    return _tidy(templates.render(_env(folder), "daily.md.j2", folder, r=r, link=link))
 
 
 def _tidy(text: str) -> str:

@@ -45,6 +45,13 @@ class Outcome:
     record: SyncRecord | None = None
     message: str = ""
     reader_props: dict[str, Any] | None = None
+    edits: dict[str, Any] | None = None    # the reader's edits of owned values seen in the page (category, tags)
+    where: str = ""                        # how the reader knows the page (a vault path); "" = the key
+
+    @property
+    def name(self) -> str:
+        """The page as messages name it: its path when the target has one, else its key."""
+        return self.where or self.key
 
 
 @dataclass

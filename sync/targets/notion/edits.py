@@ -148,7 +148,8 @@ class NotionEditSink:
                     number = change.value if isinstance(change.value, (int, float)) \
                         and not isinstance(change.value, bool) else None
                     props["Rating"] = {"number": number}
-                elif change.property == "tags":
+                elif change.property in ("tags", "category"):
+                    # shown through the page's Tags / Category: the page is rendered again
                     self.retag.add(kb_id)
             if not props:
                 continue

@@ -25,14 +25,16 @@ from typing import Any
 from ... import __version__
 from ...config import Config
 from ...edits import journal
+from ...edits.overlay import apply as overlay
+from ...edits.overlay import reader_edits
 from ...links.index import neighbours
 from ...models import Article, Score, content_hash
 from ...pages.doc import Doc
 from ...pages.markdown import md
 from ...rollups.digest import TrendNamer, week_bounds, week_label
 from ...rollups.pages import weekly_data, window
-from ...rollups.render import render_weekly
 from ...rollups.recent import recent_weeks
+from ...rollups.render import render_weekly
 from ...store import Store, SyncRecord
 from ..base import Outcome, plan
 from .api import NotionAPI, NotionError
@@ -181,10 +183,12 @@ class NotionView:
         orders.update({a.kb_id: _order(a) for a in self.store.get_articles(others).values()})
         owned = definitions()["articles"]["owned"]
         retagged = tag_edits(self.store, [a.kb_id for a in ordered])
+        # the reader's category (changed in the vault) is the page's Category too
+        edited = reader_edits(self.store, [a.kb_id for a in ordered])
         docs = []
         for a in ordered:
             related = sorted((n for n in edges.get(a.kb_id, ()) if n in orders), key=orders.__getitem__)
-            docs.append(article_doc(a, scores[a.kb_id], related=related, tz=self.cfg.rollups.tz, owned=owned,
+            docs.append(article_doc(a, overlay(scores[a.kb_id], edited.get(a.kb_id)), related=related, tz=self.cfg.rollups.tz, owned=owned,
                                     tags=with_tag_edits(scores[a.kb_id].tags, retagged.get(a.kb_id)),
                                     split_tags=self.bounded.split_tags, split_source=self.bounded.split_source))
         outcomes = self._apply("articles", docs, restore)

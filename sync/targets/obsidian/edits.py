@@ -11,7 +11,9 @@ batch of vault-relative paths that changed and:
    link to them, so no wikilink is left pointing at a name that is gone;
 3. compares each article note's reader part (``edits.reader_view``) with what
    the journal says the vault shows, records the differences as edits made
-   in Obsidian (at the file's modification time) and updates ``reader_state``.
+   in Obsidian (at the file's modification time) and updates ``reader_state``;
+   a category or tag edit rolls the article's day and week up again, so the
+   digests list it as the reader has it.
 
 Call it with the store lock held (``lock.StoreLock``): then no sync is half
 way through writing, every note kbsync wrote has its sync record, and a note
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -34,10 +36,11 @@ from typing import Any
 from ...config import Config
 from ...edits import journal
 from ...edits.journal import OBSIDIAN, Change
-from ...edits.rules import OWNED_KEYS, apply_edit, diff, reader_view
+from ...edits.rules import OWNED_EDITS, OWNED_KEYS, apply_edit, diff, reader_view
 from ...store import Store, SyncRecord
 from .files import LocalFiles
 from .merge import read_note
+from .swap import Guard, Write
 from .view import ROLLUP_PREFIXES, ObsidianView
 from .yamlfm import NoteParseError, dumps_note
 
@@ -132,7 +135,7 @@ def _sweep(cfg: Config, store: Store, now: datetime, report: Report, log: loggin
         report.rerendered = sum(o.status in ("updated", "created", "restored") for o in outcomes)
         for outcome in outcomes:
             if outcome.status in ("error", "conflict") and outcome.message:
-                log.warning("%s: %s", outcome.key, outcome.message)
+                log.warning("%s: %s", outcome.name, outcome.message)
     return view.records
 
 
@@ -171,7 +174,44 @@ def reconcile(cfg: Config, store: Store, paths: Iterable[str], *, structural: bo
     for change in report.changes:
         log.info("reader edit in %s: %s = %s", notes[change.kb_id].path, change.property,
                  "(cleared)" if change.value is None else change.value)
+    regroup = {c.kb_id for c in report.changes if c.property in OWNED_EDITS}
+    if regroup:
+        # a category or tags changed by hand: the day's and the week's digests list it so at once
+        view = ObsidianView(cfg, store, namer=KnownTrendNames(store, cfg))
+        view.rerender_all = False
+        outcomes = view.sync_rollups(regroup, now)
+        report.rerendered += sum(o.status in ("updated", "created", "restored") for o in outcomes)
     return report
+
+
+def catch_up(cfg: Config, store: Store, now: datetime, log: logging.Logger) -> Report:
+    """``reconcile`` the notes saved since the last run ended: what a ``kbsync sync`` run
+    without the daemon learns of the reader's edits (one stat per note, read only if newer)."""
+    assert cfg.vault is not None
+    last = store.last_run()
+    if last is None or not last.get("finished_at") or not cfg.vault.path.is_dir():
+        return Report()
+    since = datetime.fromisoformat(last["finished_at"]).timestamp()
+    paths = [rel for rel, mtime in _walk_mtimes(cfg.vault.path) if mtime > since]
+    return reconcile(cfg, store, paths, structural=False, now=now, log=log) if paths else Report()
+
+
+def _walk_mtimes(root: os.PathLike[str] | str, prefix: str = ""):
+    """(vault-relative path, mtime) of every note, hidden folders skipped."""
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk_mtimes(entry.path, f"{prefix}{entry.name}/")
+        elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
+            try:
+                yield f"{prefix}{entry.name}", entry.stat(follow_symlinks=False).st_mtime
+            except OSError:
+                continue
 
 
 def _own(props: dict[str, Any]) -> dict[str, Any]:
@@ -190,13 +230,14 @@ class VaultEditSink:
 
     def push_edits(self, changes: Sequence[Change]) -> list[Change]:
         records = self.store.sync_records(OBSIDIAN, {c.kb_id for c in changes})
-        writes: list[tuple[str, str]] = []
+        writes: list[Write] = []
         states: list[tuple[str, dict[str, Any]]] = []
         failed: list[Change] = []
         for kb_id in dict.fromkeys(c.kb_id for c in changes):
             group = [c for c in changes if c.kb_id == kb_id]
             record = records.get(kb_id)
-            text = self.files.read(record.path) if record and record.state == "present" and record.path else None
+            text, seen = self.files.read_stamped(record.path) if record and record.state == "present" \
+                and record.path else (None, None)
             if text is None:
                 self.log.info("edit for %s not written: its note is not in the vault", kb_id)
                 continue
@@ -214,12 +255,28 @@ class VaultEditSink:
                     self.log.warning("edit for %s ignored: %s", kb_id, exc)
             new = dumps_note(props, body)
             if new != text:
-                writes.append((record.path, new))
+                # a save of the reader's meanwhile gets the same edits applied to it, not overwritten
+                writes.append((record.path, new, Guard(seen, _with_edits(group, base))))
             states.append((kb_id, _own(props)))
         try:
-            self.files.write_many(writes)
+            skipped = self.files.write_many(writes)
         except OSError as exc:
             self.log.error("could not write edits into the vault: %s", exc)
             return list(changes)
+        for path, why in skipped.items():
+            self.log.warning("edit for %s not written yet: %s", path, why)
+        failed += [c for c in changes if (r := records.get(c.kb_id)) is not None and r.path in skipped]
         self.store.save_reader_state(states, self.now)
         return failed
+
+
+def _with_edits(group: Sequence[Change], base: dict[str, Any]) -> Callable[[str], str]:
+    def apply(text: str) -> str:
+        props, body = read_note(text)
+        for change in group:
+            try:
+                props = apply_edit(props, base, change.property, change.value)
+            except ValueError:
+                pass   # refused the first time too (and logged then)
+        return dumps_note(props, body)
+    return apply

@@ -6,6 +6,10 @@ file (a reader or a crash sees the old text or the new, never half: temp file
 in the same folder, synced, renamed, the folder fsynced); ``walk`` yields every Markdown path; ``head`` returns the first
 bytes of a file cheaply (for rebuilding the kb_id index). ``LocalFiles``
 never touches a path outside its root.
+
+Check-and-swap: a write may carry a ``Guard`` (see ``swap``): the file is
+replaced only while it is still what was read, so no save of the reader's is
+lost; ``write_many`` returns the files it left as the reader has them.
 """
 
 from __future__ import annotations
@@ -18,10 +22,9 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from .paths import inside
+from .swap import Guard, Orphan, Stamp, Write, read_fd, settle, stamp, swap
 
 TEMP_SUFFIX = ".kbsync-tmp"
-
-
 def _is_temp(name: str) -> bool:
     """A temp file of ``LocalFiles.write_many``: ".<name>.kbsync-tmp"."""
     return name.startswith(".") and name.endswith(TEMP_SUFFIX)
@@ -29,9 +32,11 @@ def _is_temp(name: str) -> bool:
 
 class Files(Protocol):
     def read(self, rel: str) -> str | None: ...
+    def read_stamped(self, rel: str) -> tuple[str | None, Stamp | None]: ...
     def head(self, rel: str, size: int = 4096) -> str: ...
     def write(self, rel: str, text: str) -> None: ...
-    def write_many(self, items: Sequence[tuple[str, str]]) -> None: ...
+    def write_many(self, items: Sequence[Write]) -> dict[str, str]: ...
+    def remove(self, rel: str, guard: Guard | None = None) -> bool: ...
     def exists(self, rel: str) -> bool: ...
     def walk(self) -> Iterator[str]: ...
 
@@ -93,6 +98,17 @@ class LocalFiles:
         except FileNotFoundError:
             return None
 
+    def read_stamped(self, rel: str) -> tuple[str | None, Stamp | None]:
+        """The text and its stamp (for a guarded write); (None, None) when absent."""
+        try:
+            fd = os.open(self._path(rel), os.O_RDONLY)
+        except FileNotFoundError:
+            return None, None
+        try:
+            return read_fd(fd)
+        finally:
+            os.close(fd)
+
     def head(self, rel: str, size: int = 4096) -> str:
         with open(self._path(rel), "rb") as fh:
             return fh.read(size).decode("utf-8", errors="replace")
@@ -107,11 +123,16 @@ class LocalFiles:
     def write(self, rel: str, text: str) -> None:
         self.write_many([(rel, text)])
 
-    def write_many(self, items: Sequence[tuple[str, str]]) -> None:
-        staged: list[tuple[Path, Path]] = []
+    def write_many(self, items: Sequence[Write]) -> dict[str, str]:
+        """Write every item; returns {path: why} for guarded files left as the reader has them."""
+        staged: list[tuple[Path, Path, str, Guard | None, str]] = []
+        skipped: dict[str, str] = {}
+        orphans: list[Orphan] = []
         try:
             folders: set[Path] = set()
-            for rel, text in items:
+            for item in items:
+                rel, text = item[0], item[1]
+                guard = item[2] if len(item) > 2 else None
                 path = self._path(rel)
                 if path.parent not in folders:
                     path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,18 +141,42 @@ class LocalFiles:
                 tmp = path.with_name(f".{path.name}{TEMP_SUFFIX}")
                 with open(tmp, "w", encoding="utf-8", newline="") as fh:
                     fh.write(text)
-                staged.append((tmp, path))
-            self._remove_stale({tmp for tmp, _ in staged})
+                staged.append((tmp, path, rel, guard, text))
+            self._remove_stale({tmp for tmp, *_ in staged})
             if staged:
                 _syncfs(self.root)
-            for tmp, path in staged:
-                os.replace(tmp, path)
+            for tmp, path, rel, guard, text in staged:
+                if guard is None:
+                    os.replace(tmp, path)
+                    continue
+                done = swap(tmp, path, guard, text)
+                if not done.placed:
+                    skipped[rel] = done.why
+                if done.orphan is not None:
+                    orphans.append(done.orphan)
+            settle(orphans)   # kbsync's versions are in place; late saves merged in where possible
+            orphans = []
         except BaseException:
-            # never leave a temp file behind, whatever went wrong
-            for tmp, _ in staged:
+            # never leave a temp file or an open descriptor behind, whatever went wrong
+            for orphan in orphans:
+                os.close(orphan.fd)
+            for tmp, *_ in staged:
                 tmp.unlink(missing_ok=True)
             raise
-        self._fsync_dirs({path.parent for _, path in staged})
+        self._fsync_dirs({path.parent for _, path, *_ in staged})
+        return skipped
+
+    def remove(self, rel: str, guard: Guard | None = None) -> bool:
+        """Delete a page kbsync alone wrote; only while it is what ``guard`` saw. True if removed."""
+        path = self._path(rel)
+        try:
+            if guard is not None and stamp(os.lstat(path)) != guard.seen:
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        self._fsync_dirs({path.parent})
+        return True
 
     def _find_stale(self, folder: Path) -> None:
         if folder in self._swept:
@@ -190,6 +235,10 @@ class MemoryFiles:
     def read(self, rel: str) -> str | None:
         return self.files.get(rel)
 
+    def read_stamped(self, rel: str) -> tuple[str | None, Stamp | None]:
+        text = self.files.get(rel)
+        return text, None if text is None else (0, len(text), hash(text))
+
     def head(self, rel: str, size: int = 4096) -> str:
         return self.files[rel][:size]
 
@@ -202,9 +251,16 @@ class MemoryFiles:
         self.files[rel] = text
         self.writes += 1
 
-    def write_many(self, items: Sequence[tuple[str, str]]) -> None:
-        for rel, text in items:
-            self.write(rel, text)
+    def write_many(self, items: Sequence[Write]) -> dict[str, str]:
+        # one process, no editor beside it: a guard has nothing to check
+        for item in items:
+            self.write(item[0], item[1])
+        return {}
+
+    def remove(self, rel: str, guard: Guard | None = None) -> bool:
+        if guard is not None and self.read_stamped(rel)[1] != guard.seen:
+            return False
+        return self.files.pop(rel, None) is not None
 
     def walk(self) -> Iterator[str]:
         yield from sorted(k for k in self.files if k.endswith(".md"))
@@ -220,6 +276,9 @@ class OverlayFiles:
     def read(self, rel: str) -> str | None:
         return self.memory.read(rel) if self.memory.exists(rel) else self.base.read(rel)
 
+    def read_stamped(self, rel: str) -> tuple[str | None, Stamp | None]:
+        return self.read(rel), None
+
     def head(self, rel: str, size: int = 4096) -> str:
         return self.memory.head(rel, size) if self.memory.exists(rel) else self.base.head(rel, size)
 
@@ -229,8 +288,12 @@ class OverlayFiles:
     def write(self, rel: str, text: str) -> None:
         self.memory.write(rel, text)
 
-    def write_many(self, items: Sequence[tuple[str, str]]) -> None:
-        self.memory.write_many(items)
+    def write_many(self, items: Sequence[Write]) -> dict[str, str]:
+        return self.memory.write_many(items)
+
+    def remove(self, rel: str, guard: Guard | None = None) -> bool:
+        # a dry run deletes nothing; the page counts as removed in its report
+        return self.exists(rel)
 
     def walk(self) -> Iterator[str]:
         yield from sorted(set(self.base.walk()) | set(self.memory.walk()))

@@ -13,7 +13,13 @@ Contract (pure functions; the reader's edits are never lost):
   ``%% kbsync:end %%`` is kbsync's, and it is replaced only when it still is
   what kbsync last wrote (compared by hash, ignoring trailing white space).
   A block the reader edited, or removed, is left alone and reported as a
-  conflict; everything outside the block is never touched.
+  conflict; everything outside the block is never touched. Link maintenance
+  still reaches an edited block (``relink``: the targets of its links, never
+  its prose). A removed block comes back only when asked (``restore``): that
+  is how the reader hands an edited block back to kbsync.
+- A page kbsync did not create (no record, no kb_id of ours: the reader's
+  own daily note at a digest's path) keeps every property it already has;
+  kbsync only adds the ones it lacks.
 """
 
 from __future__ import annotations
@@ -21,11 +27,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...edits.rules import MISSING, normal
+from ...edits.rules import MISSING, normal, owned_edits
 from .yamlfm import dumps_note, loads_note
 
 BEGIN = "%% kbsync:begin %%"
@@ -58,6 +64,7 @@ class Merged:
     text: str
     conflicts: list[str] = field(default_factory=list)
     reader_props: dict[str, Any] = field(default_factory=dict)
+    edits: dict[str, Any] = field(default_factory=dict)    # the reader's category / tag edits (rules.owned_edits)
 
 
 def split_body(body: str) -> tuple[str, str | None, str]:
@@ -135,22 +142,54 @@ def new_note(props: Mapping[str, Any], region: str) -> str:
 
 
 def merge_note(current: str, props: Mapping[str, Any], region: str, base: Mapping[str, Any] | None,
-               owned: Sequence[str]) -> Merged:
-    """The note after kbsync's new version is merged into ``current`` (raises NoteParseError)."""
+               owned: Sequence[str], *, relink: Callable[[str, str], str] | None = None,
+               restore: bool = False) -> Merged:
+    """The note after kbsync's new version is merged into ``current`` (raises NoteParseError).
+
+    ``relink(block, region)`` mends link targets in a block the reader edited;
+    ``restore`` puts back a block the reader removed (markers and all).
+    """
     theirs, body = read_note(current)
-    merged_props, conflicts = merge_props(props, None if base is None else base.get("props"), theirs, owned)
+    if base is None and theirs and theirs.get("kb_id") != props.get("kb_id"):
+        # a page kbsync did not create: every property already on it is the reader's
+        props = {k: v for k, v in props.items() if k not in theirs}
+        merged_props, conflicts = merge_props(props, None, theirs, [k for k in owned if k in props])
+        conflicts += [f"property {k!r} was already on the page; kept" for k in owned if k in theirs]
+    else:
+        merged_props, conflicts = merge_props(props, None if base is None else base.get("props"), theirs, owned)
     reader_props = {k: v for k, v in theirs.items() if k not in owned}
+    edits = owned_edits(theirs, base.get("props", {}), owned) if base is not None else {}
     before, block, after = split_body(body)
-    if block is None and base is None:
-        # a page kbsync never wrote (e.g. a Daily note Obsidian created): add the block on top
+    if block is None and (base is None or restore) and BEGIN not in body and END not in body:
+        # a page kbsync never wrote (e.g. a note of the reader's at a digest's path), or a
+        # block the reader removed to hand it back (--restore): the block goes on top
         new_body = f"{BEGIN}\n{region.rstrip()}\n{END}\n\n{body.lstrip(chr(10))}"
     elif block is None:
-        conflicts.append("kbsync block missing or duplicated; body left as the reader has it")
+        conflicts.append("kbsync block missing or duplicated; body left as the reader has it"
+                         + ("" if restore else " (delete what is left of it and run `kbsync sync --restore` "
+                                               "to get it back)"))
         new_body = body
     elif base is not None and region_hash(block) not in (base.get("region"), region_hash(region)):
         conflicts.append("kbsync block edited by the reader; kept")
         new_body = body
+        mended = relink(block, region) if relink else block
+        if mended != block:
+            # only link targets changed: the reader's words stay as they are
+            new_body = f"{before}\n{BEGIN}\n{mended}\n{END}\n{after}" if before else \
+                       f"{BEGIN}\n{mended}\n{END}\n{after}"
     else:
         new_body = f"{before}\n{BEGIN}\n{region.rstrip()}\n{END}\n{after}" if before else \
                    f"{BEGIN}\n{region.rstrip()}\n{END}\n{after}"
-    return Merged(dumps_note(merged_props, new_body), conflicts, reader_props)
+    return Merged(dumps_note(merged_props, new_body), conflicts, reader_props, edits)
+
+
+def untouched(text: str, base: Mapping[str, Any]) -> bool:
+    """True when a page is exactly what kbsync last wrote: its properties, its block, and
+    nothing of the reader's around it (the empty "My notes" heading aside)."""
+    try:
+        props, body = read_note(text)
+    except Exception:   # noqa: BLE001 - unreadable: certainly not as kbsync left it
+        return False
+    before, block, after = split_body(body)
+    return (block is not None and not before.strip() and after.strip() in ("", NEW_NOTE_TAIL.strip())
+            and normal(props) == base.get("props") and region_hash(block) == base.get("region"))

@@ -4,7 +4,8 @@ Contract: ``edits_out`` notices notes the reader moved or deleted (the view's
 ``sweep``); ``edits_in`` writes edits made in Notion into the notes (skipped
 in a dry run, which writes nothing); ``write`` writes article notes, then the
 daily and weekly pages, counting into ``RunResult.notes`` and ``.pages``. The
-vault fails as a whole only on an ``OSError`` (disk full, permissions).
+vault fails as a whole on an ``OSError`` (disk full, permissions) or a
+broken reader template (``TemplateError``, one line naming file and line).
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ from datetime import datetime
 
 from ...config import Config
 from ...edits import journal
+from ...pages.templates import TemplateError
 from ...store import Store
 from ..base import Loaded, Outcome
-from .edits import VaultEditSink
+from .edits import VaultEditSink, catch_up
 from .view import ObsidianView
 
 
 class VaultProjection:
     name = "vault"
-    errors: tuple[type[BaseException], ...] = (OSError,)
+    errors: tuple[type[BaseException], ...] = (OSError, TemplateError)
 
     def __init__(self, cfg: Config, store: Store, now: datetime, *, dry_run: bool, namer: object,
                  log: logging.Logger):
@@ -39,6 +41,12 @@ class VaultProjection:
 
     def edits_out(self) -> set[str]:
         assert self.view is not None
+        if not self.dry_run:
+            try:
+                catch_up(self.cfg, self.store, self.now, self.log)   # the reader's edits since the last run (category, tags, ...)
+            except OSError as exc:
+                # an unreadable vault: the writes below report each note; the edits wait for the next run
+                self.log.warning("vault: the reader's edits were not read: %s", exc)
         return self.view.sweep(self.now)
 
     def edits_in(self) -> set[str]:
@@ -66,6 +74,8 @@ class VaultProjection:
         return []
 
     def describe(self, exc: BaseException) -> str:
+        if isinstance(exc, TemplateError):
+            return f"vault: {exc}"   # one line naming the template file and line
         if isinstance(exc, OSError):
             return f"vault: {exc.filename or ''}: {exc.strerror or exc}"
         return f"vault: {exc}"

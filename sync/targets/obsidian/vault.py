@@ -9,14 +9,16 @@ Contract:
 - New notes get a path from the vault's template, legalised in one place
   (``paths``), unique by base name (case-insensitive, NFC) across the
   vault so a bare ``[[name]]`` link always resolves.
-- Writes go through ``Files.write`` (atomic); a merge that changes nothing
+- Writes go through ``Files.write_many`` (atomic), guarded: a note the reader
+  saved after kbsync read it is merged again from the new text before it is
+  replaced (``swap``), so no keystroke is lost; a merge that changes nothing
   writes nothing.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -24,8 +26,9 @@ from ...pages.doc import Doc
 from ...store import SyncRecord
 from ..base import Intent, Outcome
 from .files import Files
-from .merge import base_of, merge_note, new_note
+from .merge import base_of, merge_note, new_note, split_body, untouched
 from .paths import name_key, render_path, unique_path
+from .swap import Guard, Write
 from .yamlfm import NoteParseError
 
 _KB_ID = re.compile(r"^kb_id:[ \t]*['\"]?([^'\"\r\n]+?)['\"]?[ \t]*$", re.M)
@@ -47,6 +50,8 @@ class NoteTarget:
         self.name = name
         self._index: dict[str, str] | None = None
         self._taken: set[str] | None = None
+        self.relink: Callable[[str, str], str] | None = None   # mends links in blocks the reader edited
+        self.restore = False                                    # put back blocks the reader removed
 
     # -- placement -------------------------------------------------------------
     def _taken_names(self, records: Mapping[str, SyncRecord]) -> set[str]:
@@ -115,7 +120,7 @@ class NoteTarget:
     def apply(self, intents: Sequence[Intent], *, dry_run: bool = False) -> list[Outcome]:
         """Decide every page first, then write them in one atomic batch."""
         outcomes: list[Outcome] = []
-        writes: list[tuple[str, str]] = []
+        writes: list[Write] = []
         for intent in intents:
             try:
                 outcome, write = self._apply_one(intent)
@@ -123,26 +128,30 @@ class NoteTarget:
                 outcome, write = Outcome(intent.doc.key, "error", None, f"unreadable note left as is: {exc}"), None
             except (OSError, ValueError) as exc:
                 outcome, write = Outcome(intent.doc.key, "error", None, f"{type(exc).__name__}: {exc}"), None
+            # messages name a note by its path, not its kb_id
+            outcome.where = outcome.record.path if outcome.record is not None and outcome.record.path else \
+                (write[0] if write is not None else (intent.record.path if intent.record else "") or "")
             outcomes.append(outcome)
             if write is not None:
                 writes.append(write)
         if writes and not dry_run:
             try:
-                self.files.write_many(writes)
+                skipped = self.files.write_many(writes)
             except OSError as exc:
                 # nothing of the batch is recorded as written: the next run tries again
-                failed = {path for path, _ in writes}
-                for outcome in outcomes:
-                    if outcome.record is not None and outcome.record.path in failed:
-                        outcome.status, outcome.record = "error", None
-                        outcome.message = f"write failed: {exc}"
+                skipped = {w[0]: f"write failed: {exc}" for w in writes}
+            for outcome in outcomes:
+                if outcome.record is not None and outcome.record.path in skipped:
+                    # left as the reader has it: no record moves forward, the next run tries again
+                    outcome.message = skipped[outcome.record.path]
+                    outcome.status, outcome.record = "error", None
         return outcomes
 
     def _record(self, intent: Intent, path: str) -> SyncRecord:
         doc = intent.doc
         return SyncRecord(self.name, doc.key, path, intent.owned_hash, base_of(doc.props, doc.region))
 
-    def _apply_one(self, intent: Intent) -> tuple[Outcome, tuple[str, str] | None]:
+    def _apply_one(self, intent: Intent) -> tuple[Outcome, Write | None]:
         doc, record = intent.doc, intent.record
         known_path = record.path if record else doc.path
         if record is not None:
@@ -163,16 +172,37 @@ class NoteTarget:
             if self._taken is not None:
                 self._taken.add(name_key(PurePosixPath(path)))
             status = "restored" if record else "created"
-            return Outcome(doc.key, status, self._record(intent, path)), (path, new_note(doc.props, doc.region))
-        if intent.action == "verify" and found == known_path:
+            # a file that turns up there meanwhile is merged into, never replaced
+            guard = Guard(None, lambda text: merge_note(text, doc.props, doc.region, None, doc.owned).text)
+            return Outcome(doc.key, status, self._record(intent, path)), (path, new_note(doc.props, doc.region), guard)
+        text, seen = self.files.read_stamped(found)
+        current = text or ""
+        if intent.action == "verify" and found == known_path and split_body(_body(current))[1] is not None:
             return Outcome(doc.key, "unchanged", None), None
-        current = self.files.read(found) or ""
         base = record.base() if record and record.state == "present" else None
-        merged = merge_note(current, doc.props, doc.region, base, doc.owned)
-        write = None if merged.text == current else (found, merged.text)
+        relink, restore = self.relink, self.restore
+
+        def merge(now: str):
+            return merge_note(now, doc.props, doc.region, base, doc.owned, relink=relink, restore=restore)
+
+        merged = merge(current)
+        # check-and-swap: a save of the reader's after this read is merged again, not overwritten
+        guard = Guard(seen, lambda now: merge(now).text, current)
+        write = None if merged.text == current else (found, merged.text, guard)
         status = "conflict" if merged.conflicts else ("unchanged" if write is None else "updated")
+        edits = merged.edits if base is not None and not doc.key.startswith(("weekly-", "daily-")) else None
         return (Outcome(doc.key, status, self._record(intent, found), "; ".join(merged.conflicts),
-                        merged.reader_props), write)
+                        merged.reader_props, edits), write)
+
+    def remove_untouched(self, record: SyncRecord) -> bool:
+        """Delete a page that is exactly as kbsync last wrote it (an emptied digest); True if gone."""
+        if record.state != "present" or not record.path:
+            return False
+        text, seen = self.files.read_stamped(record.path)
+        if text is None or not untouched(text, record.base()):
+            return False
+        # only while it is still what was just read: a save of the reader's keeps it
+        return self.files.remove(record.path, Guard(seen, lambda now: None))
 
     def _free_path(self, doc: Doc, record: SyncRecord | None) -> str:
         """The recorded or allocated path, unless something else now stands there."""
@@ -183,3 +213,9 @@ class NoteTarget:
             return wanted
         taken = self._taken_names({})
         return unique_path(PurePosixPath(wanted), lambda p: name_key(p) in taken or self.files.exists(p.as_posix())).as_posix()
+
+
+def _body(text: str) -> str:
+    """The body of a note, for finding its block (a note without frontmatter is all body)."""
+    end = text.find("\n---", 3) if text.startswith("---") else -1
+    return text if end < 0 else text[end + 4:]

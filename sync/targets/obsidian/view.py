@@ -10,16 +10,19 @@ fingerprint), every page is rendered again once.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import date, datetime
-from importlib import resources
+from datetime import date, datetime, time
 from pathlib import PurePosixPath
 
 from ... import __version__
 from ...config import Config
+from ...edits import journal
+from ...edits.rules import OWNED_EDITS, normal
 from ...links.index import linking_to
 from ...models import Article, Score, content_hash
+from ...pages import templates
 from ...pages.article import article_doc, path_values
 from ...pages.doc import Doc
 from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
@@ -27,9 +30,12 @@ from ...rollups.pages import daily_doc, weekly_doc, window
 from ...rollups.recent import recent_days, recent_weeks
 from ...store import Store, SyncRecord
 from ..base import Outcome, plan
+from . import home
 from .files import LocalFiles, OverlayFiles
-from .paths import wikilink
+from .paths import name_key, wikilink
 from .related import related_items
+from .relink import Names, retarget
+from .swap import Guard
 from .vault import NoteTarget
 from .wal import clear_journal, recover_journal, write_journal
 
@@ -39,9 +45,8 @@ ROLLUP_PREFIXES = ("weekly-", "daily-")
 
 def render_fingerprint(cfg: Config) -> str:
     """Everything besides the data that shapes a page; a change re-renders all pages."""
-    templates = resources.files("sync") / "templates"
-    texts = sorted((p.name, p.read_text("utf-8")) for p in templates.iterdir() if p.name.endswith(".j2"))
     assert cfg.vault is not None
+    texts = templates.texts(cfg.vault.templates)   # the reader's where they have one
     vault = {"template": cfg.vault.path_template, "weekly": cfg.vault.weekly_folder, "daily": cfg.vault.daily_folder}
     return content_hash({"version": __version__, "templates": texts, "vault": vault,
                          "rollups": cfg.rollups, "links": cfg.links,
@@ -62,15 +67,51 @@ class ObsidianView:
         self.fingerprint = render_fingerprint(cfg)
         self.rerender_all = store.meta(f"render:{TARGET}") != self.fingerprint
         self.tz = cfg.rollups.tz
+        self._present: set[str] | None = None     # every note path in the vault (one walk per run)
+        self.reedited: set[str] = set()           # articles whose category or tags the reader changed
+        self._names: Names | None = None
+        self.target.relink = self.relink
+        templates.check(cfg.vault.templates)   # a broken template stops here, before any page is written
 
     # -- names ------------------------------------------------------------------------
-    def note_name(self, kb_id: str) -> str | None:
-        """The base name a wikilink uses for an article's note (None: no note to link to)."""
-        path = self.new_paths.get(kb_id)
-        record = self.records.get(kb_id)
+    def present(self) -> set[str]:
+        if self._present is None:
+            self._present = set(self.files.walk())
+        return self._present
+
+    def names(self) -> Names:
+        """The vault's names as link resolution sees them, with the pages this run will add."""
+        if self._names is None:
+            self._names = Names(self.present())
+            for record in self.records.values():
+                if record.state == "present" and record.path:
+                    self._names.add(record.path)
+        return self._names
+
+    def path_of(self, key: str) -> str | None:
+        """Where the page with kb_id ``key`` is now (or goes this run); None: no page."""
+        path = self.new_paths.get(key)
+        record = self.records.get(key)
         if path is None and record is not None and record.state == "present":
             path = record.path
-        return PurePosixPath(path).stem if path else None
+        return path
+
+    def note_name(self, kb_id: str) -> str | None:
+        """The link target for a page: its base name, or its path when another note shares
+        the name (None: no page to link to). Resolved from the kb_id, so a renamed or moved
+        page keeps every link kbsync writes to it."""
+        path = self.path_of(kb_id)
+        return self.names().target(path) if path else None
+
+    def week_link(self, label: str) -> str:
+        """The ``week`` property: a link to the week's digest wherever the reader put it."""
+        path = self.path_of(f"weekly-{label}") or f"{self.cfg.vault.weekly_folder}/{label}.md"
+        target = self.names().target(path)
+        return f"[[{target}]]" if PurePosixPath(target).name == label else f"[[{target}|{label}]]"
+
+    def relink(self, block: str, region: str) -> str:
+        """Mend the link targets of a block the reader edited (never its words)."""
+        return retarget(block, region, self.names().resolves)
 
     def link_for(self, titles: Mapping[str, str]) -> Callable[[str], str]:
         def link(kb_id: str) -> str:
@@ -89,7 +130,7 @@ class ObsidianView:
         must be rendered again: the ones that moved or went, and those linking
         to them, so no link is left pointing at a name that is gone.
         """
-        present = set(self.files.walk())   # one directory walk beats a stat per note
+        present = self.present()   # one directory walk beats a stat per note
         missing = [r for r in self.records.values() if r.state == "present" and r.path and r.path not in present]
         if not missing:
             return set()
@@ -98,8 +139,20 @@ class ObsidianView:
                    for r in missing]
         self.store.save_sync_records(updated, now)
         self.records.update((r.key, r) for r in updated)
-        gone = {r.key for r in missing if not r.key.startswith(ROLLUP_PREFIXES)}
-        return gone | linking_to(self.store, gone)
+        self._names = None
+        # the pages whose link target changed: the moved and deleted ones, and every kbsync page
+        # whose base name a move made shared (or unique again), whose links must now say more
+        keys = {name_key(PurePosixPath(p)) for r in missing for p in (r.path, index.get(r.key)) if p}
+        changed = {r.key for r in missing} | {
+            k for k, r in self.records.items()
+            if r.state == "present" and r.path and name_key(PurePosixPath(r.path)) in keys}
+        articles = {k for k in changed if not k.startswith(ROLLUP_PREFIXES)}
+        for key in changed - articles:
+            if key.startswith("weekly-"):
+                # a moved week: its articles' and days' ``week`` links point at it
+                first, last = week_bounds(key.removeprefix("weekly-"), self.cfg.rollups)
+                articles |= {a.kb_id for a in window(self.store, first, last, self.tz)[0]}
+        return articles | linking_to(self.store, articles)
 
     # -- article notes -------------------------------------------------------------------
     def sync_notes(self, touched: set[str], now: datetime, *, restore: bool = False,
@@ -125,11 +178,17 @@ class ObsidianView:
             self.records)
         allocated.update((a.kb_id, existing[a.kb_id]) for a in unplaced if a.kb_id in existing)
         self.new_paths.update(allocated)
+        for path in allocated.values():
+            self.names().add(path)
+        self.target.restore = restore
 
         related = related_items(self.store, articles, self.note_name)
         docs = [article_doc(a, scores[a.kb_id], related=related.get(a.kb_id, []),
                             week=week_label(a.published, self.cfg.rollups), tz=self.tz,
-                            path=allocated.get(a.kb_id)) for a in ordered]
+                            path=allocated.get(a.kb_id),
+                            week_link=self.week_link(week_label(a.published, self.cfg.rollups)),
+                            template_folder=self.cfg.vault.templates)
+                for a in ordered]
         todo = plan(docs, self.records, restore=restore)
         outcomes = []
         batch = 500
@@ -159,12 +218,33 @@ class ObsidianView:
         if reader:
             states = [(o.key, o.reader_props) for o in outcomes if o.reader_props]
             self.store.save_reader_state(states, now)
+            self._record_edits([o for o in outcomes if o.edits is not None], now)
+
+    def _record_edits(self, outcomes: list[Outcome], now: datetime) -> None:
+        """The reader's category and tag edits seen while merging go into the journal, so the
+        digests and Notion show them; their pages are rolled up again in this run."""
+        if not outcomes:
+            return
+        shown = journal.visible(self.store, TARGET, [o.key for o in outcomes])
+        changes = []
+        for outcome in outcomes:
+            for prop in OWNED_EDITS:
+                value = (outcome.edits or {}).get(prop)
+                known = shown.get((outcome.key, prop))
+                if normal(value) != normal(known.value if known else None):
+                    changes.append(journal.Change(outcome.key, prop, value, now, TARGET))
+        recorded = journal.record(self.store, changes)
+        self.reedited |= {c.kb_id for c in recorded}
 
     # -- rollups -------------------------------------------------------------------------
     def sync_rollups(self, touched: set[str], now: datetime, *, restore: bool = False,
-                     weeks: Iterable[str] = (), days: Iterable[date] = ()) -> list[Outcome]:
+                     weeks: Iterable[str] = (), days: Iterable[date] = (), only: bool = False) -> list[Outcome]:
+        """Write the digests of the touched articles' days and weeks (every one after a render
+        change or with ``restore``); ``only``: just the given ``weeks`` and ``days``."""
         self._recover(now)
-        rebuild_all = self.rerender_all or restore
+        touched = touched | self.reedited
+        weeks, days = set(weeks), set(days)
+        rebuild_all = (self.rerender_all or restore) and not only
         source = self.store.iter_articles() if rebuild_all else self.store.get_articles(touched).values()
         found_weeks: set[str] = set()
         found_days: set[date] = set()
@@ -173,28 +253,90 @@ class ObsidianView:
             found_days.add(day_of(article.published, self.cfg.rollups))
         # digests for recent days and weeks only; the ones asked for (kbsync rollup) always
         newest = self.store.newest_published()
-        weeks = set(weeks) | recent_weeks(found_weeks, newest, self.cfg.rollups)
-        days = set(days) | recent_days(found_days, newest, self.cfg.rollups)
+        weeks |= recent_weeks(found_weeks, newest, self.cfg.rollups)
+        days |= recent_days(found_days, newest, self.cfg.rollups)
+        if rebuild_all:
+            # every digest written before too: after a time zone change an article leaves its old
+            # day, and that page must stop listing it (or go, if it is empty and untouched)
+            for key, record in self.records.items():
+                if record.state == "present" and key.startswith("weekly-"):
+                    weeks.add(key.removeprefix("weekly-"))
+                elif record.state == "present" and key.startswith("daily-"):
+                    try:
+                        days.add(date.fromisoformat(key.removeprefix("daily-")))
+                    except ValueError:
+                        pass
+        for label in weeks:
+            # a new digest page goes to its folder: its name counts from now on
+            if self.path_of(f"weekly-{label}") is None:
+                self.names().add(f"{self.cfg.vault.weekly_folder}/{label}.md")
         docs = [self.weekly(label) for label in sorted(weeks)] + [self.daily(day) for day in sorted(days)]
         self.target.reserve(d.path for d in docs if d.path)
+        self.target.restore = restore
+        removed = self._remove_empty([d for d in docs if d.props.get("articles") == 0 and not only])
+        docs = [d for d in docs if d.key not in removed]
         todo = plan(docs, self.records, restore=restore)
         write_journal(self.store, TARGET, todo.intents)
         outcomes = self.target.apply(todo.intents)
         self._save(outcomes, now, reader=False)
-        return outcomes
+        if not only:
+            try:
+                self.sync_home()
+            except OSError as exc:
+                # the dashboard is a convenience: a vault that cannot take it has its notes' errors already
+                logging.getLogger("kbsync").warning("vault: Home.md not updated: %s", exc.strerror or exc)
+        return outcomes + [Outcome(k, "removed", where=p) for k, p in removed.items()]
+
+    def sync_home(self) -> bool:
+        """Point Home.md's "Top this week" block at the latest week with articles (home.py)."""
+        row = self.store.conn.execute("SELECT MAX(published) FROM articles").fetchone()
+        if not row or not row[0]:
+            return False
+        label = week_label(datetime.fromisoformat(row[0]), self.cfg.rollups)
+        first, last = week_bounds(label, self.cfg.rollups)
+        target = self.note_name(f"weekly-{label}") or label
+        inner = home.top_week(label, first.isoformat(), last.isoformat(), target, self.cfg.rollups.top_n)
+        text, seen = self.files.read_stamped(home.HOME)
+        key = f"home:{TARGET}"
+        new = home.fill(text, inner, self.store.meta(key)) if text is not None else None
+        if new is None:
+            return False
+        skipped = self.files.write_many([(home.HOME, new, Guard(
+            seen, lambda now: home.fill(now, inner, self.store.meta(key)) or now, text))])
+        if skipped:
+            return False
+        self.store.set_meta(key, home.digest(inner))
+        return True
+
+    def _remove_empty(self, docs: list[Doc]) -> dict[str, str]:
+        """Digests left without articles that the reader never touched are deleted (key -> path);
+        one the reader wrote in stays, saying it is empty."""
+        removed = {}
+        for doc in docs:
+            record = self.records.get(doc.key)
+            if record is not None and self.target.remove_untouched(record):
+                removed[doc.key] = record.path or ""
+        if removed:
+            self.store.delete_sync_records(TARGET, removed)
+            for key in removed:
+                del self.records[key]
+        return removed
 
     def weekly(self, label: str) -> Doc:
         first, last = week_bounds(label, self.cfg.rollups)
         articles, scores = window(self.store, first, last, self.tz)
         titles = {a.kb_id: a.title for a in articles}
         return weekly_doc(label, first, last, articles, scores, self.store, self.cfg,
-                          link=self.link_for(titles), folder=self.cfg.vault.weekly_folder, namer=self.namer)
+                          link=self.link_for(titles), folder=self.cfg.vault.weekly_folder, namer=self.namer,
+                          week_link=self.week_link(label))
 
     def daily(self, day: date) -> Doc:
         articles, scores = window(self.store, day, day, self.tz)
         titles = {a.kb_id: a.title for a in articles}
         return daily_doc(day, articles, scores, self.store, self.cfg, link=self.link_for(titles),
-                         folder=self.cfg.vault.daily_folder, namer=self.namer)
+                         folder=self.cfg.vault.daily_folder, namer=self.namer,
+                         week_link=self.week_link(week_label(datetime.combine(day, time(12), self.tz),
+                                                             self.cfg.rollups)))
 
     def finish(self) -> None:
         self.store.set_meta(f"render:{TARGET}", self.fingerprint)

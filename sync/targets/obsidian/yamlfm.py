@@ -219,6 +219,14 @@ _FLOAT12 = re.compile(
 )
 
 
+_MINUTE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}$")
+_MINUTE_TAG = "tag:kbsync,2026:minute"
+
+
+def _construct_minute(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> datetime:
+    return datetime.fromisoformat(str(loader.construct_scalar(node)).replace("t", "T").replace(" ", "T"))
+
+
 def _construct_int12(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
     if text.startswith("0o"):
@@ -244,6 +252,9 @@ def _type_as_yaml12(loader: type) -> type:
             if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge"):
                 loader.add_implicit_resolver(tag, regexp, [first])
     loader.add_constructor("tag:yaml.org,2002:int", _construct_int12)
+    # a date & time typed by hand without seconds ("2026-02-28T05:05") is a date & time too
+    loader.add_implicit_resolver(_MINUTE_TAG, _MINUTE, list("0123456789"))
+    loader.add_constructor(_MINUTE_TAG, _construct_minute)
     return loader
 
 

@@ -1,0 +1,98 @@
+"""Link targets that always resolve: from a page's kb_id to its current path.
+
+Contract (pure, apart from the caller's listing of the vault):
+- ``Names`` is the vault's listing as Obsidian's link resolution sees it: how
+  many notes share each base name (case-insensitive, NFC) and every path.
+  ``target(path)`` is the link target for a note at ``path``: its base name
+  when no other note shares it, else its path without ``.md`` (a bare
+  ``[[Name]]`` would resolve by an undocumented "best match").
+  ``resolves(t)`` says whether a link target points at exactly one note.
+- ``retarget(block, fresh, resolves)`` mends the links of a block the reader
+  edited (kbsync keeps that block as it is): a link whose target no longer
+  resolves, or is ambiguous, gets the target kbsync's fresh render uses for
+  the same shown text. Only the part before ``|`` or ``#`` changes; the
+  shown text, the anchor and every other character stay.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import PurePosixPath
+
+from .paths import name_key
+
+# [[target#anchor|shown]] (the pipe may be escaped inside a table)
+_LINK = re.compile(r"\[\[([^\[\]|#\n]+)(#[^\[\]|\n]*)?((?:\\?\|)([^\[\]\n]*))?\]\]")
+
+
+def _path_key(target: str) -> str:
+    text = target[:-3] if target.lower().endswith(".md") else target
+    return unicodedata.normalize("NFC", text.strip().strip("/")).casefold()
+
+
+class Names:
+    """How many notes answer to each base name, and every note path."""
+
+    def __init__(self, paths: Iterable[str]):
+        self.counts: Counter[str] = Counter()
+        self.paths: set[str] = set()
+        for path in paths:
+            self.add(path)
+
+    def add(self, path: str) -> None:
+        key = _path_key(path)
+        if key not in self.paths:
+            self.paths.add(key)
+            self.counts[name_key(PurePosixPath(path))] += 1
+
+    def remove(self, path: str) -> None:
+        key = _path_key(path)
+        if key in self.paths:
+            self.paths.discard(key)
+            self.counts[name_key(PurePosixPath(path))] -= 1
+
+    def shared(self, path: str) -> bool:
+        return self.counts[name_key(PurePosixPath(path))] > 1
+
+    def target(self, path: str) -> str:
+        """``Name`` for a unique base name, ``Folder/Name`` when another note shares it."""
+        pure = PurePosixPath(path)
+        stem = pure.name[:-3] if pure.name.lower().endswith(".md") else pure.name
+        if not self.shared(path):
+            return stem
+        return (pure.parent / stem).as_posix() if pure.parent.parts else stem
+
+    def resolves(self, target: str) -> bool:
+        """True when a link to ``target`` finds exactly one note."""
+        target = target.strip()
+        if "/" in target:
+            return _path_key(target) in self.paths
+        return self.counts[name_key(PurePosixPath(target + ".md"))] == 1
+
+
+def links(text: str) -> list[tuple[str, str | None]]:
+    """(target, shown text or None) of every wikilink in ``text``."""
+    return [(m[1], m[4]) for m in _LINK.finditer(text)]
+
+
+def retarget(block: str, fresh: str, resolves: Callable[[str], bool]) -> str:
+    """``block`` with its broken or ambiguous link targets taken from ``fresh`` (by shown text)."""
+    by_shown: dict[str, str | None] = {}
+    for target, shown in links(fresh):
+        if shown is not None:
+            # a shown text kbsync uses for two targets says nothing about either
+            by_shown[shown] = target if by_shown.get(shown, target) == target else None
+
+    def mend(m: re.Match[str]) -> str:
+        target, shown = m[1], m[4]
+        if resolves(target) or shown is None:
+            return m[0]
+        new = by_shown.get(shown)
+        if not new or new == target:
+            return m[0]
+        return "[[" + new + (m[2] or "") + m[3] + "]]"
+
+    return _LINK.sub(mend, block)
