@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from .paths import inside
-from .swap import Guard, Orphan, Stamp, Write, read_fd, settle, stamp, swap
+from .swap import Guard, Orphan, Stamp, Write, read_path, settle, stamp, swap
 
 TEMP_SUFFIX = ".kbsync-tmp"
 def _is_temp(name: str) -> bool:
@@ -100,14 +100,7 @@ class LocalFiles:
 
     def read_stamped(self, rel: str) -> tuple[str | None, Stamp | None]:
         """The text and its stamp (for a guarded write); (None, None) when absent."""
-        try:
-            fd = os.open(self._path(rel), os.O_RDONLY)
-        except FileNotFoundError:
-            return None, None
-        try:
-            return read_fd(fd)
-        finally:
-            os.close(fd)
+        return read_path(self._path(rel))
 
     def head(self, rel: str, size: int = 4096) -> str:
         with open(self._path(rel), "rb") as fh:

@@ -241,7 +241,7 @@ def _recover(orphan: Orphan) -> Swapped:
     if stamp(os.fstat(orphan.fd)) == orphan.after:
         return Swapped(True)
     late, _ = read_fd(orphan.fd)
-    current_text, current = _read_path(orphan.path)
+    current_text, current = read_path(orphan.path)
     if current_text is None:
         return Swapped(True)   # deleted by the reader since
     since = current_text[len(orphan.placed):] if current_text.startswith(orphan.placed) else None
@@ -264,7 +264,8 @@ def _recover(orphan: Orphan) -> Swapped:
     return Swapped(True, again.why, again.orphan)
 
 
-def _read_path(path: Path) -> tuple[str | None, Stamp | None]:
+def read_path(path: Path) -> tuple[str | None, Stamp | None]:
+    """The text at ``path`` and its stamp (for a guarded write); (None, None) when absent."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
