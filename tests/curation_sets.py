@@ -152,7 +152,8 @@ def seed004() -> DevSet | None:
         kb = stable_id("seed004", title)
         topic = ("daily-report" if title.startswith("AI Tech Daily") else
                  "recommender" if "推荐" in title else f"single-{i}")
-        out.articles.append(Article(kb_id=kb, url=None, title=title, source=f"feed{i % 3}",
+        source = "AI Tech Daily" if topic == "daily-report" else f"feed{i % 3}"
+        out.articles.append(Article(kb_id=kb, url=None, title=title, source=source,
                                     published=start + timedelta(hours=9 * i // 2), sources=(),
                                     summary=lead, content=lead))
         out.topic[kb] = topic

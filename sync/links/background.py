@@ -34,8 +34,9 @@ from functools import lru_cache
 import numpy as np
 
 DOC_TOKENS = 300
+DOC_TOKENS_CJK = 300
 PSEUDO_DOCS = 300
-UNSEEN_CJK = 0.02
+UNSEEN_CJK = 0.1
 _CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+$")
 
 
@@ -68,7 +69,7 @@ def _probability(term: str, latin: dict[str, float], bigrams: dict[str, float]) 
         return 0.0
     if len(term) == 2 and _CJK.match(term):
         freq = bigrams.get(term)
-        return UNSEEN_CJK if freq is None else 1.0 - math.exp(-DOC_TOKENS * freq)
+        return UNSEEN_CJK if freq is None else 1.0 - math.exp(-DOC_TOKENS_CJK * freq)
     freq = latin.get(term, 0.0)
     return 1.0 - math.exp(-DOC_TOKENS * freq)
 
@@ -85,3 +86,11 @@ def blended_idf(df: np.ndarray, n_docs: int, vocab: Sequence[str]) -> np.ndarray
     """IDF from the corpus document frequencies blended with the background (float32)."""
     df_eff = df.astype(np.float64) + PSEUDO_DOCS * doc_probability(vocab)
     return np.log((1.0 + n_docs + PSEUDO_DOCS) / (1.0 + df_eff)).astype(np.float32)
+
+
+def word_frequency(word: str) -> float:
+    """The background frequency of one English word (stemmed like the linker's terms; 0 if unknown)."""
+    from .features import _latin_term
+
+    term = _latin_term(word.casefold())
+    return _tables()[0].get(term, 0.0) if term else 1.0

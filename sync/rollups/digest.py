@@ -14,10 +14,15 @@ Contract:
   by average linkage (missing links count as 0) while the average stays above
   ``TREND_LINK``; only clusters of two or more stories are trends. Every
   tie is broken by kb_id, never by input order, and an article without links
-  to the week cannot change them. Names are the most distinctive phrases the
-  cluster's titles share (CJK substrings or Latin words/bigrams, as written);
-  the description is the lead story's one-line summary. A ``namer`` passed
-  to ``weekly_rollup`` may rename them (Claude's, in ``scoring/trends.py``);
+  to the week cannot change them. Names are what a person would write: the
+  topic most of the cluster's stories are tagged with ("Coding agents",
+  "世界模型"; ``scoring/phrases.TOPIC_LABELS``), with the most distinctive
+  phrase their titles share ("Coding agents: Gemini CLI"); without such a tag,
+  that phrase alone ("Qwen3", "A and B" for two). Names and descriptions are
+  in the language most of the titles are in. The description says what the
+  group covers (topic, each story's telling name, how many articles and
+  from whom), never one article's first sentence. A ``namer`` passed to
+  ``weekly_rollup`` may rename them (Claude's, in ``scoring/trends.py``);
   without one the offline names stand.
 """
 
@@ -35,6 +40,7 @@ from typing import Protocol
 from ..config import RollupConfig
 from ..models import Article, Link, Score
 from ..pages.markdown import SUMMARY_CHARS, one_line, stars
+from ..scoring.phrases import BROAD_TAGS, TOPIC_LABELS
 from ..text import has_cjk, truncate
 
 TREND_LINK = 0.15         # average link weight that still joins two clusters
@@ -255,16 +261,16 @@ def trends(listed: list[Story], week: list[Article], links: Mapping[str, Iterabl
     rank = {st.kb_id: i for i, st in enumerate(listed)}
     titles = {a.kb_id: a.title for a in week}
     week_phrases = Counter(p for t in titles.values() for p in _phrases(t))
+    week_tags = Counter(t for st in listed for t in set(st.tags))
     found = []
     for members in clusters:
         if len(members) < 2:
             continue
         members = sorted(members, key=rank.__getitem__)
+        group = [by_id[m] for m in members]
         group_titles = [titles[m] for m in members] + [titles[x.kb_id] for m in members for x in by_id[m].also]
-        lead = by_id[members[0]]
-        found.append(Trend(name=trend_name(group_titles, week_phrases, len(titles)) or truncate(lead.title, 60),
-                           description=lead.summary or truncate(lead.title, SUMMARY_CHARS),
-                           stories=tuple(by_id[m] for m in members)))
+        name, description = name_trend(group, group_titles, week_phrases, week_tags, len(titles))
+        found.append(Trend(name=name, description=description, stories=tuple(group)))
     found.sort(key=lambda t: (-len(t.stories), -(t.stories[0].score or 0), t.stories[0].kb_id))
     return found[:limit]
 
@@ -334,6 +340,117 @@ def trend_name(titles: list[str], week_phrases: Mapping[str, int], week_size: in
             break
     display = {p.lower(): p for ps in cluster for p in ps}
     return " · ".join(display.get(c.lower(), c) for c in chosen)
+
+
+def _topic(stories: Sequence[Story], week_tags: Mapping[str, int]) -> str | None:
+    """The tag most of the stories carry that names a topic (specific before broad), or None."""
+    need = max(2, math.ceil(len(stories) / 2))
+    counts = Counter(t for st in stories for t in set(st.tags) if t in TOPIC_LABELS)
+    ranked = sorted((t for t, n in counts.items() if n >= need),
+                    key=lambda t: (t in BROAD_TAGS, -counts[t], week_tags.get(t, 0), t))
+    return ranked[0] if ranked else None
+
+
+def name_trend(stories: Sequence[Story], titles: list[str], week_phrases: Mapping[str, int],
+               week_tags: Mapping[str, int], week_size: int) -> tuple[str, str]:
+    """(name, description) of a trend group, offline (see the module docstring)."""
+    cjk = sum(has_cjk(t) for t in titles) * 2 > len(titles)
+    topic = _topic(stories, week_tags)
+    phrase = trend_name(titles, week_phrases, week_size, parts=2 if topic is None else 1)
+    parts = [p for p in phrase.split(" · ") if p]
+    if topic is not None:
+        label = TOPIC_LABELS[topic][1 if cjk else 0]
+        extra = [p for p in parts if p.casefold() not in label.casefold() and label.casefold() not in p.casefold()]
+        name = f"{label}{'：' if cjk else ': '}{extra[0]}" if extra else label
+    elif parts:
+        label = ("与" if cjk else " and ").join(parts)
+        name = label
+    else:
+        label = name = truncate(stories[0].title, 60)
+    return name, _describe(stories, label, titles, week_phrases, week_size, cjk)
+
+
+def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phrases: Mapping[str, int],
+              week_size: int, cjk: bool) -> str:
+    """One sentence on what the group covers: the topic, each story's telling name, the sources."""
+    names: list[str] = []
+    for st in stories:
+        best = _telling_phrase(st.title, week_phrases, week_size, label)
+        if best and all(best.casefold() not in n.casefold() and n.casefold() not in best.casefold() for n in names):
+            names.append(best)
+    sources = list(dict.fromkeys(s for st in stories for s in (st.source, *(x.source for x in st.also))))
+    count = len(titles)
+    shown = names[:4]
+    if cjk:
+        what = "、".join(shown[:-1]) + ("和" if len(shown) > 1 else "") + shown[-1] if shown else ""
+        src = "、".join(sources[:3]) + ("等" if len(sources) > 3 else "")
+        return truncate(f"本周{count}篇文章关注{label}" + (f"：{what}" if what else "") + f"，来自{src}。", SUMMARY_CHARS)
+    what = (", ".join(shown[:-1]) + " and " + shown[-1]) if len(shown) > 1 else "".join(shown)
+    more = len(sources) - 3
+    src = ", ".join(sources[:3]) + (f" and {more} more" if more > 0 else "")
+    # "Coding agents" reads "coding agents" mid-sentence; "AI chips" and "Model Context Protocol" stay
+    words = label.split()
+    common = words and words[0][1:].islower() and not any(w[:1].isupper() for w in words[1:])
+    topic = label[:1].lower() + label[1:] if common else label
+    return truncate(f"{count} articles on {topic} this week" + (f", covering {what}" if what else "")
+                    + f", from {src}.", SUMMARY_CHARS)
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#.\-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
+RARE = 1e-5   # per-token frequency in English under which a word is a name ("Qwen", "Stargate")
+
+
+def _name_like(token: str) -> bool:
+    """A token that names something: has a digit, is an acronym, or is a rare capitalised word."""
+    if any(ch.isdigit() for ch in token) or (len(token) > 1 and token.isupper()):
+        return True
+    if not token[:1].isupper():
+        return False
+    from ..links.background import word_frequency
+    return word_frequency(token.casefold()) < RARE
+
+
+def entities(title: str, limit: int = 3) -> list[str]:
+    """Names in a title ("Gemini CLI", "Qwen3", "Claude Code", "Veo 3"), at most ``limit`` words each.
+
+    A name starts at a name-like token and goes on over capitalised words
+    and numbers ("Claude" + "Code", "Veo" + "3"); a possessive is dropped.
+    """
+    out: list[str] = []
+    run: list[str] = []
+    end = 0
+    text = title.replace("'s ", " ").replace("’s ", " ")
+    for m in [*_TOKEN.finditer(text), None]:
+        token = m.group(0) if m else ""
+        # a name goes on only over a single space: punctuation or CJK text ends it
+        joined = m is not None and text[end:m.start()] == " "
+        if run and joined and (token[:1].isupper() or token[:1].isdigit()) and len(run) < limit \
+                and token.casefold() not in _NAME_STOP:
+            run.append(token)
+            end = m.end()
+            continue
+        if run and any(ch.isalpha() for ch in run[0]):
+            out.append(" ".join(run))
+        run = []
+        if token and token != "AI" and _name_like(token) and token.casefold() not in _NAME_STOP:
+            run = [token]
+        end = m.end() if m else end
+    return list(dict.fromkeys(out))
+
+
+def _telling_phrase(title: str, week_phrases: Mapping[str, int], week_size: int, label: str) -> str:
+    """The title's most telling name: a name it gives ("Gemini CLI"), else its rarest CJK phrase."""
+    def rarity(p: str) -> tuple:
+        seen = sum(n for q, n in week_phrases.items() if q.casefold() == p.casefold()) if " " not in p else 0
+        return (seen, -len(p), p)
+
+    names = [e for e in entities(title) if e.casefold() not in label.casefold()]
+    if names:
+        return min(names, key=rarity)
+    cjk = [p for p in _phrases(title) if has_cjk(p) and 2 <= len(p) <= 6 and p not in label]
+    if not cjk:
+        return ""
+    return min(cjk, key=lambda p: (week_phrases.get(p, 0), -len(p), p))
 
 
 def _phrases(title: str) -> set[str]:

@@ -182,9 +182,10 @@ class HeuristicScorer:
     def _tags(self, article: Article, matched: Sequence[str], title: str, body: str) -> tuple[str, ...]:
         """The feed's categories, matched interests, then key phrases (title hits first), folded."""
         matcher, owner = self._phrases
-        in_title, in_body = matcher.found(title), matcher.found(body)
+        # the title and the feed's summary say what an article is about; a body mentions everything
+        in_title, in_lead = matcher.found(title), matcher.found(article.summary.casefold())
         phrases = [owner[p] for p in matcher.terms if p in in_title]
-        phrases += [owner[p] for p in matcher.terms if p in in_body and p not in in_title]
+        phrases += [owner[p] for p in matcher.terms if p in in_lead and p not in in_title]
         return fold_tags([*article.categories, *matched, *phrases], limit=min(TAGS, self.cfg.max_tags))
 
     @staticmethod
