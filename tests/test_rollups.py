@@ -227,7 +227,7 @@ def test_daily_groups_by_category_best_first_with_stars_and_also():
     assert ai[1].also[0].kb_id == "m2"
     page = render_daily(r, link)
     assert page.startswith("# AI Daily — 2026-02-23\n")
-    assert "### [[a1|note a1]]" in page and "[original](https://example.com/a1)" in page
+    assert "### 1. [[a1|note a1]]" in page and "[original](https://example.com/a1)" in page
     assert "- also: [[m2|note m2]] — 量子位" in page
 
 

@@ -120,6 +120,8 @@ class Story:
     tags: tuple[str, ...]
     summary: str
     also: tuple[Also, ...] = ()
+    tier: str = ""
+    key_points: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,11 +167,24 @@ class DailyCategory:
 
 
 @dataclass(frozen=True)
+class DailyItem:
+    """A numbered story of the day, with its local time."""
+
+    number: int
+    time: str                 # HH:MM in the rollup time zone
+    story: Story
+
+
+@dataclass(frozen=True)
 class DailyRollup:
     day: date
     scanned: int
     categories: tuple[DailyCategory, ...]
     kb_ids: tuple[str, ...]
+    must_read: int = 0
+    worth_reading: int = 0
+    overview: str = ""                            # one line on the day ("The biggest story is …")
+    items: tuple[tuple[str, tuple[DailyItem, ...]], ...] = ()   # category -> its numbered stories
 
 
 # -- stories -------------------------------------------------------------------------
@@ -203,7 +218,8 @@ def stories(articles: Iterable[Article], scores: Mapping[str, Score],
         out.append(Story(kb_id=lead.kb_id, title=lead.title, url=lead.url, source=lead.source,
                          published=_aware(lead.published), score=s.score if s else None,
                          stars=stars(s.score if s else None), category=s.category if s else "Unscored",
-                         tags=tuple(s.tags) if s else (), summary=one_line(lead, s), also=tuple(also)))
+                         tags=tuple(s.tags) if s else (), summary=one_line(lead, s), also=tuple(also),
+                         tier=s.tier if s else "", key_points=tuple(s.key_points) if s else ()))
     out.sort(key=lambda st: (-(st.score if st.score is not None else -1), -len(st.also), st.published, st.kb_id))
     return out
 
@@ -225,8 +241,9 @@ def weekly_rollup(label: str, articles: Iterable[Article], scores: Mapping[str, 
     for a in week:
         if a.kb_id in scores:
             per_category.setdefault(scores[a.kb_id].category, []).append(scores[a.kb_id].score)
+    # "Other" is a last resort: it sorts last whatever its count
     categories = sorted((Count(c, len(v), round(sum(v) / len(v), 1)) for c, v in per_category.items()),
-                        key=lambda c: (-c.count, c.name))
+                        key=lambda c: (c.name == "Other", -c.count, c.name))
     per_source = Counter(a.source for a in week)
     sources = sorted((Count(s, n) for s, n in per_source.items()), key=lambda c: (-c.count, c.name))
     found = trends(listed, week, links, groups, max_trends)
@@ -473,16 +490,59 @@ def _phrases(title: str) -> set[str]:
 # -- daily ---------------------------------------------------------------------------
 
 def daily_rollup(day: date, articles: Iterable[Article], scores: Mapping[str, Score],
-                 groups: Mapping[str, str], cfg: RollupConfig) -> DailyRollup:
-    """The day's stories by category: categories by their best story, stories best first."""
+                 groups: Mapping[str, str], cfg: RollupConfig, *, must_read: int = 85, worth_reading: int = 70,
+                 category_order: Sequence[str] = ()) -> DailyRollup:
+    """The day's stories by category, in the seed daily reports' shape.
+
+    Categories come in a stable order: ``category_order`` (the configured
+    categories), then any others by name, ``Other`` and ``Unscored`` last;
+    stories best first within each, numbered through the day (1, 2, ...) with
+    their local time. Counts: articles scanned and per tier; ``overview`` is
+    one offline line on the day (see ``day_overview``).
+    """
     today = sorted((a for a in articles if day_of(a.published, cfg) == day),
                    key=lambda a: (_aware(a.published), a.kb_id))
     today = list({a.kb_id: a for a in today}.values())
+    listed = stories(today, scores, groups)
     by_category: dict[str, list[Story]] = {}
-    for st in stories(today, scores, groups):
+    for st in listed:
         by_category.setdefault(st.category, []).append(st)
-    ordered = sorted(by_category.items(),
-                     key=lambda kv: (kv[0] == "Unscored", -(kv[1][0].score or 0), kv[0]))
+    position = {name: i for i, name in enumerate(category_order)}
+    ordered = sorted(by_category.items(), key=lambda kv: (
+        kv[0] in ("Other", "Unscored"), kv[0] == "Unscored", position.get(kv[0], len(position)), kv[0]))
+    items, number = [], 0
+    for name, members in ordered:
+        numbered = []
+        for st in members:
+            number += 1
+            numbered.append(DailyItem(number, _local(st.published, cfg).strftime("%H:%M"), st))
+        items.append((name, tuple(numbered)))
+    values = [scores[a.kb_id].score for a in today if a.kb_id in scores]
     return DailyRollup(day=day, scanned=len(today),
                        categories=tuple(DailyCategory(c, tuple(v)) for c, v in ordered),
-                       kb_ids=tuple(a.kb_id for a in today))
+                       kb_ids=tuple(a.kb_id for a in today),
+                       must_read=sum(1 for v in values if v >= must_read),
+                       worth_reading=sum(1 for v in values if worth_reading <= v < must_read),
+                       overview=day_overview(listed, [c for c, _ in ordered], len(today)),
+                       items=tuple(items))
+
+
+def day_overview(listed: Sequence[Story], categories: Sequence[str], scanned: int) -> str:
+    """One line on the day, offline: its biggest story (most sources, then score) and what led.
+
+    In the language most of the day's titles are in; a Claude-written overview may replace it.
+    """
+    if not listed:
+        return ""
+    biggest = min(listed, key=lambda st: (-len(st.also), -(st.score or 0), st.published, st.kb_id))
+    counts = Counter(st.category for st in listed if st.category not in ("Other", "Unscored"))
+    lead = min(counts, key=lambda c: (-counts[c], categories.index(c) if c in categories else 99, c)) \
+        if counts else None
+    title = truncate(biggest.title, 90)
+    others = len(biggest.also)
+    if sum(has_cjk(st.title) for st in listed) * 2 > len(listed):
+        line = f"今天最大的新闻是《{title}》（{biggest.source}" + (f"等{others + 1}个来源" if others else "") + "）"
+        return line + (f"；{scanned}篇文章中{lead}最多（{counts[lead]}篇）。" if lead else "。")
+    line = f"The biggest story is \u201c{title}\u201d ({biggest.source}" + \
+        (f" and {others} more source{'s' if others > 1 else ''}" if others else "") + ")"
+    return line + (f"; of {scanned} articles, most are on {lead} ({counts[lead]})." if lead else ".")

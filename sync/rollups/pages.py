@@ -61,7 +61,9 @@ def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article],
 def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score], store: Store, cfg: Config,
               *, link: Callable[[str], str], folder: str) -> Doc:
     ids = [a.kb_id for a in articles]
-    data = daily_rollup(day, articles, scores, story_groups(store, ids), cfg.rollups)
+    data = daily_rollup(day, articles, scores, story_groups(store, ids), cfg.rollups,
+                        must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading,
+                        category_order=cfg.scoring.categories)
     week = week_label(datetime.combine(day, time(12), cfg.rollups.tz), cfg.rollups)
     props = {"title": f"AI Daily — {day.isoformat()}", "type": "daily", "week": f"[[{week}]]",
              "date": day, **_counts(articles, scores), "tags": ["kbsync/daily"],

@@ -48,10 +48,13 @@ def backend_name(cfg: Config, env: Mapping[str, str]) -> str:
     return cfg.scoring.backend
 
 
-def heuristic_for(cfg: Config) -> Scorer:
+def heuristic_for(cfg: Config, store=None) -> Scorer:
+    """The offline scorer; with a ``store``, it also follows the reader's category corrections."""
     from .heuristic import HeuristicScorer
+    from .learned import CategoryLearner
 
-    return HeuristicScorer(cfg.scoring, {f.name: f.weight for f in cfg.feeds})
+    learner = CategoryLearner.from_store(store) if store is not None else None
+    return HeuristicScorer(cfg.scoring, {f.name: f.weight for f in cfg.feeds}, learner=learner)
 
 
 def make_scorer(cfg: Config, env: Mapping[str, str]) -> Scorer:

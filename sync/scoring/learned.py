@@ -85,11 +85,14 @@ class CategoryLearner:
     def __bool__(self) -> bool:
         return bool(self.centroids)
 
-    def suggest(self, article: Article) -> tuple[str, float] | None:
+    def similarities(self, article: Article) -> dict[str, float]:
+        """category -> cosine of the article to the reader's filed articles of it."""
         vec = vector(article)
+        return {category: sum(w * vec.get(t, 0.0) for t, w in weights) for category, weights in self.centroids}
+
+    def suggest(self, article: Article) -> tuple[str, float] | None:
         best: tuple[str, float] | None = None
-        for category, weights in self.centroids:
-            sim = sum(w * vec.get(t, 0.0) for t, w in weights)
+        for category, sim in self.similarities(article).items():
             if sim >= MIN_SIMILARITY and (best is None or sim > best[1] + 1e-9):
                 best = (category, sim)
         return best
