@@ -88,7 +88,7 @@ def seed000() -> DevSet | None:
     text = _seed("000")
     if text is None:
         return None
-    start = datetime(2026, 2, 21, 8, tzinfo=timezone.utc)
+    start = datetime(2026, 2, 23, 1, tzinfo=timezone.utc)   # one ISO week (the seed week is Sat-Fri)
     out = DevSet("seed000", [], categories=("AI/Tech", "AI 使用", "Builder 实践", "YouTube"))
     trends = text.split("## Trends This Week")[1].split("## Top 10")[0]
     seen: dict[str, str] = {}
@@ -214,6 +214,7 @@ class Figures:
     corrected_accuracy: float | None
     score_changes: int
     trend_names: list[str] = field(default_factory=list)
+    weeks: dict[str, tuple[int, int]] = field(default_factory=dict)   # week -> (articles, trends)
 
 
 def score_all(ds: DevSet, cfg: ScoringConfig, learner: CategoryLearner | None = None) -> dict[str, Score]:
@@ -268,9 +269,10 @@ def measure(ds: DevSet, links_cfg: LinksConfig | None = None) -> Figures:
     groups = story_groups(ds.articles, links)
     rollups = RollupConfig(week_ends_on="sunday")
     weeks = sorted({week_of(a.published) for a in ds.articles})
-    found, in_trend = [], {}
+    found, in_trend, per_week = [], {}, {}
     for label in weeks:
         week = weekly_rollup(label, ds.articles, scores, links, groups, rollups, must_read=85, worth_reading=70)
+        per_week[label] = (week.scanned, len(week.trends))
         for i, t in enumerate(week.trends):
             found.append(t.name)
             for s in t.stories:
@@ -288,7 +290,7 @@ def measure(ds: DevSet, links_cfg: LinksConfig | None = None) -> Figures:
         learner = CategoryLearner.from_filed(ds.articles, filed)
         corrected = _accuracy(ds, score_all(ds, cfg, learner), set(filed))
     return Figures(ds.name, len(ids), coverage, precision, len(found), len(in_trend) / len(ids), ari, other,
-                   accuracy, corrected, batch_changes(ds, cfg), found)
+                   accuracy, corrected, batch_changes(ds, cfg), found, per_week)
 
 
 def _accuracy(ds: DevSet, scores: dict[str, Score], skip: set[str]) -> float:
