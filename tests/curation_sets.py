@@ -79,6 +79,14 @@ def public30() -> DevSet:
     return load_json_set(DATA / "public30.json")
 
 
+def public30_short(keep_summary: bool) -> DevSet:
+    """public30 as a feed that carries no body (title + summary), or only titles."""
+    ds = public30()
+    ds.name = "public30, titles + summaries" if keep_summary else "public30, titles only"
+    ds.articles = [replace(a, content="", summary=a.summary if keep_summary else "") for a in ds.articles]
+    return ds
+
+
 def _seed(prefix: str) -> str | None:
     found = sorted(SEEDS.glob(f"{prefix}_*.txt")) if SEEDS.is_dir() else []
     return found[0].read_text("utf-8") if found else None
@@ -179,7 +187,8 @@ def examples() -> DevSet:
 
 
 def all_sets() -> list[DevSet]:
-    return [s for s in (public30(), seed000(), seed003(), seed004(), examples()) if s is not None]
+    return [s for s in (public30(), public30_short(True), public30_short(False), seed000(), seed003(), seed004(),
+                        examples()) if s is not None]
 
 
 # -- figures ---------------------------------------------------------------------------
@@ -235,9 +244,13 @@ def batch_changes(ds: DevSet, cfg: ScoringConfig) -> int:
                 changed.add(s.kb_id)
     for a in ds.articles:
         # a typo fixed in the body: a misspelled little word, or a stray character in Chinese text
-        content = (a.content.replace(" the ", " teh ", 1) if " the " in a.content
-                   else a.content.replace("，", "，的", 1) if "，" in a.content else a.content + " ok")
-        fixed = replace(a, content=content)
+        field_name = "content" if a.content else "summary"
+        text = getattr(a, field_name)
+        typo = (text.replace(" the ", " teh ", 1) if " the " in text
+                else text.replace("，", "，的", 1) if "，" in text else None)
+        if typo is None:
+            continue   # nothing a typo fix would plausibly touch
+        fixed = replace(a, **{field_name: typo})
         s = scorer.score([fixed, *ds.articles[:3]])[0]
         if s.score != base[a.kb_id][0] or s.tier != base[a.kb_id][1]:
             changed.add(a.kb_id)

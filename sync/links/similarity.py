@@ -3,7 +3,10 @@
 Contract (pure: no I/O; numpy only). Input: the ``Encoded`` terms of
 ``links.features``.
 
-- Vectors are TF-IDF: ``tf = 1 + ln(weighted count)``, ``idf = ln((1+N)/(1+df))``;
+- Vectors are TF-IDF: ``tf = 1 + ln(weighted count)``, ``idf = ln((1+N+B)/(1+df+B*p))``
+  where ``B*p`` are background pseudo-documents (``links.background``: how
+  common the term is in English or Chinese at large), so weights hold on a
+  batch of 30 as on 100,000;
   terms found in more than ``max_df(N)`` documents (5%), or kept in more than
   ``index_cap(N)`` vectors (1%), are corpus stop words and dropped; each
   vector keeps its ``TOP_TERMS`` heaviest terms and is L2-normalised.
