@@ -285,8 +285,8 @@ def trends(listed: list[Story], week: list[Article], links: Mapping[str, Iterabl
             continue
         members = sorted(members, key=rank.__getitem__)
         group = [by_id[m] for m in members]
-        group_titles = [titles[m] for m in members] + [titles[x.kb_id] for m in members for x in by_id[m].also]
-        name, description = name_trend(group, group_titles, week_phrases, week_tags, len(titles))
+        per_story = [[titles[m], *(titles[x.kb_id] for x in by_id[m].also)] for m in members]
+        name, description = name_trend(group, per_story, week_phrases, week_tags, len(titles))
         found.append(Trend(name=name, description=description, stories=tuple(group)))
     found.sort(key=lambda t: (-len(t.stories), -(t.stories[0].score or 0), t.stories[0].kb_id))
     return found[:limit]
@@ -368,22 +368,31 @@ def _topic(stories: Sequence[Story], week_tags: Mapping[str, int]) -> str | None
     return ranked[0] if ranked else None
 
 
-def name_trend(stories: Sequence[Story], titles: list[str], week_phrases: Mapping[str, int],
+def name_trend(stories: Sequence[Story], per_story: list[list[str]], week_phrases: Mapping[str, int],
                week_tags: Mapping[str, int], week_size: int) -> tuple[str, str]:
-    """(name, description) of a trend group, offline (see the module docstring)."""
+    """(name, description) of a trend group, offline (see the module docstring).
+
+    ``per_story`` holds each story's titles (its lead's and its other sources').
+    """
+    titles = [t for group in per_story for t in group]
     cjk = sum(has_cjk(t) for t in titles) * 2 > len(titles)
     topic = _topic(stories, week_tags)
+    # a name two titles give ("Waymo World Model", "Gemini CLI") says most; else the shared phrases
+    named = Counter(e for group in per_story
+                    for e in {x.casefold(): x for t in group for x in entities(t)}.values())
+    shared = sorted((e for e, n in named.items() if n >= 2), key=lambda e: (-named[e], -len(e), e))
     phrase = trend_name(titles, week_phrases, week_size, parts=2 if topic is None else 1)
-    parts = [p for p in phrase.split(" · ") if p]
+    parts = shared[:1] or [p for p in phrase.split(" · ") if p]
     if topic is not None:
         label = TOPIC_LABELS[topic][1 if cjk else 0]
         extra = [p for p in parts if p.casefold() not in label.casefold() and label.casefold() not in p.casefold()]
         name = f"{label}{'：' if cjk else ': '}{extra[0]}" if extra else label
     elif parts:
-        label = ("与" if cjk else " and ").join(parts)
-        name = label
+        label = name = ("与" if cjk else " and ").join(parts)
     else:
-        label = name = truncate(stories[0].title, 60)
+        # nothing shared: the lead's own name ("Claude Opus 4.6"), else its title
+        lead_names = entities(stories[0].title)
+        label = name = lead_names[0] if lead_names else truncate(stories[0].title, 60)
     return name, _describe(stories, label, titles, week_phrases, week_size, cjk)
 
 
