@@ -274,3 +274,21 @@ def test_daily_page_has_overview_counts_numbered_items_time_and_key_points():
     assert "· Anthropic · 12:00 ·" in page                      # local time in the rollup zone
     assert "- Point one." in page and "Not shown." not in page   # key points for must-read only
     assert page.index("## Models & releases") < page.index("## Infrastructure & chips")
+
+
+def test_a_category_edit_in_the_journal_steers_the_next_sync(tmp_path, p30):
+    """The pipeline's scoring stage builds the learner from the store's edits journal."""
+    from sync.config import build_config
+    from sync.pipeline import RunResult, score
+
+    cfg = build_config(tmp_path / "config.toml", {"scoring": {"categories": list(p30.categories)}})
+    by_title = {a.title: a for a in p30.articles}
+    filed = [by_title["Alibaba open-sources Wan 2.1 video generation models"],
+             by_title["AI video from Veo 3 is flooding YouTube Shorts"]]
+    later = by_title["Veo 3 generates video with native audio"]
+    at = datetime(2026, 2, 1, tzinfo=timezone.utc)
+    with Store(tmp_path / "state.db") as store:
+        store.save_articles([*filed, later], [], at)
+        record(store, [Change(a.kb_id, "category", "Video I watch", at, "obsidian") for a in filed])
+        _, scores, _ = score(store, cfg, {}, [later.kb_id], at, RunResult(), rescore=False)
+    assert scores[later.kb_id].category == "Video I watch"
