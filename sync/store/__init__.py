@@ -381,11 +381,14 @@ def _feed_state(r: sqlite3.Row) -> FeedState:
 
 
 def _article(r: sqlite3.Row) -> Article:
-    return Article(kb_id=r["kb_id"], url=r["url"], title=r["title"], source=r["source"],
-                   published=datetime.fromisoformat(r["published"]), published_from=r["published_from"],
-                   sources=tuple(json.loads(r["sources"])), author=r["author"], content=r["content"],
-                   summary=r["summary"], categories=tuple(json.loads(r["categories"])),
-                   language=r["language"], first_seen=_dt(r["first_seen"]))
+    article = Article(kb_id=r["kb_id"], url=r["url"], title=r["title"], source=r["source"],
+                      published=datetime.fromisoformat(r["published"]), published_from=r["published_from"],
+                      sources=tuple(json.loads(r["sources"])), author=r["author"], content=r["content"],
+                      summary=r["summary"], categories=tuple(json.loads(r["categories"])),
+                      language=r["language"], first_seen=_dt(r["first_seen"]))
+    # the hash was stored with the article (save_articles): an article is hashed once, not on every load
+    article.__dict__["content_hash"] = r["content_hash"]
+    return article
 
 
 def _score(r: sqlite3.Row) -> Score:
