@@ -47,6 +47,8 @@ class NoteTarget:
         self.name = name
         self._index: dict[str, str] | None = None
         self._taken: set[str] | None = None
+        # new notes rendered ahead (``rendering.prepare``), by key: written as they are
+        self.prepared: dict[str, Any] = {}
 
     # -- placement -------------------------------------------------------------
     def _taken_names(self, records: Mapping[str, SyncRecord]) -> set[str]:
@@ -138,13 +140,15 @@ class NoteTarget:
                         outcome.message = f"write failed: {exc}"
         return outcomes
 
-    def _record(self, intent: Intent, path: str) -> SyncRecord:
+    def _record(self, intent: Intent, path: str, owned: dict[str, Any] | str | None = None) -> SyncRecord:
         doc = intent.doc
-        return SyncRecord(self.name, doc.key, path, intent.owned_hash, base_of(doc.props, doc.region))
+        return SyncRecord(self.name, doc.key, path, intent.owned_hash,
+                          base_of(doc.props, doc.region) if owned is None else owned)
 
     def _apply_one(self, intent: Intent) -> tuple[Outcome, tuple[str, str] | None]:
         doc, record = intent.doc, intent.record
         known_path = record.path if record else doc.path
+        free = False
         if record is not None:
             found = self.locate(doc.key, known_path)
         elif doc.path and self.files.exists(doc.path):
@@ -153,16 +157,19 @@ class NoteTarget:
             if found is None and doc.adopt:
                 found = doc.path
         else:
-            found = None
+            found, free = None, doc.path is not None   # just checked: nothing stands at doc.path
         if found is None and intent.action == "update":
             # the reader deleted the note: remember that, write nothing
             gone = SyncRecord(self.name, doc.key, known_path, record.owned_hash, record.owned, "deleted")
             return Outcome(doc.key, "deleted", gone, "deleted by the reader; not recreated (use --restore)"), None
         if found is None:
-            path = self._free_path(doc, record)
+            path = doc.path if free else self._free_path(doc, record)
             if self._taken is not None:
                 self._taken.add(name_key(PurePosixPath(path)))
             status = "restored" if record else "created"
+            ready = self.prepared.pop(doc.key, None)
+            if ready is not None:
+                return Outcome(doc.key, status, self._record(intent, path, ready.owned)), (path, ready.text)
             return Outcome(doc.key, status, self._record(intent, path)), (path, new_note(doc.props, doc.region))
         if intent.action == "verify" and found == known_path:
             return Outcome(doc.key, "unchanged", None), None

@@ -10,7 +10,7 @@ fingerprint), every page is rendered again once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from importlib import resources
@@ -20,7 +20,7 @@ from ... import __version__
 from ...config import Config
 from ...links.index import linking_to
 from ...models import Article, Score, content_hash
-from ...pages.article import article_doc, path_values
+from ...pages.article import path_values
 from ...pages.doc import Doc
 from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import daily_doc, weekly_doc, window
@@ -29,6 +29,7 @@ from ..base import Outcome, plan
 from .files import LocalFiles, OverlayFiles
 from .paths import wikilink
 from .related import related_items
+from .rendering import NoteItem, Rendered, render_notes
 from .vault import NoteTarget
 from .wal import clear_journal, recover_journal, write_journal
 
@@ -45,6 +46,21 @@ def render_fingerprint(cfg: Config) -> str:
     return content_hash({"version": __version__, "templates": texts, "vault": vault,
                          "rollups": cfg.rollups, "links": cfg.links,
                          "thresholds": [cfg.scoring.must_read, cfg.scoring.worth_reading]})
+
+
+NOTE_BATCH = 500   # notes written, then recorded, together
+
+
+def _batches(chunks: Iterable[list[Rendered]], size: int) -> Iterator[list[Rendered]]:
+    """Rendered chunks regrouped into batches of ``size`` (the last one shorter)."""
+    batch: list[Rendered] = []
+    for chunk in chunks:
+        batch += chunk
+        while len(batch) >= size:
+            yield batch[:size]
+            batch = batch[size:]
+    if batch:
+        yield batch
 
 
 class ObsidianView:
@@ -126,23 +142,31 @@ class ObsidianView:
         self.new_paths.update(allocated)
 
         related = related_items(self.store, articles, self.note_name)
-        docs = [article_doc(a, scores[a.kb_id], related=related.get(a.kb_id, []),
-                            week=week_label(a.published, self.cfg.rollups), tz=self.tz,
-                            path=allocated.get(a.kb_id)) for a in ordered]
-        todo = plan(docs, self.records, restore=restore)
-        outcomes = []
-        batch = 500
-        for i in range(0, len(todo.intents), batch):
+        items = [NoteItem(a, scores[a.kb_id], related.get(a.kb_id, []), week_label(a.published, self.cfg.rollups),
+                          allocated.get(a.kb_id)) for a in ordered]
+        outcomes: list[Outcome] = []
+        done_items = 0
+        # rendered on every core for a big batch (rendering.render_notes), chunk by chunk in
+        # order: this process plans and writes each batch while the workers render the next
+        for batch in _batches(render_notes(items, self.tz), NOTE_BATCH):
             if progress:
-                progress("notes", i, len(todo.intents))
-            write_journal(self.store, TARGET, todo.intents[i:i + batch])
-            done = self.target.apply(todo.intents[i:i + batch])
+                progress("notes", done_items, len(items))
+            done_items += len(batch)
+            todo = plan([r.doc for r in batch], self.records, restore=restore,
+                        hashes={r.doc.key: r.owned_hash for r in batch})
+            if not todo.intents:
+                continue
+            creating = {i.doc.key for i in todo.intents if i.action == "create"}
+            self.target.prepared = {r.doc.key: r.prepared for r in batch if r.doc.key in creating}
+            write_journal(self.store, TARGET, todo.intents)
+            done = self.target.apply(todo.intents)
+            self.target.prepared = {}
             # recorded batch by batch: a crash loses at most one batch's records (and the
             # notes it wrote are adopted by kb_id on the next run, never duplicated)
             self._save(done, now, reader=True)
             outcomes += done
         if progress:
-            progress("notes", len(todo.intents), len(todo.intents))
+            progress("notes", len(items), len(items))
         return outcomes
 
     def _recover(self, now: datetime) -> None:
