@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from ..models import Article, Score
@@ -54,6 +55,12 @@ def stars(score: int | None) -> str:
 
 def one_line(article: Article, score: Score | None) -> str:
     """The article's one-line summary: the scorer's, else the feed's first sentence."""
-    text = plain_text((score.summary if score and score.summary else article.summary) or "")
+    return _one_line_of((score.summary if score and score.summary else article.summary) or "")
+
+
+@lru_cache(maxsize=1 << 16)
+def _one_line_of(summary: str) -> str:
+    # derived once per run and text: an article is on its weekly and its daily page (and Notion's)
+    text = plain_text(summary)
     first = sentences(text)[:1]
     return truncate(first[0] if first else text, SUMMARY_CHARS)

@@ -196,6 +196,12 @@ class Store:
         for row in self.conn.execute(sql + " ORDER BY published, kb_id", args):
             yield _article(row)
 
+    def ids_published(self, since: datetime, until: datetime) -> list[str]:
+        """kb_ids of the articles published in [since, until), in ``iter_articles``' order (no text read)."""
+        rows = self.conn.execute("SELECT kb_id FROM articles WHERE published >= ? AND published < ?"
+                                 " ORDER BY published, kb_id", (_iso(since), _iso(until)))
+        return [r[0] for r in rows]
+
     def scored_articles(self, kb_ids: Iterable[str], known: tuple[Mapping[str, Article], Mapping[str, Score]]
                         = ({}, {})) -> tuple[dict[str, Article], dict[str, Score]]:
         """The scored ones of ``kb_ids`` with their scores; ``known`` holds articles and scores the

@@ -77,6 +77,7 @@ class ObsidianView:
         self.fingerprint = render_fingerprint(cfg)
         self.rerender_all = store.meta(f"render:{TARGET}") != self.fingerprint
         self.tz = cfg.rollups.tz
+        self._known: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})   # the run's, for rollups
 
     # -- names ------------------------------------------------------------------------
     def note_name(self, kb_id: str) -> str | None:
@@ -185,11 +186,17 @@ class ObsidianView:
 
     # -- rollups -------------------------------------------------------------------------
     def sync_rollups(self, touched: set[str], now: datetime, *, restore: bool = False,
-                     weeks: Iterable[str] = (), days: Iterable[date] = ()) -> list[Outcome]:
+                     weeks: Iterable[str] = (), days: Iterable[date] = (),
+                     loaded: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})) -> list[Outcome]:
+        """Write the weekly and daily pages ``touched`` articles fall in; ``loaded``: articles and
+        scores the caller has in memory, current (the run's), by kb_id, which are not read again."""
         self._recover(now)
+        self._known = loaded
         weeks, days = set(weeks), set(days)
         rebuild_all = self.rerender_all or restore
-        source = self.store.iter_articles() if rebuild_all else self.store.get_articles(touched).values()
+        known = loaded[0]
+        source: Iterable[Article] = self.store.iter_articles() if rebuild_all else \
+            [*(known[k] for k in touched if k in known), *self.store.get_articles(k for k in touched if k not in known).values()]
         for article in source:
             weeks.add(week_label(article.published, self.cfg.rollups))
             days.add(day_of(article.published, self.cfg.rollups))
@@ -203,13 +210,13 @@ class ObsidianView:
 
     def weekly(self, label: str) -> Doc:
         first, last = week_bounds(label, self.cfg.rollups)
-        articles, scores = window(self.store, first, last, self.tz)
+        articles, scores = window(self.store, first, last, self.tz, self._known)
         titles = {a.kb_id: a.title for a in articles}
         return weekly_doc(label, first, last, articles, scores, self.store, self.cfg,
                           link=self.link_for(titles), folder=self.cfg.vault.weekly_folder, namer=self.namer)
 
     def daily(self, day: date) -> Doc:
-        articles, scores = window(self.store, day, day, self.tz)
+        articles, scores = window(self.store, day, day, self.tz, self._known)
         titles = {a.kb_id: a.title for a in articles}
         return daily_doc(day, articles, scores, self.store, self.cfg, link=self.link_for(titles),
                          folder=self.cfg.vault.daily_folder)
