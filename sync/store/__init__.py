@@ -196,6 +196,10 @@ class Store:
         for row in self.conn.execute(sql + " ORDER BY published, kb_id", args):
             yield _article(row)
 
+    def publication_times(self) -> list[datetime]:
+        """When every article was published (the weeks and days a full re-render covers; no text read)."""
+        return [datetime.fromisoformat(r[0]) for r in self.conn.execute("SELECT DISTINCT published FROM articles")]
+
     def ids_published(self, since: datetime, until: datetime) -> list[str]:
         """kb_ids of the articles published in [since, until), in ``iter_articles``' order (no text read)."""
         rows = self.conn.execute("SELECT kb_id FROM articles WHERE published >= ? AND published < ?"

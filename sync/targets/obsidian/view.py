@@ -195,11 +195,12 @@ class ObsidianView:
         weeks, days = set(weeks), set(days)
         rebuild_all = self.rerender_all or restore
         known = loaded[0]
-        source: Iterable[Article] = self.store.iter_articles() if rebuild_all else \
-            [*(known[k] for k in touched if k in known), *self.store.get_articles(k for k in touched if k not in known).values()]
-        for article in source:
-            weeks.add(week_label(article.published, self.cfg.rollups))
-            days.add(day_of(article.published, self.cfg.rollups))
+        times = self.store.publication_times() if rebuild_all else \
+            [*(known[k].published for k in touched if k in known),
+             *(a.published for a in self.store.get_articles(k for k in touched if k not in known).values())]
+        for moment in times:
+            weeks.add(week_label(moment, self.cfg.rollups))
+            days.add(day_of(moment, self.cfg.rollups))
         docs = [self.weekly(label) for label in sorted(weeks)] + [self.daily(day) for day in sorted(days)]
         self.target.reserve(d.path for d in docs if d.path)
         todo = plan(docs, self.records, restore=restore)
