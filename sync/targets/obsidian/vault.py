@@ -116,6 +116,13 @@ class NoteTarget:
     # -- writing -------------------------------------------------------------------
     def apply(self, intents: Sequence[Intent], *, dry_run: bool = False) -> list[Outcome]:
         """Decide every page first, then write them in one atomic batch."""
+        outcomes, writes = self.decide(intents)
+        if not dry_run:
+            self.write(outcomes, writes)
+        return outcomes
+
+    def decide(self, intents: Sequence[Intent]) -> tuple[list[Outcome], list[tuple[str, str]]]:
+        """Every page's outcome and the (path, text) writes they need; nothing is written yet."""
         outcomes: list[Outcome] = []
         writes: list[tuple[str, str]] = []
         for intent in intents:
@@ -128,7 +135,11 @@ class NoteTarget:
             outcomes.append(outcome)
             if write is not None:
                 writes.append(write)
-        if writes and not dry_run:
+        return outcomes, writes
+
+    def write(self, outcomes: Sequence[Outcome], writes: Sequence[tuple[str, str]]) -> None:
+        """Write a decided batch atomically; on failure its outcomes become errors (nothing recorded)."""
+        if writes:
             try:
                 self.files.write_many(writes)
             except OSError as exc:
@@ -138,7 +149,6 @@ class NoteTarget:
                     if outcome.record is not None and outcome.record.path in failed:
                         outcome.status, outcome.record = "error", None
                         outcome.message = f"write failed: {exc}"
-        return outcomes
 
     def _record(self, intent: Intent, path: str, owned: dict[str, Any] | str | None = None) -> SyncRecord:
         doc = intent.doc

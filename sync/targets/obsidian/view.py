@@ -11,6 +11,7 @@ fingerprint), every page is rendered again once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime
 from importlib import resources
@@ -147,25 +148,46 @@ class ObsidianView:
                           allocated.get(a.kb_id)) for a in ordered]
         outcomes: list[Outcome] = []
         done_items = 0
-        # rendered on every core for a big batch (rendering.render_notes), chunk by chunk in
-        # order: this process plans and writes each batch while the workers render the next
-        for batch in _batches(render_notes(items, self.tz), NOTE_BATCH):
-            if progress:
-                progress("notes", done_items, len(items))
-            done_items += len(batch)
-            todo = plan([r.doc for r in batch], self.records, restore=restore,
-                        hashes={r.doc.key: r.owned_hash for r in batch})
-            if not todo.intents:
-                continue
-            creating = {i.doc.key for i in todo.intents if i.action == "create"}
-            self.target.prepared = {r.doc.key: r.prepared for r in batch if r.doc.key in creating}
-            write_journal(self.store, TARGET, todo.intents)
-            done = self.target.apply(todo.intents)
-            self.target.prepared = {}
-            # recorded batch by batch: a crash loses at most one batch's records (and the
-            # notes it wrote are adopted by kb_id on the next run, never duplicated)
-            self._save(done, now, reader=True)
-            outcomes += done
+        # Rendered on every core for a big batch (rendering.render_notes), chunk by chunk in
+        # order; this thread plans and decides each batch while a writer thread creates the
+        # previous batch's files (the kernel's work: it needs no GIL). A batch is recorded
+        # only once its files are written: a crash loses at most the records of the batches
+        # in flight (their notes are adopted by kb_id on the next run, never duplicated).
+        in_flight: tuple[Future[None], list[Outcome]] | None = None
+
+        def settle() -> None:
+            nonlocal in_flight
+            if in_flight is not None:
+                written, done = in_flight
+                in_flight = None
+                written.result()
+                self._save(done, now, reader=True)
+                outcomes.extend(done)
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kbsync-notes") as writer:
+            try:
+                for batch in _batches(render_notes(items, self.tz), NOTE_BATCH):
+                    if progress:
+                        progress("notes", done_items, len(items))
+                    done_items += len(batch)
+                    todo = plan([r.doc for r in batch], self.records, restore=restore,
+                                hashes={r.doc.key: r.owned_hash for r in batch})
+                    if not todo.intents:
+                        continue
+                    if any(i.record is not None for i in todo.intents):
+                        settle()   # pages with records are journalled: one journalled batch at a time
+                    creating = {i.doc.key for i in todo.intents if i.action == "create"}
+                    self.target.prepared = {r.doc.key: r.prepared for r in batch if r.doc.key in creating}
+                    decided, writes = self.target.decide(todo.intents)
+                    self.target.prepared = {}
+                    write_journal(self.store, TARGET, todo.intents)
+                    written = writer.submit(self.target.write, decided, writes)
+                    settle()
+                    in_flight = (written, decided)
+                settle()
+            finally:
+                if in_flight is not None:
+                    in_flight[0].exception()   # a failed run still waits for the file writes it started
         if progress:
             progress("notes", len(items), len(items))
         return outcomes
