@@ -27,12 +27,19 @@ _TAG = re.compile(r"[\w/-]+")
 
 def md(text: object) -> str:
     """Plain text -> Markdown that shows exactly that text on one line (pipes too: safe in tables)."""
-    line = " ".join(str(text).split())
+    return _md(text if isinstance(text, str) else str(text))
+
+
+# pages repeat the same sources, tags and links on every line: each is escaped once per run
+@lru_cache(maxsize=1 << 14)
+def _md(text: str) -> str:
+    line = " ".join(text.split())
     line = _SPECIAL.sub(r"\\\1", line)
     # a leading "-", "+" or "1." would start a list
     return _LIST_START.sub(lambda m: f"{m[1]}{m[2][:-1]}\\{m[2][-1]}{m[3]}", line)
 
 
+@lru_cache(maxsize=1 << 12)
 def tag(name: str) -> str:
     """An Obsidian tag ``#name`` when the name is a valid tag, escaped text otherwise."""
     name = name.strip().lstrip("#")
@@ -41,6 +48,7 @@ def tag(name: str) -> str:
     return md(name)
 
 
+@lru_cache(maxsize=1 << 14)
 def url(value: str | None) -> str:
     """A link target safe in ``[text](url)``; empty unless it is an http(s) URL."""
     if not value or not value.lower().startswith(("http://", "https://")):
