@@ -178,6 +178,18 @@ def _creates_reach(emu: NotionEmulator, more: int) -> Callable[[], bool]:
     return lambda: count() >= target
 
 
+def _articles(tmp_path: Path) -> int:
+    """Articles in the store (0 before the first run stored any)."""
+    db = tmp_path / ".kbsync" / "state.db"
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as conn:
+        try:
+            return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        except sqlite3.OperationalError:   # killed before the schema was made
+            return 0
+
+
 def _killed(proc: subprocess.Popen, delay: float, trigger: Callable[[], bool] | None) -> bool:
     """SIGKILL the run's process group after ``delay`` s or once ``trigger()``; False if it ended first."""
     end = time.monotonic() + delay
@@ -209,10 +221,13 @@ def crash_and_recover(tmp_path: Path, kills: int, seed: int, where: Targets | No
         edit_notes(vault, rng, edits, 4)
         delay = rng.uniform(0.05, horizon)
         # with Notion on, every other kill lands while pages are being created: after a random
-        # number of page creates the emulator has answered (a moment chosen by progress, not time)
+        # number of page creates the emulator has answered (a moment chosen by progress, not time).
+        # Alternated by kill, not by run, and never more creates than the run has to make: how
+        # far a timed run gets (so what is left for the next) depends on the machine's speed
         trigger = None
-        if where.emu is not None and stats["runs"] % 2:
-            delay, trigger = 600.0, _creates_reach(where.emu, rng.randint(1, 300))
+        if where.emu is not None and stats["kills"] % 2:
+            backlog = _articles(tmp_path) + 5 - sum(notion_pages(where.emu).values())
+            delay, trigger = 600.0, _creates_reach(where.emu, rng.randint(1, max(1, min(300, backlog))))
         t0 = time.monotonic()
         proc = kbsync_sync(tmp_path, config, where.env)
         stats["runs"] += 1
