@@ -166,7 +166,7 @@ SUMMARY_BEGIN, SUMMARY_END = "<!-- bench-summary:begin (bench/run_all.py writes 
 
 def render_summary(results: dict[str, dict]) -> str:
     rows = ["| figure | measured | target |", "|---|---|---|"]
-    machines = set()
+    machines, dates = set(), set()
     for label, bench, prefix, target in SUMMARY:
         r = results.get(bench)
         figures = (r or {}).get("figures") or {}
@@ -174,8 +174,9 @@ def render_summary(results: dict[str, dict]) -> str:
         if value is None:
             continue
         machines.add(f"{r['machine']['cpu']}, {r['machine']['ram']} RAM, Python {r['machine']['python']}")
+        dates.add(r["date"])
         rows.append(f"| {label} | {_cell(value)} | {target} |")
-    dates = sorted({r["date"] for r in results.values()})
+    dates = sorted(dates)
     where = "; ".join(sorted(machines))
     when = f"{dates[0]} to {dates[-1]}" if len(dates) > 1 else (dates[0] if dates else "never")
     return "\n".join(rows) + f"\n\nMeasured on {where} ({when}; each figure's run is in bench/README.md).\n"
