@@ -135,21 +135,8 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     return _neutralise_obsidian(_convert(_sanitised(html), options)).strip()
 
 
-# An RSS description is both an entry's summary (``to_text``) and its content
-# (``to_markdown``): the sanitiser's output for the last input is kept, so the
-# same HTML is sanitised once. One slot, replaced whole (a tuple): safe across threads.
-_last_clean: tuple[str, str] = ("", "")
-
-
 def _sanitised(html: str) -> str:
-    """``_CONTENT_CLEANER``'s output for ``html``; the same input twice in a row is cleaned once."""
-    global _last_clean
-    last_in, last_out = _last_clean
-    if html is last_in or html == last_in:
-        return last_out
-    out = _CONTENT_CLEANER.clean(html)
-    _last_clean = (html, out)
-    return out
+    return _CONTENT_CLEANER.clean(html)
 
 
 def _neutralise_obsidian(markdown: str) -> str:
@@ -238,26 +225,10 @@ def to_text(html: str) -> str:
     if not html:
         return ""
     safe = _safe_input(html)
-    if not _SECTION.search(safe) and not _CONTROL_RE.search(safe):
-        # the text of the content sanitiser's output (shared with ``to_markdown``); it is the
-        # same text as the text sanitiser's when no block tag was added (an implied </p>) or
-        # dropped (<section>, the one block tag the sanitiser removes): else that one is used
-        cleaned = _sanitised(safe)
-        if _count(_BLOCK_TAG, cleaned) == _count(_BLOCK_TAG, safe):
-            return clean_line(_html.unescape(_SERIALISED_TAG.sub("", _BLOCK_TAG.sub(" <", cleaned))))
     # A space before block tags keeps "<p>a</p><p>b</p>" from becoming "ab".
     spaced = _BLOCK_TAG.sub(" <", safe)
     stripped = _TEXT_CLEANER.clean(spaced)
     return clean_line(_html.unescape(stripped))
-
-
-# a tag as the sanitiser writes it: attribute values in double quotes (a '>' may be inside)
-_SERIALISED_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
-_SECTION = re.compile(r"<section\b", re.IGNORECASE)
-
-
-def _count(pattern: re.Pattern[str], text: str) -> int:
-    return sum(1 for _ in pattern.finditer(text))
 
 
 def clean_line(text: str) -> str:
