@@ -109,7 +109,10 @@ class ScoringConfig:
     model: str = "claude-sonnet-5-5"     # claude-sonnet-4-5 retires 2026-11-30 (the client's deprecation table)
     must_read: int = 85
     worth_reading: int = 70
-    categories: tuple[str, ...] = ("AI/Tech",)
+    # no categories configured: the default AI/tech taxonomy (its keywords: scoring/taxonomy.py)
+    categories: tuple[str, ...] = ("Models & releases", "Research", "Agents", "Coding & dev tools",
+                                   "Infrastructure & chips", "Safety & policy", "Multimodal & video", "Robotics",
+                                   "Industry & business")
     interests: tuple[str, ...] = ()
     category_keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()
     max_tags: int = 8

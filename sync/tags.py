@@ -156,3 +156,51 @@ def alias_conflict(cfg: TagsConfig) -> str | None:
             if tag_key(other) != tag_key(term):
                 return f"{variant!r} is an alias of both {other!r} and {term!r}"
     return None
+# -- folding: one spelling per tag ------------------------------------------------------
+
+# words ending in "s" that are not plurals (kept as they are)
+_NOT_PLURAL = frozenset("news series species physics robotics analytics economics ethics graphics mathematics "
+                        "politics statistics diffusers transformers kubernetes aws ios macos windows campus corpus".split())
+
+
+def _singular_word(word: str) -> str:
+    """An English plural as its singular, for display ("agents" -> "agent", "policies" -> "policy")."""
+    if not word.isascii() or len(word) <= 3 or word in _NOT_PLURAL or not word.endswith("s"):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    if word.endswith(("ss", "us", "is")) and not word.endswith("pus"):   # gpus, tpus are plurals
+        return word
+    return word[:-1]
+
+
+def fold_tag(raw: str) -> str | None:
+    """One spelling for the variants of a tag: NFKC (fullwidth forms), Obsidian's rules, lower
+    case, spaces and underscores as hyphens, and the last word singular; so "Coding Agents",
+    "coding_agent" and "ｃｏｄｉｎｇ-agents" are all ``coding-agent``."""
+    tag = clean_tag(unicodedata.normalize("NFKC", raw).replace("_", "-"))
+    if tag is None:
+        return None
+    segments = []
+    for segment in tag.casefold().split("/"):
+        words = segment.split("-")
+        words[-1] = _singular_word(words[-1])
+        segments.append("-".join(words))
+    return "/".join(segments)
+
+
+def fold_tags(raws: Iterable[str], limit: int = 10) -> tuple[str, ...]:
+    """Folded tags, duplicates (after folding, and ignoring hyphens) dropped, order kept, at most ``limit``."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for raw in raws:
+        if len(kept) >= limit:
+            break
+        tag = fold_tag(raw)
+        if tag is None or tag.replace("-", "") in seen:
+            continue
+        seen.add(tag.replace("-", ""))
+        kept.append(tag)
+    return tuple(kept)

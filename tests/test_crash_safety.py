@@ -64,7 +64,7 @@ NOTION_KILLS = 6
 SEED = 20260207
 SYNTHETIC = 2000
 TEMP_MARK = ".kbsync-tmp"
-DAILY_ITEM = re.compile(r"^### \[\[([^\]|]+)\|.*\n.*\*\*(\d+)\*\*", re.M)   # heading + its score line
+DAILY_ITEM = re.compile(r"^### \d+\. \[\[([^\]|]+)\|.*\n.*\*\*(\d+)\*\*", re.M)   # numbered heading + its score line
 DAILY_ALSO = re.compile(r"^- also: \[\[([^\]|]+)\|", re.M)                      # the same story, another source
 
 

@@ -177,7 +177,8 @@ def test_readers_edits_survive_an_update(tmp_path, monkeypatch):
     result = kbsync("sync", "--config", str(config))
     props, body = loads_note(edited.read_text("utf-8"))
     assert props["status"] == "read" and props["rating"] == 5 and props["my_key"] == "keep me"
-    assert "my-own-tag" in props["tags"] and "agents" in props["tags"]
+    # the feed's <category>agents</category> and the interest "agents", folded to one tag (issue 13)
+    assert "my-own-tag" in props["tags"] and "agent" in props["tags"] and "agents" not in props["tags"]
     assert "My thoughts on this piece." in body
     assert "Second version" in body and "First version" not in body
     assert (vault / "Moved by reader.md").exists()

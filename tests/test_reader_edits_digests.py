@@ -68,6 +68,7 @@ def daily_page(vault: Path, props: dict) -> Path:
 def story(page: str, stem: str) -> str:
     """The lines of a daily page's story whose link goes to the note ``stem``."""
     for block in page.split("\n### ")[1:]:
+        block = re.sub(r"^\d+\. ", "", block)     # stories are numbered
         if block.startswith(f"[[{stem}|") or block.startswith(f"[[{stem}]]"):
             return block.split("\n## ")[0]
     return ""

@@ -132,7 +132,12 @@ def test_weekly_trend_is_named_from_the_titles_in_their_language():
     trend = r.trends[0]
     assert [s.kb_id for s in trend.stories] == ["a1", "a2"]
     assert "Adam" in trend.name or "Muon" in trend.name
-    assert trend.description == "谷歌提出Magma优化器，随机丢弃梯度。"
+    assert "·" not in trend.name   # a phrase, not a join of words (issue 13)
+    # the description says what the group covers (issue 13), not the lead's first sentence
+    assert trend.description != "谷歌提出Magma优化器，随机丢弃梯度。"
+    assert trend.description.startswith("本周2篇文章关注")
+    assert "Magma" in trend.description and "NAMO" in trend.description
+    assert "PaperAgent" in trend.description and "PaperWeekly" in trend.description
 
 
 def test_weekly_page_has_the_seed_shape_and_links_only_through_the_callable():
@@ -224,7 +229,7 @@ def test_daily_groups_by_category_best_first_with_stars_and_also():
     assert ai[1].also[0].kb_id == "m2"
     page = render_daily(r, link)
     assert page.startswith("# AI Daily — 2026-02-23\n")
-    assert "### [[a1|note a1]]" in page and "[original](https://example.com/a1)" in page
+    assert "### 1. [[a1|note a1]]" in page and "[original](https://example.com/a1)" in page
     assert "- also: [[m2|note m2]] — 量子位" in page
 
 

@@ -160,7 +160,7 @@ def test_a_time_zone_change_moves_articles_and_removes_emptied_days(synced: Path
     listed: Counter[str] = Counter()
     for page in (vault / "Daily").glob("*.md"):
         props, body = loads_note(page.read_text("utf-8"))
-        for target in re.findall(r"^### \[\[([^\]|]+)", body, re.M):
+        for target in re.findall(r"^### \d+\. \[\[([^\]|]+)", body, re.M):
             listed[target] += 1
             note = next(vault.rglob(f"{target}.md"))
             published = loads_note(note.read_text("utf-8"))[0]["published"]

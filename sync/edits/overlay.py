@@ -33,6 +33,14 @@ def reader_edits(store: Store, kb_ids: Sequence[str]) -> dict[str, dict[str, Any
     return out
 
 
+def reader_categories(store: Store) -> dict[str, str]:
+    """kb_id -> the category the reader set last, for every article they filed (cleared edits
+    dropped): the labels the offline scorer learns from (``scoring.learned``)."""
+    winners = journal.latest(c for c in journal.entries(store) if c.property == CATEGORY)
+    return {kb_id: change.value.strip() for (kb_id, _), change in winners.items()
+            if isinstance(change.value, str) and change.value.strip()}
+
+
 def with_tag_edit(tags: Sequence[str], edit: Mapping[str, Any] | None) -> tuple[str, ...]:
     if not isinstance(edit, Mapping):
         return tuple(tags)

@@ -14,10 +14,15 @@ Contract:
   by average linkage (missing links count as 0) while the average stays above
   ``TREND_LINK``; only clusters of two or more stories are trends. Every
   tie is broken by kb_id, never by input order, and an article without links
-  to the week cannot change them. Names are the most distinctive phrases the
-  cluster's titles share (CJK substrings or Latin words/bigrams, as written);
-  the description is the lead story's one-line summary. A ``namer`` passed
-  to ``weekly_rollup`` may rename them (Claude's, in ``scoring/trends.py``);
+  to the week cannot change them. Names are what a person would write: the
+  topic most of the cluster's stories are tagged with ("Coding agents",
+  "世界模型"; ``phrases.TOPIC_LABELS``), with the most distinctive
+  phrase their titles share ("Coding agents: Gemini CLI"); without such a tag,
+  that phrase alone ("Qwen3", "A and B" for two). Names and descriptions are
+  in the language most of the titles are in. The description says what the
+  group covers (topic, each story's telling name, how many articles and
+  from whom), never one article's first sentence. A ``namer`` passed to
+  ``weekly_rollup`` may rename them (Claude's, in ``scoring/trends.py``);
   without one the offline names stand.
 """
 
@@ -35,6 +40,7 @@ from typing import Protocol
 from ..config import RollupConfig
 from ..models import Article, Link, Score
 from ..pages.markdown import SUMMARY_CHARS, one_line, stars
+from ..phrases import BROAD_TAGS, TOPIC_LABELS
 from ..text import has_cjk, truncate
 
 TREND_LINK = 0.15         # average link weight that still joins two clusters
@@ -114,6 +120,8 @@ class Story:
     tags: tuple[str, ...]
     summary: str
     also: tuple[Also, ...] = ()
+    tier: str = ""
+    key_points: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,12 +173,24 @@ class DailyCategory:
 
 
 @dataclass(frozen=True)
+class DailyItem:
+    """A numbered story of the day, with its local time."""
+
+    number: int
+    time: str                 # HH:MM in the rollup time zone
+    story: Story
+
+
+@dataclass(frozen=True)
 class DailyRollup:
     day: date
     scanned: int
     categories: tuple[DailyCategory, ...]
     kb_ids: tuple[str, ...]
-    overview: str = ""               # one line written by Claude (``TrendNamer.overview``); "" = none
+    must_read: int = 0
+    worth_reading: int = 0
+    overview: str = ""                            # one line on the day ("The biggest story is …")
+    items: tuple[tuple[str, tuple[DailyItem, ...]], ...] = ()   # category -> its numbered stories
 
 
 # -- stories -------------------------------------------------------------------------
@@ -204,7 +224,8 @@ def stories(articles: Iterable[Article], scores: Mapping[str, Score],
         out.append(Story(kb_id=lead.kb_id, title=lead.title, url=lead.url, source=lead.source,
                          published=_aware(lead.published), score=s.score if s else None,
                          stars=stars(s.score if s else None), category=s.category if s else "Unscored",
-                         tags=tuple(s.tags) if s else (), summary=one_line(lead, s), also=tuple(also)))
+                         tags=tuple(s.tags) if s else (), summary=one_line(lead, s), also=tuple(also),
+                         tier=s.tier if s else "", key_points=tuple(s.key_points) if s else ()))
     out.sort(key=lambda st: (-(st.score if st.score is not None else -1), -len(st.also), st.published, st.kb_id))
     return out
 
@@ -226,8 +247,9 @@ def weekly_rollup(label: str, articles: Iterable[Article], scores: Mapping[str, 
     for a in week:
         if a.kb_id in scores:
             per_category.setdefault(scores[a.kb_id].category, []).append(scores[a.kb_id].score)
+    # "Other" is a last resort: it sorts last whatever its count
     categories = sorted((Count(c, len(v), round(sum(v) / len(v), 1)) for c, v in per_category.items()),
-                        key=lambda c: (-c.count, c.name))
+                        key=lambda c: (c.name == "Other", -c.count, c.name))
     per_source = Counter(a.source for a in week)
     sources = sorted((Count(s, n) for s, n in per_source.items()), key=lambda c: (-c.count, c.name))
     found = trends(listed, week, links, groups, max_trends)
@@ -270,16 +292,16 @@ def trends(listed: list[Story], week: list[Article], links: Mapping[str, Iterabl
     rank = {st.kb_id: i for i, st in enumerate(listed)}
     titles = {a.kb_id: a.title for a in week}
     week_phrases = Counter(p for t in titles.values() for p in _phrases(t))
+    week_tags = Counter(t for st in listed for t in set(st.tags))
     found = []
     for members in clusters:
         if len(members) < 2:
             continue
         members = sorted(members, key=rank.__getitem__)
-        group_titles = [titles[m] for m in members] + [titles[x.kb_id] for m in members for x in by_id[m].also]
-        lead = by_id[members[0]]
-        found.append(Trend(name=trend_name(group_titles, week_phrases, len(titles)) or truncate(lead.title, 60),
-                           description=lead.summary or truncate(lead.title, SUMMARY_CHARS),
-                           stories=tuple(by_id[m] for m in members)))
+        group = [by_id[m] for m in members]
+        per_story = [[titles[m], *(titles[x.kb_id] for x in by_id[m].also)] for m in members]
+        name, description = name_trend(group, per_story, week_phrases, week_tags, len(titles))
+        found.append(Trend(name=name, description=description, stories=tuple(group)))
     found.sort(key=lambda t: (-len(t.stories), -(t.stories[0].score or 0), t.stories[0].kb_id))
     return found[:limit]
 
@@ -351,6 +373,126 @@ def trend_name(titles: list[str], week_phrases: Mapping[str, int], week_size: in
     return " · ".join(display.get(c.lower(), c) for c in chosen)
 
 
+def _topic(stories: Sequence[Story], week_tags: Mapping[str, int]) -> str | None:
+    """The tag most of the stories carry that names a topic (specific before broad), or None."""
+    need = max(2, math.ceil(len(stories) / 2))
+    counts = Counter(t for st in stories for t in set(st.tags) if t in TOPIC_LABELS)
+    ranked = sorted((t for t, n in counts.items() if n >= need),
+                    key=lambda t: (t in BROAD_TAGS, -counts[t], week_tags.get(t, 0), t))
+    return ranked[0] if ranked else None
+
+
+def name_trend(stories: Sequence[Story], per_story: list[list[str]], week_phrases: Mapping[str, int],
+               week_tags: Mapping[str, int], week_size: int) -> tuple[str, str]:
+    """(name, description) of a trend group, offline (see the module docstring).
+
+    ``per_story`` holds each story's titles (its lead's and its other sources').
+    """
+    titles = [t for group in per_story for t in group]
+    cjk = sum(has_cjk(t) for t in titles) * 2 > len(titles)
+    topic = _topic(stories, week_tags)
+    # a name two titles give ("Waymo World Model", "Gemini CLI") says most; else the shared phrases
+    named = Counter(e for group in per_story
+                    for e in {x.casefold(): x for t in group for x in entities(t)}.values())
+    shared = sorted((e for e, n in named.items() if n >= 2), key=lambda e: (-named[e], -len(e), e))
+    phrase = trend_name(titles, week_phrases, week_size, parts=2 if topic is None else 1)
+    parts = shared[:1] or [p for p in phrase.split(" · ") if p]
+    if topic is not None:
+        label = TOPIC_LABELS[topic][1 if cjk else 0]
+        extra = [p for p in parts if p.casefold() not in label.casefold() and label.casefold() not in p.casefold()]
+        name = f"{label}{'：' if cjk else ': '}{extra[0]}" if extra else label
+    elif parts:
+        label = name = ("与" if cjk else " and ").join(parts)
+    else:
+        # nothing shared: the lead's own name ("Claude Opus 4.6"), else its title
+        lead_names = entities(stories[0].title)
+        label = name = lead_names[0] if lead_names else truncate(stories[0].title, 60)
+    return name, _describe(stories, label, titles, week_phrases, week_size, cjk)
+
+
+def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phrases: Mapping[str, int],
+              week_size: int, cjk: bool) -> str:
+    """One sentence on what the group covers: the topic, each story's telling name, the sources."""
+    names: list[str] = []
+    for st in stories:
+        best = _telling_phrase(st.title, week_phrases, week_size, label)
+        if best and all(best.casefold() not in n.casefold() and n.casefold() not in best.casefold() for n in names):
+            names.append(best)
+    sources = list(dict.fromkeys(s for st in stories for s in (st.source, *(x.source for x in st.also))))
+    count = len(titles)
+    shown = names[:4]
+    if cjk:
+        what = "、".join(shown[:-1]) + ("和" if len(shown) > 1 else "") + shown[-1] if shown else ""
+        src = "、".join(sources[:3]) + ("等" if len(sources) > 3 else "")
+        return truncate(f"本周{count}篇文章关注{label}" + (f"：{what}" if what else "") + f"，来自{src}。", SUMMARY_CHARS)
+    what = (", ".join(shown[:-1]) + " and " + shown[-1]) if len(shown) > 1 else "".join(shown)
+    more = len(sources) - 3
+    src = ", ".join(sources[:3]) + (f" and {more} more" if more > 0 else "")
+    # "Coding agents" reads "coding agents" mid-sentence; "AI chips" and "Model Context Protocol" stay
+    words = label.split()
+    common = words and words[0][1:].islower() and not any(w[:1].isupper() for w in words[1:])
+    topic = label[:1].lower() + label[1:] if common else label
+    return truncate(f"{count} articles on {topic} this week" + (f", covering {what}" if what else "")
+                    + f", from {src}.", SUMMARY_CHARS)
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#.\-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
+RARE = 1e-5   # per-token frequency in English under which a word is a name ("Qwen", "Stargate")
+
+
+def _name_like(token: str) -> bool:
+    """A token that names something: has a digit, is an acronym, or is a rare capitalised word."""
+    if any(ch.isdigit() for ch in token) or (len(token) > 1 and token.isupper()):
+        return True
+    if not token[:1].isupper():
+        return False
+    from ..links.background import word_frequency
+    return word_frequency(token.casefold()) < RARE
+
+
+def entities(title: str, limit: int = 3) -> list[str]:
+    """Names in a title ("Gemini CLI", "Qwen3", "Claude Code", "Veo 3"), at most ``limit`` words each.
+
+    A name starts at a name-like token and goes on over capitalised words
+    and numbers ("Claude" + "Code", "Veo" + "3"); a possessive is dropped.
+    """
+    out: list[str] = []
+    run: list[str] = []
+    end = 0
+    text = title.replace("'s ", " ").replace("’s ", " ")
+    for m in [*_TOKEN.finditer(text), None]:
+        token = m.group(0) if m else ""
+        # a name goes on only over a single space: punctuation or CJK text ends it
+        joined = m is not None and text[end:m.start()] == " "
+        if run and joined and (token[:1].isupper() or token[:1].isdigit()) and len(run) < limit \
+                and token.casefold() not in _NAME_STOP:
+            run.append(token)
+            end = m.end()
+            continue
+        if run and any(ch.isalpha() for ch in run[0]):
+            out.append(" ".join(run))
+        run = []
+        if token and token != "AI" and _name_like(token) and token.casefold() not in _NAME_STOP:
+            run = [token]
+        end = m.end() if m else end
+    return list(dict.fromkeys(out))
+
+
+def _telling_phrase(title: str, week_phrases: Mapping[str, int], week_size: int, label: str) -> str:
+    """The title's most telling name: a name it gives ("Gemini CLI"), else its rarest CJK phrase."""
+    def rarity(p: str) -> tuple:
+        seen = sum(n for q, n in week_phrases.items() if q.casefold() == p.casefold()) if " " not in p else 0
+        return (seen, -len(p), p)
+
+    names = [e for e in entities(title) if e.casefold() not in label.casefold()]
+    if names:
+        return min(names, key=rarity)
+    cjk = [p for p in _phrases(title) if has_cjk(p) and 2 <= len(p) <= 6 and p not in label]
+    if not cjk:
+        return ""
+    return min(cjk, key=lambda p: (week_phrases.get(p, 0), -len(p), p))
+
+
 def _phrases(title: str) -> set[str]:
     """Candidate name phrases of a title: CJK substrings (2-8) and Latin words and word pairs."""
     out: set[str] = set()
@@ -371,16 +513,59 @@ def _phrases(title: str) -> set[str]:
 # -- daily ---------------------------------------------------------------------------
 
 def daily_rollup(day: date, articles: Iterable[Article], scores: Mapping[str, Score],
-                 groups: Mapping[str, str], cfg: RollupConfig) -> DailyRollup:
-    """The day's stories by category: categories by their best story, stories best first."""
+                 groups: Mapping[str, str], cfg: RollupConfig, *, must_read: int = 85, worth_reading: int = 70,
+                 category_order: Sequence[str] = ()) -> DailyRollup:
+    """The day's stories by category, in the seed daily reports' shape.
+
+    Categories come in a stable order: ``category_order`` (the configured
+    categories), then any others by name, ``Other`` and ``Unscored`` last;
+    stories best first within each, numbered through the day (1, 2, ...) with
+    their local time. Counts: articles scanned and per tier; ``overview`` is
+    one offline line on the day (see ``day_overview``).
+    """
     today = sorted((a for a in articles if day_of(a.published, cfg) == day),
                    key=lambda a: (_aware(a.published), a.kb_id))
     today = list({a.kb_id: a for a in today}.values())
+    listed = stories(today, scores, groups)
     by_category: dict[str, list[Story]] = {}
-    for st in stories(today, scores, groups):
+    for st in listed:
         by_category.setdefault(st.category, []).append(st)
-    ordered = sorted(by_category.items(),
-                     key=lambda kv: (kv[0] == "Unscored", -(kv[1][0].score or 0), kv[0]))
+    position = {name: i for i, name in enumerate(category_order)}
+    ordered = sorted(by_category.items(), key=lambda kv: (
+        kv[0] in ("Other", "Unscored"), kv[0] == "Unscored", position.get(kv[0], len(position)), kv[0]))
+    items, number = [], 0
+    for name, members in ordered:
+        numbered = []
+        for st in members:
+            number += 1
+            numbered.append(DailyItem(number, _local(st.published, cfg).strftime("%H:%M"), st))
+        items.append((name, tuple(numbered)))
+    values = [scores[a.kb_id].score for a in today if a.kb_id in scores]
     return DailyRollup(day=day, scanned=len(today),
                        categories=tuple(DailyCategory(c, tuple(v)) for c, v in ordered),
-                       kb_ids=tuple(a.kb_id for a in today))
+                       kb_ids=tuple(a.kb_id for a in today),
+                       must_read=sum(1 for v in values if v >= must_read),
+                       worth_reading=sum(1 for v in values if worth_reading <= v < must_read),
+                       overview=day_overview(listed, [c for c, _ in ordered], len(today)),
+                       items=tuple(items))
+
+
+def day_overview(listed: Sequence[Story], categories: Sequence[str], scanned: int) -> str:
+    """One line on the day, offline: its biggest story (most sources, then score) and what led.
+
+    In the language most of the day's titles are in; a Claude-written overview may replace it.
+    """
+    if not listed:
+        return ""
+    biggest = min(listed, key=lambda st: (-len(st.also), -(st.score or 0), st.published, st.kb_id))
+    counts = Counter(st.category for st in listed if st.category not in ("Other", "Unscored"))
+    lead = min(counts, key=lambda c: (-counts[c], categories.index(c) if c in categories else 99, c)) \
+        if counts else None
+    title = truncate(biggest.title, 90)
+    others = len(biggest.also)
+    if sum(has_cjk(st.title) for st in listed) * 2 > len(listed):
+        line = f"今天最大的新闻是《{title}》（{biggest.source}" + (f"等{others + 1}个来源" if others else "") + "）"
+        return line + (f"；{scanned}篇文章中{lead}最多（{counts[lead]}篇）。" if lead else "。")
+    line = f"The biggest story is \u201c{title}\u201d ({biggest.source}" + \
+        (f" and {others} more source{'s' if others > 1 else ''}" if others else "") + ")"
+    return line + (f"; of {scanned} articles, most are on {lead} ({counts[lead]})." if lead else ".")

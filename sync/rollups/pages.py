@@ -67,11 +67,13 @@ def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score
               *, link: Callable[[str], str], folder: str, namer: TrendNamer | None = None,
               week_link: str | None = None) -> Doc:
     ids = [a.kb_id for a in articles]
-    data = daily_rollup(day, articles, scores, story_groups(store, ids), cfg.rollups)
+    data = daily_rollup(day, articles, scores, story_groups(store, ids), cfg.rollups,
+                        must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading,
+                        category_order=cfg.scoring.categories)
     overview = getattr(namer, "overview", None)
-    if overview is not None:
-        # the hook for a Claude-written first line (scoring/digests.py); "" keeps the page as it was
-        data = replace(data, overview=overview(data))
+    if overview is not None and (text := overview(data)):
+        # the hook for a Claude-written first line (scoring/digests.py); "" keeps the offline line
+        data = replace(data, overview=text)
     week = week_label(datetime.combine(day, time(12), cfg.rollups.tz), cfg.rollups)
     props = {"title": f"AI Daily — {day.isoformat()}", "type": "daily", "week": week_link or f"[[{week}]]",
              "date": day, **_counts(articles, scores), "tags": ["kbsync/daily"],

@@ -48,13 +48,16 @@ def backend_name(cfg: Config, env: Mapping[str, str]) -> str:
     return cfg.scoring.backend
 
 
-def heuristic_for(cfg: Config, names: Mapping[str, str] | None = None) -> Scorer:
-    """The offline scorer; ``names`` (config url -> the feed's name as stored) keys the
-    weights of feeds that are named by their own title."""
+def heuristic_for(cfg: Config, names: Mapping[str, str] | None = None, store=None) -> Scorer:
+    """The offline scorer. ``names`` (config url -> the feed's name as stored) keys the
+    weights of feeds that are named by their own title; with a ``store``, it also follows
+    the reader's category corrections."""
     from .heuristic import HeuristicScorer
+    from .learned import CategoryLearner
 
     names = names or {}
-    return HeuristicScorer(cfg.scoring, {names.get(f.url, f.name): f.weight for f in cfg.feeds})
+    learner = CategoryLearner.from_store(store) if store is not None else None
+    return HeuristicScorer(cfg.scoring, {names.get(f.url, f.name): f.weight for f in cfg.feeds}, learner=learner)
 
 
 def make_scorer(cfg: Config, env: Mapping[str, str]) -> Scorer:

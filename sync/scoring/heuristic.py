@@ -1,19 +1,27 @@
 """The offline scorer: deterministic, explainable, no network.
 
-Score (0-100) = base 38
+Score (0-100) = base 46
   + interests   up to 30  (12 per configured interest in the title, 6 per one only in the text)
   + source      up to 15  (the feed's weight: 1.0 -> 10)
   + coverage    up to 16  (8 per extra source that carried the same story)
-  + recency     up to 10  (linear decay over 14 days before the batch's newest article)
-  + depth       up to 15  (log of the length in reading units, full at 600; Chinese counts fairly)
-Recency is measured against the newest article of the batch being scored,
-not the wall clock, so the same input always gives the same score.
+  + depth       up to 15  (log of the length in reading units, counted in steps of 25; Chinese counts fairly)
+A score depends only on the article and the config: the same article scores
+the same alone, in a backlog, in any order, on any day, and after a typo fix
+(length is counted in steps, so one word more or less does not move it).
+There is no recency term: freshness is what the daily and weekly digests are
+for, and an age measured from the batch (or the clock) changed tiers by itself.
 
-Category: the configured category whose keyword rules hit most (a title hit
-counts double; ties go to the category listed first), else ``Other``.
-Tags: the feed's own categories, then the interests that matched, cleaned to
-Obsidian's tag rules. Summary and key points: ``extract.py`` (the first real
-sentence of prose; then distinct sentences that add to it, at most five).
+Category (``scoring/taxonomy.py``): the category whose keywords hit most (a
+title hit counts double; ties go to the category listed first). Keywords are
+the configured ``category_keywords``, else the words of the category's name
+and of the concepts it names; with no categories configured, the default
+AI/tech taxonomy. When the reader has filed articles (``learned``), the
+nearest of their categories wins over the keywords. No hit at all: ``Other``.
+Tags: the feed's own categories, the interests that matched and the key
+phrases found (``phrases``), folded to one spelling (``tags.fold_tag``), at
+most ``TAGS`` (or ``max_tags`` when lower). Summary and key points:
+``extract.py`` (the first real sentence of prose; then distinct sentences
+that add to it, at most five).
 """
 
 from __future__ import annotations
@@ -21,21 +29,28 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 
 from ..config import ScoringConfig
 from ..models import Article, Score
 from ..parallel import map_maybe_parallel
-from ..tags import clean_tags
+from ..tags import fold_tags
 from ..text import plain_text, reading_units
 from . import extract
+from .learned import MIN_SIMILARITY, CategoryLearner
+from ..phrases import KEY_PHRASES
+from .taxonomy import OTHER, category_rules
 
 PARALLEL_MIN = 2000   # articles; below this, worker start-up costs more than it saves
 CHUNK = 500
 SUMMARY_CHARS = 220
 POINT_CHARS = 200
 MAX_POINTS = 5
+BASE = 46
+DEPTH_STEP = 25   # reading units: length counts in steps, so a typo fix never moves a score
+TAGS = 5          # a few telling tags per note, not a list
+LEARNED_WEIGHT = 4.0   # a cosine of 0.25 to the reader's filed articles weighs as much as the best keyword score
 
 
 def tier_for(score: int, cfg: ScoringConfig) -> str:
@@ -89,17 +104,24 @@ class TermMatcher:
         return hits
 
 
-def _score_chunk(job: tuple[HeuristicScorer, datetime, Sequence[Article]]) -> list[Score]:
-    scorer, as_of, articles = job
-    return [scorer.score_one(a, as_of) for a in articles]
+def _score_chunk(job: tuple[HeuristicScorer, Sequence[Article]]) -> list[Score]:
+    scorer, articles = job
+    return [scorer.score_one(a) for a in articles]
 
 
 class HeuristicScorer:
     name = "heuristic"
 
-    def __init__(self, cfg: ScoringConfig, source_weights: Mapping[str, float] | None = None):
+    def __init__(self, cfg: ScoringConfig, source_weights: Mapping[str, float] | None = None,
+                 learner: CategoryLearner | None = None):
         self.cfg = cfg
         self.source_weights = dict(source_weights or {})
+        self.learner = learner or None
+
+    @cached_property
+    def _phrases(self) -> tuple[TermMatcher, dict[str, str]]:
+        owner = {p: tag for tag, phrases in KEY_PHRASES.items() for p in phrases}
+        return TermMatcher(list(owner)), owner
 
     @cached_property
     def _interests(self) -> TermMatcher:
@@ -107,22 +129,21 @@ class HeuristicScorer:
 
     @cached_property
     def _rules(self) -> tuple[TermMatcher, list[tuple[str, tuple[str, ...]]]]:
-        rules = dict(self.cfg.category_keywords)
-        # keep the configured order: it breaks ties
-        ordered = [c for c in self.cfg.categories if c in rules] + [c for c in rules if c not in self.cfg.categories]
-        keywords = [w for c in ordered for w in rules[c]]
-        return TermMatcher(keywords), [(c, rules[c]) for c in ordered]
+        # configured order breaks ties; categories without keywords get their name's (taxonomy.py)
+        rules = category_rules(self.cfg.categories, dict(self.cfg.category_keywords))
+        keywords = [w for _, words in rules for w in words]
+        return TermMatcher(keywords), rules
 
     def score(self, articles: Sequence[Article]) -> list[Score]:
         if not articles:
             return []
-        as_of = max(a.published for a in articles)
         # a big batch (a first sync) is scored on every core, in order-keeping chunks
-        chunks = [(self, as_of, articles[i:i + CHUNK]) for i in range(0, len(articles), CHUNK)]
+        chunks = [(self, articles[i:i + CHUNK]) for i in range(0, len(articles), CHUNK)]
         parts = map_maybe_parallel(_score_chunk, chunks, parallel=len(articles) >= PARALLEL_MIN)
         return [score for part in parts for score in part]
 
-    def score_one(self, article: Article, as_of: datetime) -> Score:
+    def score_one(self, article: Article, as_of: datetime | None = None) -> Score:
+        """One article's score; ``as_of`` is accepted for old callers and ignored (no recency)."""
         title = article.title.casefold()
         body_text = plain_text(article.content) or article.summary
         body = (article.summary + " " + body_text).casefold()
@@ -135,29 +156,41 @@ class HeuristicScorer:
         weight = self.source_weights.get(article.source, 1.0)
         source = min(15.0, 10.0 * weight)
         coverage = min(16, 8 * max(0, len(article.sources) - 1))
-        age_days = max(0.0, (as_of - article.published) / timedelta(days=1))
-        recency = 10.0 * max(0.0, 1.0 - age_days / 14.0)
-        units = reading_units(body_text or article.title)
-        depth = min(15.0, 15.0 * math.log1p(units) / math.log1p(600))
-        total = int(round(38 + interests + source + coverage + recency + depth))
-        total = max(0, min(100, total))
+        units = reading_units(body_text or article.title) // DEPTH_STEP * DEPTH_STEP
+        depth = min(15, int(15.0 * math.log1p(units) / math.log1p(600)))
+        total = max(0, min(100, int(round(BASE + interests + source + coverage + depth))))
 
         summary = extract.summary(article.summary, article.content, article.title, SUMMARY_CHARS)
         return Score(
             kb_id=article.kb_id, content_hash=article.content_hash, backend=self.name,
-            score=total, tier=tier_for(total, self.cfg), category=self._category(title, body),
-            tags=clean_tags([*article.categories, *matched], limit=self.cfg.max_tags),
+            score=total, tier=tier_for(total, self.cfg), category=self._category(article, title, body),
+            tags=self._tags(article, matched, title, body),
             summary=summary, key_points=extract.key_points(article.content, summary, article.title,
                                                            limit=MAX_POINTS, chars=POINT_CHARS))
 
-    def _category(self, title: str, body: str) -> str:
+    def _category(self, article: Article, title: str, body: str) -> str:
         matcher, rules = self._rules
         in_title, in_body = matcher.found(title), matcher.found(body)
-        best, best_hits = "Other", 0
-        for category, words in rules:
-            hits = sum(2 * (w in in_title) + (w in in_body) for w in words)
-            if hits > best_hits:
-                best, best_hits = category, hits
+        hits = {c: sum(2 * (w in in_title) + (w in in_body) for w in words) for c, words in rules}
+        top = max(hits.values(), default=0)
+        # keyword hits (relative to the best) plus the likeness to what the reader filed there
+        sims = self.learner.similarities(article) if self.learner else {}
+        value = {c: (h / top if top else 0.0) + LEARNED_WEIGHT * sims.get(c, 0.0) for c, h in hits.items()}
+        value.update({c: LEARNED_WEIGHT * s for c, s in sims.items() if c not in value})
+        best, best_value = OTHER, 0.0
+        for category in [c for c, _ in rules] + sorted(c for c in sims if c not in hits):
+            # the order of the rules breaks ties; a learned similarity alone counts above MIN_SIMILARITY
+            enough = hits.get(category, 0) > 0 or sims.get(category, 0.0) >= MIN_SIMILARITY
+            if enough and value[category] > best_value + 1e-9:
+                best, best_value = category, value[category]
         return best
 
+    def _tags(self, article: Article, matched: Sequence[str], title: str, body: str) -> tuple[str, ...]:
+        """The feed's categories, matched interests, then key phrases (title hits first), folded."""
+        matcher, owner = self._phrases
+        # the title and the feed's summary say what an article is about; a body mentions everything
+        in_title, in_lead = matcher.found(title), matcher.found(article.summary.casefold())
+        phrases = [owner[p] for p in matcher.terms if p in in_title]
+        phrases += [owner[p] for p in matcher.terms if p in in_lead and p not in in_title]
+        return fold_tags([*article.categories, *matched, *phrases], limit=min(TAGS, self.cfg.max_tags))
 

@@ -162,6 +162,21 @@ def database_obj(ws: Workspace, db: Database) -> dict:
             "archived": db.in_trash}
 
 
+def _live_mentions(ws: Workspace, content: dict) -> dict:
+    """A page mention is a live reference: it reads as the page's title now, not as it was when
+    the block was written (Notion's UI and the API's ``plain_text`` follow a retitled page;
+    reference: rich-text "Page mention"). A page no longer there keeps the text it had."""
+    rich = content.get("rich_text")
+    if not rich or not any(r.get("type") == "mention" and r["mention"].get("type") == "page" for r in rich):
+        return content
+    fresh = []
+    for item in rich:
+        page = ws.pages.get(item["mention"]["page"]["id"]) if item.get("type") == "mention" \
+            and item["mention"].get("type") == "page" else None
+        fresh.append({**item, "plain_text": ws.title_of(page) or "Untitled"} if page is not None else item)
+    return {**content, "rich_text": fresh}
+
+
 def block_obj(ws: Workspace, node: Block | Page | Database) -> dict:
     """A block; pages answer as ``child_page`` and databases as ``child_database`` blocks."""
     if isinstance(node, Page):
@@ -169,7 +184,7 @@ def block_obj(ws: Workspace, node: Block | Page | Database) -> dict:
     elif isinstance(node, Database):
         kind, content, children = "child_database", {"title": plain(node.title)}, []
     else:
-        kind, content, children = node.type, node.content, ws.visible_children(node)
+        kind, content, children = node.type, _live_mentions(ws, node.content), ws.visible_children(node)
     return {"object": "block", "id": node.id, "parent": dict(node.parent),
             "created_time": iso(node.created), "last_edited_time": iso(node.edited),
             "created_by": user_ref(node.created_by), "last_edited_by": user_ref(node.edited_by),

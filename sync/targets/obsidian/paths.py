@@ -173,14 +173,31 @@ def name_key(path: PurePosixPath) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
-def unique_path(path: PurePosixPath, taken: Callable[[PurePosixPath], bool]) -> PurePosixPath:
-    """``path`` if free, else the first free "X (2).md", "X (3).md", ...
+def with_suffix_label(path: PurePosixPath, label: str) -> PurePosixPath | None:
+    """"X.md" -> "X (label).md" (the stem cut to fit), or None when the label has no legal form."""
+    clean = legal_name(label, 60).strip()
+    if not clean or clean == "_":
+        return None
+    stem, extension = split_extension(path.name)
+    suffix = f" ({clean})"
+    budget = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    return path.with_name(legal_name(stem, budget) + suffix + extension)
+
+
+def unique_path(path: PurePosixPath, taken: Callable[[PurePosixPath], bool],
+                label: str | None = None) -> PurePosixPath:
+    """``path`` if free, else "X (label).md" when a ``label`` is given and that is
+    free (the source: two feeds' reports of one title are told apart by who
+    wrote them), else the first free "X (2).md", "X (3).md", ...
 
     ``taken`` decides what is free; it should compare ``name_key`` values so
     that "Note.md" and "note.md" in another folder count as a collision.
     """
     if not taken(path):
         return path
+    labelled = with_suffix_label(path, label) if label else None
+    if labelled is not None and not taken(labelled):
+        return labelled
     for n in range(2, _MAX_SUFFIX_TRIES):
         candidate = with_suffix_number(path, n)
         if not taken(candidate):

@@ -69,7 +69,9 @@ class NoteTarget:
         taken = self._taken_names(records)
         out: dict[str, str] = {}
         for key, values in requests.items():
-            path = unique_path(render_path(self.path_template, values), lambda p: name_key(p) in taken)
+            # a title taken by another feed's report gets this one's source: "X (Simon Willison).md"
+            path = unique_path(render_path(self.path_template, values), lambda p: name_key(p) in taken,
+                               label=str(values.get("source") or "") or None)
             taken.add(name_key(path))
             out[key] = path.as_posix()
         return out

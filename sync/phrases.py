@@ -1,0 +1,81 @@
+"""Key phrases for offline tags: a small bilingual lexicon of what AI/tech articles are about.
+
+Contract (pure): ``KEY_PHRASES`` maps a tag (already in its folded form, see
+``tags.fold_tag``) to the phrases that show it in an article, English and
+Chinese. ``key_phrases(matcher_hits)`` lists the tags whose phrases were
+found, title hits first. The heuristic scorer adds them to the feed's own
+``<category>`` elements and the matched interests, so a note gets a few
+telling tags even when no ``interests`` are configured.
+"""
+
+from __future__ import annotations
+
+KEY_PHRASES: dict[str, tuple[str, ...]] = {
+    "coding-agent": ("coding agent", "coding agents", "claude code", "codex cli", "gemini cli", "copilot coding agent",
+                     "编程智能体", "编程助手", "ai 编程", "ai编程"),
+    "agent": ("agent", "agents", "agentic", "智能体", "multi-agent", "多智能体"),
+    "mcp": ("mcp", "model context protocol"),
+    "open-weight": ("open weights", "open weight", "open-weight", "open-source model", "开源模型"),
+    "open-source": ("open source", "open-source", "开源"),
+    "reasoning": ("reasoning model", "thinking mode", "chain of thought", "推理模型", "思考模式"),
+    "moe": ("mixture-of-experts", "mixture of experts", "moe"),
+    "llm-training": ("pretraining", "pre-training", "optimizer", "optimizers", "预训练", "优化器", "llm training",
+                     "llm训练", "llm优化", "训练效率"),
+    "reinforcement-learning": ("reinforcement learning", "rlhf", "强化学习"),
+    "long-context": ("long context", "long-context", "长上下文", "长文本", "million token"),
+    "kv-cache": ("kv cache", "kv-cache", "kv压缩"),
+    "sparse-attention": ("sparse attention", "稀疏注意力", "block attention"),
+    "inference": ("inference", "推理加速", "decoding"),
+    "rag": ("rag", "retrieval-augmented", "retrieval augmented"),
+    "prompt-injection": ("prompt injection", "提示注入", "tool poisoning"),
+    "security": ("security", "vulnerability", "exploit", "安全漏洞", "漏洞"),
+    "gpu": ("gpu", "gpus", "nvidia", "英伟达", "blackwell", "hopper"),
+    "chip": ("chip", "chips", "芯片", "昇腾", "tpu"),
+    "data-center": ("data center", "data centers", "datacenter", "数据中心", "智算中心", "超节点"),
+    "video-generation": ("video generation", "video model", "text-to-video", "视频生成", "生成视频"),
+    "multimodal": ("multimodal", "多模态", "vision-language", "vlm"),
+    "world-model": ("world model", "world models", "世界模型"),
+    "robotics": ("robot", "robots", "robotics", "humanoid", "机器人", "具身"),
+    "autonomous-driving": ("autonomous driving", "self-driving", "waymo", "自动驾驶"),
+    "benchmark": ("benchmark", "benchmarks", "leaderboard", "基准", "榜单"),
+    "funding": ("funding round", "raises", "valuation", "融资", "估值"),
+    "regulation": ("regulation", "regulators", "ai act", "监管", "政策法规"),
+    "digital-twin": ("digital twin", "数字孪生"),
+    "speech": ("speech", "voice", "语音"),
+}
+
+
+# How a person names a week's trend when most of its articles carry the tag (English, Chinese).
+TOPIC_LABELS: dict[str, tuple[str, str]] = {
+    "coding-agent": ("Coding agents", "编程智能体"),
+    "agent": ("AI agents", "智能体"),
+    "mcp": ("Model Context Protocol (MCP)", "MCP 协议"),
+    "open-weight": ("Open-weight models", "开源模型"),
+    "open-source": ("Open-source releases", "开源发布"),
+    "reasoning": ("Reasoning models", "推理模型"),
+    "moe": ("Mixture-of-experts models", "MoE 模型"),
+    "llm-training": ("LLM training", "大模型训练"),
+    "reinforcement-learning": ("Reinforcement learning", "强化学习"),
+    "long-context": ("Long context", "长上下文"),
+    "kv-cache": ("KV cache", "KV 缓存"),
+    "sparse-attention": ("Sparse attention", "稀疏注意力"),
+    "inference": ("Inference efficiency", "推理效率"),
+    "rag": ("Retrieval-augmented generation", "检索增强生成"),
+    "prompt-injection": ("Prompt injection", "提示注入"),
+    "security": ("AI security", "AI 安全"),
+    "gpu": ("GPUs", "GPU"),
+    "chip": ("AI chips", "AI 芯片"),
+    "data-center": ("AI data centers", "智算中心"),
+    "video-generation": ("Video generation", "视频生成"),
+    "multimodal": ("Multimodal models", "多模态模型"),
+    "world-model": ("World models", "世界模型"),
+    "robotics": ("Robotics", "机器人"),
+    "autonomous-driving": ("Autonomous driving", "自动驾驶"),
+    "benchmark": ("Benchmarks", "评测基准"),
+    "funding": ("Funding and valuations", "融资与估值"),
+    "regulation": ("AI regulation", "AI 监管"),
+    "digital-twin": ("Digital twins", "数字孪生"),
+    "speech": ("Speech and voice", "语音"),
+}
+# Tags too broad to name a trend alone (they still join one: "Coding agents and MCP").
+BROAD_TAGS = frozenset({"agent", "open-source", "benchmark", "multimodal", "inference", "security"})
