@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -93,17 +93,18 @@ def clean_tag(raw: str) -> str | None:
 def clean_tags(raws: Iterable[str], limit: int = 10) -> tuple[str, ...]:
     """Cleaned tags, invalid ones dropped, deduplicated case-insensitively
     (first spelling wins), order kept, at most ``limit``."""
+    return _distinct((clean_tag(raw) for raw in raws), str.casefold, limit)
+
+
+def _distinct(tags: Iterable[str | None], key: Callable[[str], str], limit: int) -> tuple[str, ...]:
+    """The first ``limit`` tags that are not None, one per ``key``, in order."""
     seen: set[str] = set()
     kept: list[str] = []
-    for raw in raws:
+    for tag in tags:
         if len(kept) >= limit:
             break
-        tag = clean_tag(raw)
-        if tag is None:
-            continue
-        key = tag.casefold()
-        if key not in seen:
-            seen.add(key)
+        if tag is not None and key(tag) not in seen:
+            seen.add(key(tag))
             kept.append(tag)
     return tuple(kept)
 
@@ -156,6 +157,8 @@ def alias_conflict(cfg: TagsConfig) -> str | None:
             if tag_key(other) != tag_key(term):
                 return f"{variant!r} is an alias of both {other!r} and {term!r}"
     return None
+
+
 # -- folding: one spelling per tag ------------------------------------------------------
 
 # words ending in "s" that are not plurals (kept as they are)
@@ -193,14 +196,4 @@ def fold_tag(raw: str) -> str | None:
 
 def fold_tags(raws: Iterable[str], limit: int = 10) -> tuple[str, ...]:
     """Folded tags, duplicates (after folding, and ignoring hyphens) dropped, order kept, at most ``limit``."""
-    seen: set[str] = set()
-    kept: list[str] = []
-    for raw in raws:
-        if len(kept) >= limit:
-            break
-        tag = fold_tag(raw)
-        if tag is None or tag.replace("-", "") in seen:
-            continue
-        seen.add(tag.replace("-", ""))
-        kept.append(tag)
-    return tuple(kept)
+    return _distinct((fold_tag(raw) for raw in raws), lambda tag: tag.replace("-", ""), limit)
