@@ -594,3 +594,37 @@ def test_killed_after_storing_revised_articles_rewrites_their_notes(tmp_path, mo
     assert run(cfg).problems == []
     check_pages_are_current(tmp_path)
     check_digests_are_current(cfg)
+
+
+@pytest.mark.parametrize("killed", [False, True], ids=["one-run", "killed-after-article-pages"])
+def test_notion_an_article_the_feed_redates_leaves_its_old_weekly_page(tmp_path, monkeypatch, killed):
+    """The same in Notion: the Weekly page of the story's old week stops relating it, also when
+    the run dies after the Articles pages were sent and before the Weekly pages were."""
+    from sync.config import load_config
+    from sync.pipeline import run_sync
+    from sync.targets.notion.view import NotionView
+
+    with NotionEmulator(token="secret_owed", rate=None) as emu:
+        where = targets(emu)
+        (tmp_path / "config.toml").write_text('[scoring]\nbackend = "heuristic"\n[[feeds]]\nurl = "feed.xml"\n'
+                                              'name = "Stories"\n' + where.config, "utf-8")
+        cfg = load_config(tmp_path / "config.toml")
+        story_feed(tmp_path / "feed.xml")
+        run_sync(cfg, env=where.env)
+        story_feed(tmp_path / "feed.xml", moved=True)
+        if killed:
+            kill_at(monkeypatch, NotionView, "sync_weeks")
+            with pytest.raises(Killed):
+                run_sync(cfg, env=where.env)
+            monkeypatch.undo()
+        result = run_sync(cfg, env=where.env)
+        assert result.failures == [] and result.problems == []
+        sources = {"".join(t["plain_text"] for t in d["title"]): d["id"] for d in emu.data_sources()}
+        story = {"".join(t["plain_text"] for t in p["properties"]["KB ID"]["rich_text"]): p["id"]
+                 for p in emu.pages(sources["Articles"])
+                 if "Story 0 " in "".join(t["plain_text"] for t in p["properties"]["Name"]["title"])}
+        weeks = {"".join(t["plain_text"] for t in p["properties"]["Name"]["title"]):
+                 {r["id"] for r in p["properties"]["Articles"]["relation"]} for p in emu.pages(sources["Weekly"])}
+        (page,) = story.values()
+        assert page not in weeks["AI Weekly Digest — 2026-W02"] and page in weeks["AI Weekly Digest — 2026-W03"]
+        assert len(weeks["AI Weekly Digest — 2026-W02"]) == 5

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import PurePosixPath
+from typing import Any
 
 from ... import __version__
 from ...config import Config
@@ -29,8 +30,9 @@ from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import daily_doc, weekly_doc, window
 from ...rollups.recent import recent_days, recent_weeks
 from ...store import Store, SyncRecord
+from .. import owed
 from ..base import Intent, Outcome, plan
-from . import home, owed
+from . import home
 from .files import LocalFiles, OverlayFiles
 from .paths import name_key, wikilink
 from .related import related_items
@@ -214,10 +216,10 @@ class ObsidianView:
         """Before notes are written: the days whose digests they feed are owed (``owed``), the
         day each note is on now and, for a note rewritten, the day its record says it was on
         (an article whose date moved must leave its old day's digest too)."""
-        days = {owed.note_day(d.props) for d in docs}
+        days = {note_day(d.props) for d in docs}
         if not (self.rerender_all or self.target.restore):
             # (after a render change or with --restore every digest is written again anyway)
-            days |= {owed.note_day(i.record.base().get("props", {})) for i in intents
+            days |= {note_day(i.record.base().get("props", {})) for i in intents
                      if i.record is not None and i.action == "update"}
         days.discard(None)
         if days:
@@ -300,7 +302,8 @@ class ObsidianView:
         self._save(outcomes, now, reader=False)
         if not only:
             # what is owed is written now, but for pages that failed (the next run tries them again)
-            owed.settle(self.store, TARGET, self._days_of({o.key for o in outcomes if o.status == "error"}))
+            owed.settle(self.store, TARGET, owed.page_days({o.key for o in outcomes if o.status == "error"},
+                                                           self.cfg.rollups))
             try:
                 self.sync_home()
             except OSError as exc:
@@ -332,19 +335,6 @@ class ObsidianView:
     def _present_key(self, key: str) -> bool:
         record = self.records.get(key)
         return record is not None and record.state == "present"
-
-    def _days_of(self, keys: Iterable[str]) -> set[date]:
-        """A day of each digest page (its day, or its week's first day) by key."""
-        days = set()
-        for key in keys:
-            try:
-                if key.startswith("daily-"):
-                    days.add(date.fromisoformat(key.removeprefix("daily-")))
-                elif key.startswith("weekly-"):
-                    days.add(week_bounds(key.removeprefix("weekly-"), self.cfg.rollups)[0])
-            except ValueError:
-                continue
-        return days
 
     def _remove_empty(self, docs: list[Doc]) -> dict[str, str]:
         """Digests left without articles that the reader never touched are deleted (key -> path);
@@ -380,3 +370,17 @@ class ObsidianView:
         self.store.set_meta(f"render:{TARGET}", self.fingerprint)
 
 
+
+
+def note_day(props: Mapping[str, Any]) -> date | None:
+    """The day of an article note's ``published`` property (local time of the rollup zone, as
+    written; a record keeps it as ISO text), or None when it has none."""
+    value = props.get("published")
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
