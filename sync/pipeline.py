@@ -229,13 +229,20 @@ def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterabl
     fresh = scorer.score(todo) if todo else []
     store.save_scores(fresh, now)
     result.scored = len(fresh)
-    changed = {s.kb_id for s in fresh if _score_key(scores.get(s.kb_id)) != _score_key(s)}
+    changed = {s.kb_id for s in fresh if _projected_change(scores.get(s.kb_id), s)}
     scores.update((s.kb_id, s) for s in fresh)
     return articles, scores, changed
 
 
 def _score_key(s: Score | None) -> str | None:
     return None if s is None else content_hash(dataclasses.replace(s, backend="", content_hash=""))
+
+
+def _projected_change(old: Score | None, new: Score) -> bool:
+    """Whether a new score changes the article's pages: what they show of the score changed, or
+    the text it scored did (a leftover of a run killed after storing a revised article and before
+    recording it pending: nothing else would have its note rewritten with the new text)."""
+    return _score_key(old) != _score_key(new) or old is None or old.content_hash != new.content_hash
 
 
 # -- one run ----------------------------------------------------------------------------

@@ -47,7 +47,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 import frontmatter
@@ -445,3 +446,185 @@ def test_temp_files_left_by_a_killed_write_are_removed_by_the_next(tmp_path):
     day_feed(tmp_path / "feed.xml", 1)
     run(cfg)
     assert temp_files(vault) == [] and keep.read_text("utf-8") == "mine"
+
+
+# -- the windows around the digests: derived pages are never left stale ----------------------
+def check_digests_are_current(cfg) -> None:
+    """Every daily and weekly page holds exactly the block a fresh render of the store gives
+    (a page frozen as "edited by the reader", or one still listing an article that left its day,
+    fails here), and every article is on its day's page."""
+    from sync.store import Store
+    from sync.targets.obsidian.merge import read_note, region_hash, split_body
+    from sync.targets.obsidian.view import ObsidianView
+
+    with Store(cfg.store_path) as store:
+        view = ObsidianView(cfg, store, dry_run=True)
+        pages = {k: r for k, r in view.records.items() if r.state == "present" and k.startswith(("daily-", "weekly-"))}
+        assert any(k.startswith("daily-") for k in pages) and any(k.startswith("weekly-") for k in pages)
+        for key, record in pages.items():
+            doc = view.daily(date.fromisoformat(key.removeprefix("daily-"))) if key.startswith("daily-") \
+                else view.weekly(key.removeprefix("weekly-"))
+            block = split_body(read_note((cfg.vault.path / record.path).read_text("utf-8"))[1])[1]
+            assert block is not None and region_hash(block) == region_hash(doc.region), f"{record.path} is stale"
+        scores = {k: s.score for k, s in store.scores().items()}
+    check_daily_pages(cfg.vault.path, {k: v[0] for k, v in vault_notes(cfg.vault.path).items()}, scores)
+
+
+def story_feed(path: Path, *, moved: bool = False, category: str = "alpha") -> None:
+    """Six stories on Monday 2026-01-05 and Tuesday; ``moved``: the feed re-dates the first one
+    to the next Monday (another day, another week); ``category``: its feed category (a tag, and a
+    word of its text)."""
+    items = []
+    for i in range(6):
+        when = datetime(2026, 1, 5 + i // 3, 9 + i, tzinfo=timezone.utc)
+        if moved and i == 0:
+            when = datetime(2026, 1, 12, 9, tzinfo=timezone.utc)
+        items.append(f"<item><title>Story {i} on agents and inference</title><link>https://stories.example/{i}</link>"
+                     f"<guid>story-{i}</guid><pubDate>{format_datetime(when)}</pubDate>"
+                     f"<category>{category if i == 0 else 'misc'}</category>"
+                     f"<description>The text of story {i} ({category if i == 0 else 'misc'}): agents, inference "
+                     "and evaluation.</description></item>")
+    path.write_text("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Stories</title>"
+                    "<link>https://stories.example/</link>" + "".join(items) + "</channel></rss>", "utf-8")
+
+
+@pytest.mark.parametrize("killed", [False, True], ids=["one-run", "killed-after-catch-up"])
+def test_a_readers_tag_edit_does_not_freeze_the_digests_of_its_day(tmp_path, monkeypatch, killed):
+    """The reader tags notes between runs while their days gain articles. The run's catch-up
+    rolls those days up for the edits (through a view of its own) before the run writes them
+    with the new articles; the run must merge from the records catch-up left, not take its
+    write for the reader's edit of the block and freeze the page for good (the SIGKILL test's
+    daily pages once missed every later article of a day, and a run said "none to write")."""
+    from sync.targets.obsidian.projection import VaultProjection
+
+    cfg = in_process_config(tmp_path)
+    day_feed(tmp_path / "feed.xml", 0)
+    run(cfg)
+    edits: dict[str, dict] = {}
+    edit_notes(tmp_path / "vault", random.Random(5), edits, 12)   # every note: both days, the week
+    day_feed(tmp_path / "feed.xml", 1, extra=4)                    # and both days gain articles
+    if killed:
+        # catch-up has rolled the days up for the edits; the run dies before it writes anything
+        kill_at(monkeypatch, VaultProjection, "write")
+        with pytest.raises(Killed):
+            run(cfg)
+        monkeypatch.undo()
+    result = run(cfg)
+    assert result.problems == [] and "conflict" not in result.pages, result.problems
+    check_digests_are_current(cfg)
+    day_feed(tmp_path / "feed.xml", 2, extra=6)
+    result = run(cfg)
+    assert result.problems == [] and "conflict" not in result.pages, result.problems
+    check_pages_are_current(tmp_path)
+    check_digests_are_current(cfg)
+    notes = vault_notes(tmp_path / "vault")
+    for kb_id, mine in edits.items():
+        assert mine["tag"] in loads_note(notes[kb_id][0].read_text("utf-8"))[0]["tags"]
+    assert not run(cfg).pages
+
+
+@pytest.mark.parametrize("killed", [False, True], ids=["one-run", "killed-after-notes"])
+def test_an_article_the_feed_redates_leaves_its_old_day_and_week(tmp_path, monkeypatch, killed):
+    """The feed moves a story to another day and week. Its old day's and week's digests must
+    stop listing it, also when the run is killed after the notes were written and recorded
+    (the note's record then says the new day: the old one is owed in the store before)."""
+    from sync.targets.obsidian.view import ObsidianView
+
+    cfg = in_process_config(tmp_path)
+    story_feed(tmp_path / "feed.xml")
+    run(cfg)
+    story_feed(tmp_path / "feed.xml", moved=True)
+    if killed:
+        kill_at(monkeypatch, ObsidianView, "sync_rollups")
+        with pytest.raises(Killed):
+            run(cfg)
+        monkeypatch.undo()
+        assert vault_notes(tmp_path / "vault")   # the notes were written and recorded
+    result = run(cfg)
+    assert result.problems == []
+    check_digests_are_current(cfg)
+    daily = tmp_path / "vault" / "Daily"
+    assert "Story 0 " not in (daily / "2026-01-05.md").read_text("utf-8")
+    assert "Story 0 " in (daily / "2026-01-12.md").read_text("utf-8")
+    assert "Story 0 " not in (tmp_path / "vault" / "Weekly" / "2026-W02.md").read_text("utf-8")
+    assert not run(cfg).pages
+
+
+def test_a_note_a_killed_run_wrote_is_not_taken_for_the_readers_edit(tmp_path, monkeypatch):
+    """A killed run rewrote a note (its tags changed) but did not record it. The next run's
+    catch-up reads notes saved since the last finished run: it must bring the record forward
+    first (the write-ahead journal), not record kbsync's own new tags as the reader's edit
+    (which would then add a tag kbsync dropped to the digests and Notion for good)."""
+    from sync.targets.obsidian.view import ObsidianView
+
+    cfg = in_process_config(tmp_path)
+    story_feed(tmp_path / "feed.xml", category="alpha")
+    run(cfg)
+    story_feed(tmp_path / "feed.xml", category="beta")
+    kill_at(monkeypatch, ObsidianView, "_save")       # the notes are renamed into place, not recorded
+    with pytest.raises(Killed):
+        run(cfg)
+    monkeypatch.undo()
+    story_feed(tmp_path / "feed.xml", category="gamma")   # the world moves on before the next run
+    result = run(cfg)
+    assert result.problems == [] and "conflict" not in result.notes, result.problems
+    with sqlite3.connect(cfg.store_path) as conn:
+        assert conn.execute("SELECT kb_id, property, value FROM reader_changes").fetchall() == []
+    first = next(p for p in (tmp_path / "vault" / "Articles").rglob("*Story 0*.md"))
+    tags = loads_note(first.read_text("utf-8"))[0]["tags"]
+    assert "gamma" in tags and "beta" not in tags
+    assert "#beta" not in (tmp_path / "vault" / "Daily" / "2026-01-05.md").read_text("utf-8")
+    check_digests_are_current(cfg)
+
+
+def test_killed_after_storing_revised_articles_rewrites_their_notes(tmp_path, monkeypatch):
+    """The feed revised every article; the run stored them and died before recording its work.
+    The next run finds the store unchanged against the feed and scores the revised texts as
+    leftovers: every note must show the new text, even where the score came out the same."""
+    import sync.pipeline
+
+    cfg = in_process_config(tmp_path)
+    day_feed(tmp_path / "feed.xml", 0)
+    run(cfg)
+    day_feed(tmp_path / "feed.xml", 2)
+    kill_at(monkeypatch, sync.pipeline, "project")
+    with pytest.raises(Killed):
+        run(cfg)
+    monkeypatch.undo()
+    assert run(cfg).problems == []
+    check_pages_are_current(tmp_path)
+    check_digests_are_current(cfg)
+
+
+@pytest.mark.parametrize("killed", [False, True], ids=["one-run", "killed-after-article-pages"])
+def test_notion_an_article_the_feed_redates_leaves_its_old_weekly_page(tmp_path, monkeypatch, killed):
+    """The same in Notion: the Weekly page of the story's old week stops relating it, also when
+    the run dies after the Articles pages were sent and before the Weekly pages were."""
+    from sync.config import load_config
+    from sync.pipeline import run_sync
+    from sync.targets.notion.view import NotionView
+
+    with NotionEmulator(token="secret_owed", rate=None) as emu:
+        where = targets(emu)
+        (tmp_path / "config.toml").write_text('[scoring]\nbackend = "heuristic"\n[[feeds]]\nurl = "feed.xml"\n'
+                                              'name = "Stories"\n' + where.config, "utf-8")
+        cfg = load_config(tmp_path / "config.toml")
+        story_feed(tmp_path / "feed.xml")
+        run_sync(cfg, env=where.env)
+        story_feed(tmp_path / "feed.xml", moved=True)
+        if killed:
+            kill_at(monkeypatch, NotionView, "sync_weeks")
+            with pytest.raises(Killed):
+                run_sync(cfg, env=where.env)
+            monkeypatch.undo()
+        result = run_sync(cfg, env=where.env)
+        assert result.failures == [] and result.problems == []
+        sources = {"".join(t["plain_text"] for t in d["title"]): d["id"] for d in emu.data_sources()}
+        story = {"".join(t["plain_text"] for t in p["properties"]["KB ID"]["rich_text"]): p["id"]
+                 for p in emu.pages(sources["Articles"])
+                 if "Story 0 " in "".join(t["plain_text"] for t in p["properties"]["Name"]["title"])}
+        weeks = {"".join(t["plain_text"] for t in p["properties"]["Name"]["title"]):
+                 {r["id"] for r in p["properties"]["Articles"]["relation"]} for p in emu.pages(sources["Weekly"])}
+        (page,) = story.values()
+        assert page not in weeks["AI Weekly Digest — 2026-W02"] and page in weeks["AI Weekly Digest — 2026-W03"]
+        assert len(weeks["AI Weekly Digest — 2026-W02"]) == 5

@@ -162,7 +162,9 @@ def score_with_claude(store: Store, cfg: Config, session: ClaudeSession, candida
                        [s.kb_id for s in fresh if not s.fallback], now)
     waiting = [k for r in runs for k in r.waiting]
     problems += runner.problems + _failure_lines(runs, len(todo) + len(done), waiting, session)
-    changed = {s.kb_id for s in fresh if score_key(scores.get(s.kb_id)) != score_key(s)}
+    # a score of changed text counts too: its note must show the new text (pipeline._projected_change)
+    changed = {s.kb_id for s in fresh if score_key(scores.get(s.kb_id)) != score_key(s)
+               or scores[s.kb_id].content_hash != s.content_hash}
     scores.update((s.kb_id, s) for s in fresh)
     return Stage(articles, scores, changed, scored=len(fresh), waiting=waiting, problems=problems)
 

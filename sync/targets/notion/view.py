@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
@@ -31,12 +31,13 @@ from ...links.index import neighbours
 from ...models import Article, Score, content_hash
 from ...pages.doc import Doc
 from ...pages.markdown import md
-from ...rollups.digest import TrendNamer, week_bounds, week_label
+from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import weekly_data, window
 from ...rollups.recent import recent_weeks
 from ...rollups.render import render_weekly
 from ...store import Store, SyncRecord
-from ..base import Outcome, plan
+from .. import owed
+from ..base import Outcome, owned_hash, plan
 from .api import NotionAPI, NotionError
 from .edits import NotionEditSink, pull_edits, tag_edits, with_tag_edits
 from .pages import article_doc, weekly_doc
@@ -191,6 +192,7 @@ class NotionView:
             docs.append(article_doc(a, overlay(scores[a.kb_id], edited.get(a.kb_id)), related=related, tz=self.cfg.rollups.tz, owned=owned,
                                     tags=with_tag_edits(scores[a.kb_id].tags, retagged.get(a.kb_id)),
                                     split_tags=self.bounded.split_tags, split_source=self.bounded.split_source))
+        self._owe(docs, restore)
         outcomes = self._apply("articles", docs, restore)
         # a page related to one created after it in this pass: its Related is completed now
         unfinished = [d for d in docs if (r := self.records.get(d.key)) is not None and r.owned_hash == "partial"
@@ -199,6 +201,20 @@ class NotionView:
         failed = {o.key: o for o in again if o.status == "error"}
         return [failed.get(o.key, o) for o in outcomes]
 
+    def _owe(self, docs: Iterable[Doc], restore: bool) -> None:
+        """Before article pages are sent: the days whose weekly pages they feed are owed
+        (``targets.owed``), each page's day now and, for a page that changes, the day its record
+        says it was on (an article whose date moved must leave its old week's page too)."""
+        days = {_day(d.props.get("Published"), self.cfg) for d in docs}
+        if not (self.rerender_all or restore):
+            # (after a render change or with --restore every week is sent again anyway)
+            days |= {_day((r.base().get("props") or {}).get("Published"), self.cfg) for d in docs
+                     if (r := self.records.get(d.key)) is not None and r.state == "present"
+                     and r.owned_hash != owned_hash(d)}
+        days.discard(None)
+        if days:
+            owed.owe(self.store, TARGET, days)
+
     # -- weekly pages -----------------------------------------------------------------------------
     def sync_weeks(self, touched: set[str], *, restore: bool = False) -> list[Outcome]:
         if self.rerender_all or restore or "weekly" in self.replaced:
@@ -206,12 +222,19 @@ class NotionView:
             source: Iterable[Article] = self.store.iter_articles()
         else:
             source = self.store.get_articles(touched).values()
+        # the weeks owed by the article pages sent before (this run's, or a killed run's)
+        owing = {week_label(d, self.cfg.rollups) for d in owed.owed(self.store, TARGET)}
         # weekly pages for recent weeks only (rollups/recent.py), and any left unfinished
-        weeks = recent_weeks({week_label(a.published, self.cfg.rollups) for a in source},
+        weeks = recent_weeks({week_label(a.published, self.cfg.rollups) for a in source} | owing,
                              self.store.newest_published(), self.cfg.rollups)
         weeks |= {k.removeprefix("weekly-") for k, r in self.records.items()
-                  if _kind(k) == "weekly" and (r.state == "creating" or r.owned_hash == "partial")}
-        return self._apply("weekly", [self.weekly(label) for label in sorted(weeks)], restore)
+                  if _kind(k) == "weekly" and (r.state == "creating" or r.owned_hash == "partial"
+                                               or (r.state == "present" and k.removeprefix("weekly-") in owing))}
+        outcomes = self._apply("weekly", [self.weekly(label) for label in sorted(weeks)], restore)
+        # what is owed is sent now, but for pages that failed (the next run tries them again)
+        owed.settle(self.store, TARGET, owed.page_days({o.key for o in outcomes if o.status == "error"},
+                                                       self.cfg.rollups))
+        return outcomes
 
     def weekly(self, label: str) -> Doc:
         first, last = week_bounds(label, self.cfg.rollups)
@@ -241,3 +264,15 @@ class NotionView:
 
 def _kind(key: str) -> str:
     return "weekly" if key.startswith("weekly-") else "articles"
+
+
+def _day(published: Any, cfg: Config) -> date | None:
+    """The rollup day of a page's Published value (``{"start": ISO date-time}``), or None."""
+    start = published.get("start") if isinstance(published, Mapping) else None
+    if not isinstance(start, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(start)
+    except ValueError:
+        return None
+    return day_of(moment, cfg.rollups) if moment.tzinfo is not None else moment.date()

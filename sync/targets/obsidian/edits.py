@@ -18,7 +18,9 @@ batch of vault-relative paths that changed and:
 Call it with the store lock held (``lock.StoreLock``): then no sync is half
 way through writing, every note kbsync wrote has its sync record, and a note
 kbsync wrote reads exactly as the journal already has it. That is why
-kbsync's own writes are never taken for the reader's.
+kbsync's own writes are never taken for the reader's. A sync that was killed
+leaves notes written but not recorded: their records are brought forward
+first (``wal.recover``), before any note is compared.
 
 ``VaultEditSink`` is the vault's side of the journal seam: it writes edits
 made elsewhere (a Notion status) into the notes' properties.
@@ -42,6 +44,7 @@ from .files import LocalFiles
 from .merge import read_note
 from .swap import Guard, Write
 from .view import ROLLUP_PREFIXES, ObsidianView
+from .wal import recover
 from .yamlfm import NoteParseError, dumps_note
 
 
@@ -145,6 +148,8 @@ def reconcile(cfg: Config, store: Store, paths: Iterable[str], *, structural: bo
     assert cfg.vault is not None
     files = LocalFiles(cfg.vault.path)
     report = Report()
+    # the records of notes a killed sync wrote come first: else its writes read as the reader's edits
+    recover(store, OBSIDIAN, files, now)
     seen = [n for n in (_read(files, rel, report, log) for rel in sorted(set(paths))) if n is not None]
     kb_ids = {n.props["kb_id"] for n in seen}
     records = store.sync_records(OBSIDIAN, kb_ids) if kb_ids else {}

@@ -41,12 +41,21 @@ class VaultProjection:
 
     def edits_out(self) -> set[str]:
         assert self.view is not None
+        # first the records of pages a killed run wrote (``wal``): until they are brought forward,
+        # kbsync's own last write to a note would read as the reader's edit of it
+        self.view.recover(self.now)
         if not self.dry_run:
             try:
-                catch_up(self.cfg, self.store, self.now, self.log)   # the reader's edits since the last run (category, tags, ...)
+                caught = catch_up(self.cfg, self.store, self.now, self.log)   # the reader's edits since the last run (category, tags, ...)
             except OSError as exc:
                 # an unreadable vault: the writes below report each note; the edits wait for the next run
                 self.log.warning("vault: the reader's edits were not read: %s", exc)
+            else:
+                if caught:
+                    # catch-up wrote pages and their records through a view of its own: this run's
+                    # view must merge from those records, not from the ones it loaded before (a
+                    # digest it rewrote would look edited by the reader, and be frozen for good)
+                    self.view = ObsidianView(self.cfg, self.store, dry_run=self.dry_run, namer=self.namer)
         return self.view.sweep(self.now)
 
     def edits_in(self) -> set[str]:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import PurePosixPath
+from typing import Any
 
 from ... import __version__
 from ...config import Config
@@ -29,7 +30,8 @@ from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import daily_doc, weekly_doc, window
 from ...rollups.recent import recent_days, recent_weeks
 from ...store import Store, SyncRecord
-from ..base import Outcome, plan
+from .. import owed
+from ..base import Intent, Outcome, plan
 from . import home
 from .files import LocalFiles, OverlayFiles
 from .paths import name_key, wikilink
@@ -163,7 +165,7 @@ class ObsidianView:
         ``loaded`` holds articles and scores the caller already has in memory
         (by kb_id); only the others are read from the store.
         """
-        self._recover(now)
+        self.recover(now)
         if self.rerender_all or restore:
             ids = set(self.store.all_ids())
         else:
@@ -195,6 +197,7 @@ class ObsidianView:
         for i in range(0, len(todo.intents), batch):
             if progress:
                 progress("notes", i, len(todo.intents))
+            self._owe(todo.intents[i:i + batch], docs if i == 0 else ())
             write_journal(self.store, TARGET, todo.intents[i:i + batch])
             done = self.target.apply(todo.intents[i:i + batch])
             # recorded batch by batch: a crash loses at most one batch's records (and the
@@ -205,9 +208,22 @@ class ObsidianView:
             progress("notes", len(todo.intents), len(todo.intents))
         return outcomes
 
-    def _recover(self, now: datetime) -> None:
+    def recover(self, now: datetime) -> None:
         """Records of pages a killed run wrote but did not record (``wal``, the write-ahead log)."""
         self.records.update((r.key, r) for r in recover_journal(self.store, TARGET, self.files, self.records, now))
+
+    def _owe(self, intents: Iterable[Intent], docs: Iterable[Doc]) -> None:
+        """Before notes are written: the days whose digests they feed are owed (``owed``), the
+        day each note is on now and, for a note rewritten, the day its record says it was on
+        (an article whose date moved must leave its old day's digest too)."""
+        days = {note_day(d.props) for d in docs}
+        if not (self.rerender_all or self.target.restore):
+            # (after a render change or with --restore every digest is written again anyway)
+            days |= {note_day(i.record.base().get("props", {})) for i in intents
+                     if i.record is not None and i.action == "update"}
+        days.discard(None)
+        if days:
+            owed.owe(self.store, TARGET, days)
 
     def _save(self, outcomes: Iterable[Outcome], now: datetime, *, reader: bool) -> None:
         records = [o.record for o in outcomes if o.record is not None]
@@ -241,13 +257,15 @@ class ObsidianView:
                      weeks: Iterable[str] = (), days: Iterable[date] = (), only: bool = False) -> list[Outcome]:
         """Write the digests of the touched articles' days and weeks (every one after a render
         change or with ``restore``); ``only``: just the given ``weeks`` and ``days``."""
-        self._recover(now)
+        self.recover(now)
         touched = touched | self.reedited
         weeks, days = set(weeks), set(days)
         rebuild_all = (self.rerender_all or restore) and not only
         source = self.store.iter_articles() if rebuild_all else self.store.get_articles(touched).values()
-        found_weeks: set[str] = set()
-        found_days: set[date] = set()
+        # the days owed by the notes written before (this run's, or a killed run's: ``owed``)
+        owing = set() if only else owed.owed(self.store, TARGET)
+        owing_weeks = {week_label(d, self.cfg.rollups) for d in owing}
+        found_weeks, found_days = set(owing_weeks), set(owing)
         for article in source:
             found_weeks.add(week_label(article.published, self.cfg.rollups))
             found_days.add(day_of(article.published, self.cfg.rollups))
@@ -255,6 +273,9 @@ class ObsidianView:
         newest = self.store.newest_published()
         weeks |= recent_weeks(found_weeks, newest, self.cfg.rollups)
         days |= recent_days(found_days, newest, self.cfg.rollups)
+        # an owed digest that exists is written again even when no longer recent (an article left it)
+        days |= {d for d in owing if self._present_key(f"daily-{d.isoformat()}")}
+        weeks |= {w for w in owing_weeks if self._present_key(f"weekly-{w}")}
         if rebuild_all:
             # every digest written before too: after a time zone change an article leaves its old
             # day, and that page must stop listing it (or go, if it is empty and untouched)
@@ -280,6 +301,9 @@ class ObsidianView:
         outcomes = self.target.apply(todo.intents)
         self._save(outcomes, now, reader=False)
         if not only:
+            # what is owed is written now, but for pages that failed (the next run tries them again)
+            owed.settle(self.store, TARGET, owed.page_days({o.key for o in outcomes if o.status == "error"},
+                                                           self.cfg.rollups))
             try:
                 self.sync_home()
             except OSError as exc:
@@ -307,6 +331,10 @@ class ObsidianView:
             return False
         self.store.set_meta(key, home.digest(inner))
         return True
+
+    def _present_key(self, key: str) -> bool:
+        record = self.records.get(key)
+        return record is not None and record.state == "present"
 
     def _remove_empty(self, docs: list[Doc]) -> dict[str, str]:
         """Digests left without articles that the reader never touched are deleted (key -> path);
@@ -342,3 +370,17 @@ class ObsidianView:
         self.store.set_meta(f"render:{TARGET}", self.fingerprint)
 
 
+
+
+def note_day(props: Mapping[str, Any]) -> date | None:
+    """The day of an article note's ``published`` property (local time of the rollup zone, as
+    written; a record keeps it as ISO text), or None when it has none."""
+    value = props.get("published")
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None

@@ -66,6 +66,14 @@ def recover_journal(store: Store, target: str, files: Files, records: Mapping[st
     return fixed
 
 
+def recover(store: Store, target: str, files: Files, now: datetime) -> list[SyncRecord]:
+    """``recover_journal`` for a caller that holds no records (it reads only the journalled ones)."""
+    entries = json.loads(store.meta(_name(target)) or "{}")
+    if not entries:
+        return []
+    return recover_journal(store, target, files, store.sync_records(target, entries), now)
+
+
 def _holds(text: str, owned: Mapping) -> bool:
     """True when the page's owned properties and block are exactly the journalled ones."""
     try:
