@@ -12,7 +12,8 @@ There is no recency term: freshness is what the daily and weekly digests are
 for, and an age measured from the batch (or the clock) changed tiers by itself.
 
 Category (``scoring/taxonomy.py``): the category whose keywords hit most (a
-title hit counts double; ties go to the category listed first). Keywords are
+hit in the title or in the feed's own categories counts double; ties go to
+the category listed first). Keywords are
 the configured ``category_keywords``, else the words of the category's name
 and of the concepts it names; with no categories configured, the default
 AI/tech taxonomy. When the reader has filed articles (``learned``), the
@@ -170,7 +171,10 @@ class HeuristicScorer:
 
     def _category(self, article: Article, title: str, body: str) -> str:
         matcher, rules = self._rules
-        in_title, in_body = matcher.found(title), matcher.found(body)
+        # the feed's own <category> elements ("Security", "Research", "Product") say what the
+        # article is about as plainly as its title does: they count like title words
+        in_title = matcher.found(title) | matcher.found(" ; ".join(article.categories).casefold())
+        in_body = matcher.found(body)
         hits = {c: sum(2 * (w in in_title) + (w in in_body) for w in words) for c, words in rules}
         top = max(hits.values(), default=0)
         # keyword hits (relative to the best) plus the likeness to what the reader filed there
