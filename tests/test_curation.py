@@ -239,6 +239,40 @@ def test_tags_come_offline_from_feed_categories_and_key_phrases(p30):
     assert not any("coding-agents" in t for t in coding)
 
 
+def test_feed_categories_naming_a_site_section_or_the_feed_are_not_tags():
+    art = Article(kb_id="kb-s", url=None, title="Helping our customers through the outage", source="Microsoft",
+                  published=datetime(2025, 7, 1, tzinfo=timezone.utc), sources=("Microsoft",),
+                  categories=("News", "Press Release", "The Official Microsoft Blog", "Microsoft", "Security",
+                              "新闻", "Uncategorized"))
+    tags = HeuristicScorer(ScoringConfig(categories=())).score([art])[0].tags
+    assert tags == ("security",)
+
+
+def test_feed_categories_count_like_the_title_for_the_category():
+    # nothing in the text names the category; the feed filed it under "Security"
+    art = Article(kb_id="kb-f", url=None, title="What went wrong on Friday", source="heise",
+                  published=datetime(2025, 7, 1, tzinfo=timezone.utc), sources=("heise",),
+                  content="Millionen Rechner starteten nicht mehr.", categories=("Security",))
+    cfg = ScoringConfig(categories=("Research", "Products", "Policy", "Security"))
+    assert HeuristicScorer(cfg).score([art])[0].category == "Security"
+
+
+def test_policy_and_security_named_alone_are_two_categories():
+    rules = dict(category_rules(("Policy", "Security"), {}))
+    assert "regulation" in rules["Policy"] and "regulation" not in rules["Security"]
+    assert "vulnerability" in rules["Security"] and "vulnerability" not in rules["Policy"]
+    scorer = HeuristicScorer(ScoringConfig(categories=("Policy", "Security")))
+    hole = Article(kb_id="kb-v", url=None, title="A critical vulnerability in OpenSSH", source="x",
+                   published=datetime(2025, 7, 1, tzinfo=timezone.utc), sources=("x",))
+    assert scorer.score([hole])[0].category == "Security"
+
+
+def test_a_category_named_as_a_concept_counts_the_phrase_not_its_words():
+    words = keywords_for_name("Open source")
+    assert "open source" in words and "open" not in words and "source" not in words
+    assert not ({"open-source", "open source"} <= set(words))      # one mention is one hit
+
+
 # -- 6. duplicate titles ------------------------------------------------------------------------------
 
 def test_a_title_taken_by_another_feed_gets_the_source_not_a_number():
