@@ -18,7 +18,7 @@ from sync.config import ScoringConfig, RollupConfig
 from sync.edits.journal import Change, record
 from sync.links import background
 from sync.models import Article, Score
-from sync.rollups.digest import daily_rollup, entities, weekly_rollup
+from sync.rollups.digest import Story, daily_rollup, entities, name_trend, weekly_rollup
 from sync.rollups.render import render_daily
 from sync.scoring.heuristic import HeuristicScorer
 from sync.scoring.learned import CategoryLearner, reader_categories
@@ -117,6 +117,30 @@ def test_names_are_read_from_titles():
     assert entities("终端里的编程智能体大战：Claude Code、Codex CLI与Gemini CLI实测") == \
         ["Claude Code", "Codex CLI", "Gemini CLI"]
     assert entities("Qwen3: Think Deeper, Act Faster") == ["Qwen3"]
+
+
+def test_a_title_case_word_the_text_writes_in_lower_case_is_not_a_name():
+    # every word of a Title Case title is capitalised: the summary tells names from words
+    title = "Helix: A Vision-Language-Action Model for Generalist Humanoid Control"
+    assert entities(title, context="We're introducing Helix, a generalist model for humanoid robots.") == ["Helix"]
+    assert entities("QwQ-32B: Embracing the Power of Reinforcement Learning",
+                    context="QwQ-32B is a reasoning model.") == ["QwQ-32B"]
+
+
+def test_a_trend_name_adds_no_common_word_and_no_variant_of_its_topic():
+    def story(k, title, summary, tags):
+        return Story(kb_id=k, title=title, url=None, source=k, published=datetime(2025, 7, 1, tzinfo=timezone.utc),
+                     score=70, stars="", category="Research", tags=tags, summary=summary)
+
+    robots = [story("a", "Helix: A Vision-Language-Action Model for Generalist Humanoid Control",
+                    "Helix is a generalist model for humanoid robots.", ("robotics",)),
+              story("b", "π0: Our First Generalist Policy", "π0 is a generalist robot policy.", ("robotics",))]
+    name, _ = name_trend(robots, [[s.title] for s in robots], {}, {"robotics": 2}, 10)
+    assert name == "Robotics"                        # not "Robotics: Generalist"
+    oss = [story("c", "Redis is open source again", "Redis 8 adds the AGPL.", ("open-source",)),
+           story("d", "Elasticsearch is Open Source. Again!", "Elastic adds the AGPL.", ("open-source",))]
+    name, _ = name_trend(oss, [[s.title] for s in oss], {}, {"open-source": 2}, 10)
+    assert name == "Open-source releases"            # not "Open-source releases: Open Source"
 
 
 # -- 3. stable scores ------------------------------------------------------------------------
