@@ -112,6 +112,20 @@ def test_trend_names_and_descriptions_say_what_the_group_is_about(p30):
     assert len(gemini) == 1 and [a.source for a in gemini[0].also] == ["Hacker News"]
 
 
+def test_titles_sharing_only_common_words_are_two_stories():
+    from sync.links.features import features
+    from sync.links.similarity import same_story
+
+    def art(k, title, source):
+        return Article(kb_id=k, url=None, title=title, source=source, sources=(source,),
+                       published=datetime(2025, 7, 4, tzinfo=timezone.utc))
+
+    redis, elastic = art("r", "Redis is open source again", "antirez"), art("e", "Elasticsearch is Open Source. Again!", "Elastic")
+    assert not same_story(features(redis, None), features(elastic, None), 0.25)
+    op1, op2 = art("o1", "Introducing Operator", "OpenAI"), art("o2", "Introducing Operator", "Simon Willison")
+    assert same_story(features(op1, None), features(op2, None), 0.25)
+
+
 def test_names_are_read_from_titles():
     assert entities("Claude Code is now generally available") == ["Claude Code"]
     assert entities("终端里的编程智能体大战：Claude Code、Codex CLI与Gemini CLI实测") == \
