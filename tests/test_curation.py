@@ -305,6 +305,18 @@ def test_policy_and_security_named_alone_are_two_categories():
     assert scorer.score([hole])[0].category == "Security"
 
 
+def test_products_are_launches_not_business_words():
+    scorer = HeuristicScorer(ScoringConfig(categories=("Products", "Security")))
+
+    def art(k, title, content):
+        return Article(kb_id=k, url=None, title=title, source="x", sources=("x",), content=content,
+                       published=datetime(2025, 7, 1, tzinfo=timezone.utc))
+
+    outage = art("o", "Statement on the sensor update", "We are assisting customers. This was not a cyberattack.")
+    launch = art("l", "Meet the new assistant", "It is available today in public beta, with pricing per seat.")
+    assert [s.category for s in scorer.score([outage, launch])] == ["Security", "Products"]
+
+
 def test_a_category_named_as_a_concept_counts_the_phrase_not_its_words():
     words = keywords_for_name("Open source")
     assert "open source" in words and "open" not in words and "source" not in words

@@ -59,6 +59,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("infrastructure", "infrastructure|infra|compute|chip|hardware|hpc|datacenter|data center|cloud|"
        "算力|基础设施|芯片|硬件|集群|云",
        "gpu|chip|nvidia|amd|tpu|data center|datacenter|cluster|hbm|power|supercomputer|nvlink|rack|"
+       "cpu|npu|processor|accelerator|semiconductor|silicon|soc|"
        "芯片|算力|集群|数据中心|英伟达|昇腾|显存|超节点|智算|服务器|国产化"),
     # security and policy are two concepts: a reader who configures "Security" and "Policy" gets two
     # categories that differ, not one keyword list under two names (the first always winning)
@@ -79,8 +80,13 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("robotics", "robot|robotics|embodied|autonomous driving|self-driving|机器人|具身|自动驾驶",
        "robot|robotics|humanoid|embodied|autonomous driving|self-driving|waymo|world model|"
        "机器人|人形机器人|具身|自动驾驶|世界模型|仿真|真机"),
-    _c("industry", "industry|business|market|funding|economy|application|app|product|company|startup|"
-       "行业|产业|商业|应用|产品|市场|投资|融资|经济|公司",
+    # "Products" is launches a reader can use, not the business words ("customers", "market") of industry news
+    _c("products", "product|launch|feature|app|service|产品|上线|功能",
+       "launch|launches|launched|available today|now available|available now|generally available|public beta|beta|"
+       "research preview|preview|rolling out|rolls out|pricing|subscribers|subscription|waitlist|app|"
+       "product|feature|users|上线|推出|公测|内测|上架|订阅|产品|功能|用户"),
+    _c("industry", "industry|business|market|funding|economy|application|company|startup|"
+       "行业|产业|商业|应用|市场|投资|融资|经济|公司",
        "funding|raises|valuation|acquisition|revenue|market|investors|startup|enterprise|customers|users|"
        "product|app|industry|economy|gdp|融资|估值|收购|营收|市场|投资|创业|企业|用户|产品|应用|行业|产业|落地|"
        "经济|医疗|交通|商业化"),
