@@ -17,7 +17,7 @@ import pytest
 from sync.config import ScoringConfig, RollupConfig
 from sync.edits.journal import Change, record
 from sync.links import background
-from sync.models import Article, Score
+from sync.models import Article, Link, Score
 from sync.rollups.digest import Story, daily_rollup, entities, name_trend, weekly_rollup
 from sync.rollups.render import render_daily
 from sync.scoring.heuristic import HeuristicScorer
@@ -131,6 +131,34 @@ def test_names_are_read_from_titles():
     assert entities("终端里的编程智能体大战：Claude Code、Codex CLI与Gemini CLI实测") == \
         ["Claude Code", "Codex CLI", "Gemini CLI"]
     assert entities("Qwen3: Think Deeper, Act Faster") == ["Qwen3"]
+
+
+def test_a_story_told_by_five_outlets_is_one_trend_though_not_every_pair_is_linked():
+    from sync.rollups.digest import trends as week_trends
+
+    def story(k):
+        return Story(kb_id=k, title=f"Outage report {k}", url=None, source=k, stars="", category="Security",
+                     published=datetime(2025, 7, 1, tzinfo=timezone.utc), score=70, tags=(), summary="")
+
+    # each article keeps only its best links: 1-2, 1-3, 2-3, 2-4, 3-5, 4-5 (no 1-4, 1-5, 2-5, 3-4)
+    pairs = [("a", "b", 0.25), ("a", "c", 0.22), ("b", "c", 0.16), ("b", "d", 0.33), ("c", "e", 0.2), ("d", "e", 0.18)]
+    listed = [story(k) for k in "abcde"]
+    week = [Article(kb_id=k, url=None, title=f"Outage report {k}", source=k, sources=(k,),
+                    published=datetime(2025, 7, 1, tzinfo=timezone.utc)) for k in "abcde"]
+    links = {}
+    for a, b, w in pairs:
+        links.setdefault(a, []).append(Link(a, b, w, "similar", (), False))
+    found = week_trends(listed, week, links, {})
+    assert [sorted(s.kb_id for s in t.stories) for t in found] == [list("abcde")]
+    # one stray link does not join two topics
+    links["e"] = [Link("e", "x", 0.2, "similar", (), False)]
+    others = [story(k) for k in "xyz"]
+    more = week + [Article(kb_id=k, url=None, title=f"Chip {k}", source=k, sources=(k,),
+                           published=datetime(2025, 7, 1, tzinfo=timezone.utc)) for k in "xyz"]
+    links["x"] = [Link("x", "y", 0.3, "similar", (), False), Link("x", "z", 0.3, "similar", (), False)]
+    links["y"] = [Link("y", "z", 0.3, "similar", (), False)]
+    found = week_trends(listed + others, more, links, {})
+    assert sorted(sorted(s.kb_id for s in t.stories) for t in found) == [list("abcde"), list("xyz")]
 
 
 def test_a_title_case_word_the_text_writes_in_lower_case_is_not_a_name():
