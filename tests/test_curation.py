@@ -167,6 +167,8 @@ def test_a_title_case_word_the_text_writes_in_lower_case_is_not_a_name():
     assert entities(title, context="We're introducing Helix, a generalist model for humanoid robots.") == ["Helix"]
     assert entities("QwQ-32B: Embracing the Power of Reinforcement Learning",
                     context="QwQ-32B is a reasoning model.") == ["QwQ-32B"]
+    # nor does a name go on over capitalised words there ("API Keys Weren")
+    assert entities("Google API Keys Weren't Secrets. But then Gemini Changed the Rules.") == ["API"]
 
 
 def test_a_trend_name_adds_no_common_word_and_no_variant_of_its_topic():

@@ -458,8 +458,10 @@ def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phra
     more = len(sources) - 3
     src = ", ".join(sources[:3]) + (f" and {more} more" if more > 0 else "")
     # "Coding agents" reads "coding agents" mid-sentence; "AI chips" and "Model Context Protocol" stay
+    # only a topic label is a common noun; a name keeps its capital ("on Anthropic", not "on anthropic")
     words = label.split()
-    common = words and words[0][1:].islower() and not any(w[:1].isupper() for w in words[1:])
+    common = words and words[0][1:].islower() and not any(w[:1].isupper() for w in words[1:]) \
+        and any(label == names[0] for names in TOPIC_LABELS.values())
     topic = label[:1].lower() + label[1:] if common else label
     return truncate(f"{count} articles on {topic} this week" + (f", covering {what}" if what else "")
                     + f", from {src}.", SUMMARY_CHARS)
@@ -521,8 +523,10 @@ def entities(title: str, limit: int = 3, context: str = "") -> list[str]:
         token = m.group(0) if m else ""
         # a name goes on only over a single space: punctuation or CJK text ends it
         joined = m is not None and text[end:m.start()] == " "
-        if run and joined and (token[:1].isupper() or token[:1].isdigit()) and len(run) < limit \
-                and token.casefold() not in _NAME_STOP:
+        # in a Title Case title a capital says nothing: a name goes on only over names and numbers
+        goes_on = token[:1].isdigit() or (token[:1].isupper() and (
+            not title_case or _name_like(token, title_case, context)))
+        if run and joined and goes_on and len(run) < limit and token.casefold() not in _NAME_STOP:
             run.append(token)
             end = m.end()
             continue
