@@ -24,6 +24,11 @@ ABBREVIATIONS = frozenset("""
     jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
     u.s u.k u.n e.u a.m p.m ph.d b.a m.a m.s d.c n.y l.a u.s.a est min max
 """.split())
+# month names written after an ordinal day ("2. Februar"): German, Dutch, Danish/Norwegian, Swedish
+_MONTHS = frozenset("""
+    januar jänner februar märz april mai juni juli august september oktober november dezember
+    januari februari maart mei augustus december januar februar mars juni juli oktober desember
+""".split())
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$", re.M)
@@ -42,8 +47,8 @@ def sentences(text: str) -> list[str]:
     """Split plain text into sentences (Latin and CJK punctuation).
 
     A period ends no sentence after a common abbreviation (``Dr.``,
-    ``Rev.``, ``e.g.``, ``U.S.``), an initial (``J. Smith``) or before a
-    lower-case word; ``?`` and ``.`` inside a URL end nothing (they are not
+    ``Rev.``, ``e.g.``, ``U.S.``), an initial (``J. Smith``), a day before
+    its month (``2. Februar``) or before a lower-case word; ``?`` and ``.`` inside a URL end nothing (they are not
     followed by white space). Chinese and Japanese sentences end at 。！？.
     """
     out: list[str] = []
@@ -66,6 +71,10 @@ def _ends_sentence(text: str, dot: int, end: int) -> bool:
     if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
         return False
     after = text[end:].lstrip()
+    # "am 2. Februar", "19. Juli 2024": a German (Dutch, Nordic) date's day is an ordinal, not an end
+    if word.isdigit() and len(word) <= 2 and after.split(None, 1)[:1] and \
+            after.split(None, 1)[0].strip(",;:").lower() in _MONTHS:
+        return False
     # "... approx. twice", "Opus 4. the": a lower-case word goes on with the same sentence
     return not (after[:1].islower())
 

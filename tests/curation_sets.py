@@ -6,6 +6,10 @@ configure, without keywords):
 
 - ``public30`` (tests/data/curation/public30.json): 30 reports of public AI news
   from 2025, English and Chinese, six topics; written for this project.
+- ``heldout`` (tests/data/curation/heldout.json): 40 public tech and AI news
+  items from 2024-2025 (six topics and six singletons; English, Chinese,
+  German, Portuguese), written AFTER the curation code and never used to tune
+  it: the honest measure of how the curation holds on data nobody tuned on.
 - ``seed000``: seed 000's weekly digest (../shared/seeds): its "Trends This
   Week" is a labelled grouping of real articles (titles only); the Top 10
   articles outside a trend are singletons.
@@ -85,6 +89,10 @@ def public30_short(keep_summary: bool) -> DevSet:
     ds.name = "public30, titles + summaries" if keep_summary else "public30, titles only"
     ds.articles = [replace(a, content="", summary=a.summary if keep_summary else "") for a in ds.articles]
     return ds
+
+
+def heldout() -> DevSet:
+    return load_json_set(DATA / "heldout.json")
 
 
 def _seed(prefix: str) -> str | None:
@@ -187,7 +195,7 @@ def examples() -> DevSet:
 
 
 def all_sets() -> list[DevSet]:
-    return [s for s in (public30(), public30_short(True), public30_short(False), seed000(), seed003(), seed004(),
+    return [s for s in (public30(), public30_short(True), public30_short(False), heldout(), seed000(), seed003(), seed004(),
                         examples()) if s is not None]
 
 

@@ -132,6 +132,20 @@ def test_key_points_skip_images_links_boilerplate_and_urls():
 
 
 # -- real feeds' quirks, end to end ----------------------------------------------------
+def test_a_german_date_does_not_end_a_sentence():
+    text = "Seit dem 2. Februar gelten die ersten Verbote. Am 19. Juli 2024 fielen Rechner aus. It shipped in 2024. Then more."
+    assert sentences(text) == ["Seit dem 2. Februar gelten die ersten Verbote.", "Am 19. Juli 2024 fielen Rechner aus.",
+                               "It shipped in 2024.", "Then more."]
+
+
+def test_a_key_point_that_says_the_summary_again_in_other_words_is_left_out():
+    summary = "CrowdStrike is assisting customers impacted by a defect found in a single content update for Windows hosts."
+    body = ("CrowdStrike is assisting customers affected by a defect found in a single content update for Windows "
+            "hosts. Mac and Linux hosts were not impacted. This was not a cyberattack.")
+    points = extract.key_points(body, summary, "Statement on Falcon", limit=5, chars=200)
+    assert points == ("Mac and Linux hosts were not impacted.", "This was not a cyberattack.")
+
+
 def test_real_feed_quirks_make_notes_a_person_would_write(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with FeedServer() as server:

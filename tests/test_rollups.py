@@ -278,3 +278,15 @@ def test_md_escape_keeps_one_line_and_renders_as_the_same_text(text: str):
 
 def test_md_escape_defuses_line_starts():
     assert md("- item") == "\\- item" and md("1. first") == "1\\. first" and md("# head") == "\\# head"
+
+
+def test_a_feed_summary_that_only_echoes_the_title_is_no_one_line_summary():
+    from sync.pages.markdown import one_line
+
+    echo = Article(kb_id="kb-e", url=None, title="Introducing ChatGPT agent: bridging research and action",
+                   source="OpenAI", published=datetime(2025, 7, 3, tzinfo=timezone.utc), sources=("OpenAI",),
+                   summary="Introducing ChatGPT agent: bridging research and action",
+                   content="Introducing ChatGPT agent: bridging research and action\n\nRead more")
+    assert one_line(echo, None) == ""
+    told = replace(echo, summary="An agent that uses its own computer. It browses and runs code.")
+    assert one_line(told, None) == "An agent that uses its own computer."

@@ -33,10 +33,11 @@ import numpy as np
 from ..models import Article, Score
 from ..parallel import PRELOAD
 
-FEATURES_VERSION = "1"       # bump when tokenising changes: stored digests then no longer match
+FEATURES_VERSION = "2"       # bump when tokenising changes: stored digests then no longer match
 CONTENT_CHARS = 3000
 TOP_TERMS = 40
 CONTENT_MIN_COUNT = 2
+TITLE_COMMON = 0.03          # background doc probability from which a title word tells no story apart
 TITLE_WEIGHT, SUMMARY_WEIGHT, TAG_WEIGHT = 3.0, 1.5, 3.0   # content terms count 1 each
 
 _STOP = frozenset("""
@@ -176,7 +177,21 @@ def features(article: Article, score: Score | None) -> Features:
         (FEATURES_VERSION, article.title, summary, article.content[:CONTENT_CHARS + 500],
          published.isoformat(), article.source, *tags)).encode("utf-8"), digest_size=12).hexdigest()
     return Features(kb_id=article.kb_id, published=published, source=article.source,
-                    terms=terms, title=frozenset(title), tags=tags, digest=digest)
+                    terms=terms, title=story_terms(title), tags=tags, digest=digest)
+
+
+def story_terms(title: Mapping[str, int] | Iterable[str]) -> frozenset[str]:
+    """The title terms that can tell one story from another: not the words common in any text.
+
+    Two titles that share only "open", "source" and "again" ("Redis is open
+    source again", "Elasticsearch is Open Source. Again!") are two stories;
+    the same-story rule counts shared names ("operator", "gemini", "cli").
+    """
+    from .background import doc_probability
+
+    terms = sorted(title)
+    common = doc_probability(terms) >= TITLE_COMMON
+    return frozenset(t for t, c in zip(terms, common) if not c)
 
 
 @dataclass

@@ -80,7 +80,16 @@ def stars(score: int | None) -> str:
 
 
 def one_line(article: Article, score: Score | None) -> str:
-    """The article's one-line summary: the scorer's, else the feed's first sentence."""
+    """The article's one-line summary: the scorer's, else the feed's first sentence.
+
+    A feed summary that only repeats the title ("Introducing X" under the
+    heading "Introducing X") is no summary: the line is then empty.
+    """
     text = plain_text((score.summary if score and score.summary else article.summary) or "")
     first = sentences(text)[:1]
-    return truncate(first[0] if first else text, SUMMARY_CHARS)
+    line = truncate(first[0] if first else text, SUMMARY_CHARS)
+    return "" if _letters(line) and _letters(line) == _letters(article.title) else line
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())

@@ -315,9 +315,11 @@ def _average_linkage(nodes: list[str], weight: Mapping[tuple[str, str], float],
     """
     members = {n: [n] for n in nodes}
     total: dict[str, dict[str, float]] = {n: {} for n in nodes}
+    count: dict[str, dict[str, int]] = {n: {} for n in nodes}
     for (a, b), w in weight.items():
         total[a][b] = total[a].get(b, 0.0) + w
         total[b][a] = total[b].get(a, 0.0) + w
+        count[a][b] = count[b][a] = 1
     version = dict.fromkeys(nodes, 0)
     heap = []
     for a in nodes:
@@ -331,18 +333,38 @@ def _average_linkage(nodes: list[str], weight: Mapping[tuple[str, str], float],
             continue  # stale: one side has merged since
         members[a] += members.pop(b)
         version[a] += 1
+        linked = count.pop(b)
         for c, w in total.pop(b).items():
             total[c].pop(b, None)
+            count[c].pop(b, None)
             if c != a:
                 total[a][c] = total[a].get(c, 0.0) + w
                 total[c][a] = total[c].get(a, 0.0) + w
+                count[a][c] = count[c][a] = count[a].get(c, 0) + linked[c]
         total[a].pop(b, None)
+        count[a].pop(b, None)
         for c, w in total[a].items():
-            avg = w / (len(members[a]) * len(members[c]))
-            if avg >= threshold:
+            value = _linkage(w, count[a][c], len(members[a]), len(members[c]))
+            if value >= threshold:
                 x, y = (a, c) if a < c else (c, a)
-                heapq.heappush(heap, (-avg, x, y, version[x], version[y]))
+                heapq.heappush(heap, (-value, x, y, version[x], version[y]))
     return [sorted(v) for _, v in sorted(members.items())]
+
+
+def _linkage(total: float, linked: int, m: int, n: int) -> float:
+    """How strongly two clusters of ``m`` and ``n`` stories hang together.
+
+    Each article keeps only its few best links, so a missing link between
+    two big clusters is mostly unknown, not zero: counting it as 0 split a
+    five-article story (an outage told by the vendor, Microsoft, the press
+    and a lawsuit) into pairs that each missed the week's trends. The
+    average is taken over the links there are, once they are enough of
+    them: at least the square root of all the pairs (2 for 2 x 2, 3 for
+    3 x 3), so one stray link never joins two topics.
+    """
+    if linked < math.ceil(math.sqrt(m * n)):
+        return total / (m * n)
+    return total / linked
 
 
 def trend_name(titles: list[str], week_phrases: Mapping[str, int], week_size: int, parts: int = 2) -> str:
@@ -392,20 +414,27 @@ def name_trend(stories: Sequence[Story], per_story: list[list[str]], week_phrase
     cjk = sum(has_cjk(t) for t in titles) * 2 > len(titles)
     topic = _topic(stories, week_tags)
     # a name two titles give ("Waymo World Model", "Gemini CLI") says most; else the shared phrases
+    context = " ".join(st.summary for st in stories)
     named = Counter(e for group in per_story
-                    for e in {x.casefold(): x for t in group for x in entities(t)}.values())
+                    for e in {x.casefold(): x for t in group for x in entities(t, context=context)}.values())
     shared = sorted((e for e, n in named.items() if n >= 2), key=lambda e: (-named[e], -len(e), e))
     phrase = trend_name(titles, week_phrases, week_size, parts=2 if topic is None else 1)
     parts = shared[:1] or [p for p in phrase.split(" · ") if p]
     if topic is not None:
         label = TOPIC_LABELS[topic][1 if cjk else 0]
-        extra = [p for p in parts if p.casefold() not in label.casefold() and label.casefold() not in p.casefold()]
+        # "Open Source" says nothing after "Open-source releases": compare with hyphens as spaces
+        fold = lambda x: x.casefold().replace("-", " ")   # noqa: E731
+        extra = [p for p in parts if fold(p) not in fold(label) and fold(label) not in fold(p)]
+        # after a topic, a Latin phrase must start with a name some title gives ("Codex app",
+        # "MCP"), not with a common word ("Robotics: Generalist", "Coding agents: AI Adoption")
+        starts = {e.split()[0].casefold() for t in titles for e in entities(t, context=context)}
+        extra = [p for p in extra if has_cjk(p) or p.split()[0].casefold() in starts]
         name = f"{label}{'：' if cjk else ': '}{extra[0]}" if extra else label
     elif parts:
         label = name = ("与" if cjk else " and ").join(parts)
     else:
         # nothing shared: the lead's own name ("Claude Opus 4.6"), else its title
-        lead_names = entities(stories[0].title)
+        lead_names = entities(stories[0].title, context=context)
         label = name = lead_names[0] if lead_names else truncate(stories[0].title, 60)
     return name, _describe(stories, label, titles, week_phrases, week_size, cjk)
 
@@ -415,7 +444,7 @@ def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phra
     """One sentence on what the group covers: the topic, each story's telling name, the sources."""
     names: list[str] = []
     for st in stories:
-        best = _telling_phrase(st.title, week_phrases, week_size, label)
+        best = _telling_phrase(st.title, week_phrases, week_size, label, st.summary)
         if best and all(best.casefold() not in n.casefold() and n.casefold() not in best.casefold() for n in names):
             names.append(best)
     sources = list(dict.fromkeys(s for st in stories for s in (st.source, *(x.source for x in st.also))))
@@ -429,8 +458,10 @@ def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phra
     more = len(sources) - 3
     src = ", ".join(sources[:3]) + (f" and {more} more" if more > 0 else "")
     # "Coding agents" reads "coding agents" mid-sentence; "AI chips" and "Model Context Protocol" stay
+    # only a topic label is a common noun; a name keeps its capital ("on Anthropic", not "on anthropic")
     words = label.split()
-    common = words and words[0][1:].islower() and not any(w[:1].isupper() for w in words[1:])
+    common = words and words[0][1:].islower() and not any(w[:1].isupper() for w in words[1:]) \
+        and any(label == names[0] for names in TOPIC_LABELS.values())
     topic = label[:1].lower() + label[1:] if common else label
     return truncate(f"{count} articles on {topic} this week" + (f", covering {what}" if what else "")
                     + f", from {src}.", SUMMARY_CHARS)
@@ -440,51 +471,82 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#.\-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
 RARE = 1e-5   # per-token frequency in English under which a word is a name ("Qwen", "Stargate")
 
 
-def _name_like(token: str) -> bool:
-    """A token that names something: has a digit, is an acronym, or is a rare capitalised word."""
+def _name_like(token: str, title_case: bool = False, context: str = "") -> bool:
+    """A token that names something: has a digit, is an acronym, or is a rare capitalised word.
+
+    In a Title Case title every word is capitalised, so there a rare word
+    ("Generalist", "Embracing") is a name only when the text around it
+    (``context``: the stories' summaries) never writes it in lower case and
+    either writes it capitalised or no dictionary knows it ("Qwen", "Valkey").
+    """
     if any(ch.isdigit() for ch in token) or (len(token) > 1 and token.isupper()):
         return True
     if not token[:1].isupper():
         return False
     from ..links.background import word_frequency
-    return word_frequency(token.casefold()) < RARE
+    parts = [p for p in token.split("-") if p]
+    freq = min((word_frequency(p.casefold()) for p in parts), default=0.0)
+    if freq >= RARE:
+        return False
+    if not title_case or any(ch.isupper() for ch in token[1:]):
+        return True   # capitalised mid-sentence, or written CamelCase ("OpenAI", "GPT-5")
+    if re.search(rf"(?<![\w-]){re.escape(token.lower())}(?![\w-])", context):
+        return False  # the text writes it in lower case: a word, not a name
+    # the text writes it capitalised; else only a word no dictionary knows ("Qwen", "Valkey")
+    return freq == 0.0 or re.search(rf"(?<![\w-]){re.escape(token)}(?![\w-])", context) is not None
 
 
-def entities(title: str, limit: int = 3) -> list[str]:
+def _title_case(text: str) -> bool:
+    """Whether (nearly) every word of a Latin title is capitalised, so capitals say nothing about names.
+
+    In a Chinese title the Latin words are the names ("Claude Code、Codex CLI"): never Title Case.
+    """
+    if has_cjk(text):
+        return False
+    words = [w for w in _WORD.findall(text) if w.isalpha() and w.casefold() not in _NAME_STOP and len(w) > 3]
+    return len(words) >= 2 and sum(w[:1].isupper() for w in words) >= 0.75 * len(words)
+
+
+def entities(title: str, limit: int = 3, context: str = "") -> list[str]:
     """Names in a title ("Gemini CLI", "Qwen3", "Claude Code", "Veo 3"), at most ``limit`` words each.
 
     A name starts at a name-like token and goes on over capitalised words
     and numbers ("Claude" + "Code", "Veo" + "3"); a possessive is dropped.
+    ``context`` (summaries) tells names from common words in a Title Case title.
     """
     out: list[str] = []
     run: list[str] = []
     end = 0
     text = title.replace("'s ", " ").replace("’s ", " ")
+    title_case = _title_case(text)
     for m in [*_TOKEN.finditer(text), None]:
         token = m.group(0) if m else ""
         # a name goes on only over a single space: punctuation or CJK text ends it
         joined = m is not None and text[end:m.start()] == " "
-        if run and joined and (token[:1].isupper() or token[:1].isdigit()) and len(run) < limit \
-                and token.casefold() not in _NAME_STOP:
+        # in a Title Case title a capital says nothing: a name goes on only over names and numbers
+        goes_on = token[:1].isdigit() or (token[:1].isupper() and (
+            not title_case or _name_like(token, title_case, context)))
+        if run and joined and goes_on and len(run) < limit and token.casefold() not in _NAME_STOP:
             run.append(token)
             end = m.end()
             continue
         if run and any(ch.isalpha() for ch in run[0]):
             out.append(" ".join(run))
         run = []
-        if token and token != "AI" and _name_like(token) and token.casefold() not in _NAME_STOP:
+        if token and token != "AI" and _name_like(token, title_case, context) and token.casefold() not in _NAME_STOP:
             run = [token]
         end = m.end() if m else end
     return list(dict.fromkeys(out))
 
 
-def _telling_phrase(title: str, week_phrases: Mapping[str, int], week_size: int, label: str) -> str:
+def _telling_phrase(title: str, week_phrases: Mapping[str, int], week_size: int, label: str,
+                    context: str = "") -> str:
     """The title's most telling name: a name it gives ("Gemini CLI"), else its rarest CJK phrase."""
     def rarity(p: str) -> tuple:
         seen = sum(n for q, n in week_phrases.items() if q.casefold() == p.casefold()) if " " not in p else 0
         return (seen, -len(p), p)
 
-    names = [e for e in entities(title) if e.casefold() not in label.casefold()]
+    names = [e for e in entities(title, context=context) if e.casefold() not in label.casefold()]
     if names:
         return min(names, key=rarity)
     cjk = [p for p in _phrases(title) if has_cjk(p) and 2 <= len(p) <= 6 and p not in label]

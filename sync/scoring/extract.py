@@ -12,7 +12,8 @@ Contract:
   sentences, else its sentences after the summary. They hold no Markdown
   (links keep their text, images go), no boilerplate and no URL (a sentence
   with its URL cut out, or cut inside it, reads worse than none), and none
-  repeats the summary, the title or another point.
+  repeats the summary, the title or another point, also in other words (a
+  sentence whose words are mostly, ``NEAR_SAME``, the summary's or a point's).
 Sentences come from ``text.sentences``: abbreviation-aware for English,
 split at 。！？ for Chinese.
 """
@@ -37,6 +38,8 @@ _LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:<[^>]*>|[^()\s]*(?:\([^()
 _URL = re.compile(r"<?(?:https?://|www\.)\S+>?")
 _URL_MARK = "\ufdd2"   # where a URL stood: plain_text must not take it apart (it drops "_" and "*")
 _SPACE = re.compile(r"\s+")
+_WORDS = re.compile(r"[^\W_]+", re.ASCII)
+NEAR_SAME = 0.8   # share of a sentence's words already said that makes it a repeat
 # feed boilerplate: WordPress, Substack, Medium, podcasts, aggregators
 _BOILERPLATE = re.compile(
     r"^the post\b.*\bappeared first on\b|\bappeared first on\b|^continue reading|^read (?:more|the full|the rest)"
@@ -71,6 +74,7 @@ def summary(feed_summary: str, content: str, title: str, limit: int) -> str:
 def key_points(content: str, summary_text: str, title: str, *, limit: int, chars: int) -> tuple[str, ...]:
     """Distinct sentences that add to the summary (see the module contract)."""
     taken = [_key(summary_text), _key(title)]
+    said = [_units(summary_text)]
     items = [s for s in (_clean(i) for i in _list_items(content)) if _is_prose(s)]
     pool = items if len(items) >= 2 else [s for s in _candidates(content)]
     points: list[str] = []
@@ -82,7 +86,12 @@ def key_points(content: str, summary_text: str, title: str, *, limit: int, chars
         # the same as the summary, the title or a point, or one of them inside the other
         if not key or any(key == t or (len(t) >= 20 and t in key) or (len(key) >= 20 and key in t) for t in taken):
             continue
+        # the summary or a point again in other words ("affected" for "impacted"): it adds nothing
+        units = _units(sentence)
+        if len(units) >= 6 and any(len(units & u) >= NEAR_SAME * len(units) for u in said):
+            continue
         taken.append(key)
+        said.append(units)
         points.append(truncate(sentence, chars))
         if len(points) == limit:
             break
@@ -154,6 +163,13 @@ def _is_prose(sentence: str) -> bool:
     if has_cjk(text):
         return len(text) >= 8
     return len(text.split()) >= 4
+
+
+def _units(text: str) -> set[str]:
+    """The words of a sentence (Latin, case-folded) and its CJK character pairs, for likeness."""
+    folded = text.casefold()
+    cjk = [c for c in folded if has_cjk(c)]
+    return set(_WORDS.findall(folded)) | {a + b for a, b in zip(cjk, cjk[1:])}
 
 
 def _key(text: str) -> str:

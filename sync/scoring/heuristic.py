@@ -12,12 +12,14 @@ There is no recency term: freshness is what the daily and weekly digests are
 for, and an age measured from the batch (or the clock) changed tiers by itself.
 
 Category (``scoring/taxonomy.py``): the category whose keywords hit most (a
-title hit counts double; ties go to the category listed first). Keywords are
+hit in the title or in the feed's own categories counts double; ties go to
+the category listed first). Keywords are
 the configured ``category_keywords``, else the words of the category's name
 and of the concepts it names; with no categories configured, the default
 AI/tech taxonomy. When the reader has filed articles (``learned``), the
 nearest of their categories wins over the keywords. No hit at all: ``Other``.
-Tags: the feed's own categories, the interests that matched and the key
+Tags: the feed's own categories (not the ones naming a section of the site,
+"News", "Blog", "Press Release", or the feed itself), the interests that matched and the key
 phrases found (``phrases``), folded to one spelling (``tags.fold_tag``), at
 most ``TAGS`` (or ``max_tags`` when lower). Summary and key points:
 ``extract.py`` (the first real sentence of prose; then distinct sentences
@@ -170,7 +172,10 @@ class HeuristicScorer:
 
     def _category(self, article: Article, title: str, body: str) -> str:
         matcher, rules = self._rules
-        in_title, in_body = matcher.found(title), matcher.found(body)
+        # the feed's own <category> elements ("Security", "Research", "Product") say what the
+        # article is about as plainly as its title does: they count like title words
+        in_title = matcher.found(title) | matcher.found(" ; ".join(article.categories).casefold())
+        in_body = matcher.found(body)
         hits = {c: sum(2 * (w in in_title) + (w in in_body) for w in words) for c, words in rules}
         top = max(hits.values(), default=0)
         # keyword hits (relative to the best) plus the likeness to what the reader filed there
@@ -187,10 +192,27 @@ class HeuristicScorer:
 
     def _tags(self, article: Article, matched: Sequence[str], title: str, body: str) -> tuple[str, ...]:
         """The feed's categories, matched interests, then key phrases (title hits first), folded."""
+        feed = [c for c in article.categories if not section_name(c, article.source)]
         matcher, owner = self._phrases
         # the title and the feed's summary say what an article is about; a body mentions everything
         in_title, in_lead = matcher.found(title), matcher.found(article.summary.casefold())
         phrases = [owner[p] for p in matcher.terms if p in in_title]
         phrases += [owner[p] for p in matcher.terms if p in in_lead and p not in in_title]
-        return fold_tags([*article.categories, *matched, *phrases], limit=min(TAGS, self.cfg.max_tags))
+        return fold_tags([*feed, *matched, *phrases], limit=min(TAGS, self.cfg.max_tags))
+
+
+# A feed's <category> that names a section of the site, not a topic: "News", "Blog", "Press Release",
+# WordPress's "Uncategorized". As a tag it says nothing and takes the place of one that does.
+_SECTIONS = frozenset("""news blog blogs post posts article articles story stories press press-release
+press-releases announcement announcements update updates company featured general misc miscellaneous
+uncategorized uncategorised other others latest top-stories home main default all 新闻 资讯 博客 动态 文章
+未分类 其他 公告""".split())
+
+
+def section_name(category: str, source: str) -> bool:
+    """Whether a feed category names a site section or the feed itself ("The Official Microsoft Blog")."""
+    folded = re.sub(r"[\s_]+", "-", category.casefold().strip())
+    if folded in _SECTIONS or folded == re.sub(r"[\s_]+", "-", source.casefold().strip()):
+        return True
+    return bool(re.search(r"(?:^|-)(?:blog|newsroom|podcast)$", folded))
 

@@ -59,10 +59,20 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("infrastructure", "infrastructure|infra|compute|chip|hardware|hpc|datacenter|data center|cloud|"
        "算力|基础设施|芯片|硬件|集群|云",
        "gpu|chip|nvidia|amd|tpu|data center|datacenter|cluster|hbm|power|supercomputer|nvlink|rack|"
+       "cpu|npu|processor|accelerator|semiconductor|silicon|soc|"
        "芯片|算力|集群|数据中心|英伟达|昇腾|显存|超节点|智算|服务器|国产化"),
-    _c("security", "security|safety|policy|regulation|governance|privacy|ethic|law|安全|治理|政策|监管|隐私|伦理|法规",
-       "security|vulnerability|attack|exploit|prompt injection|jailbreak|malicious|privacy|safety|alignment|"
-       "regulation|policy|law|lawsuit|copyright|governance|安全|漏洞|攻击|注入|隐私|对齐|监管|政策|法规|治理|版权|可信"),
+    # security and policy are two concepts: a reader who configures "Security" and "Policy" gets two
+    # categories that differ, not one keyword list under two names (the first always winning)
+    _c("security", "security|safety|privacy|cybersecurity|安全|隐私|网络安全",
+       "security|cybersecurity|vulnerability|attack|cyberattack|exploit|malware|ransomware|data breach|"
+       "hackers|zero-day|cve|phishing|prompt injection|jailbreak|malicious|privacy|safety|alignment|"
+       "安全|漏洞|攻击|注入|隐私|对齐|可信|网络安全|勒索软件|黑客"),
+    _c("policy", "policy|regulation|governance|ethic|law|legal|government|politic|治理|政策|监管|伦理|法规|法律",
+       "regulation|regulator|regulators|policy|law|lawmakers|legislation|lawsuit|court|copyright|governance|"
+       "government|ban|compliance|antitrust|监管|政策|法规|治理|版权|法律|立法|合规|办法"),
+    _c("open-source", "open source|open-source|oss|free software|开源",
+       "open source|open-source|open weights|open-weight|license|licence|licensing|apache 2.0|mit license|"
+       "gpl|agpl|github|repository|fork|maintainers|开源|许可证|开源协议"),
     _c("multimodal", "video|media|multimodal|image|vision|audio|speech|creative|generative media|"
        "视频|多模态|图像|视觉|语音|媒体|音频|创作",
        "video|video generation|text-to-video|image generation|image|multimodal|vision|audio|speech|voice|"
@@ -70,8 +80,13 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("robotics", "robot|robotics|embodied|autonomous driving|self-driving|机器人|具身|自动驾驶",
        "robot|robotics|humanoid|embodied|autonomous driving|self-driving|waymo|world model|"
        "机器人|人形机器人|具身|自动驾驶|世界模型|仿真|真机"),
-    _c("industry", "industry|business|market|funding|economy|application|app|product|company|startup|"
-       "行业|产业|商业|应用|产品|市场|投资|融资|经济|公司",
+    # "Products" is launches a reader can use, not the business words ("customers", "market") of industry news
+    _c("products", "product|launch|feature|app|service|产品|上线|功能",
+       "launch|launches|launched|available today|now available|available now|generally available|public beta|beta|"
+       "research preview|preview|rolling out|rolls out|pricing|subscribers|subscription|waitlist|app|"
+       "product|feature|users|上线|推出|公测|内测|上架|订阅|产品|功能|用户"),
+    _c("industry", "industry|business|market|funding|economy|application|company|startup|"
+       "行业|产业|商业|应用|市场|投资|融资|经济|公司",
        "funding|raises|valuation|acquisition|revenue|market|investors|startup|enterprise|customers|users|"
        "product|app|industry|economy|gdp|融资|估值|收购|营收|市场|投资|创业|企业|用户|产品|应用|行业|产业|落地|"
        "经济|医疗|交通|商业化"),
@@ -94,7 +109,7 @@ DEFAULT_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Agents", ("agents",)),
     ("Coding & dev tools", ("coding", "usage")),
     ("Infrastructure & chips", ("infrastructure",)),
-    ("Safety & policy", ("security",)),
+    ("Safety & policy", ("security", "policy")),
     ("Multimodal & video", ("multimodal",)),
     ("Robotics", ("robotics",)),
     ("Industry & business", ("industry",)),
@@ -127,17 +142,31 @@ def name_concepts(name: str) -> tuple[list[Concept], list[str]]:
 
 
 def keywords_for_name(name: str) -> tuple[str, ...]:
-    """The keywords of a category named without any: its own words and its concepts' keywords."""
+    """The keywords of a category named without any: its own words and its concepts' keywords.
+
+    A name that is itself a concept's name ("Open source") counts as that
+    phrase, not word by word: "open" alone is in every other article.
+    """
     concepts, words = name_concepts(name)
-    out = dict.fromkeys(w for w in words if len(w) > 1)
+    folded = name.casefold().strip()
+    whole = len(words) > 1 and folded in _BY_NAME
+    out = dict.fromkeys([folded] if whole else [w for w in words if len(w) > 1])
     for concept in concepts:
         out.update(dict.fromkeys(concept.keywords))
-    return tuple(out)
+    return _distinct(out)
+
+
+def _distinct(keywords) -> tuple[str, ...]:
+    """Keywords without spelling variants of one another ("open-source" is "open source"): one mention, one hit."""
+    seen: dict[str, str] = {}
+    for k in keywords:
+        seen.setdefault(re.sub(r"[\s\-]+", " ", k.casefold()).strip(), k)
+    return tuple(seen.values())
 
 
 def default_rules() -> list[tuple[str, tuple[str, ...]]]:
     by_key = {c.key: c for c in CONCEPTS}
-    return [(name, tuple(dict.fromkeys(k for key in keys for k in by_key[key].keywords)))
+    return [(name, _distinct(k for key in keys for k in by_key[key].keywords))
             for name, keys in DEFAULT_CATEGORIES]
 
 
