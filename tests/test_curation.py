@@ -438,3 +438,25 @@ def test_a_category_edit_in_the_journal_steers_the_next_sync(tmp_path, p30):
         record(store, [Change(a.kb_id, "category", "Video I watch", at, "obsidian") for a in filed])
         _, scores, _ = score(store, cfg, {}, [later.kb_id], at, RunResult(), rescore=False)
     assert scores[later.kb_id].category == "Video I watch"
+
+
+# -- a feeds-only config still has a must-read ------------------------------------------
+
+def test_with_no_interests_the_lexicon_topics_spread_the_tiers():
+    # held out: the set was written after the lexicon; before, every article was "skim" (56-68)
+    ds = C.heldout()
+    scores = HeuristicScorer(replace(C.scoring_config(ds), interests=())).score(ds.articles)
+    tiers = {s.tier for s in scores}
+    assert {"must-read", "worth-reading", "skim"} <= tiers
+    assert sum(s.tier == "must-read" for s in scores) <= len(scores) // 4    # a pick, not the pile
+
+
+def test_lexicon_topics_count_only_when_no_interests_are_configured():
+    def article(title: str) -> Article:
+        return Article(kb_id="kb-i", url=None, title=title, source="x", sources=("x",),
+                       published=datetime(2025, 7, 1, tzinfo=timezone.utc), content="Short text.")
+    plain, topical = article("What we shipped this week"), article("Coding agents get a KV cache")
+    bare = HeuristicScorer(ScoringConfig(categories=()))
+    assert bare.score_one(topical).score - bare.score_one(plain).score == 30     # coding-agent, agent, kv-cache
+    chosen = HeuristicScorer(ScoringConfig(categories=(), interests=("muon",)))
+    assert chosen.score_one(topical).score == chosen.score_one(plain).score      # the reader's interests decide

@@ -1,7 +1,9 @@
 """The offline scorer: deterministic, explainable, no network.
 
 Score (0-100) = base 46
-  + interests   up to 30  (12 per configured interest in the title, 6 per one only in the text)
+  + interests   up to 30  (12 per configured interest in the title, 6 per one only in the text;
+                           with no ``interests`` configured, the lexicon's topics stand for them:
+                           10 per key-phrase topic in the title, 5 per one only in the feed's summary)
   + source      up to 15  (the feed's weight: 1.0 -> 10)
   + coverage    up to 16  (8 per extra source that carried the same story)
   + depth       up to 15  (log of the length in reading units, counted in steps of 25; Chinese counts fairly)
@@ -154,7 +156,13 @@ class HeuristicScorer:
         body_hits = self._interests.found(body)
         matched = [t for t in self._interests.terms if t in title_hits or t in body_hits]
         in_title = len(title_hits)
-        interests = min(30, 12 * in_title + 6 * (len(matched) - in_title))
+        if self._interests.terms:
+            interests = min(30, 12 * in_title + 6 * (len(matched) - in_title))
+        else:
+            # a feeds-only config: without this every article scored 56-71 (all "skim", no must-read),
+            # as "everything is Other" was for categories; the lexicon is the default interest list
+            headline, lead = self._topics(title, article.summary)
+            interests = min(30, 10 * len(headline) + 5 * len(lead))
         weight = self.source_weights.get(article.source, 1.0)
         source = min(15.0, 10.0 * weight)
         coverage = min(16, 8 * max(0, len(article.sources) - 1))
@@ -190,15 +198,21 @@ class HeuristicScorer:
                 best, best_value = category, value[category]
         return best
 
+    def _topics(self, title: str, summary: str) -> tuple[list[str], list[str]]:
+        """The lexicon's topics (``phrases.KEY_PHRASES``) named in the title, then those named only
+        in the feed's summary, each once: the title and the summary say what an article is about;
+        a body mentions everything."""
+        matcher, owner = self._phrases
+        in_title, in_lead = matcher.found(title), matcher.found(summary.casefold())
+        headline = list(dict.fromkeys(owner[p] for p in matcher.terms if p in in_title))
+        lead = [t for t in dict.fromkeys(owner[p] for p in matcher.terms if p in in_lead) if t not in headline]
+        return headline, lead
+
     def _tags(self, article: Article, matched: Sequence[str], title: str, body: str) -> tuple[str, ...]:
         """The feed's categories, matched interests, then key phrases (title hits first), folded."""
         feed = [c for c in article.categories if not section_name(c, article.source)]
-        matcher, owner = self._phrases
-        # the title and the feed's summary say what an article is about; a body mentions everything
-        in_title, in_lead = matcher.found(title), matcher.found(article.summary.casefold())
-        phrases = [owner[p] for p in matcher.terms if p in in_title]
-        phrases += [owner[p] for p in matcher.terms if p in in_lead and p not in in_title]
-        return fold_tags([*feed, *matched, *phrases], limit=min(TAGS, self.cfg.max_tags))
+        headline, lead = self._topics(title, article.summary)
+        return fold_tags([*feed, *matched, *headline, *lead], limit=min(TAGS, self.cfg.max_tags))
 
 
 # A feed's <category> that names a section of the site, not a topic: "News", "Blog", "Press Release",
