@@ -15,8 +15,10 @@ Afterwards, and after one uninterrupted run:
 * every note parses (python-frontmatter and ``render.yamlfm``), and every note
   seen between runs was whole (atomic writes: old or new, never half);
 * every reader edit is intact;
-* every article is on its daily page with its current score, and has been
-  indexed for related links (derived pages are not left stale by a crash);
+* every article is on its daily page with its current score, every daily
+  and weekly page is what a fresh render gives (none left stale, none frozen
+  as if the reader had edited it), and every article has been indexed for
+  related links;
 * ``PRAGMA integrity_check`` is ok; no temporary file is left in the vault;
 * one more run writes nothing.
 
@@ -281,8 +283,11 @@ def check_invariants(tmp_path: Path, edits: dict[str, dict], where: Targets) -> 
         assert (props.get("status"), props.get("rating")) == (mine["status"], mine["rating"]), kb_id
         assert mine["tag"] in props["tags"], f"{kb_id}: the reader's tag was lost"
         assert mine["line"] in body and body.count("%% kbsync:end %%") == 1, kb_id
-    # derived data is not left stale: every article on its daily page with its score, and indexed
+    # derived data is not left stale: every article on its daily page with its score, and indexed;
+    # every daily and weekly page is what a fresh render gives (none frozen as the reader's)
     check_daily_pages(vault, notes, scores)
+    from sync.config import load_config
+    check_digests_are_current(load_config(tmp_path / "config.toml"))
     assert indexed == articles
 
 
@@ -290,12 +295,13 @@ def check_daily_pages(vault: Path, notes: dict[str, Path], scores: dict[str, int
     """Every article is on a daily page once: as a heading with its current score, or as another
     source of a story listed there."""
     headed: dict[str, int] = {}
-    also: list[str] = []
+    listed: list[str] = []      # every listing, so an article on two days counts twice
     for page in (vault / "Daily").glob("*.md"):
         text = page.read_text("utf-8")
-        headed.update((stem, int(score)) for stem, score in DAILY_ITEM.findall(text))
-        also += DAILY_ALSO.findall(text)
-    assert sorted([*headed, *also]) == sorted(notes[k].stem for k in scores)
+        items = [(stem, int(score)) for stem, score in DAILY_ITEM.findall(text)]
+        headed.update(items)
+        listed += [stem for stem, _ in items] + DAILY_ALSO.findall(text)
+    assert sorted(listed) == sorted(notes[k].stem for k in scores)
     assert headed == {notes[k].stem: s for k, s in scores.items() if notes[k].stem in headed}
 
 
@@ -520,6 +526,29 @@ def test_a_readers_tag_edit_does_not_freeze_the_digests_of_its_day(tmp_path, mon
     notes = vault_notes(tmp_path / "vault")
     for kb_id, mine in edits.items():
         assert mine["tag"] in loads_note(notes[kb_id][0].read_text("utf-8"))[0]["tags"]
+    assert not run(cfg).pages
+
+
+def test_killed_after_a_readers_tag_edit_was_journaled_its_digests_still_show_it(tmp_path, monkeypatch):
+    """Catch-up records the reader's tag edits in the journal, then rolls their days up. A run
+    killed between the two must not leave those digests without the reader's tags for good: the
+    next catch-up finds the edits journaled already (nothing new), so the days are owed first."""
+    from sync.targets.obsidian.view import ObsidianView
+
+    cfg = in_process_config(tmp_path)
+    day_feed(tmp_path / "feed.xml", 0)
+    run(cfg)
+    edits: dict[str, dict] = {}
+    edit_notes(tmp_path / "vault", random.Random(7), edits, 3)
+    kill_at(monkeypatch, ObsidianView, "sync_rollups")     # the first: catch-up's, after the journal
+    with pytest.raises(Killed):
+        run(cfg)
+    monkeypatch.undo()
+    result = run(cfg)
+    assert result.problems == [], result.problems
+    check_digests_are_current(cfg)
+    daily = "".join(p.read_text("utf-8") for p in (tmp_path / "vault" / "Daily").glob("*.md"))
+    assert all(f"#{mine['tag']}" in daily for mine in edits.values())
     assert not run(cfg).pages
 
 

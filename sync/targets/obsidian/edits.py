@@ -40,10 +40,11 @@ from ...edits import journal
 from ...edits.journal import OBSIDIAN, Change
 from ...edits.rules import OWNED_EDITS, OWNED_KEYS, apply_edit, diff, reader_view
 from ...store import Store, SyncRecord
+from .. import owed
 from .files import LocalFiles
 from .merge import read_note
 from .swap import Guard, Write
-from .view import ROLLUP_PREFIXES, ObsidianView
+from .view import ROLLUP_PREFIXES, ObsidianView, note_day
 from .wal import recover
 from .yamlfm import NoteParseError, dumps_note
 
@@ -175,6 +176,13 @@ def reconcile(cfg: Config, store: Store, paths: Iterable[str], *, structural: bo
     # reader_state first: edits are detected against the journal, so a crash between
     # the two writes records the edit on the next look; readers of the journal find both
     store.save_reader_state([(k, _own(notes[k].props)) for k in sorted({c.kb_id for c in changes})], now)
+    # the days of a category or tag edit are owed before the journal takes it: a run killed between
+    # the journal and the digests below would find the edit known next time, and nothing to roll up
+    days = {note_day(p) for c in changes if c.property in OWNED_EDITS
+            for p in (notes[c.kb_id].props, records[c.kb_id].base().get("props", {}))}
+    days.discard(None)
+    if days:
+        owed.owe(store, OBSIDIAN, days)
     report.changes = journal.record(store, changes, log)
     for change in report.changes:
         log.info("reader edit in %s: %s = %s", notes[change.kb_id].path, change.property,
