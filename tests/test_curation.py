@@ -460,3 +460,14 @@ def test_lexicon_topics_count_only_when_no_interests_are_configured():
     assert bare.score_one(topical).score - bare.score_one(plain).score == 30     # coding-agent, agent, kv-cache
     chosen = HeuristicScorer(ScoringConfig(categories=(), interests=("muon",)))
     assert chosen.score_one(topical).score == chosen.score_one(plain).score      # the reader's interests decide
+
+
+def test_cjk_names_are_whole_words_never_a_cut_through_two():
+    from sync.rollups.digest import _phrases
+
+    # before: "covering 准复杂系统工" (a cut through 瞄准 and 工程) under the example week's GLM-5 trend
+    pieces = _phrases("智谱发布 GLM-5：瞄准复杂系统工程与长程智能体任务")
+    assert {"复杂系统工程", "系统工程", "GLM-5"} <= pieces
+    assert not {"准复杂系统工", "统工程", "准复杂"} & pieces
+    # a name no dictionary has stands where the title bounds it
+    assert "月之暗面开源" in _phrases("月之暗面开源 Kimi K2 模型")

@@ -94,3 +94,14 @@ def word_frequency(word: str) -> float:
 
     term = _latin_term(word.casefold())
     return _tables()[0].get(term, 0.0) if term else 1.0
+
+
+@lru_cache(maxsize=1)
+def cjk_words() -> frozenset[str]:
+    """The Chinese words of two or more characters the background knows (for telling a word,
+    "系统工程", from a cut through two, "统工"); empty without ``wordfreq``."""
+    try:
+        from wordfreq import get_frequency_dict
+    except ImportError:   # pragma: no cover - see ``_tables``
+        return frozenset()
+    return frozenset(w for w in get_frequency_dict("zh", wordlist="small") if len(w) >= 2 and _CJK.match(w))

@@ -34,13 +34,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
 
 from ..config import RollupConfig
 from ..models import Article, Link, Score
 from ..pages.markdown import SUMMARY_CHARS, one_line, stars
-from ..phrases import BROAD_TAGS, TOPIC_LABELS
+from ..phrases import BROAD_TAGS, KEY_PHRASES, TOPIC_LABELS
 from ..text import has_cjk, truncate
 
 TREND_LINK = 0.15         # average link weight that still joins two clusters
@@ -555,15 +556,47 @@ def _telling_phrase(title: str, week_phrases: Mapping[str, int], week_size: int,
     return min(cjk, key=lambda p: (week_phrases.get(p, 0), -len(p), p))
 
 
+@lru_cache(maxsize=1 << 16)
+def _cjk_pieces(span: str) -> tuple[str, ...]:
+    """The pieces (2-8 characters) of a CJK run that are made of whole words, so "复杂系统工程"
+    is a name and "准复杂系统工" (a cut through "瞄准" and "工程") is not. Words: those the
+    background knows and the lexicon's phrases. Names no dictionary has ("月之暗面") pass where
+    the title bounds them: a piece that starts where the run starts may open with an unknown
+    run, and the run itself is one piece. Without a word list (no ``wordfreq``) every piece
+    passes, as before."""
+    from ..links.background import cjk_words
+
+    known, lexicon = cjk_words(), _lexicon_phrases()
+    size = len(span)
+    pieces = {span[i:j] for i in range(size) for j in range(i + 2, min(size, i + 8) + 1)}
+    if not known:
+        return tuple(sorted(pieces))
+    # words[i]: the ends of the words that start at i
+    words = [[j for j in range(i + 2, min(size, i + 6) + 1) if span[i:j] in known or span[i:j] in lexicon]
+             for i in range(size)]
+    ending = {j for ends in words for j in ends}
+    kept = {span} if size <= 8 else set()
+    # a piece at the run's start: an unknown opening, then a word that ends the piece
+    kept |= {span[:j] for j in ending if j <= 8}
+    for i in range(1, size):
+        reached = {i}
+        for k in range(i, min(size, i + 8)):
+            if k in reached:
+                reached.update(j for j in words[k] if j <= i + 8)
+        kept |= {span[i:j] for j in reached if j >= i + 2}
+    return tuple(sorted(kept & pieces))
+
+
+@lru_cache(maxsize=1)
+def _lexicon_phrases() -> frozenset[str]:
+    return frozenset(p for phrases in (*KEY_PHRASES.values(), *TOPIC_LABELS.values()) for p in phrases if has_cjk(p))
+
+
 def _phrases(title: str) -> set[str]:
-    """Candidate name phrases of a title: CJK substrings (2-8) and Latin words and word pairs."""
+    """Candidate name phrases of a title: CJK pieces (2-8, whole words) and Latin words and word pairs."""
     out: set[str] = set()
     for span in _CJK_SPAN.findall(title):
-        for size in range(2, min(8, len(span)) + 1):
-            for i in range(len(span) - size + 1):
-                piece = span[i:i + size]
-                if piece[0] not in _CJK_NAME_STOP and piece[-1] not in _CJK_NAME_STOP:
-                    out.add(piece)
+        out.update(p for p in _cjk_pieces(span) if p[0] not in _CJK_NAME_STOP and p[-1] not in _CJK_NAME_STOP)
     for run in _LATIN_RUN.findall(title):
         # word pairs only where the title has them side by side
         keep = [w if w.lower() not in _NAME_STOP and len(w) > 1 else None for w in _WORD.findall(run)]
