@@ -209,6 +209,16 @@ class Store:
         for row in self.conn.execute(sql + " ORDER BY published, kb_id", args):
             yield _article(row)
 
+    def publication_times(self) -> list[datetime]:
+        """When every article was published (the weeks and days a full re-render covers; no text read)."""
+        return [datetime.fromisoformat(r[0]) for r in self.conn.execute("SELECT DISTINCT published FROM articles")]
+
+    def ids_published(self, since: datetime, until: datetime) -> list[str]:
+        """kb_ids of the articles published in [since, until), in ``iter_articles``' order (no text read)."""
+        rows = self.conn.execute("SELECT kb_id FROM articles WHERE published >= ? AND published < ?"
+                                 " ORDER BY published, kb_id", (_iso(since), _iso(until)))
+        return [r[0] for r in rows]
+
     def scored_articles(self, kb_ids: Iterable[str], known: tuple[Mapping[str, Article], Mapping[str, Score]]
                         = ({}, {})) -> tuple[dict[str, Article], dict[str, Score]]:
         """The scored ones of ``kb_ids`` with their scores; ``known`` holds articles and scores the
@@ -400,11 +410,14 @@ def _feed_state(r: sqlite3.Row) -> FeedState:
 
 
 def _article(r: sqlite3.Row) -> Article:
-    return Article(kb_id=r["kb_id"], url=r["url"], title=r["title"], source=r["source"],
-                   published=datetime.fromisoformat(r["published"]), published_from=r["published_from"],
-                   sources=tuple(json.loads(r["sources"])), author=r["author"], content=r["content"],
-                   summary=r["summary"], categories=tuple(json.loads(r["categories"])),
-                   language=r["language"], first_seen=_dt(r["first_seen"]))
+    article = Article(kb_id=r["kb_id"], url=r["url"], title=r["title"], source=r["source"],
+                      published=datetime.fromisoformat(r["published"]), published_from=r["published_from"],
+                      sources=tuple(json.loads(r["sources"])), author=r["author"], content=r["content"],
+                      summary=r["summary"], categories=tuple(json.loads(r["categories"])),
+                      language=r["language"], first_seen=_dt(r["first_seen"]))
+    # the hash was stored with the article (save_articles): an article is hashed once, not on every load
+    article.__dict__["content_hash"] = r["content_hash"]
+    return article
 
 
 def _score(r: sqlite3.Row) -> Score:

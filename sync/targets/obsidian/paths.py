@@ -33,6 +33,7 @@ import re
 import string
 import unicodedata
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -55,6 +56,8 @@ _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,9}\Z")
 _MAX_SUFFIX_TRIES = 10_000
 
 
+# pure and called with the same folders, dates and sources for every note: computed once each
+@lru_cache(maxsize=1 << 14)
 def legal_name(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
     """``name`` made into one legal path component (see the module docstring).
 
@@ -118,6 +121,7 @@ class _LegalFormatter(string.Formatter):
         return legal_name(super().format_field(value, format_spec))
 
 
+@lru_cache(maxsize=64)
 def _check_template(template: str) -> None:
     """Reject templates whose literal text makes an absolute or empty path."""
     skeleton = "".join(

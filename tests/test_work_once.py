@@ -1,0 +1,99 @@
+"""A sync does each piece of work once, and rendering on every core writes the same vault.
+
+Counted, not timed: how often an article is hashed, how many articles are read
+back from the store after ingest stored them, how many existence checks a new
+note costs; and notes rendered in worker processes are byte for byte the notes
+rendered in process.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from sync import models
+from sync.config import load_config
+from sync.pipeline import run_sync
+from sync.store import Store
+from sync.targets.obsidian import files as files_module
+from sync.targets.obsidian import rendering
+from tests.hostile.synthetic import synthetic_rss
+
+N = 240
+NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
+
+
+def setup(tmp_path: Path, n: int = N):
+    (tmp_path / "feed.xml").write_bytes(synthetic_rss(n, start=datetime(2026, 2, 20, tzinfo=timezone.utc)))
+    (tmp_path / "config.toml").write_text(
+        '[vault]\npath = "vault"\n[scoring]\nbackend = "heuristic"\n'
+        'interests = ["agents", "智能体"]\n[[feeds]]\nurl = "feed.xml"\nname = "Syn"\n', "utf-8")
+    return load_config(tmp_path / "config.toml")
+
+
+def test_a_first_sync_hashes_each_article_once_and_reads_none_back(tmp_path, monkeypatch):
+    cfg = setup(tmp_path)
+    hashed: list[str] = []
+    real_fields = models.Article.hash_fields
+    monkeypatch.setattr(models.Article, "hash_fields", lambda self: hashed.append(self.kb_id) or real_fields(self))
+    read_back: list[int] = []
+    real_get = Store.get_articles
+    monkeypatch.setattr(Store, "get_articles", lambda self, ids: read_back.append(len(r := real_get(self, ids))) or r)
+    monkeypatch.setattr(Store, "iter_articles", lambda *a, **k: pytest.fail("a first sync scans no article table"))
+    result = run_sync(cfg, env={}, now=NOW)
+    assert result.notes["created"] == N and result.pages["created"] > 0
+    assert sorted(hashed) == sorted(set(hashed)) and len(hashed) == N        # once each
+    assert sum(read_back) == 0                                              # scoring, notes, rollups: from memory
+
+
+def test_a_second_sync_hashes_nothing(tmp_path, monkeypatch):
+    cfg = setup(tmp_path)
+    run_sync(cfg, env={}, now=NOW)
+    (tmp_path / "feed.xml").write_bytes(synthetic_rss(N + 5, start=datetime(2026, 2, 20, tzinfo=timezone.utc)))
+    hashed: list[str] = []
+    real_fields = models.Article.hash_fields
+    monkeypatch.setattr(models.Article, "hash_fields", lambda self: hashed.append(self.kb_id) or real_fields(self))
+    result = run_sync(cfg, env={}, now=NOW)
+    assert result.notes["created"] == 5
+    assert len(hashed) == 5          # the new ones; stored articles carry their stored hash
+
+
+def test_a_new_note_costs_one_existence_check(tmp_path, monkeypatch):
+    cfg = setup(tmp_path)
+    checks: list[str] = []
+    real = files_module.LocalFiles.exists
+    monkeypatch.setattr(files_module.LocalFiles, "exists", lambda self, rel: checks.append(rel) or real(self, rel))
+    result = run_sync(cfg, env={}, now=NOW)
+    notes = [c for c in checks if c.startswith("Articles/")]
+    assert result.notes["created"] == N and len(notes) == N and len(set(notes)) == N
+
+
+def vault_bytes(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.md"))}
+
+
+def test_notes_rendered_in_workers_are_the_notes_rendered_here(tmp_path, monkeypatch):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.setattr(rendering, "PARALLEL_MIN", 10**9)          # in process
+    here = run_sync(setup(tmp_path / "a"), env={}, now=NOW)
+    calls: list[bool] = []
+    real = rendering.map_maybe_parallel
+    monkeypatch.setattr(rendering, "PARALLEL_MIN", 1)              # in worker processes, small chunks
+    monkeypatch.setattr(rendering, "CHUNK", 7)
+    monkeypatch.setattr(rendering, "map_maybe_parallel",
+                        lambda fn, jobs, parallel: calls.append(parallel) or real(fn, jobs, parallel=parallel))
+    there = run_sync(setup(tmp_path / "b"), env={}, now=NOW)
+    assert calls == [True]
+    assert here.notes == there.notes and here.notes["created"] == N
+    a, b = vault_bytes(tmp_path / "a" / "vault"), vault_bytes(tmp_path / "b" / "vault")
+    assert len(a) > N and a == b
+    with Store(tmp_path / "a" / ".kbsync" / "state.db") as sa, Store(tmp_path / "b" / ".kbsync" / "state.db") as sb:
+        ra, rb = sa.sync_records("obsidian"), sb.sync_records("obsidian")
+        assert {k: (r.path, r.owned_hash, r.base()) for k, r in ra.items()} == \
+               {k: (r.path, r.owned_hash, r.base()) for k, r in rb.items()}
+    # and the second run over what the workers wrote finds nothing to do
+    again = run_sync(setup(tmp_path / "b"), env={}, now=NOW)
+    assert not again.notes and not again.pages
