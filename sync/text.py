@@ -31,10 +31,13 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$", re.M)
 
 def plain_text(markdown: str) -> str:
     """Markdown -> one line of plain text (links keep their text, markup dropped)."""
-    text = _LINK.sub(r"\1", markdown)
-    text = _AUTOLINK.sub(r"\1", text)
+    # each pattern only where it can match (a link needs "](", an autolink "<http", an escape "\\")
+    text = _LINK.sub(r"\1", markdown) if "](" in markdown else markdown
+    if "<http" in text:
+        text = _AUTOLINK.sub(r"\1", text)
     text = _MARKUP.sub(" ", text)
-    text = _ESCAPE.sub(r"\1", text)
+    if "\\" in text:
+        text = _ESCAPE.sub(r"\1", text)
     return _SPACE.sub(" ", text).strip()
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from ..text import has_cjk, plain_text, sentences, truncate
 
@@ -38,18 +39,23 @@ _URL = re.compile(r"<?(?:https?://|www\.)\S+>?")
 _URL_MARK = "\ufdd2"   # where a URL stood: plain_text must not take it apart (it drops "_" and "*")
 _SPACE = re.compile(r"\s+")
 # feed boilerplate: WordPress, Substack, Medium, podcasts, aggregators
+# (one search for the phrase that may stand anywhere, one match at the start for the others:
+# a single pattern mixing the two was tried at every position of every sentence)
+_BOILERPLATE_ANYWHERE = re.compile(r"\bappeared first on\b", re.IGNORECASE)
 _BOILERPLATE = re.compile(
-    r"^the post\b.*\bappeared first on\b|\bappeared first on\b|^continue reading|^read (?:more|the full|the rest)"
-    r"|^(?:click|tap) here|^subscribe\b|^thanks for reading|^share this|^like this post|^leave a comment"
-    r"|^listen (?:on|to)\b|^watch (?:on|the video)|^this (?:article|post|story) (?:was )?(?:originally )?"
-    r"(?:appeared|published|first appeared)|^originally (?:published|posted)|^(?:\[?\s*)?(?:…|\.\.\.)\s*\]?$"
-    r"|^comments?\b|^photo(?:graph)?s?\s*(?:by|:|credit)|^image\s*(?:by|:|credit)|^credit:|^source:"
-    r"|^(?:posted|written|published|filed) (?:by|in|on|under)\b|^tags?:|^categor(?:y|ies):"
-    r"|^(?:\S+\s+){0,3}(?:min(?:ute)?s?|分钟) read$|^本文(?:转载|来源|首发)|^原文(?:链接|地址)|^点击|^关注",
+    r"the post\b.*\bappeared first on\b|continue reading|read (?:more|the full|the rest)"
+    r"|(?:click|tap) here|subscribe\b|thanks for reading|share this|like this post|leave a comment"
+    r"|listen (?:on|to)\b|watch (?:on|the video)|this (?:article|post|story) (?:was )?(?:originally )?"
+    r"(?:appeared|published|first appeared)|originally (?:published|posted)|(?:\[?\s*)?(?:…|\.\.\.)\s*\]?$"
+    r"|comments?\b|photo(?:graph)?s?\s*(?:by|:|credit)|image\s*(?:by|:|credit)|credit:|source:"
+    r"|(?:posted|written|published|filed) (?:by|in|on|under)\b|tags?:|categor(?:y|ies):"
+    r"|(?:\S+\s+){0,3}(?:min(?:ute)?s?|分钟) read$|本文(?:转载|来源|首发)|原文(?:链接|地址)|点击|关注",
     re.IGNORECASE)
 _BYLINE = re.compile(r"^(?:by|von|par|por|作者[:：]?)\s+\S+(?:\s+\S+){0,4}$", re.IGNORECASE)
 _DATE_LINE = re.compile(r"^[\w ,./:-]*\b(?:19|20)\d\d\b[\w ,./:-]*$")
 _LETTER = re.compile(r"[^\W\d_]")
+# what ``_key`` drops: every character ``str.isalnum`` rejects (``\w`` is isalnum plus "_")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 def summary(feed_summary: str, content: str, title: str, limit: int) -> str:
@@ -57,7 +63,7 @@ def summary(feed_summary: str, content: str, title: str, limit: int) -> str:
     # the feed's summary is one flattened line: when it is the article's own opening, the
     # article's paragraphs tell a byline or a source line from the first sentence
     opening = _key(_URL.sub("", feed_summary))[:60]
-    if opening and opening in _key(" ".join(_clean(p) for p in _paragraphs(content))):
+    if opening and opening in _key(" ".join(_cleaned(content))):
         feed_summary = ""
     for sentence in _candidates(feed_summary, plain=True):
         if not _same(sentence, title):
@@ -91,11 +97,18 @@ def key_points(content: str, summary_text: str, title: str, *, limit: int, chars
 
 def _candidates(markdown: str, *, plain: bool = False) -> Iterator[str]:
     """The prose sentences of a Markdown text (or of plain text), in order."""
-    paragraphs = [markdown] if plain else _paragraphs(markdown)
-    for paragraph in paragraphs:
-        for sentence in sentences(_clean(paragraph)):
+    for paragraph in [_clean(markdown)] if plain else _cleaned(markdown):
+        for sentence in sentences(paragraph):
             if _is_prose(sentence):
                 yield sentence
+
+
+# the summary and the key points of an article read the same paragraphs, one call after the
+# other: each is cleaned once (a few recent texts are kept; the cleaning is pure)
+@lru_cache(maxsize=8)
+def _cleaned(markdown: str) -> tuple[str, ...]:
+    """The paragraphs of a Markdown text (``_paragraphs``) as plain text (``_clean``)."""
+    return tuple(_clean(p) for p in _paragraphs(markdown))
 
 
 def _paragraphs(markdown: str) -> Iterator[str]:
@@ -135,19 +148,28 @@ def _list_items(markdown: str) -> Iterable[str]:
 
 def _clean(markdown: str) -> str:
     """Markdown of one paragraph -> plain text: images gone, links keep their text."""
-    text = _IMAGE.sub(" ", markdown)
-    text = _EMPTY_LINK.sub(" ", text)
-    text = _LINK.sub(r"\1", text)
-    text = _URL.sub(_URL_MARK, text)
+    text = markdown
+    if "](" in text:                      # every image and link has one
+        text = _IMAGE.sub(" ", text)
+        text = _EMPTY_LINK.sub(" ", text)
+        text = _LINK.sub(r"\1", text)
+    if _has_url(text):
+        text = _URL.sub(_URL_MARK, text)
     return plain_text(text)
+
+
+def _has_url(text: str) -> bool:
+    """``_URL.search(text)``, answered without the regex for the text that has none (most)."""
+    return ("://" in text or "www." in text) and _URL.search(text) is not None
 
 
 def _is_prose(sentence: str) -> bool:
     """A sentence a reader would take for text: words, not a URL, byline, date or boilerplate."""
     text = sentence.strip()
-    if not _LETTER.search(text) or _URL.search(text) or _URL_MARK in text:
+    if not _LETTER.search(text) or _URL_MARK in text or _has_url(text):
         return False                      # a sentence built around a URL reads badly without it
-    if _BOILERPLATE.search(text) or _BYLINE.match(text) or _DATE_LINE.match(text) and len(text.split()) <= 6:
+    if _BOILERPLATE.match(text) or _BOILERPLATE_ANYWHERE.search(text) or _BYLINE.match(text) \
+            or len(text.split()) <= 6 and _DATE_LINE.match(text):
         return False
     if "](" in text or text.startswith(("![", "[!")):
         return False                      # Markdown a cleaner could not take apart
@@ -158,7 +180,7 @@ def _is_prose(sentence: str) -> bool:
 
 def _key(text: str) -> str:
     """Text compared for sameness: letters and digits only, case-folded."""
-    return "".join(c for c in text.casefold() if c.isalnum())
+    return _NOT_ALNUM.sub("", text.casefold())
 
 
 def _same(sentence: str, title: str) -> bool:
