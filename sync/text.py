@@ -11,9 +11,10 @@ import re
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _AUTOLINK = re.compile(r"<(https?://[^>]+)>")
-_MARKUP = re.compile(r"(^|\s)#{1,6}\s+|[*_`>~]+|^\s*[-+]\s+|^\s*\d+\\?\.\s+", re.M)
+# (the lookahead holds every first character the alternatives can start with: the engine
+# then skips most positions with one test instead of trying four alternatives there)
+_MARKUP = re.compile(r"(?=[\s#*_`>~+\-\d])(?:(^|\s)#{1,6}\s+|[*_`>~]+|^\s*[-+]\s+|^\s*\d+\\?\.\s+)", re.M)
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")   # CommonMark: any ASCII punctuation may be escaped
-_SPACE = re.compile(r"\s+")
 # a possible sentence end: Latin . ! ? … (then white space), or CJK 。！？ (then anything);
 # closing quotes and brackets stay with the sentence they close
 _END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|[。！？]+[”’」』）)\"']*")
@@ -38,7 +39,7 @@ def plain_text(markdown: str) -> str:
     text = _MARKUP.sub(" ", text)
     if "\\" in text:
         text = _ESCAPE.sub(r"\1", text)
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())   # white space collapsed, ends stripped
 
 
 def sentences(text: str) -> list[str]:

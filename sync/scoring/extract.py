@@ -62,8 +62,8 @@ def summary(feed_summary: str, content: str, title: str, limit: int) -> str:
     """The first real sentence of prose (see the module contract), at most ``limit`` chars."""
     # the feed's summary is one flattened line: when it is the article's own opening, the
     # article's paragraphs tell a byline or a source line from the first sentence
-    opening = _key(_URL.sub("", feed_summary))[:60]
-    if opening and opening in _key(" ".join(_cleaned(content))):
+    opening = _opening_key(feed_summary, 60)
+    if opening and _opens(opening, _cleaned(content)):
         feed_summary = ""
     for sentence in _candidates(feed_summary, plain=True):
         if not _same(sentence, title):
@@ -176,6 +176,30 @@ def _is_prose(sentence: str) -> bool:
     if has_cjk(text):
         return len(text) >= 8
     return len(text.split()) >= 4
+
+
+def _opening_key(text: str, size: int) -> str:
+    """``_key(_URL.sub("", text))[:size]``, read from the start of a long text only.
+
+    Cut at white space, the text's start holds exactly the URLs it holds in the
+    whole text (a URL is one run of non-space characters), so its key is a prefix
+    of the whole text's key; when it is long enough, that is the answer.
+    """
+    cut = text.rfind(" ", 0, 8 * size)
+    if cut > 0:
+        key = _key(_URL.sub("", text[:cut]))
+        if len(key) >= size:
+            return key[:size]
+    return _key(_URL.sub("", text))[:size]
+
+
+def _opens(opening: str, paragraphs: tuple[str, ...]) -> bool:
+    """``opening in _key(" ".join(paragraphs))``, trying the first paragraphs alone first (the
+    key of a leading part is a prefix of the whole's key: found there, it is in the whole)."""
+    for first in (1, 4):
+        if len(paragraphs) > first and opening in _key(" ".join(paragraphs[:first])):
+            return True
+    return opening in _key(" ".join(paragraphs))
 
 
 def _key(text: str) -> str:
