@@ -97,3 +97,29 @@ def test_notes_rendered_in_workers_are_the_notes_rendered_here(tmp_path, monkeyp
     # and the second run over what the workers wrote finds nothing to do
     again = run_sync(setup(tmp_path / "b"), env={}, now=NOW)
     assert not again.notes and not again.pages
+
+
+def test_a_rebuild_of_the_links_reads_back_only_what_it_was_not_given(tmp_path, monkeypatch):
+    """A first sync's (or big import's) rebuild has every stored article in memory: it scans
+    no article table; given all but some, it reads the others, and the links are the same."""
+    from sync.links.index import update_links
+
+    cfg = setup(tmp_path)
+    run_sync(cfg, env={}, now=NOW)
+    with Store(tmp_path / ".kbsync" / "state.db") as store:
+        articles = list(store.iter_articles())
+        scores = store.scores()
+
+        def links() -> list[tuple]:
+            return store.conn.execute("SELECT src, rank, dst, weight, reason FROM links ORDER BY src, rank").fetchall()
+
+        before = links()
+        real_iter = Store.iter_articles
+        monkeypatch.setattr(Store, "iter_articles", lambda *a, **k: pytest.fail("every article was given"))
+        update_links(store, articles, scores, cfg.links, rebuild=True)
+        assert links() == before and len(before) > 0
+        scanned: list[str] = []
+        monkeypatch.setattr(Store, "iter_articles",
+                            lambda self, *a, **k: (scanned.append(x.kb_id) or x for x in real_iter(self, *a, **k)))
+        update_links(store, articles[1:], scores, cfg.links, rebuild=True)
+        assert links() == before and articles[0].kb_id in scanned
