@@ -27,7 +27,7 @@ from ...store import SyncRecord
 from ..base import Intent, Outcome
 from .files import Files
 from .merge import base_of, merge_note, new_note, split_body, untouched
-from .paths import name_key, render_path, unique_path
+from .paths import name_key, name_key_of, render_path, unique_path
 from .swap import Guard, Write
 from .yamlfm import NoteParseError
 
@@ -58,8 +58,10 @@ class NoteTarget:
     # -- placement -------------------------------------------------------------
     def _taken_names(self, records: Mapping[str, SyncRecord]) -> set[str]:
         if self._taken is None:
-            taken = {name_key(PurePosixPath(p)) for p in self.files.walk()}
-            taken |= {name_key(PurePosixPath(r.path)) for r in records.values() if r.path}
+            walked = set(self.files.walk())
+            taken = {name_key_of(p) for p in walked}
+            # a recorded path the walk found has its name counted already
+            taken |= {name_key_of(r.path) for r in records.values() if r.path and r.path not in walked}
             self._taken = taken
         return self._taken
 
@@ -79,7 +81,7 @@ class NoteTarget:
     def reserve(self, paths: Iterable[str]) -> None:
         """Fixed paths (rollup pages) that new article notes must not take."""
         if self._taken is not None:
-            self._taken |= {name_key(PurePosixPath(p)) for p in paths}
+            self._taken |= {name_key_of(p) for p in paths}
 
     # -- finding notes -----------------------------------------------------------
     def _scan(self) -> dict[str, str]:
@@ -185,7 +187,7 @@ class NoteTarget:
         if found is None:
             path = doc.path if free else self._free_path(doc, record)
             if self._taken is not None:
-                self._taken.add(name_key(PurePosixPath(path)))
+                self._taken.add(name_key_of(path))
             status = "restored" if record else "created"
             # a file that turns up there meanwhile is merged into, never replaced
             guard = Guard(None, lambda text: merge_note(text, doc.props, doc.region, None, doc.owned).text)

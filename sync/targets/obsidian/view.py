@@ -100,9 +100,11 @@ class ObsidianView:
     def names(self) -> Names:
         """The vault's names as link resolution sees them, with the pages this run will add."""
         if self._names is None:
-            self._names = Names(self.present())
+            present = self.present()
+            self._names = Names(present)
             for record in self.records.values():
-                if record.state == "present" and record.path:
+                # a recorded path the walk found is in already (most of them)
+                if record.state == "present" and record.path and record.path not in present:
                     self._names.add(record.path)
         return self._names
 
