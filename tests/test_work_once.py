@@ -123,3 +123,26 @@ def test_a_rebuild_of_the_links_reads_back_only_what_it_was_not_given(tmp_path, 
                             lambda self, *a, **k: (scanned.append(x.kb_id) or x for x in real_iter(self, *a, **k)))
         update_links(store, articles[1:], scores, cfg.links, rebuild=True)
         assert links() == before and articles[0].kb_id in scanned
+
+
+def test_a_sync_reads_the_merge_base_of_the_pages_it_merges_only(tmp_path, monkeypatch):
+    """Records are loaded without their owned JSON (most of the table): a no-op sync reads
+    none; a sync that updates pages reads theirs, once each, and writes what it read."""
+    from sync.store import StoredOwned
+
+    cfg = setup(tmp_path)
+    run_sync(cfg, env={}, now=NOW)
+    read: list[str] = []
+    real_text = StoredOwned.text
+    monkeypatch.setattr(StoredOwned, "text", lambda self: read.append(self._key) or real_text(self))
+    again = run_sync(cfg, env={}, now=NOW)
+    assert not again.notes and not again.pages and read == []
+    # five more articles: their notes are new; the pages that list them, and the notes whose
+    # related lists change, are merged over what kbsync wrote before
+    (tmp_path / "feed.xml").write_bytes(synthetic_rss(N + 5, start=datetime(2026, 2, 20, tzinfo=timezone.utc)))
+    more = run_sync(cfg, env={}, now=NOW)
+    assert more.notes["created"] == 5 and more.pages.get("updated", 0) > 0
+    updated = more.notes.get("updated", 0) + more.pages.get("updated", 0)
+    assert 0 < len(read) and len(read) == len(set(read)) and len(read) >= updated
+    with Store(tmp_path / ".kbsync" / "state.db") as store:
+        assert all(r.base() for r in store.sync_records("obsidian").values())

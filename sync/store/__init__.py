@@ -52,6 +52,38 @@ class FeedState:
     error_count: int = 0
 
 
+class StoredOwned:
+    """A record's owned JSON as the store holds it, read when first needed.
+
+    ``Store.sync_records(..., defer_owned=True)``: a run merges few of the
+    records it loads (a no-op sync of a 100,000-note vault: none), and this
+    text is most of what the table holds (reading it cost that no-op a
+    quarter of a second). Read through the store's connection, so in the
+    thread that loaded the record.
+    """
+
+    __slots__ = ("_store", "_target", "_key", "_text")
+
+    def __init__(self, store: Store, target: str, key: str):
+        self._store, self._target, self._key, self._text = store, target, key, None
+
+    def text(self) -> str:
+        if self._text is None:
+            row = self._store.conn.execute("SELECT owned FROM sync_records WHERE target=? AND key=?",
+                                           (self._target, self._key)).fetchone()
+            if row is None:
+                raise LookupError(f"the sync record {self._target}/{self._key} is gone")
+            self._text = row[0]
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        text = other.text() if isinstance(other, StoredOwned) else other
+        return isinstance(text, str) and self.text() == text
+
+    def __hash__(self) -> int:
+        return hash(self.text())
+
+
 @dataclass(frozen=True)
 class SyncRecord:
     """What a target last wrote for one page.
@@ -59,18 +91,24 @@ class SyncRecord:
     ``owned`` is the base of the next three-way merge: a dict, or the JSON
     text it was stored as (decoded only when a merge needs it; most records
     of a run are never merged, and decoding 10,000 of them costs a no-op sync
-    half a second).
+    half a second), or that text still in the store (``StoredOwned``).
     """
 
     target: str
     key: str
     path: str | None
     owned_hash: str
-    owned: dict[str, Any] | str
+    owned: dict[str, Any] | str | StoredOwned
     state: str = "present"
 
     def base(self) -> dict[str, Any]:
-        return json.loads(self.owned) if isinstance(self.owned, str) else self.owned
+        owned = self.owned.text() if isinstance(self.owned, StoredOwned) else self.owned
+        return json.loads(owned) if isinstance(owned, str) else owned
+
+    def owned_text(self) -> str:
+        """``owned`` as the JSON text the store keeps."""
+        owned = self.owned.text() if isinstance(self.owned, StoredOwned) else self.owned
+        return owned if isinstance(owned, str) else json.dumps(owned, ensure_ascii=False, default=str)
 
 
 class Store:
@@ -296,8 +334,15 @@ class Store:
                   s.model, s.prompt_version, int(s.fallback), s.why_it_matters) for s in scores])
 
     # -- sync records --------------------------------------------------------
-    def sync_records(self, target: str, keys: Iterable[str] | None = None) -> dict[str, SyncRecord]:
-        """The target's records (only those of ``keys`` when given: the watcher looks up a few)."""
+    def sync_records(self, target: str, keys: Iterable[str] | None = None, *,
+                     defer_owned: bool = False) -> dict[str, SyncRecord]:
+        """The target's records (only those of ``keys`` when given: the watcher looks up a few);
+        ``defer_owned``: each one's owned JSON is read when first needed (``StoredOwned``)."""
+        if keys is None and defer_owned:
+            rows = self.conn.execute("SELECT target, key, path, owned_hash, state FROM sync_records"
+                                     " WHERE target=?", (target,)).fetchall()
+            return {r["key"]: SyncRecord(r["target"], r["key"], r["path"], r["owned_hash"],
+                                         StoredOwned(self, target, r["key"]), r["state"]) for r in rows}
         if keys is None:
             rows = self.conn.execute("SELECT * FROM sync_records WHERE target=?", (target,)).fetchall()
         else:
@@ -312,9 +357,7 @@ class Store:
                 " VALUES (?,?,?,?,?,?,?) ON CONFLICT(target, key) DO UPDATE SET path=excluded.path,"
                 " owned_hash=excluded.owned_hash, owned=excluded.owned, state=excluded.state,"
                 " written_at=excluded.written_at",
-                [(r.target, r.key, r.path, r.owned_hash,
-                  r.owned if isinstance(r.owned, str) else json.dumps(r.owned, ensure_ascii=False, default=str),
-                  r.state, _iso(now)) for r in records])
+                [(r.target, r.key, r.path, r.owned_hash, r.owned_text(), r.state, _iso(now)) for r in records])
 
     def delete_sync_records(self, target: str, keys: Iterable[str]) -> None:
         with self.conn:

@@ -79,10 +79,12 @@ class ObsidianView:
         # a dry run writes into memory over the real vault: same code path, no file touched
         self.files = OverlayFiles(files) if dry_run else files
         self.target = NoteTarget(self.files, cfg.vault.path_template, name=TARGET)
-        self.records: dict[str, SyncRecord] = store.sync_records(TARGET)
         self.new_paths: dict[str, str] = {}   # notes allocated this run, named before they are written
         self.fingerprint = render_fingerprint(cfg)
         self.rerender_all = store.meta(f"render:{TARGET}") != self.fingerprint
+        # a run that renders every page merges every one: their merge bases are read at once;
+        # any other run reads the few it merges when it merges them
+        self.records: dict[str, SyncRecord] = store.sync_records(TARGET, defer_owned=not self.rerender_all)
         self.tz = cfg.rollups.tz
         self._present: set[str] | None = None     # every note path in the vault (one walk per run)
         self.reedited: set[str] = set()           # articles whose category or tags the reader changed
