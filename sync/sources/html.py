@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import html as _html
 import re
+from functools import lru_cache
 
 import html_to_markdown
 import nh3
@@ -175,35 +176,29 @@ def _escape_text_nodes(html: str) -> str:
     """
     parts = _NODE.split(html)
     dollars: list[bool] = []      # per text part: does its paragraph hold two or more "$"?
-    paragraph: list[int] = []
-    count = 0
-    for i, part in enumerate(parts):
-        if i % 2 == 0:
-            paragraph.append(i)
-            count += part.count("$")
-            continue
-        name = _NODE_NAME.match(part)
-        if name and name.group(1).lower() in _PARAGRAPH_TAGS:
-            dollars += [count >= 2] * len(paragraph)
-            paragraph, count = [], 0
-    dollars += [count >= 2] * len(paragraph)
+    if "$" in html:
+        paragraph: list[int] = []
+        count = 0
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                paragraph.append(i)
+                count += part.count("$")
+                continue
+            if _tag_of(part)[1]:
+                dollars += [count >= 2] * len(paragraph)
+                paragraph, count = [], 0
+        dollars += [count >= 2] * len(paragraph)
     code = link = 0
     line_start = True     # the next text begins a line: a leading "-", "#", ">", "1." would be markup
     out: list[str] = []
     for i, part in enumerate(parts):
         if i % 2:
-            name = _NODE_NAME.match(part)
-            tag = name.group(1).lower() if name else ""
-            line_start = line_start or tag in _PARAGRAPH_TAGS
-            step = -1 if part.startswith("</") else (0 if part.endswith("/>") else 1)
+            tag, paragraph_tag, step, part = _tag_of(part)
+            line_start = line_start or paragraph_tag
             if tag in _CODE_TAGS:
                 code = max(0, code + step)
             elif tag == "a":
                 link = max(0, link + step)
-            elif tag == "img":
-                part = _ALT.sub(lambda m: m[1] + m[2].replace("[", "").replace("]", "") + m[3], part)
-            if tag in ("a", "img"):
-                part = _HREF.sub(lambda m: m[1] + _BAD_PERCENT.sub("%25", m[2]) + m[3], part)
             out.append(part)
         elif code or not part or part.isspace():
             line_start = line_start and not (code and part.strip())
@@ -214,13 +209,28 @@ def _escape_text_nodes(html: str) -> str:
                 text = text.replace("&nbsp;", "\xa0").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
             if line_start:
                 text = text.lstrip()      # the converter drops leading white space of a block
-            text = escape(text, link_text=link > 0, dollars=dollars[i // 2], backslash=_ESCAPE_MARK,
-                          line_start=line_start)
+            text = escape(text, link_text=link > 0, dollars=dollars[i // 2] if dollars else False,
+                          backslash=_ESCAPE_MARK, line_start=line_start)
             text = text.replace("\\", _BACKSLASH_MARK)
             line_start = False
             out.append(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                        .replace("\xa0", "&nbsp;"))
     return "".join(out)
+
+
+# pages repeat the same few tags ("<p>", "</li>", ...): each is looked at once per run
+@lru_cache(maxsize=1 << 12)
+def _tag_of(part: str) -> tuple[str, bool, int, str]:
+    """A tag of the sanitiser's output: (name, whether it starts a block, nesting step, the tag
+    as written out: an image's alt text without brackets, a stray "%" in an address as %25)."""
+    name = _NODE_NAME.match(part)
+    tag = name.group(1).lower() if name else ""
+    step = -1 if part.startswith("</") else (0 if part.endswith("/>") else 1)
+    if tag == "img":
+        part = _ALT.sub(lambda m: m[1] + m[2].replace("[", "").replace("]", "") + m[3], part)
+    if tag in ("a", "img"):
+        part = _HREF.sub(lambda m: m[1] + _BAD_PERCENT.sub("%25", m[2]) + m[3], part)
+    return tag, tag in _PARAGRAPH_TAGS, step, part
 
 
 def _neutralise_obsidian(markdown: str) -> str:
