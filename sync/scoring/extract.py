@@ -146,6 +146,8 @@ def _list_items(markdown: str) -> Iterable[str]:
             yield item.group(1)
 
 
+# a list item is a paragraph (``_cleaned``) and a key point candidate (``_list_items``): cleaned once
+@lru_cache(maxsize=1024)
 def _clean(markdown: str) -> str:
     """Markdown of one paragraph -> plain text: images gone, links keep their text."""
     text = markdown
