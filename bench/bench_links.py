@@ -1,7 +1,7 @@
 """Benchmark: related articles for 100,000 synthetic articles, incremental +200, a 5,000-article week.
 
-Run standalone: ``.venv/bin/python bench/bench_links.py [--n 100000] [--new 200] [--week 5000]``.
-Prints seconds per stage and the peak RSS of this process (``resource.getrusage``).
+Run standalone: ``.venv/bin/python bench/bench_links.py [--n 100000] [--new 200] [--week 5000] [--runs 3]``.
+Prints seconds per stage (min / median / max of ``--runs``; the store generation once, untimed) and the peak RSS of this process (``resource.getrusage``).
 Targets: from scratch < 60 s and < 2 GB; +200 incremental < 2 s.
 
 The corpus is synthetic but shaped like a real feed reader's: ~60% Chinese and
@@ -19,6 +19,7 @@ import dataclasses
 import json
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -158,10 +159,27 @@ def _batches(items, size: int):
 FIGURES: dict[str, str] = {}   # printed as one JSON line at the end, for bench/run_all.py
 
 
-def _stage(label: str, started: float, extra: str = "") -> None:
-    seconds = time.perf_counter() - started
-    print(f"{label:<44} {seconds:7.2f} s   peak RSS {peak_mb():6.0f} MB  {extra}", flush=True)
-    FIGURES[label] = f"{seconds:.2f} s, peak RSS {peak_mb():.0f} MB" + (f"; {extra}" if extra else "")
+def _stage(label: str, started: float | list[float], extra: str = "") -> None:
+    """One figure: seconds since ``started``, or min / median / max of the runs' seconds."""
+    if isinstance(started, list):
+        runs = started
+        seconds = statistics.median(runs)
+        shown = f"{min(runs):.2f} / {seconds:.2f} / {max(runs):.2f} s (min / median / max of {len(runs)})"
+    else:
+        seconds = time.perf_counter() - started
+        shown = f"{seconds:.2f} s"
+    print(f"{label:<44} {shown}   peak RSS {peak_mb():6.0f} MB  {extra}", flush=True)
+    FIGURES[label] = f"{shown}, peak RSS {peak_mb():.0f} MB" + (f"; {extra}" if extra else "")
+
+
+def _repeat(runs: int, fn) -> tuple[list[float], object]:
+    """Seconds of ``runs`` calls of ``fn`` and its last result."""
+    times, result = [], None
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return times, result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--new", type=int, default=200)
     parser.add_argument("--week", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
     from sync.links import features as F
     from sync.links import index as stored
@@ -191,26 +210,30 @@ def main(argv: list[str] | None = None) -> int:
             last = max([last] + [a.published for a, _ in batch])
         _stage(f"generate and store {args.n} articles (untimed)", t)
 
-        t = time.perf_counter()
-        scores = store.scores()
-        pairs = ((a, scores.get(a.kb_id)) for a in store.iter_articles())
-        result = links.compute_links(F.encode_articles(pairs, processes=processes), cfg)
-        _stage(f"compute_links, {args.n} from scratch (read from SQLite)", t,
-               f"{sum(map(len, result.values()))} links")
-        del result, scores
+        def from_scratch() -> int:
+            scores = store.scores()
+            pairs = ((a, scores.get(a.kb_id)) for a in store.iter_articles())
+            return sum(map(len, links.compute_links(F.encode_articles(pairs, processes=processes), cfg).values()))
 
-        new, new_scores = synthetic(args.new, seed=99, first=args.n)
-        # today's articles: published after everything else
-        new = [dataclasses.replace(a, published=last + timedelta(minutes=5 + i)) for i, a in enumerate(new)]
-        t = time.perf_counter()
-        changed = stored.update_links(store, [], {}, cfg, rebuild=True)
-        _stage(f"update_links(rebuild=True), {args.n} in SQLite", t, f"{len(changed)} lists")
-        t = time.perf_counter()
-        changed = stored.update_links(store, new, new_scores, cfg)
-        _stage(f"update_links, +{len(new)} new against {args.n}", t, f"{len(changed)} lists changed")
-        t = time.perf_counter()
-        again = stored.update_links(store, new, new_scores, cfg)
-        _stage(f"update_links, same {len(new)} again (no-op)", t, f"{len(again)} lists changed")
+        times, count = _repeat(args.runs, from_scratch)
+        _stage(f"compute_links, {args.n} from scratch (read from SQLite)", times, f"{count} links")
+        # every run rewrites the whole index (rebuild deletes it first); the first one finds every list new
+        lists: list[int] = []
+        times, _ = _repeat(args.runs, lambda: lists.append(len(stored.update_links(store, [], {}, cfg, rebuild=True))))
+        _stage(f"update_links(rebuild=True), {args.n} in SQLite", times, f"{lists[0]} lists")
+        times, sizes = [], []
+        for run in range(args.runs):
+            new, new_scores = synthetic(args.new, seed=99 + run, first=args.n + run * args.new)
+            # today's articles: published after everything else
+            new = [dataclasses.replace(a, published=last + timedelta(minutes=5 + i)) for i, a in enumerate(new)]
+            last = new[-1].published
+            t = time.perf_counter()
+            sizes.append(len(stored.update_links(store, new, new_scores, cfg)))
+            times.append(time.perf_counter() - t)
+        _stage(f"update_links, +{args.new} new against {args.n}", times,
+               f"{min(sizes)}-{max(sizes)} lists changed")
+        times, again = _repeat(args.runs, lambda: stored.update_links(store, new, new_scores, cfg))
+        _stage(f"update_links, same {len(new)} again (no-op)", times, f"{len(again)} lists changed")
         store.close()
 
     week_articles, week_scores = synthetic(args.week, seed=11, days=7, start=datetime(2026, 2, 23, tzinfo=timezone.utc))
@@ -218,10 +241,13 @@ def main(argv: list[str] | None = None) -> int:
     groups = _groups(week_links)
     rcfg = RollupConfig()
     label = week_label(datetime(2026, 2, 25, tzinfo=timezone.utc), rcfg)
-    t = time.perf_counter()
-    rollup = weekly_rollup(label, week_articles, week_scores, week_links, groups, rcfg, must_read=85, worth_reading=70)
-    page = render_weekly(rollup, lambda kb: f"[[{kb}]]")
-    _stage(f"weekly rollup + render, {len(week_articles)} articles", t,
+    def week() -> tuple:
+        rollup = weekly_rollup(label, week_articles, week_scores, week_links, groups, rcfg, must_read=85,
+                               worth_reading=70)
+        return rollup, render_weekly(rollup, lambda kb: f"[[{kb}]]")
+
+    times, (rollup, page) = _repeat(args.runs, week)
+    _stage(f"weekly rollup + render, {len(week_articles)} articles", times,
            f"{rollup.scanned} scanned, {len(rollup.trends)} trends, {len(page)} chars")
     print(json.dumps(FIGURES, ensure_ascii=False))
     return 0

@@ -11,14 +11,15 @@ sync's figures do not depend on. Building takes a few minutes and is
 reported, not the point.
 
 Then, each as a fresh ``python -m sync.cli sync`` process (what the daemon
-runs each morning): the daily sync of a feed with 200 new articles, and a
-no-op sync (nothing changed). Figures: wall seconds (interpreter start
+runs each morning), ``--runs`` times (3; min / median / max): the daily sync
+of a feed with 200 new articles (a new batch each day), and a no-op sync
+(nothing changed). Figures: wall seconds (interpreter start
 included), the run's own stage timings, and the peak RSS of each process
 (its own VmHWM, read at exit: a child's ``ru_maxrss`` on Linux includes the
 parent's peak when it was started by vfork). The last line is the JSON of
 the figures (bench/run_all.py).
 
-    .venv/bin/python bench/bench_scale.py [--n 100000] [--new 200]
+    .venv/bin/python bench/bench_scale.py [--n 100000] [--new 200] [--runs 3]
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import json
 import os
 import re
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -98,10 +100,20 @@ def timed_sync(config: Path) -> dict:
             "line": proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else ""}
 
 
+def _spread(values: list[float], fmt: str = "{:.2f}") -> str:
+    """min / median / max."""
+    return " / ".join(fmt.format(v) for v in (min(values), statistics.median(values), max(values)))
+
+
+def _median_run(runs: list[dict]) -> dict:
+    return sorted(runs, key=lambda r: sum(r["timings"].values()))[len(runs) // 2]
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--new", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
     from sync.config import load_config
     from sync.importer import run_import
@@ -124,28 +136,36 @@ def main(argv: list[str] | None = None) -> dict:
         notes = sum(1 for _ in (tmp_path / "vault" / "Articles").rglob("*.md"))
         print(f"built: {args.n} articles, {notes} notes in {built:.0f} s (records generated in {generated:.0f} s), "
               f"peak RSS {build_rss:.0f} MB; {lines[-1]}")
-        timed_sync(config)   # settles the empty feed's validators: the daily run below is a pure daily run
-        (tmp_path / "today.xml").write_bytes(synthetic_rss(args.new, key="today", start=newest + timedelta(hours=1),
-                                                           spacing=timedelta(minutes=5)))
-        daily = timed_sync(config)
-        noop = timed_sync(config)
+        timed_sync(config)   # settles the empty feed's validators: the daily runs below are pure daily runs
+        dailies, noops = [], []
+        for run in range(args.runs):
+            # each day the feed carries the day's new articles (a fresh batch of --new), then nothing changes
+            (tmp_path / "today.xml").write_bytes(synthetic_rss(
+                args.new, key="today", first=args.new * run, start=newest + timedelta(hours=1),
+                spacing=timedelta(minutes=5)))
+            dailies.append(timed_sync(config))
+            noops.append(timed_sync(config))
         with sqlite3.connect(tmp_path / ".kbsync" / "state.db") as conn:
             total = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         db_mb = (tmp_path / ".kbsync" / "state.db").stat().st_size / 1e6
-    for label, r in (("daily sync", daily), ("no-op sync", noop)):
-        print(f"{label:<11} {r['seconds']:6.2f} s wall, peak RSS {r['rss_mb']:5.0f} MB; stages: "
-              + ", ".join(f"{k} {v:.2f}s" for k, v in r["timings"].items()) + f"; {r['line']}")
+    for label, runs in (("daily sync", dailies), ("no-op sync", noops)):
+        for r in runs:
+            print(f"{label:<11} {r['seconds']:6.2f} s wall, peak RSS {r['rss_mb']:5.0f} MB; stages: "
+                  + ", ".join(f"{k} {v:.2f}s" for k, v in r["timings"].items()) + f"; {r['line']}")
+    daily, noop = _median_run(dailies), _median_run(noops)
     figures = {
         "store and vault": f"{total:,} articles, {notes:,} notes, store {db_mb:.0f} MB",
         "building them (kbsync import of pre-scored JSONL)": f"{built:.0f} s, peak RSS {build_rss:.0f} MB",
-        f"daily sync, {args.new} new articles (wall, process start included)":
-            f"{daily['seconds']:.2f} s (in its stages {sum(daily['timings'].values()):.2f} s)",
-        "daily sync: stages": ", ".join(f"{k} {v:.2f} s" for k, v in daily["timings"].items()),
-        "daily sync: peak RSS": f"{daily['rss_mb']:.0f} MB",
-        "no-op sync (wall, process start included)":
-            f"{noop['seconds']:.2f} s (in its stages {sum(noop['timings'].values()):.2f} s)",
-        "no-op sync: stages": ", ".join(f"{k} {v:.2f} s" for k, v in noop["timings"].items()),
-        "no-op sync: peak RSS": f"{noop['rss_mb']:.0f} MB",
+        f"daily sync, {args.new} new articles: in its stages, s (min / median / max of {args.runs})":
+            _spread([sum(r["timings"].values()) for r in dailies]),
+        "daily sync: wall, process start included, s": _spread([r["seconds"] for r in dailies]),
+        "daily sync: stages (median run)": ", ".join(f"{k} {v:.2f} s" for k, v in daily["timings"].items()),
+        "daily sync: peak RSS": f"{_spread([r['rss_mb'] for r in dailies], '{:.0f}')} MB",
+        f"no-op sync: in its stages, s (min / median / max of {args.runs})":
+            _spread([sum(r["timings"].values()) for r in noops]),
+        "no-op sync: wall, process start included, s": _spread([r["seconds"] for r in noops]),
+        "no-op sync: stages (median run)": ", ".join(f"{k} {v:.2f} s" for k, v in noop["timings"].items()),
+        "no-op sync: peak RSS": f"{_spread([r['rss_mb'] for r in noops], '{:.0f}')} MB",
     }
     print(json.dumps(figures, ensure_ascii=False))
     return figures

@@ -1,11 +1,14 @@
 """Benchmark: the main job on 10,000 synthetic articles served over local HTTP.
 
-Prints (does not assert): first sync into an empty vault (articles/s, end to
+Prints (does not assert), as min / median / max over ``--runs`` (3) runs,
+each in a fresh process: first sync into an empty vault (articles/s, end to
 end: fetch, parse, store, score, link, write notes, roll up), a no-op re-sync
-(seconds; the server answers 304), and peak memory (max RSS). The feed server
-runs in a separate process so it does not compete with kbsync for the GIL.
+(seconds; the server answers 304), and peak memory (the run's own max RSS);
+plus the CPU seconds of the run (this process, and the pool workers) and its
+stages. The feed server runs in a separate process so it does not compete
+with kbsync for the GIL.
 
-    .venv/bin/python bench/bench_sync.py [--feeds 100] [--per-feed 100]
+    .venv/bin/python bench/bench_sync.py [--feeds 100] [--per-feed 100] [--runs 3]
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import multiprocessing as mp
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -62,55 +66,113 @@ def serve(feeds: int, per_feed: int, port_queue: mp.Queue, stop: mp.Event) -> No
         stop.wait()
 
 
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+CHILD_TIMEOUT = 1800
+
+
+def one_sync(port: int, feeds: int, extra: str = "") -> dict:
+    """One first sync into an empty vault and a no-op re-sync, in a fresh process of its own
+    (its own peak memory, a cold start like the daily job); returns its figures."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, __file__, "--child", str(port), "--feeds", str(feeds), "--extra", extra],
+                          capture_output=True, text=True, timeout=CHILD_TIMEOUT, cwd=ROOT)
+    if proc.returncode:
+        raise SystemExit(f"bench child failed: {proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _workers_cpu() -> float:
+    """CPU seconds of the pool workers (children of the fork server, reaped by it)."""
+    import os
+
+    try:
+        from multiprocessing import forkserver
+
+        pid = forkserver._forkserver._forkserver_pid
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, AttributeError, TypeError, ValueError):
+        return 0.0
+
+
+def child(port: int, feeds: int, extra: str) -> None:
+    from sync.config import load_config
+    from sync.pipeline import run_sync
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "config.toml"
+        lines = "".join(f'\n[[feeds]]\nurl = "http://127.0.0.1:{port}/feed/{f}.xml"\nname = "Feed {f}"\n'
+                        for f in range(feeds))
+        config.write_text('[vault]\npath = "vault"\n[scoring]\nbackend = "heuristic"\n'
+                          'interests = ["agents", "inference", "智能体", "推理"]\n' + extra + lines, "utf-8")
+        cfg = load_config(config)
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+        t0 = time.perf_counter()
+        first = run_sync(cfg, env={})
+        t1 = time.perf_counter()
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        time.sleep(0.2)   # the fork server reaps its workers
+        workers = _workers_cpu()
+        second = run_sync(cfg, env={})
+        t2 = time.perf_counter()
+        notes = sum(1 for _ in (Path(tmp) / "vault" / "Articles").rglob("*.md"))
+        hwm = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]) / 1024
+        print(json.dumps({
+            "first": t1 - t0, "noop": t2 - t1, "stages": first.timings, "noop_stages": second.timings,
+            "notes": notes, "headline": first.headline(), "rss_mb": hwm, "noop_notes": dict(second.notes),
+            "cpu_main": (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), "cpu_workers": workers}))
+
+
+def spread(values: list[float], fmt: str = "{:,.0f}") -> str:
+    """min / median / max."""
+    return " / ".join(fmt.format(v) for v in (min(values), statistics.median(values), max(values)))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--feeds", type=int, default=100)
     parser.add_argument("--per-feed", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)     # a port: run one sync against it
+    parser.add_argument("--extra", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.feeds, args.extra)
     total = args.feeds * args.per_feed
-
-    from sync.config import load_config
-    from sync.pipeline import run_sync
 
     ports: mp.Queue = mp.Queue()
     stop = mp.Event()
     server = mp.Process(target=serve, args=(args.feeds, args.per_feed, ports, stop), daemon=True)
     server.start()
     port = ports.get(timeout=120)
+    runs = []
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            config = Path(tmp) / "config.toml"
-            feeds = "".join(f'\n[[feeds]]\nurl = "http://127.0.0.1:{port}/feed/{f}.xml"\nname = "Feed {f}"\n'
-                            for f in range(args.feeds))
-            config.write_text('[vault]\npath = "vault"\n[scoring]\nbackend = "heuristic"\n'
-                              'interests = ["agents", "inference", "智能体", "推理"]\n' + feeds, "utf-8")
-            cfg = load_config(config)
-            t0 = time.perf_counter()
-            first = run_sync(cfg, env={})
-            t1 = time.perf_counter()
-            second = run_sync(cfg, env={})
-            t2 = time.perf_counter()
-            notes = sum(1 for _ in (Path(tmp) / "vault" / "Articles").rglob("*.md"))
-            print(f"articles: {total} in {args.feeds} feeds; notes written: {notes}; {first.headline()}")
-            print(f"first sync:  {t1 - t0:6.2f} s  = {total / (t1 - t0):7.0f} articles/s end to end")
-            print("  stages:", ", ".join(f"{k} {v:.2f}s" for k, v in first.timings.items()))
-            print(f"no-op resync: {t2 - t1:5.2f} s  (notes {dict(second.notes) or 'none written'})")
-            print("  stages:", ", ".join(f"{k} {v:.2f}s" for k, v in second.timings.items()))
-            print(f"peak memory (max RSS): {rss_mb():.0f} MB")
-            # the figures as one JSON line, last: bench/run_all.py puts them in bench/README.md
-            print(json.dumps({
-                "articles (feeds x items)": f"{total:,} ({args.feeds} x {args.per_feed})",
-                "first sync, empty vault": f"{t1 - t0:.1f} s = {total / (t1 - t0):.0f} articles/s",
-                "first sync: stages": ", ".join(f"{k} {v:.1f} s" for k, v in first.timings.items()),
-                "no-op re-sync (server answers 304)": f"{t2 - t1:.2f} s",
-                "peak memory (max RSS)": f"{rss_mb():.0f} MB"}))
+        for r in range(args.runs):
+            run = one_sync(port, args.feeds)
+            runs.append(run)
+            print(f"run {r + 1}: first sync {run['first']:6.2f} s = {total / run['first']:6.0f} articles/s "
+                  f"(CPU: this process {run['cpu_main']:.1f} s, workers {run['cpu_workers']:.1f} s); "
+                  f"no-op {run['noop']:.2f} s; peak RSS {run['rss_mb']:.0f} MB; notes {run['notes']}", flush=True)
+            print("  stages:", ", ".join(f"{k} {v:.2f}s" for k, v in run["stages"].items()), flush=True)
     finally:
         stop.set()
         server.join(timeout=5)
+    rates = [total / r["first"] for r in runs]
+    median_run = sorted(runs, key=lambda r: r["first"])[len(runs) // 2]
+    print(f"articles: {total} in {args.feeds} feeds; {median_run['headline']}")
+    print(f"first sync: {spread(rates)} articles/s (min / median / max of {len(runs)} runs)")
+    print(f"no-op re-sync: {spread([r['noop'] for r in runs], '{:.2f}')} s")
+    print(f"peak memory (max RSS): {spread([r['rss_mb'] for r in runs])} MB")
+    # the figures as one JSON line, last: bench/run_all.py puts them in bench/README.md
+    print(json.dumps({
+        "articles (feeds x items)": f"{total:,} ({args.feeds} x {args.per_feed})",
+        "first sync, empty vault: articles/s (min / median / max)": f"{spread(rates)} ({len(runs)} runs)",
+        "first sync, seconds (min / median / max)": spread([r["first"] for r in runs], "{:.1f}"),
+        "first sync: CPU seconds, this process + pool workers (median run)":
+            f"{median_run['cpu_main']:.1f} + {median_run['cpu_workers']:.1f}",
+        "first sync: stages (median run)": ", ".join(f"{k} {v:.1f} s" for k, v in median_run["stages"].items()),
+        "no-op re-sync (server answers 304), s (min / median / max)": spread([r["noop"] for r in runs], "{:.2f}"),
+        "peak memory, max RSS (min / median / max)": f"{spread([r['rss_mb'] for r in runs])} MB"}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

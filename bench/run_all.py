@@ -16,7 +16,9 @@ another's, and argv and globals are its own). A bench that fails or prints
 no JSON line still gets its section, with the exit status and the tail of
 its output. Results are kept in ``bench/results.json`` (per bench, with the
 machine and date it ran on), so a partial run updates only its own sections;
-the table between the markers in bench/README.md is rewritten from that file.
+the table between the markers in bench/README.md is rewritten from that file,
+and so is the project README's summary table (``SUMMARY``: the figures with
+targets).
 """
 
 from __future__ import annotations
@@ -142,6 +144,54 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+# The project README's benchmark table: (figure, bench, the start of its figure's name, target).
+SUMMARY = [
+    ("`bench_sync.py` 10k first sync, articles/s (min / median / max)", "sync", "first sync, empty vault: articles/s",
+     "median ≥ 1,200/s"),
+    ("the same: CPU seconds (this process + pool workers)", "sync", "first sync: CPU seconds", ""),
+    ("the same: stages (median run)", "sync", "first sync: stages", ""),
+    ("peak RSS, 10k first sync", "sync", "peak memory", "≤ 300 MB"),
+    ("no-op re-sync, 10k (server answers 304), s", "sync", "no-op re-sync", ""),
+    ("real-feed weight: kbsync first sync, articles/s", "realfeeds", "kbsync first sync", ""),
+    ("real-feed weight: bare feedparser (defaults), same bytes, entries/s", "realfeeds", "bare feedparser", ""),
+    ("real-feed weight: kbsync vs bare feedparser (medians)", "realfeeds", "ratio", "≥ 2.5×"),
+    ("100k vault, no-op sync, in its stages, s", "scale", "no-op sync: in its stages", "≤ 1 s"),
+    ("100k vault, 200 new articles, in its stages, s", "scale", "daily sync, ", "≤ 2 s"),
+    ("related links, 100k from scratch incl. SQLite writes", "links", "update_links(rebuild=True)", "≤ 60 s"),
+    ("related links, +200 new against 100k", "links", "update_links, +", "< 2 s"),
+]
+ROOT_README = ROOT / "README.md"
+SUMMARY_BEGIN, SUMMARY_END = "<!-- bench-summary:begin (bench/run_all.py writes this) -->", "<!-- bench-summary:end -->"
+
+
+def render_summary(results: dict[str, dict]) -> str:
+    rows = ["| figure | measured | target |", "|---|---|---|"]
+    machines, dates = set(), set()
+    for label, bench, prefix, target in SUMMARY:
+        r = results.get(bench)
+        figures = (r or {}).get("figures") or {}
+        value = next((v for k, v in figures.items() if k.startswith(prefix)), None)
+        if value is None:
+            continue
+        machines.add(f"{r['machine']['cpu']}, {r['machine']['ram']} RAM, Python {r['machine']['python']}")
+        dates.add(r["date"])
+        rows.append(f"| {label} | {_cell(value)} | {target} |")
+    dates = sorted(dates)
+    where = "; ".join(sorted(machines))
+    when = f"{dates[0]} to {dates[-1]}" if len(dates) > 1 else (dates[0] if dates else "never")
+    return "\n".join(rows) + f"\n\nMeasured on {where} ({when}; each figure's run is in bench/README.md).\n"
+
+
+def write_root_readme(results: dict[str, dict]) -> None:
+    """The summary table between the markers in the project README, when it has them."""
+    text = ROOT_README.read_text("utf-8")
+    if SUMMARY_BEGIN not in text:
+        return
+    head, rest = text.split(SUMMARY_BEGIN, 1)
+    _, tail = rest.split(SUMMARY_END, 1)
+    ROOT_README.write_text(f"{head}{SUMMARY_BEGIN}\n{render_summary(results)}{SUMMARY_END}{tail}", "utf-8")
+
+
 def write_readme(results: dict[str, dict]) -> None:
     text = README.read_text("utf-8")
     head, rest = text.split(BEGIN, 1)
@@ -164,6 +214,7 @@ def main(argv: list[str]) -> int:
         failed += results[name]["exit"] != 0
         RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", "utf-8")
         write_readme(results)   # after every bench: a long run that is stopped keeps what it measured
+        write_root_readme(results)
     print(f"\n{len(wanted)} benches run, {failed} failed; table in {README.relative_to(ROOT)}")
     return 1 if failed else 0
 

@@ -9,13 +9,16 @@ has fetcher threads around.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
-PRELOAD = ["sync.sources.parse", "sync.scoring.heuristic", "sync.links.features"]
+PRELOAD = ["sync.sources.parse", "sync.scoring.heuristic", "sync.links.features", "sync.targets.obsidian.rendering"]
+AHEAD_PER_WORKER = 3   # items in flight per worker: enough to keep it busy while the caller consumes
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -41,4 +44,14 @@ def map_maybe_parallel(fn: Callable[[T], R], items: Sequence[T], *, parallel: bo
     # the fork server imports the heavy modules once; every worker forked from it starts warm
     context.set_forkserver_preload(PRELOAD)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(fn, items)
+        # a bounded window of items in flight, not all of them: results wait for the caller
+        # (who writes them out) only that far ahead, so memory stays flat however many items
+        ahead: deque[Future[R]] = deque()
+        pending = iter(items)
+        for item in itertools.islice(pending, AHEAD_PER_WORKER * workers):
+            ahead.append(pool.submit(fn, item))
+        while ahead:
+            result = ahead.popleft().result()
+            for item in itertools.islice(pending, 1):
+                ahead.append(pool.submit(fn, item))
+            yield result

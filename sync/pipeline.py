@@ -153,8 +153,12 @@ def parsed_feed_state(before: FeedState, state: FeedState, parsed: ParsedFeed) -
 
 
 def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: RunResult,
-           progress: Progress) -> tuple[set[str], set[str]]:
-    """Fetch and store every due feed; return (kb_ids seen, kb_ids new or changed)."""
+           progress: Progress, fresh: dict[str, Article] | None = None) -> tuple[set[str], set[str]]:
+    """Fetch and store every due feed; return (kb_ids seen, kb_ids new or changed).
+
+    ``fresh`` (when given) receives the new and changed articles as stored: the next
+    stages take them from memory instead of reading them back.
+    """
     todo = feed_requests(cfg, store.feed_states(), now, result)
     fetched = fetcher.fetch_all([req for _, req in todo])
     # entries are keyed by the feed's own (stable) address, not the redirect target
@@ -185,6 +189,8 @@ def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: R
             merged, records = plan_ingest(entries, store.entry_hashes(state.url),
                                           store.get_articles({e.kb_id for e in entries}), now)
             store.save_articles(merged.values(), records, now)
+            if fresh is not None:
+                fresh.update(merged)
             if not parsed.error:
                 # what this feed drops or merges now, each with its reason (kbsync status)
                 store.replace_rejects(state.url, parsed.rejects, now)
@@ -200,7 +206,7 @@ def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: R
 # -- scoring ----------------------------------------------------------------------
 def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterable[str], now: datetime,
           result: RunResult, *, rescore: bool | str, session: ClaudeSession | None = None,
-          dry_run: bool = False) -> tuple[dict[str, Article], dict[str, Score], set[str]]:
+          dry_run: bool = False, known: Mapping[str, Article] = {}) -> tuple[dict[str, Article], dict[str, Score], set[str]]:
     """Score what needs it (once per content hash).
 
     Returns the articles looked at, their current scores and the kb_ids whose
@@ -218,7 +224,9 @@ def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterabl
         result.problems += stage.problems
         return stage.articles, stage.scores, stage.changed
     ids = list(store.all_ids()) if rescore in (True, "all") else list(candidates) + store.unscored_ids()
-    articles = store.get_articles(ids)
+    # the articles this run stored are in memory (``known``); only the others are read
+    articles = {k: known[k] for k in ids if k in known}
+    articles.update(store.get_articles(k for k in ids if k not in articles))
     scores = store.scores(articles)
     todo = needs_scoring(articles.values(), scores, rescore=rescore)
     # Claude scores through the session above; a dry run never calls it. The store: the reader's categories
@@ -261,23 +269,28 @@ def run_sync(cfg: Config, *, env: Mapping[str, str], now: datetime | None = None
                 connect_timeout=f.connect_timeout, read_timeout=f.read_timeout, max_bytes=f.max_bytes,
                 concurrency=f.concurrency, retries=f.retries, max_retry_wait=f.max_retry_wait,
                 user_agent=f.user_agent, total_timeout=f.total_timeout))
-        seen, changed = ingest(store, cfg, fetcher, now, result, progress)
+        fresh: dict[str, Article] = {}
+        seen, changed = ingest(store, cfg, fetcher, now, result, progress, fresh)
         clock.lap("fetch+parse+store")
         project(store, cfg, env, seen, changed, now, result, clock, rescore=rescore, restore=restore,
-                dry_run=dry_run, progress=progress)
+                dry_run=dry_run, progress=progress, known=fresh)
         store.record_run(now, datetime.now(timezone.utc), result.to_json())
     return result
 
 
 def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], changed: set[str],
             now: datetime, result: RunResult, clock: Clock, *, rescore: bool = False, restore: bool = False,
-            dry_run: bool = False, prescored: set[str] = frozenset(), progress: Progress = _quiet) -> None:
-    """Everything after the store has the articles: score, link, write notes and rollups."""
+            dry_run: bool = False, prescored: set[str] = frozenset(), progress: Progress = _quiet,
+            known: Mapping[str, Article] = {}) -> None:
+    """Everything after the store has the articles: score, link, write notes and rollups.
+
+    ``known``: articles the caller has in memory as stored (by kb_id); they are not read again.
+    """
     changed = changed | pending(store)
     remember(store, changed)
     session = _open_session(cfg, env, dry_run=dry_run)
     articles, scores, rescored = score(store, cfg, env, changed - prescored, now, result, rescore=rescore,
-                                       session=session, dry_run=dry_run)
+                                       session=session, dry_run=dry_run, known=known)
     rescored |= changed & prescored
     remember(store, changed | rescored)   # scoring took up unscored leftovers too
     clock.lap("score")

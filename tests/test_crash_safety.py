@@ -183,6 +183,18 @@ def _creates_reach(emu: NotionEmulator, more: int) -> Callable[[], bool]:
     return lambda: count() >= target
 
 
+def _articles(tmp_path: Path) -> int:
+    """Articles in the store (0 before the first run stored any)."""
+    db = tmp_path / ".kbsync" / "state.db"
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as conn:
+        try:
+            return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        except sqlite3.OperationalError:   # killed before the schema was made
+            return 0
+
+
 def _killed(proc: subprocess.Popen, delay: float, trigger: Callable[[], bool] | None) -> bool:
     """SIGKILL the run's process group after ``delay`` s or once ``trigger()``; False if it ended first."""
     end = time.monotonic() + delay
@@ -218,10 +230,14 @@ def crash_and_recover(tmp_path: Path, kills: int, seed: int, where: Targets | No
         # number of page creates the emulator has answered (a moment chosen by progress, not time).
         # Counted by kills, not runs: a run that finishes before its kill moment (a busy machine)
         # must not shift which kills are the Notion ones. A Notion run that ended before its
-        # trigger (it had fewer pages to create) is followed by one killed at its first create
+        # trigger (it had fewer pages to create) is followed by one killed at its first create;
+        # and a trigger never waits for more creates than the run has to make: how far a timed
+        # run gets (so what is left for the next) depends on the machine's speed
         trigger = None
         if where.emu is not None and stats["kills"] % 2:
-            delay, trigger = 600.0, _creates_reach(where.emu, 1 if missed else rng.randint(1, 300))
+            backlog = _articles(tmp_path) + 5 - sum(notion_pages(where.emu).values())
+            more = 1 if missed else rng.randint(1, max(1, min(300, backlog)))
+            delay, trigger = 600.0, _creates_reach(where.emu, more)
         t0 = time.monotonic()
         proc = kbsync_sync(tmp_path, config, where.env)
         stats["runs"] += 1

@@ -339,3 +339,25 @@ def test_parse_feed_never_raises(body):
         assert entry.title and entry.published.tzinfo is not None
     for reject in result.rejects:
         assert reject.reason
+
+
+_PIECES = ["<p>", "</p>", "<script>", "</script>", "<style>", "</style>", "<!--", "-->", "<![CDATA[", "]]>",
+           "<a href='x>y'>", "</a>", "<img src=x>", "&amp;", "&nbsp;", "&#32;", " ", "\n", "text", "é", "<br/>",
+           "<table>", "<td>", "<select>", "<textarea>", "</textarea>", "<template>", "</template>", "<", ">", "'", '"']
+
+
+@settings(max_examples=1500)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join), st.integers(min_value=0, max_value=60))
+def test_a_body_is_found_from_its_start_as_from_the_whole(value, peek):
+    """best_body looks at a body's start for text first: the answer is the whole body's."""
+    from sync.sources import bodies
+    from sync.sources.html import to_text
+
+    detail = {"type": "text/html", "value": value}
+    whole = bool(value.strip()) and (bool(to_text(value)) or "<img" in value.lower())
+    original = bodies.PEEK
+    try:
+        bodies.PEEK = peek
+        assert bodies._has_body(detail) == whole
+    finally:
+        bodies.PEEK = original

@@ -293,3 +293,11 @@ def test_wikilink_is_always_one_well_formed_link(shown: str, in_table: bool) -> 
     link = wikilink("Target", shown, in_table=in_table)
     pipe = r"\\\|" if in_table else r"\|"
     assert re.fullmatch(r"\[\[Target(" + pipe + r"[^\[\]|\n\r]+)?\]\]", link), link
+
+
+@given(st.lists(st.sampled_from(["", ".", "..", "a", "Note.MD", "x.md", "İ", "ﬃ", "e\u0301", " ", "Ä.md", "/"]),
+                max_size=5).map("/".join) | st.text())
+def test_name_key_of_a_string_is_name_key_of_its_path(path):
+    from sync.targets.obsidian.paths import name_key_of
+
+    assert name_key_of(path) == name_key(PurePosixPath(path))

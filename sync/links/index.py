@@ -106,8 +106,11 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
     overrides = {a.kb_id: a for a in changed}
     all_scores = {**store.scores(), **scores}
 
+    # a first sync (or a big import) holds every stored article in memory: none is read back
+    read_back = not overrides.keys() >= set(store.all_ids())
+
     def articles() -> Iterator[Article]:
-        for a in store.iter_articles():
+        for a in store.iter_articles() if read_back else ():
             if a.kb_id not in overrides:
                 yield a
         yield from overrides.values()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from ..escaping import escape
@@ -30,7 +31,13 @@ _HEADING = re.compile(r"^(#{1,6})(?=\s|$)")
 
 def md(text: object, *, table: bool = False) -> str:
     """Plain text -> Markdown that shows exactly that text on one line (``table``: ``|`` escaped)."""
-    line = " ".join(str(text).split())
+    return _md(text if isinstance(text, str) else str(text), table)
+
+
+# pages repeat the same sources, tags and links on every line: each is escaped once per run
+@lru_cache(maxsize=1 << 14)
+def _md(text: str, table: bool) -> str:
+    line = " ".join(text.split())
     # a leading "-", "+", "#", ">" or "1." would start a list, a heading or a quote
     return escape(line, table=table, line_start=True)
 
@@ -59,6 +66,7 @@ def demote_headings(markdown: str, top: int = 3) -> str:
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=1 << 12)
 def tag(name: str) -> str:
     """An Obsidian tag ``#name`` when the name is a valid tag, escaped text otherwise."""
     name = name.strip().lstrip("#")
@@ -67,6 +75,7 @@ def tag(name: str) -> str:
     return md(name)
 
 
+@lru_cache(maxsize=1 << 14)
 def url(value: str | None) -> str:
     """A link target safe in ``[text](url)``; empty unless it is an http(s) URL."""
     if not value or not value.lower().startswith(("http://", "https://")):
@@ -85,10 +94,16 @@ def one_line(article: Article, score: Score | None) -> str:
     A feed summary that only repeats the title ("Introducing X" under the
     heading "Introducing X") is no summary: the line is then empty.
     """
-    text = plain_text((score.summary if score and score.summary else article.summary) or "")
+    return _one_line_of((score.summary if score and score.summary else article.summary) or "", article.title)
+
+
+@lru_cache(maxsize=1 << 16)
+def _one_line_of(summary: str, title: str) -> str:
+    # derived once per run and text: an article is on its weekly and its daily page (and Notion's)
+    text = plain_text(summary)
     first = sentences(text)[:1]
     line = truncate(first[0] if first else text, SUMMARY_CHARS)
-    return "" if _letters(line) and _letters(line) == _letters(article.title) else line
+    return "" if _letters(line) and _letters(line) == _letters(title) else line
 
 
 def _letters(text: str) -> str:

@@ -32,13 +32,24 @@ def _counts(articles: Sequence[Article], scores: Mapping[str, Score]) -> dict[st
             "worth_reading": tiers.count("worth-reading")}
 
 
-def window(store: Store, first: date, last: date, tz: tzinfo) -> tuple[list[Article], dict[str, Score]]:
+def window(store: Store, first: date, last: date, tz: tzinfo,
+           known: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})
+           ) -> tuple[list[Article], dict[str, Score]]:
     """The articles published on the days ``first`` .. ``last`` (in ``tz``) and their scores,
-    with the reader's category and tag edits on them (``edits.overlay``)."""
+    with the reader's category and tag edits on them (``edits.overlay``).
+
+    ``known`` holds articles and scores the caller has in memory, current, by kb_id (a
+    run's own): only the others are read from the store (a first sync's 8 pages read none).
+    """
     start = datetime.combine(first, datetime.min.time(), tz)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
-    articles = list(store.iter_articles(start, end))
-    return articles, reader_scores(store, store.scores(a.kb_id for a in articles))
+    known_articles, known_scores = known
+    ids = store.ids_published(start, end)
+    stored = store.get_articles(k for k in ids if k not in known_articles)
+    articles = [a for a in (known_articles.get(k) or stored.get(k) for k in ids) if a is not None]
+    scores = {a.kb_id: known_scores[a.kb_id] for a in articles if a.kb_id in known_scores}
+    scores.update(store.scores(a.kb_id for a in articles if a.kb_id not in scores))
+    return articles, reader_scores(store, scores)
 
 
 def weekly_data(label: str, articles: Sequence[Article], scores: Mapping[str, Score], store: Store, cfg: Config,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from ..text import has_cjk, plain_text, sentences, truncate
 
@@ -41,26 +42,31 @@ _SPACE = re.compile(r"\s+")
 _WORDS = re.compile(r"[^\W_]+", re.ASCII)
 NEAR_SAME = 0.8   # share of a sentence's words already said that makes it a repeat
 # feed boilerplate: WordPress, Substack, Medium, podcasts, aggregators
+# (one search for the phrase that may stand anywhere, one match at the start for the others:
+# a single pattern mixing the two was tried at every position of every sentence)
+_BOILERPLATE_ANYWHERE = re.compile(r"\bappeared first on\b", re.IGNORECASE)
 _BOILERPLATE = re.compile(
-    r"^the post\b.*\bappeared first on\b|\bappeared first on\b|^continue reading|^read (?:more|the full|the rest)"
-    r"|^(?:click|tap) here|^subscribe\b|^thanks for reading|^share this|^like this post|^leave a comment"
-    r"|^listen (?:on|to)\b|^watch (?:on|the video)|^this (?:article|post|story) (?:was )?(?:originally )?"
-    r"(?:appeared|published|first appeared)|^originally (?:published|posted)|^(?:\[?\s*)?(?:…|\.\.\.)\s*\]?$"
-    r"|^comments?\b|^photo(?:graph)?s?\s*(?:by|:|credit)|^image\s*(?:by|:|credit)|^credit:|^source:"
-    r"|^(?:posted|written|published|filed) (?:by|in|on|under)\b|^tags?:|^categor(?:y|ies):"
-    r"|^(?:\S+\s+){0,3}(?:min(?:ute)?s?|分钟) read$|^本文(?:转载|来源|首发)|^原文(?:链接|地址)|^点击|^关注",
+    r"the post\b.*\bappeared first on\b|continue reading|read (?:more|the full|the rest)"
+    r"|(?:click|tap) here|subscribe\b|thanks for reading|share this|like this post|leave a comment"
+    r"|listen (?:on|to)\b|watch (?:on|the video)|this (?:article|post|story) (?:was )?(?:originally )?"
+    r"(?:appeared|published|first appeared)|originally (?:published|posted)|(?:\[?\s*)?(?:…|\.\.\.)\s*\]?$"
+    r"|comments?\b|photo(?:graph)?s?\s*(?:by|:|credit)|image\s*(?:by|:|credit)|credit:|source:"
+    r"|(?:posted|written|published|filed) (?:by|in|on|under)\b|tags?:|categor(?:y|ies):"
+    r"|(?:\S+\s+){0,3}(?:min(?:ute)?s?|分钟) read$|本文(?:转载|来源|首发)|原文(?:链接|地址)|点击|关注",
     re.IGNORECASE)
 _BYLINE = re.compile(r"^(?:by|von|par|por|作者[:：]?)\s+\S+(?:\s+\S+){0,4}$", re.IGNORECASE)
 _DATE_LINE = re.compile(r"^[\w ,./:-]*\b(?:19|20)\d\d\b[\w ,./:-]*$")
 _LETTER = re.compile(r"[^\W\d_]")
+# what ``_key`` drops: every character ``str.isalnum`` rejects (``\w`` is isalnum plus "_")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 def summary(feed_summary: str, content: str, title: str, limit: int) -> str:
     """The first real sentence of prose (see the module contract), at most ``limit`` chars."""
     # the feed's summary is one flattened line: when it is the article's own opening, the
     # article's paragraphs tell a byline or a source line from the first sentence
-    opening = _key(_URL.sub("", feed_summary))[:60]
-    if opening and opening in _key(" ".join(_clean(p) for p in _paragraphs(content))):
+    opening = _opening_key(feed_summary, 60)
+    if opening and _opens(opening, _cleaned(content)):
         feed_summary = ""
     for sentence in _candidates(feed_summary, plain=True):
         if not _same(sentence, title):
@@ -100,11 +106,18 @@ def key_points(content: str, summary_text: str, title: str, *, limit: int, chars
 
 def _candidates(markdown: str, *, plain: bool = False) -> Iterator[str]:
     """The prose sentences of a Markdown text (or of plain text), in order."""
-    paragraphs = [markdown] if plain else _paragraphs(markdown)
-    for paragraph in paragraphs:
-        for sentence in sentences(_clean(paragraph)):
+    for paragraph in [_clean(markdown)] if plain else _cleaned(markdown):
+        for sentence in sentences(paragraph):
             if _is_prose(sentence):
                 yield sentence
+
+
+# the summary and the key points of an article read the same paragraphs, one call after the
+# other: each is cleaned once (a few recent texts are kept; the cleaning is pure)
+@lru_cache(maxsize=8)
+def _cleaned(markdown: str) -> tuple[str, ...]:
+    """The paragraphs of a Markdown text (``_paragraphs``) as plain text (``_clean``)."""
+    return tuple(_clean(p) for p in _paragraphs(markdown))
 
 
 def _paragraphs(markdown: str) -> Iterator[str]:
@@ -142,21 +155,32 @@ def _list_items(markdown: str) -> Iterable[str]:
             yield item.group(1)
 
 
+# a list item is a paragraph (``_cleaned``) and a key point candidate (``_list_items``): cleaned once
+@lru_cache(maxsize=1024)
 def _clean(markdown: str) -> str:
     """Markdown of one paragraph -> plain text: images gone, links keep their text."""
-    text = _IMAGE.sub(" ", markdown)
-    text = _EMPTY_LINK.sub(" ", text)
-    text = _LINK.sub(r"\1", text)
-    text = _URL.sub(_URL_MARK, text)
+    text = markdown
+    if "](" in text:                      # every image and link has one
+        text = _IMAGE.sub(" ", text)
+        text = _EMPTY_LINK.sub(" ", text)
+        text = _LINK.sub(r"\1", text)
+    if _has_url(text):
+        text = _URL.sub(_URL_MARK, text)
     return plain_text(text)
+
+
+def _has_url(text: str) -> bool:
+    """``_URL.search(text)``, answered without the regex for the text that has none (most)."""
+    return ("://" in text or "www." in text) and _URL.search(text) is not None
 
 
 def _is_prose(sentence: str) -> bool:
     """A sentence a reader would take for text: words, not a URL, byline, date or boilerplate."""
     text = sentence.strip()
-    if not _LETTER.search(text) or _URL.search(text) or _URL_MARK in text:
+    if not _LETTER.search(text) or _URL_MARK in text or _has_url(text):
         return False                      # a sentence built around a URL reads badly without it
-    if _BOILERPLATE.search(text) or _BYLINE.match(text) or _DATE_LINE.match(text) and len(text.split()) <= 6:
+    if _BOILERPLATE.match(text) or _BOILERPLATE_ANYWHERE.search(text) or _BYLINE.match(text) \
+            or len(text.split()) <= 6 and _DATE_LINE.match(text):
         return False
     if "](" in text or text.startswith(("![", "[!")):
         return False                      # Markdown a cleaner could not take apart
@@ -170,11 +194,33 @@ def _units(text: str) -> set[str]:
     folded = text.casefold()
     cjk = [c for c in folded if has_cjk(c)]
     return set(_WORDS.findall(folded)) | {a + b for a, b in zip(cjk, cjk[1:])}
+def _opening_key(text: str, size: int) -> str:
+    """``_key(_URL.sub("", text))[:size]``, read from the start of a long text only.
+
+    Cut at white space, the text's start holds exactly the URLs it holds in the
+    whole text (a URL is one run of non-space characters), so its key is a prefix
+    of the whole text's key; when it is long enough, that is the answer.
+    """
+    cut = text.rfind(" ", 0, 8 * size)
+    if cut > 0:
+        key = _key(_URL.sub("", text[:cut]))
+        if len(key) >= size:
+            return key[:size]
+    return _key(_URL.sub("", text))[:size]
+
+
+def _opens(opening: str, paragraphs: tuple[str, ...]) -> bool:
+    """``opening in _key(" ".join(paragraphs))``, trying the first paragraphs alone first (the
+    key of a leading part is a prefix of the whole's key: found there, it is in the whole)."""
+    for first in (1, 4):
+        if len(paragraphs) > first and opening in _key(" ".join(paragraphs[:first])):
+            return True
+    return opening in _key(" ".join(paragraphs))
 
 
 def _key(text: str) -> str:
     """Text compared for sameness: letters and digits only, case-folded."""
-    return "".join(c for c in text.casefold() if c.isalnum())
+    return _NOT_ALNUM.sub("", text.casefold())
 
 
 def _same(sentence: str, title: str) -> bool:

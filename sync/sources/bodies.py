@@ -47,12 +47,21 @@ def best_body(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
+# how much of a body is looked at first for text (the whole is sanitised only when its start
+# shows none: HTML is read from left to right, so text at the start is text of the whole, when
+# the start is cut just before a "<": a cut inside a tag or an entity would make up text)
+PEEK = 1024
+
+
 def _has_body(detail: Mapping[str, Any]) -> bool:
     """A body with something to show: text, or at least an image."""
     value = detail.get("value")
     if not isinstance(value, str) or not value.strip():
         return False
-    return not is_html(detail) or bool(to_text(value)) or "<img" in value.lower()
+    if not is_html(detail):
+        return True
+    cut = value.rfind("<", 0, PEEK) if len(value) > PEEK else -1
+    return bool(cut > 0 and to_text(value[:cut])) or bool(to_text(value)) or "<img" in value.lower()
 
 
 _ESCAPED_TAG = re.compile(r"&lt;/?(?:p|div|br|a|span|img|ul|ol|li|h[1-6]|em|strong|b|i|code|pre|blockquote)\b",

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import html as _html
 import re
+from functools import lru_cache
 
 import html_to_markdown
 import nh3
@@ -79,15 +80,47 @@ _NO_NESTING = frozenset({  # void or implicitly closed: never deepen the tree
 _DROPPED_OPEN = re.compile(
     r"<(" + "|".join(sorted(_DROP_WITH_CONTENT - {"embed", "frame"})) + r")\b", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")
-# an href/src/srcset whose value has no scheme (relative, or protocol-relative "//host")
-_RELATIVE_LINK = re.compile(r"""\b(?:href|src|srcset)\s*=\s*["']?\s*(?![a-zA-Z][a-zA-Z0-9+.-]*:)""")
+# an href/src/srcset whose value has no scheme (relative, or protocol-relative "//host"); possessive
+# quantifiers: backing off the quote must not make "https:" look relative
+_RELATIVE_LINK = re.compile(r"""\b(?:href|src|srcset)\s*+=\s*+["']?+\s*+(?![a-zA-Z][a-zA-Z0-9+.-]*:)""")
 # no escaping by the converter: the text is escaped beforehand (``_escape_text_nodes``)
 _ESCAPES = {"escape_misc": False, "escape_asterisks": False, "escape_underscores": False}
-_ABSOLUTE_OPTIONS = html_to_markdown.ConversionOptions(extract_metadata=False, **_ESCAPES)
 _CONTROL = {c: " " for c in [*range(0, 32), 127, *range(128, 160)]}
 # in Markdown, line breaks and tabs stay; every other C0/C1 control becomes a space (JSON
 # Feeds can carry NUL, BEL or a terminal's ESC sequences, which no note should hold)
 _MARKDOWN_CONTROL = {c: " " for c in _CONTROL if c not in (9, 10, 13)}
+# str.translate is fast on ASCII text only; on Chinese text it looks up every character
+# (75 us a 1.4 kB entry): there one regex finds the (rare) control characters instead
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+_MARKDOWN_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _controls_to_spaces(text: str, table: dict[int, str], pattern: re.Pattern[str]) -> str:
+    if text.isascii():
+        return text.translate(table)
+    return pattern.sub(" ", text) if pattern.search(text) else text
+
+
+# Converter options are built once: html_to_markdown's Python wrapper rebuilds its Rust
+# options on every call (25 us, more than converting a 1.5 kB entry), so the Rust binding
+# is called directly with options made here (an entry with relative links gets its own,
+# with its base URL; 3 us).
+try:
+    from html_to_markdown import _html_to_markdown as _rust
+
+    def _options(base_url: str | None = None) -> object:
+        return _rust.ConversionOptions(extract_metadata=False, base_url=base_url, **_ESCAPES)
+
+    def _convert(html: str, options: object) -> str:
+        return _rust.convert(html=html, options=options, visitor=None).content or ""
+except (ImportError, AttributeError, TypeError):  # another html_to_markdown layout: its public API
+    def _options(base_url: str | None = None) -> object:
+        return html_to_markdown.ConversionOptions(extract_metadata=False, base_url=base_url, **_ESCAPES)
+
+    def _convert(html: str, options: object) -> str:
+        return html_to_markdown.convert(html, options).content or ""
+
+_ABSOLUTE_OPTIONS = _options()
 
 
 # Reusable, immutable sanitisers (building one per call costs ~30%).
@@ -107,15 +140,12 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     """
     if not html or not html.strip():
         return ""
-    html = _safe_input(html).translate(_MARKDOWN_CONTROL)
+    html = _controls_to_spaces(_safe_input(html), _MARKDOWN_CONTROL, _MARKDOWN_CONTROL_RE)
     html, maths = extract_math(html)
-    # building options costs as much as converting: reuse one unless a link needs the base
-    if base_url and _RELATIVE_LINK.search(html):
-        options = html_to_markdown.ConversionOptions(base_url=base_url, extract_metadata=False, **_ESCAPES)
-    else:
-        options = _ABSOLUTE_OPTIONS
-    result = html_to_markdown.convert(_escape_text_nodes(_CONTENT_CLEANER.clean(html)), options)
-    markdown = (result.content or "").replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
+    # one shared options object unless a relative link needs the base
+    options = _options(base_url) if base_url and _RELATIVE_LINK.search(html) else _ABSOLUTE_OPTIONS
+    markdown = _convert(_escape_text_nodes(_CONTENT_CLEANER.clean(html)), options)
+    markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
     return restore_math(_neutralise_obsidian(markdown), maths).strip()
 
 
@@ -146,35 +176,29 @@ def _escape_text_nodes(html: str) -> str:
     """
     parts = _NODE.split(html)
     dollars: list[bool] = []      # per text part: does its paragraph hold two or more "$"?
-    paragraph: list[int] = []
-    count = 0
-    for i, part in enumerate(parts):
-        if i % 2 == 0:
-            paragraph.append(i)
-            count += part.count("$")
-            continue
-        name = _NODE_NAME.match(part)
-        if name and name.group(1).lower() in _PARAGRAPH_TAGS:
-            dollars += [count >= 2] * len(paragraph)
-            paragraph, count = [], 0
-    dollars += [count >= 2] * len(paragraph)
+    if "$" in html:
+        paragraph: list[int] = []
+        count = 0
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                paragraph.append(i)
+                count += part.count("$")
+                continue
+            if _tag_of(part)[1]:
+                dollars += [count >= 2] * len(paragraph)
+                paragraph, count = [], 0
+        dollars += [count >= 2] * len(paragraph)
     code = link = 0
     line_start = True     # the next text begins a line: a leading "-", "#", ">", "1." would be markup
     out: list[str] = []
     for i, part in enumerate(parts):
         if i % 2:
-            name = _NODE_NAME.match(part)
-            tag = name.group(1).lower() if name else ""
-            line_start = line_start or tag in _PARAGRAPH_TAGS
-            step = -1 if part.startswith("</") else (0 if part.endswith("/>") else 1)
+            tag, paragraph_tag, step, part = _tag_of(part)
+            line_start = line_start or paragraph_tag
             if tag in _CODE_TAGS:
                 code = max(0, code + step)
             elif tag == "a":
                 link = max(0, link + step)
-            elif tag == "img":
-                part = _ALT.sub(lambda m: m[1] + m[2].replace("[", "").replace("]", "") + m[3], part)
-            if tag in ("a", "img"):
-                part = _HREF.sub(lambda m: m[1] + _BAD_PERCENT.sub("%25", m[2]) + m[3], part)
             out.append(part)
         elif code or not part or part.isspace():
             line_start = line_start and not (code and part.strip())
@@ -185,13 +209,28 @@ def _escape_text_nodes(html: str) -> str:
                 text = text.replace("&nbsp;", "\xa0").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
             if line_start:
                 text = text.lstrip()      # the converter drops leading white space of a block
-            text = escape(text, link_text=link > 0, dollars=dollars[i // 2], backslash=_ESCAPE_MARK,
-                          line_start=line_start)
+            text = escape(text, link_text=link > 0, dollars=dollars[i // 2] if dollars else False,
+                          backslash=_ESCAPE_MARK, line_start=line_start)
             text = text.replace("\\", _BACKSLASH_MARK)
             line_start = False
             out.append(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                        .replace("\xa0", "&nbsp;"))
     return "".join(out)
+
+
+# pages repeat the same few tags ("<p>", "</li>", ...): each is looked at once per run
+@lru_cache(maxsize=1 << 12)
+def _tag_of(part: str) -> tuple[str, bool, int, str]:
+    """A tag of the sanitiser's output: (name, whether it starts a block, nesting step, the tag
+    as written out: an image's alt text without brackets, a stray "%" in an address as %25)."""
+    name = _NODE_NAME.match(part)
+    tag = name.group(1).lower() if name else ""
+    step = -1 if part.startswith("</") else (0 if part.endswith("/>") else 1)
+    if tag == "img":
+        part = _ALT.sub(lambda m: m[1] + m[2].replace("[", "").replace("]", "") + m[3], part)
+    if tag in ("a", "img"):
+        part = _HREF.sub(lambda m: m[1] + _BAD_PERCENT.sub("%25", m[2]) + m[3], part)
+    return tag, tag in _PARAGRAPH_TAGS, step, part
 
 
 def _neutralise_obsidian(markdown: str) -> str:
@@ -279,8 +318,9 @@ def to_text(html: str) -> str:
     """
     if not html:
         return ""
+    safe = _safe_input(html)
     # A space before block tags keeps "<p>a</p><p>b</p>" from becoming "ab".
-    spaced = _BLOCK_TAG.sub(" <", _safe_input(html))
+    spaced = _BLOCK_TAG.sub(" <", safe)
     stripped = _TEXT_CLEANER.clean(spaced)
     return clean_line(_html.unescape(stripped))
 
@@ -288,7 +328,7 @@ def to_text(html: str) -> str:
 def clean_line(text: str) -> str:
     """Collapse all white space to single spaces and drop control characters
     (lone surrogates, which JSON can carry and no file can store, become U+FFFD)."""
-    return " ".join(_scrub_surrogates(text).translate(_CONTROL).split())
+    return " ".join(_controls_to_spaces(_scrub_surrogates(text), _CONTROL, _CONTROL_RE).split())
 
 
 def _scrub_surrogates(text: str) -> str:

@@ -52,6 +52,38 @@ class FeedState:
     error_count: int = 0
 
 
+class StoredOwned:
+    """A record's owned JSON as the store holds it, read when first needed.
+
+    ``Store.sync_records(..., defer_owned=True)``: a run merges few of the
+    records it loads (a no-op sync of a 100,000-note vault: none), and this
+    text is most of what the table holds (reading it cost that no-op a
+    quarter of a second). Read through the store's connection, so in the
+    thread that loaded the record.
+    """
+
+    __slots__ = ("_store", "_target", "_key", "_text")
+
+    def __init__(self, store: Store, target: str, key: str):
+        self._store, self._target, self._key, self._text = store, target, key, None
+
+    def text(self) -> str:
+        if self._text is None:
+            row = self._store.conn.execute("SELECT owned FROM sync_records WHERE target=? AND key=?",
+                                           (self._target, self._key)).fetchone()
+            if row is None:
+                raise LookupError(f"the sync record {self._target}/{self._key} is gone")
+            self._text = row[0]
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        text = other.text() if isinstance(other, StoredOwned) else other
+        return isinstance(text, str) and self.text() == text
+
+    def __hash__(self) -> int:
+        return hash(self.text())
+
+
 @dataclass(frozen=True)
 class SyncRecord:
     """What a target last wrote for one page.
@@ -59,18 +91,24 @@ class SyncRecord:
     ``owned`` is the base of the next three-way merge: a dict, or the JSON
     text it was stored as (decoded only when a merge needs it; most records
     of a run are never merged, and decoding 10,000 of them costs a no-op sync
-    half a second).
+    half a second), or that text still in the store (``StoredOwned``).
     """
 
     target: str
     key: str
     path: str | None
     owned_hash: str
-    owned: dict[str, Any] | str
+    owned: dict[str, Any] | str | StoredOwned
     state: str = "present"
 
     def base(self) -> dict[str, Any]:
-        return json.loads(self.owned) if isinstance(self.owned, str) else self.owned
+        owned = self.owned.text() if isinstance(self.owned, StoredOwned) else self.owned
+        return json.loads(owned) if isinstance(owned, str) else owned
+
+    def owned_text(self) -> str:
+        """``owned`` as the JSON text the store keeps."""
+        owned = self.owned.text() if isinstance(self.owned, StoredOwned) else self.owned
+        return owned if isinstance(owned, str) else json.dumps(owned, ensure_ascii=False, default=str)
 
 
 class Store:
@@ -209,6 +247,16 @@ class Store:
         for row in self.conn.execute(sql + " ORDER BY published, kb_id", args):
             yield _article(row)
 
+    def publication_times(self) -> list[datetime]:
+        """When every article was published (the weeks and days a full re-render covers; no text read)."""
+        return [datetime.fromisoformat(r[0]) for r in self.conn.execute("SELECT DISTINCT published FROM articles")]
+
+    def ids_published(self, since: datetime, until: datetime) -> list[str]:
+        """kb_ids of the articles published in [since, until), in ``iter_articles``' order (no text read)."""
+        rows = self.conn.execute("SELECT kb_id FROM articles WHERE published >= ? AND published < ?"
+                                 " ORDER BY published, kb_id", (_iso(since), _iso(until)))
+        return [r[0] for r in rows]
+
     def scored_articles(self, kb_ids: Iterable[str], known: tuple[Mapping[str, Article], Mapping[str, Score]]
                         = ({}, {})) -> tuple[dict[str, Article], dict[str, Score]]:
         """The scored ones of ``kb_ids`` with their scores; ``known`` holds articles and scores the
@@ -286,8 +334,15 @@ class Store:
                   s.model, s.prompt_version, int(s.fallback), s.why_it_matters) for s in scores])
 
     # -- sync records --------------------------------------------------------
-    def sync_records(self, target: str, keys: Iterable[str] | None = None) -> dict[str, SyncRecord]:
-        """The target's records (only those of ``keys`` when given: the watcher looks up a few)."""
+    def sync_records(self, target: str, keys: Iterable[str] | None = None, *,
+                     defer_owned: bool = False) -> dict[str, SyncRecord]:
+        """The target's records (only those of ``keys`` when given: the watcher looks up a few);
+        ``defer_owned``: each one's owned JSON is read when first needed (``StoredOwned``)."""
+        if keys is None and defer_owned:
+            rows = self.conn.execute("SELECT target, key, path, owned_hash, state FROM sync_records"
+                                     " WHERE target=?", (target,)).fetchall()
+            return {r["key"]: SyncRecord(r["target"], r["key"], r["path"], r["owned_hash"],
+                                         StoredOwned(self, target, r["key"]), r["state"]) for r in rows}
         if keys is None:
             rows = self.conn.execute("SELECT * FROM sync_records WHERE target=?", (target,)).fetchall()
         else:
@@ -302,9 +357,7 @@ class Store:
                 " VALUES (?,?,?,?,?,?,?) ON CONFLICT(target, key) DO UPDATE SET path=excluded.path,"
                 " owned_hash=excluded.owned_hash, owned=excluded.owned, state=excluded.state,"
                 " written_at=excluded.written_at",
-                [(r.target, r.key, r.path, r.owned_hash,
-                  r.owned if isinstance(r.owned, str) else json.dumps(r.owned, ensure_ascii=False, default=str),
-                  r.state, _iso(now)) for r in records])
+                [(r.target, r.key, r.path, r.owned_hash, r.owned_text(), r.state, _iso(now)) for r in records])
 
     def delete_sync_records(self, target: str, keys: Iterable[str]) -> None:
         with self.conn:
@@ -400,11 +453,14 @@ def _feed_state(r: sqlite3.Row) -> FeedState:
 
 
 def _article(r: sqlite3.Row) -> Article:
-    return Article(kb_id=r["kb_id"], url=r["url"], title=r["title"], source=r["source"],
-                   published=datetime.fromisoformat(r["published"]), published_from=r["published_from"],
-                   sources=tuple(json.loads(r["sources"])), author=r["author"], content=r["content"],
-                   summary=r["summary"], categories=tuple(json.loads(r["categories"])),
-                   language=r["language"], first_seen=_dt(r["first_seen"]))
+    article = Article(kb_id=r["kb_id"], url=r["url"], title=r["title"], source=r["source"],
+                      published=datetime.fromisoformat(r["published"]), published_from=r["published_from"],
+                      sources=tuple(json.loads(r["sources"])), author=r["author"], content=r["content"],
+                      summary=r["summary"], categories=tuple(json.loads(r["categories"])),
+                      language=r["language"], first_seen=_dt(r["first_seen"]))
+    # the hash was stored with the article (save_articles): an article is hashed once, not on every load
+    article.__dict__["content_hash"] = r["content_hash"]
+    return article
 
 
 def _score(r: sqlite3.Row) -> Score:

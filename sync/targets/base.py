@@ -60,10 +60,13 @@ class Plan:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
-def plan(docs: Sequence[Doc], records: Mapping[str, SyncRecord], *, restore: bool = False) -> Plan:
+def plan(docs: Sequence[Doc], records: Mapping[str, SyncRecord], *, restore: bool = False,
+         hashes: Mapping[str, str] | None = None) -> Plan:
+    """``hashes``: the docs' owned hashes when the caller has them already (computed where the
+    docs were rendered), by key; else they are computed here."""
     result = Plan()
     for doc in docs:
-        digest = owned_hash(doc)
+        digest = hashes[doc.key] if hashes is not None else owned_hash(doc)
         record = records.get(doc.key)
         if record is None:
             result.intents.append(Intent("create", doc, None, digest))

@@ -68,7 +68,7 @@ class VaultProjection:
         assert self.view is not None
         notes = self.view.sync_notes(touched, self.now, restore=restore, progress=progress, loaded=loaded)
         lap("notes")
-        pages = self.view.sync_rollups(touched, self.now, restore=restore)
+        pages = self.view.sync_rollups(touched, self.now, restore=restore, loaded=loaded)
         lap("rollups")
         return {"notes": notes, "pages": pages}
 

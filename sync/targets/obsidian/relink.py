@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 
-from .paths import name_key
+from .paths import name_key_of
 
 # [[target#anchor|shown]] (the pipe may be escaped inside a table)
 _LINK = re.compile(r"\[\[([^\[\]|#\n]+)(#[^\[\]|\n]*)?((?:\\?\|)([^\[\]\n]*))?\]\]")
@@ -46,16 +46,16 @@ class Names:
         key = _path_key(path)
         if key not in self.paths:
             self.paths.add(key)
-            self.counts[name_key(PurePosixPath(path))] += 1
+            self.counts[name_key_of(path)] += 1
 
     def remove(self, path: str) -> None:
         key = _path_key(path)
         if key in self.paths:
             self.paths.discard(key)
-            self.counts[name_key(PurePosixPath(path))] -= 1
+            self.counts[name_key_of(path)] -= 1
 
     def shared(self, path: str) -> bool:
-        return self.counts[name_key(PurePosixPath(path))] > 1
+        return self.counts[name_key_of(path)] > 1
 
     def target(self, path: str) -> str:
         """``Name`` for a unique base name, ``Folder/Name`` when another note shares it."""
@@ -70,7 +70,7 @@ class Names:
         target = target.strip()
         if "/" in target:
             return _path_key(target) in self.paths
-        return self.counts[name_key(PurePosixPath(target + ".md"))] == 1
+        return self.counts[name_key_of(target + ".md")] == 1
 
 
 def links(text: str) -> list[tuple[str, str | None]]:

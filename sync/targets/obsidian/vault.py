@@ -27,7 +27,7 @@ from ...store import SyncRecord
 from ..base import Intent, Outcome
 from .files import Files
 from .merge import base_of, merge_note, new_note, split_body, untouched
-from .paths import name_key, render_path, unique_path
+from .paths import name_key, name_key_of, render_path, unique_path
 from .swap import Guard, Write
 from .yamlfm import NoteParseError
 
@@ -52,12 +52,16 @@ class NoteTarget:
         self._taken: set[str] | None = None
         self.relink: Callable[[str, str], str] | None = None   # mends links in blocks the reader edited
         self.restore = False                                    # put back blocks the reader removed
+        # new notes rendered ahead (``rendering.prepare``), by key: written as they are
+        self.prepared: dict[str, Any] = {}
 
     # -- placement -------------------------------------------------------------
     def _taken_names(self, records: Mapping[str, SyncRecord]) -> set[str]:
         if self._taken is None:
-            taken = {name_key(PurePosixPath(p)) for p in self.files.walk()}
-            taken |= {name_key(PurePosixPath(r.path)) for r in records.values() if r.path}
+            walked = set(self.files.walk())
+            taken = {name_key_of(p) for p in walked}
+            # a recorded path the walk found has its name counted already
+            taken |= {name_key_of(r.path) for r in records.values() if r.path and r.path not in walked}
             self._taken = taken
         return self._taken
 
@@ -79,7 +83,7 @@ class NoteTarget:
     def reserve(self, paths: Iterable[str]) -> None:
         """Fixed paths (rollup pages) that new article notes must not take."""
         if self._taken is not None:
-            self._taken |= {name_key(PurePosixPath(p)) for p in paths}
+            self._taken |= {name_key_of(p) for p in paths}
 
     # -- finding notes -----------------------------------------------------------
     def _scan(self) -> dict[str, str]:
@@ -121,6 +125,13 @@ class NoteTarget:
     # -- writing -------------------------------------------------------------------
     def apply(self, intents: Sequence[Intent], *, dry_run: bool = False) -> list[Outcome]:
         """Decide every page first, then write them in one atomic batch."""
+        outcomes, writes = self.decide(intents)
+        if not dry_run:
+            self.write(outcomes, writes)
+        return outcomes
+
+    def decide(self, intents: Sequence[Intent]) -> tuple[list[Outcome], list[Write]]:
+        """Every page's outcome and the (path, text, guard) writes they need; nothing is written yet."""
         outcomes: list[Outcome] = []
         writes: list[Write] = []
         for intent in intents:
@@ -136,7 +147,12 @@ class NoteTarget:
             outcomes.append(outcome)
             if write is not None:
                 writes.append(write)
-        if writes and not dry_run:
+        return outcomes, writes
+
+    def write(self, outcomes: Sequence[Outcome], writes: Sequence[Write]) -> None:
+        """Write a decided batch atomically (guarded: check-and-swap); a page left as the reader has
+        it, or a batch that fails, has its outcomes become errors (no record moves forward)."""
+        if writes:
             try:
                 skipped = self.files.write_many(writes)
             except OSError as exc:
@@ -147,15 +163,16 @@ class NoteTarget:
                     # left as the reader has it: no record moves forward, the next run tries again
                     outcome.message = skipped[outcome.record.path]
                     outcome.status, outcome.record = "error", None
-        return outcomes
 
-    def _record(self, intent: Intent, path: str) -> SyncRecord:
+    def _record(self, intent: Intent, path: str, owned: dict[str, Any] | str | None = None) -> SyncRecord:
         doc = intent.doc
-        return SyncRecord(self.name, doc.key, path, intent.owned_hash, base_of(doc.props, doc.region))
+        return SyncRecord(self.name, doc.key, path, intent.owned_hash,
+                          base_of(doc.props, doc.region) if owned is None else owned)
 
     def _apply_one(self, intent: Intent) -> tuple[Outcome, Write | None]:
         doc, record = intent.doc, intent.record
         known_path = record.path if record else doc.path
+        free = False
         if record is not None:
             found = self.locate(doc.key, known_path)
         elif doc.path and self.files.exists(doc.path):
@@ -164,18 +181,23 @@ class NoteTarget:
             if found is None and doc.adopt:
                 found = doc.path
         else:
-            found = None
+            found, free = None, doc.path is not None   # just checked: nothing stands at doc.path
         if found is None and intent.action == "update":
             # the reader deleted the note: remember that, write nothing
             gone = SyncRecord(self.name, doc.key, known_path, record.owned_hash, record.owned, "deleted")
             return Outcome(doc.key, "deleted", gone, "deleted by the reader; not recreated (use --restore)"), None
         if found is None:
-            path = self._free_path(doc, record)
+            path = doc.path if free else self._free_path(doc, record)
             if self._taken is not None:
-                self._taken.add(name_key(PurePosixPath(path)))
+                self._taken.add(name_key_of(path))
             status = "restored" if record else "created"
             # a file that turns up there meanwhile is merged into, never replaced
             guard = Guard(None, lambda text: merge_note(text, doc.props, doc.region, None, doc.owned).text)
+            ready = self.prepared.pop(doc.key, None)
+            if ready is not None:
+                # rendered ahead (in a worker): the same text and merge base, not derived again
+                return (Outcome(doc.key, status, self._record(intent, path, ready.owned)),
+                        (path, ready.text, guard))
             return Outcome(doc.key, status, self._record(intent, path)), (path, new_note(doc.props, doc.region), guard)
         text, seen = self.files.read_stamped(found)
         current = text or ""

@@ -11,7 +11,8 @@ fingerprint), every page is rendered again once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import PurePosixPath
@@ -24,7 +25,7 @@ from ...edits.rules import OWNED_EDITS, normal
 from ...links.index import linking_to
 from ...models import Article, Score, content_hash
 from ...pages import templates
-from ...pages.article import article_doc, path_values
+from ...pages.article import path_values
 from ...pages.doc import Doc
 from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import daily_doc, weekly_doc, window
@@ -37,6 +38,7 @@ from .files import LocalFiles, OverlayFiles
 from .paths import name_key, wikilink
 from .related import related_items
 from .relink import Names, retarget
+from .rendering import NoteItem, Rendered, render_notes
 from .swap import Guard
 from .vault import NoteTarget
 from .wal import clear_journal, recover_journal, write_journal
@@ -55,6 +57,21 @@ def render_fingerprint(cfg: Config) -> str:
                          "thresholds": [cfg.scoring.must_read, cfg.scoring.worth_reading]})
 
 
+NOTE_BATCH = 500   # notes written, then recorded, together
+
+
+def _batches(chunks: Iterable[list[Rendered]], size: int) -> Iterator[list[Rendered]]:
+    """Rendered chunks regrouped into batches of ``size`` (the last one shorter)."""
+    batch: list[Rendered] = []
+    for chunk in chunks:
+        batch += chunk
+        while len(batch) >= size:
+            yield batch[:size]
+            batch = batch[size:]
+    if batch:
+        yield batch
+
+
 class ObsidianView:
     def __init__(self, cfg: Config, store: Store, *, dry_run: bool = False, namer: TrendNamer | None = None):
         assert cfg.vault is not None
@@ -64,16 +81,19 @@ class ObsidianView:
         # a dry run writes into memory over the real vault: same code path, no file touched
         self.files = OverlayFiles(files) if dry_run else files
         self.target = NoteTarget(self.files, cfg.vault.path_template, name=TARGET)
-        self.records: dict[str, SyncRecord] = store.sync_records(TARGET)
         self.new_paths: dict[str, str] = {}   # notes allocated this run, named before they are written
         self.fingerprint = render_fingerprint(cfg)
         self.rerender_all = store.meta(f"render:{TARGET}") != self.fingerprint
+        # a run that renders every page merges every one: their merge bases are read at once;
+        # any other run reads the few it merges when it merges them
+        self.records: dict[str, SyncRecord] = store.sync_records(TARGET, defer_owned=not self.rerender_all)
         self.tz = cfg.rollups.tz
         self._present: set[str] | None = None     # every note path in the vault (one walk per run)
         self.reedited: set[str] = set()           # articles whose category or tags the reader changed
         self._names: Names | None = None
         self.target.relink = self.relink
         templates.check(cfg.vault.templates)   # a broken template stops here, before any page is written
+        self._known: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})   # the run's, for rollups
 
     # -- names ------------------------------------------------------------------------
     def present(self) -> set[str]:
@@ -84,9 +104,11 @@ class ObsidianView:
     def names(self) -> Names:
         """The vault's names as link resolution sees them, with the pages this run will add."""
         if self._names is None:
-            self._names = Names(self.present())
+            present = self.present()
+            self._names = Names(present)
             for record in self.records.values():
-                if record.state == "present" and record.path:
+                # a recorded path the walk found is in already (most of them)
+                if record.state == "present" and record.path and record.path not in present:
                     self._names.add(record.path)
         return self._names
 
@@ -185,27 +207,56 @@ class ObsidianView:
         self.target.restore = restore
 
         related = related_items(self.store, articles, self.note_name)
-        docs = [article_doc(a, scores[a.kb_id], related=related.get(a.kb_id, []),
-                            week=week_label(a.published, self.cfg.rollups), tz=self.tz,
-                            path=allocated.get(a.kb_id),
-                            week_link=self.week_link(week_label(a.published, self.cfg.rollups)),
-                            template_folder=self.cfg.vault.templates)
-                for a in ordered]
-        todo = plan(docs, self.records, restore=restore)
-        outcomes = []
-        batch = 500
-        for i in range(0, len(todo.intents), batch):
-            if progress:
-                progress("notes", i, len(todo.intents))
-            self._owe(todo.intents[i:i + batch], docs if i == 0 else ())
-            write_journal(self.store, TARGET, todo.intents[i:i + batch])
-            done = self.target.apply(todo.intents[i:i + batch])
-            # recorded batch by batch: a crash loses at most one batch's records (and the
-            # notes it wrote are adopted by kb_id on the next run, never duplicated)
-            self._save(done, now, reader=True)
-            outcomes += done
+        weeks = {a.kb_id: week_label(a.published, self.cfg.rollups) for a in ordered}
+        links = {label: self.week_link(label) for label in set(weeks.values())}
+        items = [NoteItem(a, scores[a.kb_id], related.get(a.kb_id, []), weeks[a.kb_id], allocated.get(a.kb_id),
+                          links[weeks[a.kb_id]], self.cfg.vault.templates) for a in ordered]
+        outcomes: list[Outcome] = []
+        done_items = 0
+        # Rendered on every core for a big batch (rendering.render_notes), chunk by chunk in
+        # order; this thread plans and decides each batch while a writer thread creates the
+        # previous batch's files (the kernel's work: it needs no GIL). A batch is recorded
+        # only once its files are written: a crash loses at most the records of the batches
+        # in flight (their notes are adopted by kb_id on the next run, never duplicated).
+        in_flight: tuple[Future[None], list[Outcome]] | None = None
+
+        def settle() -> None:
+            nonlocal in_flight
+            if in_flight is not None:
+                written, done = in_flight
+                in_flight = None
+                written.result()
+                self._save(done, now, reader=True)
+                outcomes.extend(done)
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kbsync-notes") as writer:
+            try:
+                for batch in _batches(render_notes(items, self.tz), NOTE_BATCH):
+                    if progress:
+                        progress("notes", done_items, len(items))
+                    done_items += len(batch)
+                    todo = plan([r.doc for r in batch], self.records, restore=restore,
+                                hashes={r.doc.key: r.owned_hash for r in batch})
+                    if not todo.intents:
+                        continue
+                    # the digests these notes feed are owed before any of them is written (``owed``)
+                    self._owe(todo.intents, [r.doc for r in batch])
+                    if any(i.record is not None for i in todo.intents):
+                        settle()   # pages with records are journalled: one journalled batch at a time
+                    creating = {i.doc.key for i in todo.intents if i.action == "create"}
+                    self.target.prepared = {r.doc.key: r.prepared for r in batch if r.doc.key in creating}
+                    decided, writes = self.target.decide(todo.intents)
+                    self.target.prepared = {}
+                    write_journal(self.store, TARGET, todo.intents)
+                    written = writer.submit(self.target.write, decided, writes)
+                    settle()
+                    in_flight = (written, decided)
+                settle()
+            finally:
+                if in_flight is not None:
+                    in_flight[0].exception()   # a failed run still waits for the file writes it started
         if progress:
-            progress("notes", len(todo.intents), len(todo.intents))
+            progress("notes", len(items), len(items))
         return outcomes
 
     def recover(self, now: datetime) -> None:
@@ -254,21 +305,27 @@ class ObsidianView:
 
     # -- rollups -------------------------------------------------------------------------
     def sync_rollups(self, touched: set[str], now: datetime, *, restore: bool = False,
-                     weeks: Iterable[str] = (), days: Iterable[date] = (), only: bool = False) -> list[Outcome]:
+                     weeks: Iterable[str] = (), days: Iterable[date] = (), only: bool = False,
+                     loaded: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})) -> list[Outcome]:
         """Write the digests of the touched articles' days and weeks (every one after a render
-        change or with ``restore``); ``only``: just the given ``weeks`` and ``days``."""
+        change or with ``restore``); ``only``: just the given ``weeks`` and ``days``. ``loaded``:
+        articles and scores the caller has in memory, current (the run's), by kb_id, which are
+        not read again."""
         self.recover(now)
+        self._known = loaded
         touched = touched | self.reedited
         weeks, days = set(weeks), set(days)
         rebuild_all = (self.rerender_all or restore) and not only
-        source = self.store.iter_articles() if rebuild_all else self.store.get_articles(touched).values()
+        # only publication times are needed here: no article text is read for them
+        known = loaded[0]
+        times = self.store.publication_times() if rebuild_all else \
+            [*(known[k].published for k in touched if k in known),
+             *(a.published for a in self.store.get_articles(k for k in touched if k not in known).values())]
         # the days owed by the notes written before (this run's, or a killed run's: ``owed``)
         owing = set() if only else owed.owed(self.store, TARGET)
         owing_weeks = {week_label(d, self.cfg.rollups) for d in owing}
-        found_weeks, found_days = set(owing_weeks), set(owing)
-        for article in source:
-            found_weeks.add(week_label(article.published, self.cfg.rollups))
-            found_days.add(day_of(article.published, self.cfg.rollups))
+        found_weeks = owing_weeks | {week_label(moment, self.cfg.rollups) for moment in times}
+        found_days = owing | {day_of(moment, self.cfg.rollups) for moment in times}
         # digests for recent days and weeks only; the ones asked for (kbsync rollup) always
         newest = self.store.newest_published()
         weeks |= recent_weeks(found_weeks, newest, self.cfg.rollups)
@@ -352,14 +409,14 @@ class ObsidianView:
 
     def weekly(self, label: str) -> Doc:
         first, last = week_bounds(label, self.cfg.rollups)
-        articles, scores = window(self.store, first, last, self.tz)
+        articles, scores = window(self.store, first, last, self.tz, self._known)
         titles = {a.kb_id: a.title for a in articles}
         return weekly_doc(label, first, last, articles, scores, self.store, self.cfg,
                           link=self.link_for(titles), folder=self.cfg.vault.weekly_folder, namer=self.namer,
                           week_link=self.week_link(label))
 
     def daily(self, day: date) -> Doc:
-        articles, scores = window(self.store, day, day, self.tz)
+        articles, scores = window(self.store, day, day, self.tz, self._known)
         titles = {a.kb_id: a.title for a in articles}
         return daily_doc(day, articles, scores, self.store, self.cfg, link=self.link_for(titles),
                          folder=self.cfg.vault.daily_folder, namer=self.namer,
