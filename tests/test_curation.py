@@ -20,7 +20,8 @@ from sync.config import ScoringConfig, RollupConfig
 from sync.edits.journal import Change, record
 from sync.links import background
 from sync.models import Article, Link, Score
-from sync.rollups.digest import Story, daily_rollup, entities, name_trend, weekly_rollup
+from sync.rollups.digest import Story, daily_rollup, weekly_rollup
+from sync.rollups.naming import entities, name_trend, title_phrases
 from sync.rollups.render import render_daily
 from sync.scoring.heuristic import HeuristicScorer
 from sync.scoring.learned import CategoryLearner, reader_categories
@@ -330,7 +331,7 @@ def test_lexicon_tags_are_already_folded():
         assert fold_tag(tag) == tag
 
 
-def test_tags_come_offline_from_feed_categories_and_key_phrases(p30):
+def test_tags_come_offline_from_feed_categories_and_keytitle_phrases(p30):
     scores = HeuristicScorer(ScoringConfig(categories=p30.categories)).score(p30.articles)   # no interests
     assert all(1 <= len(s.tags) <= 5 for s in scores)
     by_id = {s.kb_id: s for s in scores}
@@ -463,11 +464,9 @@ def test_lexicon_topics_count_only_when_no_interests_are_configured():
 
 
 def test_cjk_names_are_whole_words_never_a_cut_through_two():
-    from sync.rollups.digest import _phrases
-
     # before: "covering 准复杂系统工" (a cut through 瞄准 and 工程) under the example week's GLM-5 trend
-    pieces = _phrases("智谱发布 GLM-5：瞄准复杂系统工程与长程智能体任务")
+    pieces = title_phrases("智谱发布 GLM-5：瞄准复杂系统工程与长程智能体任务")
     assert {"复杂系统工程", "系统工程", "GLM-5"} <= pieces
     assert not {"准复杂系统工", "统工程", "准复杂"} & pieces
     # a name no dictionary has stands where the title bounds it
-    assert "月之暗面开源" in _phrases("月之暗面开源 Kimi K2 模型")
+    assert "月之暗面开源" in title_phrases("月之暗面开源 Kimi K2 模型")

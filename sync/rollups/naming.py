@@ -1,0 +1,280 @@
+"""Trend names and descriptions a person would write, from the titles and tags of a cluster.
+
+Contract (pure; deterministic; every tie broken by the text, never by input order):
+
+- ``name_trend(stories, ...)`` gives ``(name, description)``. The name is the
+  topic most of the stories are tagged with ("Coding agents", "世界模型";
+  ``phrases.TOPIC_LABELS``) with the most distinctive phrase their titles
+  share ("Coding agents: Gemini CLI"); without such a tag, that phrase alone
+  ("Qwen3", "A and B" for two). The description says what the group covers:
+  the topic, each story's telling name, how many articles and from whom.
+  Both are in the language most of the titles are in.
+- ``title_phrases(title)``: a title's candidate phrases: Latin words and word
+  pairs, and CJK pieces of 2-8 characters made of whole words (a cut through
+  two words, "准复杂系统工", is never a name).
+- ``entities(title)``: the names a title gives (digits, acronyms, words rare
+  in English).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from ..pages.markdown import SUMMARY_CHARS
+from ..phrases import BROAD_TAGS, KEY_PHRASES, TOPIC_LABELS
+from ..text import has_cjk, truncate
+
+if TYPE_CHECKING:   # digest.py builds the stories and imports this module
+    from .digest import Story
+
+_CJK_SPAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.\-]*[A-Za-z0-9+#]|[A-Za-z]")
+_LATIN_RUN = re.compile(r"[A-Za-z0-9+#.\-]+(?:[ \t]+[A-Za-z0-9+#.\-]+)*")
+_NAME_STOP = frozenset("""a an and are as at be by for from how in into is it its new of on or the to vs
+what when why with your you this that we our can will not more most about after over just
+introducing introduces announcing announces launch launches launching release releases released
+update updates gets major first now here""".split())
+_CJK_NAME_STOP = frozenset("的了是在和与及或等也都就而但被把这那个之其为以于从我你他她它们吗呢吧啊着过很并")
+
+
+
+def trend_name(titles: list[str], week_phrases: Mapping[str, int], week_size: int, parts: int = 2) -> str:
+    """The most distinctive phrases the cluster's titles share, in their own script and casing.
+
+    ``week_phrases`` counts, per phrase, the week's titles containing it: a
+    phrase common to the whole week ("AI", "模型") names no particular trend.
+    """
+    cluster = [title_phrases(t) for t in titles]
+    counts = Counter(p for ps in cluster for p in ps)
+    shared = {p: n for p, n in counts.items() if n >= 2}
+    if not shared:
+        return ""
+    def value(p: str) -> tuple:
+        idf = math.log((1 + week_size) / (1 + week_phrases.get(p, 0)))
+        length = len(p) if has_cjk(p) else 2 * len(p.split())
+        return (-(shared[p] * (1 + idf) * math.log(1 + length)), p)
+
+    chosen: list[str] = []
+    for p in sorted(shared, key=value):
+        # a phrase inside (or containing) one already chosen says nothing new
+        if any(p.lower() in c.lower() or c.lower() in p.lower() for c in chosen):
+            continue
+        chosen.append(p)
+        if len(chosen) == parts:
+            break
+    display = {p.lower(): p for ps in cluster for p in ps}
+    return " · ".join(display.get(c.lower(), c) for c in chosen)
+
+
+def _topic(stories: Sequence[Story], week_tags: Mapping[str, int]) -> str | None:
+    """The tag most of the stories carry that names a topic (specific before broad), or None."""
+    need = max(2, math.ceil(len(stories) / 2))
+    counts = Counter(t for st in stories for t in set(st.tags) if t in TOPIC_LABELS)
+    ranked = sorted((t for t, n in counts.items() if n >= need),
+                    key=lambda t: (t in BROAD_TAGS, -counts[t], week_tags.get(t, 0), t))
+    return ranked[0] if ranked else None
+
+
+def name_trend(stories: Sequence[Story], per_story: list[list[str]], week_phrases: Mapping[str, int],
+               week_tags: Mapping[str, int], week_size: int) -> tuple[str, str]:
+    """(name, description) of a trend group, offline (see the module docstring).
+
+    ``per_story`` holds each story's titles (its lead's and its other sources').
+    """
+    titles = [t for group in per_story for t in group]
+    cjk = sum(has_cjk(t) for t in titles) * 2 > len(titles)
+    topic = _topic(stories, week_tags)
+    # a name two titles give ("Waymo World Model", "Gemini CLI") says most; else the shared phrases
+    context = " ".join(st.summary for st in stories)
+    named = Counter(e for group in per_story
+                    for e in {x.casefold(): x for t in group for x in entities(t, context=context)}.values())
+    shared = sorted((e for e, n in named.items() if n >= 2), key=lambda e: (-named[e], -len(e), e))
+    phrase = trend_name(titles, week_phrases, week_size, parts=2 if topic is None else 1)
+    parts = shared[:1] or [p for p in phrase.split(" · ") if p]
+    if topic is not None:
+        label = TOPIC_LABELS[topic][1 if cjk else 0]
+        # "Open Source" says nothing after "Open-source releases": compare with hyphens as spaces
+        fold = lambda x: x.casefold().replace("-", " ")   # noqa: E731
+        extra = [p for p in parts if fold(p) not in fold(label) and fold(label) not in fold(p)]
+        # after a topic, a Latin phrase must start with a name some title gives ("Codex app",
+        # "MCP"), not with a common word ("Robotics: Generalist", "Coding agents: AI Adoption")
+        starts = {e.split()[0].casefold() for t in titles for e in entities(t, context=context)}
+        extra = [p for p in extra if has_cjk(p) or p.split()[0].casefold() in starts]
+        name = f"{label}{'：' if cjk else ': '}{extra[0]}" if extra else label
+    elif parts:
+        label = name = ("与" if cjk else " and ").join(parts)
+    else:
+        # nothing shared: the lead's own name ("Claude Opus 4.6"), else its title
+        lead_names = entities(stories[0].title, context=context)
+        label = name = lead_names[0] if lead_names else truncate(stories[0].title, 60)
+    return name, _describe(stories, label, titles, week_phrases, week_size, cjk)
+
+
+def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phrases: Mapping[str, int],
+              week_size: int, cjk: bool) -> str:
+    """One sentence on what the group covers: the topic, each story's telling name, the sources."""
+    names: list[str] = []
+    for st in stories:
+        best = _telling_phrase(st.title, week_phrases, week_size, label, st.summary)
+        if best and all(best.casefold() not in n.casefold() and n.casefold() not in best.casefold() for n in names):
+            names.append(best)
+    sources = list(dict.fromkeys(s for st in stories for s in (st.source, *(x.source for x in st.also))))
+    count = len(titles)
+    shown = names[:4]
+    if cjk:
+        what = "、".join(shown[:-1]) + ("和" if len(shown) > 1 else "") + shown[-1] if shown else ""
+        src = "、".join(sources[:3]) + ("等" if len(sources) > 3 else "")
+        return truncate(f"本周{count}篇文章关注{label}" + (f"：{what}" if what else "") + f"，来自{src}。", SUMMARY_CHARS)
+    what = (", ".join(shown[:-1]) + " and " + shown[-1]) if len(shown) > 1 else "".join(shown)
+    more = len(sources) - 3
+    src = ", ".join(sources[:3]) + (f" and {more} more" if more > 0 else "")
+    # "Coding agents" reads "coding agents" mid-sentence; "AI chips" and "Model Context Protocol" stay
+    # only a topic label is a common noun; a name keeps its capital ("on Anthropic", not "on anthropic")
+    words = label.split()
+    common = words and words[0][1:].islower() and not any(w[:1].isupper() for w in words[1:]) \
+        and any(label == names[0] for names in TOPIC_LABELS.values())
+    topic = label[:1].lower() + label[1:] if common else label
+    return truncate(f"{count} articles on {topic} this week" + (f", covering {what}" if what else "")
+                    + f", from {src}.", SUMMARY_CHARS)
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#.\-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
+RARE = 1e-5   # per-token frequency in English under which a word is a name ("Qwen", "Stargate")
+
+
+def _name_like(token: str, title_case: bool = False, context: str = "") -> bool:
+    """A token that names something: has a digit, is an acronym, or is a rare capitalised word.
+
+    In a Title Case title every word is capitalised, so there a rare word
+    ("Generalist", "Embracing") is a name only when the text around it
+    (``context``: the stories' summaries) never writes it in lower case and
+    either writes it capitalised or no dictionary knows it ("Qwen", "Valkey").
+    """
+    if any(ch.isdigit() for ch in token) or (len(token) > 1 and token.isupper()):
+        return True
+    if not token[:1].isupper():
+        return False
+    from ..links.background import word_frequency
+    parts = [p for p in token.split("-") if p]
+    freq = min((word_frequency(p.casefold()) for p in parts), default=0.0)
+    if freq >= RARE:
+        return False
+    if not title_case or any(ch.isupper() for ch in token[1:]):
+        return True   # capitalised mid-sentence, or written CamelCase ("OpenAI", "GPT-5")
+    if re.search(rf"(?<![\w-]){re.escape(token.lower())}(?![\w-])", context):
+        return False  # the text writes it in lower case: a word, not a name
+    # the text writes it capitalised; else only a word no dictionary knows ("Qwen", "Valkey")
+    return freq == 0.0 or re.search(rf"(?<![\w-]){re.escape(token)}(?![\w-])", context) is not None
+
+
+def _title_case(text: str) -> bool:
+    """Whether (nearly) every word of a Latin title is capitalised, so capitals say nothing about names.
+
+    In a Chinese title the Latin words are the names ("Claude Code、Codex CLI"): never Title Case.
+    """
+    if has_cjk(text):
+        return False
+    words = [w for w in _WORD.findall(text) if w.isalpha() and w.casefold() not in _NAME_STOP and len(w) > 3]
+    return len(words) >= 2 and sum(w[:1].isupper() for w in words) >= 0.75 * len(words)
+
+
+def entities(title: str, limit: int = 3, context: str = "") -> list[str]:
+    """Names in a title ("Gemini CLI", "Qwen3", "Claude Code", "Veo 3"), at most ``limit`` words each.
+
+    A name starts at a name-like token and goes on over capitalised words
+    and numbers ("Claude" + "Code", "Veo" + "3"); a possessive is dropped.
+    ``context`` (summaries) tells names from common words in a Title Case title.
+    """
+    out: list[str] = []
+    run: list[str] = []
+    end = 0
+    text = title.replace("'s ", " ").replace("’s ", " ")
+    title_case = _title_case(text)
+    for m in [*_TOKEN.finditer(text), None]:
+        token = m.group(0) if m else ""
+        # a name goes on only over a single space: punctuation or CJK text ends it
+        joined = m is not None and text[end:m.start()] == " "
+        # in a Title Case title a capital says nothing: a name goes on only over names and numbers
+        goes_on = token[:1].isdigit() or (token[:1].isupper() and (
+            not title_case or _name_like(token, title_case, context)))
+        if run and joined and goes_on and len(run) < limit and token.casefold() not in _NAME_STOP:
+            run.append(token)
+            end = m.end()
+            continue
+        if run and any(ch.isalpha() for ch in run[0]):
+            out.append(" ".join(run))
+        run = []
+        if token and token != "AI" and _name_like(token, title_case, context) and token.casefold() not in _NAME_STOP:
+            run = [token]
+        end = m.end() if m else end
+    return list(dict.fromkeys(out))
+
+
+def _telling_phrase(title: str, week_phrases: Mapping[str, int], week_size: int, label: str,
+                    context: str = "") -> str:
+    """The title's most telling name: a name it gives ("Gemini CLI"), else its rarest CJK phrase."""
+    def rarity(p: str) -> tuple:
+        seen = sum(n for q, n in week_phrases.items() if q.casefold() == p.casefold()) if " " not in p else 0
+        return (seen, -len(p), p)
+
+    names = [e for e in entities(title, context=context) if e.casefold() not in label.casefold()]
+    if names:
+        return min(names, key=rarity)
+    cjk = [p for p in title_phrases(title) if has_cjk(p) and 2 <= len(p) <= 6 and p not in label]
+    if not cjk:
+        return ""
+    return min(cjk, key=lambda p: (week_phrases.get(p, 0), -len(p), p))
+
+
+@lru_cache(maxsize=1 << 16)
+def _cjk_pieces(span: str) -> tuple[str, ...]:
+    """The pieces (2-8 characters) of a CJK run that are made of whole words, so "复杂系统工程"
+    is a name and "准复杂系统工" (a cut through "瞄准" and "工程") is not. Words: those the
+    background knows and the lexicon's phrases. Names no dictionary has ("月之暗面") pass where
+    the title bounds them: a piece that starts where the run starts may open with an unknown
+    run, and the run itself is one piece. Without a word list (no ``wordfreq``) every piece
+    passes, as before."""
+    from ..links.background import cjk_words
+
+    known, lexicon = cjk_words(), _lexicon_phrases()
+    size = len(span)
+    pieces = {span[i:j] for i in range(size) for j in range(i + 2, min(size, i + 8) + 1)}
+    if not known:
+        return tuple(sorted(pieces))
+    # words[i]: the ends of the words that start at i
+    words = [[j for j in range(i + 2, min(size, i + 6) + 1) if span[i:j] in known or span[i:j] in lexicon]
+             for i in range(size)]
+    ending = {j for ends in words for j in ends}
+    kept = {span} if size <= 8 else set()
+    # a piece at the run's start: an unknown opening, then a word that ends the piece
+    kept |= {span[:j] for j in ending if j <= 8}
+    for i in range(1, size):
+        reached = {i}
+        for k in range(i, min(size, i + 8)):
+            if k in reached:
+                reached.update(j for j in words[k] if j <= i + 8)
+        kept |= {span[i:j] for j in reached if j >= i + 2}
+    return tuple(sorted(kept & pieces))
+
+
+@lru_cache(maxsize=1)
+def _lexicon_phrases() -> frozenset[str]:
+    return frozenset(p for phrases in (*KEY_PHRASES.values(), *TOPIC_LABELS.values()) for p in phrases if has_cjk(p))
+
+
+def title_phrases(title: str) -> set[str]:
+    """Candidate name phrases of a title: CJK pieces (2-8, whole words) and Latin words and word pairs."""
+    out: set[str] = set()
+    for span in _CJK_SPAN.findall(title):
+        out.update(p for p in _cjk_pieces(span) if p[0] not in _CJK_NAME_STOP and p[-1] not in _CJK_NAME_STOP)
+    for run in _LATIN_RUN.findall(title):
+        # word pairs only where the title has them side by side
+        keep = [w if w.lower() not in _NAME_STOP and len(w) > 1 else None for w in _WORD.findall(run)]
+        out.update(w for w in keep if w)
+        out.update(f"{a} {b}" for a, b in zip(keep, keep[1:]) if a and b)
+    return {p for p in out if p}
