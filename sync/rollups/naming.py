@@ -243,14 +243,13 @@ def _cjk_pieces(span: str) -> tuple[str, ...]:
 
     known, lexicon = cjk_words(), _lexicon_phrases()
     size = len(span)
-    pieces = {span[i:j] for i in range(size) for j in range(i + 2, min(size, i + 8) + 1)}
     if not known:
-        return tuple(sorted(pieces))
+        return tuple(sorted({span[i:j] for i in range(size) for j in range(i + 2, min(size, i + 8) + 1)}))
     # words[i]: the ends of the words that start at i
     words = [[j for j in range(i + 2, min(size, i + 6) + 1) if span[i:j] in known or span[i:j] in lexicon]
              for i in range(size)]
     ending = {j for ends in words for j in ends}
-    kept = {span} if size <= 8 else set()
+    kept = {span} if 2 <= size <= 8 else set()
     # a piece at the run's start: an unknown opening, then a word that ends the piece
     kept |= {span[:j] for j in ending if j <= 8}
     for i in range(1, size):
@@ -259,7 +258,7 @@ def _cjk_pieces(span: str) -> tuple[str, ...]:
             if k in reached:
                 reached.update(j for j in words[k] if j <= i + 8)
         kept |= {span[i:j] for j in reached if j >= i + 2}
-    return tuple(sorted(kept & pieces))
+    return tuple(sorted(kept))
 
 
 @lru_cache(maxsize=1)

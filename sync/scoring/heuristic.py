@@ -156,12 +156,12 @@ class HeuristicScorer:
         body_hits = self._interests.found(body)
         matched = [t for t in self._interests.terms if t in title_hits or t in body_hits]
         in_title = len(title_hits)
+        headline, lead = self._topics(title, article.summary)
         if self._interests.terms:
             interests = min(30, 12 * in_title + 6 * (len(matched) - in_title))
         else:
             # a feeds-only config: without this every article scored 56-71 (all "skim", no must-read),
             # as "everything is Other" was for categories; the lexicon is the default interest list
-            headline, lead = self._topics(title, article.summary)
             interests = min(30, 10 * len(headline) + 5 * len(lead))
         weight = self.source_weights.get(article.source, 1.0)
         source = min(15.0, 10.0 * weight)
@@ -174,7 +174,7 @@ class HeuristicScorer:
         return Score(
             kb_id=article.kb_id, content_hash=article.content_hash, backend=self.name,
             score=total, tier=tier_for(total, self.cfg), category=self._category(article, title, body),
-            tags=self._tags(article, matched, title, body),
+            tags=self._tags(article, matched, headline + lead),
             summary=summary, key_points=extract.key_points(article.content, summary, article.title,
                                                            limit=MAX_POINTS, chars=POINT_CHARS))
 
@@ -208,11 +208,10 @@ class HeuristicScorer:
         lead = [t for t in dict.fromkeys(owner[p] for p in matcher.terms if p in in_lead) if t not in headline]
         return headline, lead
 
-    def _tags(self, article: Article, matched: Sequence[str], title: str, body: str) -> tuple[str, ...]:
-        """The feed's categories, matched interests, then key phrases (title hits first), folded."""
+    def _tags(self, article: Article, matched: Sequence[str], topics: Sequence[str]) -> tuple[str, ...]:
+        """The feed's categories, matched interests, then the lexicon's topics (title first), folded."""
         feed = [c for c in article.categories if not section_name(c, article.source)]
-        headline, lead = self._topics(title, article.summary)
-        return fold_tags([*feed, *matched, *headline, *lead], limit=min(TAGS, self.cfg.max_tags))
+        return fold_tags([*feed, *matched, *topics], limit=min(TAGS, self.cfg.max_tags))
 
 
 # A feed's <category> that names a section of the site, not a topic: "News", "Blog", "Press Release",
