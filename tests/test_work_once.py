@@ -60,14 +60,16 @@ def test_a_second_sync_hashes_nothing(tmp_path, monkeypatch):
     assert len(hashed) == 5          # the new ones; stored articles carry their stored hash
 
 
-def test_a_new_note_costs_one_existence_check(tmp_path, monkeypatch):
+def test_a_new_note_costs_no_existence_check(tmp_path, monkeypatch):
+    # its name was free in the run's walk of the vault; a file saved there since is merged into
+    # by the create's guard (test_reader_race.py)
     cfg = setup(tmp_path)
     checks: list[str] = []
     real = files_module.LocalFiles.exists
     monkeypatch.setattr(files_module.LocalFiles, "exists", lambda self, rel: checks.append(rel) or real(self, rel))
     result = run_sync(cfg, env={}, now=NOW)
     notes = [c for c in checks if c.startswith("Articles/")]
-    assert result.notes["created"] == N and len(notes) == N and len(set(notes)) == N
+    assert result.notes["created"] == N and notes == []
 
 
 def vault_bytes(root: Path) -> dict[str, bytes]:
