@@ -150,3 +150,36 @@ def test_a_sync_reads_the_merge_base_of_the_pages_it_merges_only(tmp_path, monke
     assert 0 < len(read) and len(read) == len(set(read)) and len(read) >= updated
     with Store(tmp_path / ".kbsync" / "state.db") as store:
         assert all(r.base() for r in store.sync_records("obsidian").values())
+
+
+def test_a_first_sync_derives_link_features_where_it_scores_and_links_the_same(tmp_path, monkeypatch):
+    """A first sync's links are rebuilt from features encoded in the scoring workers (the
+    article crosses to a worker once); the index and the lists are what the linker's own
+    encoding gives."""
+    from sync import pipeline
+    from sync.links import features, index
+
+    monkeypatch.setattr(index, "_PARALLEL_FROM", 50)   # this small first sync rebuilds, as a big one does
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    encoded: list[int] = []
+    real_scored, real_articles = features.encode_scored, features.encode_articles
+    monkeypatch.setattr(pipeline, "encode_scored", lambda a, s: encoded.append(len(a)) or real_scored(a, s))
+    monkeypatch.setattr(features, "encode_articles", lambda *a, **k: pytest.fail("encoded twice"))
+    fused = run_sync(setup(tmp_path / "a"), env={}, now=NOW)
+    assert sum(encoded) == N
+    monkeypatch.setattr(pipeline, "rebuilds", lambda store, n: False)   # the linker encodes alone
+    monkeypatch.setattr(features, "encode_articles", real_articles)
+    alone = run_sync(setup(tmp_path / "b"), env={}, now=NOW)
+    assert fused.notes == alone.notes
+
+    def tables(root: Path) -> tuple[list, list]:
+        with Store(root / ".kbsync" / "state.db") as store:
+            return (store.conn.execute("SELECT src, rank, dst, weight, reason FROM links ORDER BY src, rank").fetchall(),
+                    store.conn.execute("SELECT kb_id, digest, terms, weights, title, floor FROM link_docs"
+                                       " ORDER BY kb_id").fetchall())
+
+    links_a, docs_a = tables(tmp_path / "a")
+    assert len(links_a) > 0 and len(docs_a) == N
+    assert (links_a, docs_a) == tables(tmp_path / "b")
+    assert vault_bytes(tmp_path / "a" / "vault") == vault_bytes(tmp_path / "b" / "vault")

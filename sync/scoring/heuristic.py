@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
+from typing import TypeVar
 
 from ..config import ScoringConfig
 from ..models import Article, Score
@@ -46,6 +47,7 @@ from .learned import MIN_SIMILARITY, CategoryLearner
 from ..phrases import KEY_PHRASES
 from .taxonomy import OTHER, category_rules
 
+T = TypeVar("T")
 PARALLEL_MIN = 2000   # articles; below this, worker start-up costs more than it saves
 CHUNK = 500
 SUMMARY_CHARS = 220
@@ -117,9 +119,10 @@ class TermMatcher:
         return hits
 
 
-def _score_chunk(job: tuple[HeuristicScorer, Sequence[Article]]) -> list[Score]:
-    scorer, articles = job
-    return [scorer.score_one(a) for a in articles]
+def _score_chunk(job: tuple[HeuristicScorer, Sequence[Article], Callable[..., T] | None]) -> tuple[list[Score], T | None]:
+    scorer, articles, then = job
+    scores = [scorer.score_one(a) for a in articles]
+    return scores, (then(articles, scores) if then is not None else None)
 
 
 class HeuristicScorer:
@@ -152,12 +155,19 @@ class HeuristicScorer:
         return TermMatcher(keywords), rules, owners
 
     def score(self, articles: Sequence[Article]) -> list[Score]:
+        return self.score_and(articles)[0]
+
+    def score_and(self, articles: Sequence[Article],
+                  then: Callable[[Sequence[Article], list[Score]], T] | None = None) -> tuple[list[Score], list[T]]:
+        """The scores, in order, and ``then(chunk, its scores)`` for each chunk of articles, in
+        order: work that needs the article and its score is done in the worker that has both
+        (``then`` must be picklable: a module-level function), so the article crosses once."""
         if not articles:
-            return []
+            return [], []
         # a big batch (a first sync) is scored on every core, in order-keeping chunks
-        chunks = [(self, articles[i:i + CHUNK]) for i in range(0, len(articles), CHUNK)]
-        parts = map_maybe_parallel(_score_chunk, chunks, parallel=len(articles) >= PARALLEL_MIN)
-        return [score for part in parts for score in part]
+        chunks = [(self, articles[i:i + CHUNK], then) for i in range(0, len(articles), CHUNK)]
+        parts = list(map_maybe_parallel(_score_chunk, chunks, parallel=len(articles) >= PARALLEL_MIN))
+        return [score for scores, _ in parts for score in scores], [extra for _, extra in parts if then is not None]
 
     def score_one(self, article: Article, as_of: datetime | None = None) -> Score:
         """One article's score; ``as_of`` is accepted for old callers and ignored (no recency)."""
