@@ -240,7 +240,8 @@ def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterabl
     result.backend = scorer.name
     if dry_run and backend_name(cfg, env) == "claude":
         result.backend = "heuristic (dry run: Claude not called)"
-    if ahead is not None and rebuilds(store, len(todo)) and {a.kb_id for a in todo} >= set(store.all_ids()):
+    if ahead is not None and todo and rebuilds(store, len(todo), encoded=True) and \
+            {a.kb_id for a in todo} >= set(store.all_ids()):
         fresh, parts = scorer.score_and(sorted(todo, key=lambda a: a.kb_id), then=encode_scored)
         ahead.extend(parts)
     else:

@@ -39,10 +39,11 @@ _CHUNK = 500  # SQLite host parameters per IN (...)
 _PARALLEL_FROM = 5000  # articles; below this worker processes cost more than they save
 
 
-def rebuilds(store, changed: int) -> bool:
+def rebuilds(store, changed: int, *, encoded: bool = False) -> bool:
     """Whether ``update_links`` of this many articles rebuilds the index from scratch: a batch
-    that is large and at least as big as the index (a first sync, a big import)."""
-    return changed >= _PARALLEL_FROM and changed >= int(_get_meta(store, "n_docs", 0))
+    at least as big as the index (a first sync, a big import) that is large, or comes with its
+    features ``encoded`` (then a rebuild is only the search, and it is exact: no frozen IDF)."""
+    return (encoded or changed >= _PARALLEL_FROM) and changed >= int(_get_meta(store, "n_docs", 0))
 
 
 def update_links(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg: LinksConfig,
@@ -57,7 +58,7 @@ def update_links(store, changed: Sequence[Article], scores: Mapping[str, Score],
     ``encoded``: the features of ``changed``, in its order, encoded where they were scored
     (``features.encode_scored``); a rebuild that needs no other article uses them as they are.
     """
-    if rebuild or rebuilds(store, len(changed)):
+    if rebuild or rebuilds(store, len(changed), encoded=encoded is not None):
         return _rebuild(store, changed, scores, cfg, encoded)
     return _incremental(store, changed, scores, cfg)
 
