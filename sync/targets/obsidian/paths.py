@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -182,6 +182,22 @@ def name_key_of(path: str) -> str:
     if name in ("", "."):
         return name_key(PurePosixPath(path))
     return _key_of_name(name)
+
+
+def name_keys_of(paths: Iterable[str]) -> list[str]:
+    """``name_key_of`` of every path, in order, the Unicode work done once over all of them.
+
+    Normalising and case-folding one joined string (NUL joins them: it is in no path, and
+    it neither composes nor folds into anything) costs a 100,000-note vault a few
+    hundredths of a second, not the few tenths of a call per name.
+    """
+    paths = list(paths)
+    names = [path.rpartition("/")[2] for path in paths]
+    stems = [name[:-3] if name.lower().endswith(".md") else name for name in names]
+    keys = unicodedata.normalize("NFC", unicodedata.normalize("NFC", "\0".join(stems)).casefold()).split("\0")
+    if len(keys) != len(names) or "" in names or "." in names:
+        return [name_key_of(path) for path in paths]   # a NUL after all, or a name to take the long way
+    return keys
 
 
 def _key_of_name(name: str) -> str:
