@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 
-from .paths import name_key_of
+from .paths import name_key_of, vault_keys
 
 # [[target#anchor|shown]] (the pipe may be escaped inside a table)
 _LINK = re.compile(r"\[\[([^\[\]|#\n]+)(#[^\[\]|\n]*)?((?:\\?\|)([^\[\]\n]*))?\]\]")
@@ -37,10 +37,20 @@ class Names:
     """How many notes answer to each base name, and every note path."""
 
     def __init__(self, paths: Iterable[str]):
-        self.counts: Counter[str] = Counter()
-        self.paths: set[str] = set()
-        for path in paths:
-            self.add(path)
+        # the whole vault keyed at once (``paths.vault_keys``); as ``add`` of each path in turn,
+        # where a path whose key is in already counts once
+        paths = list(paths)
+        path_keys, name_keys = vault_keys(paths)
+        self.paths: set[str] = set(path_keys)
+        if len(self.paths) == len(path_keys):
+            self.counts: Counter[str] = Counter(name_keys)
+        else:
+            self.counts = Counter()
+            seen: set[str] = set()
+            for path_key, name_key in zip(path_keys, name_keys):
+                if path_key not in seen:
+                    seen.add(path_key)
+                    self.counts[name_key] += 1
 
     def add(self, path: str) -> None:
         key = _path_key(path)

@@ -54,6 +54,9 @@ class NoteTarget:
         # walk); what this target creates afterwards is in ``_created``. Finding a moved note
         # (``_scan``) always walks again: it looks for what changed since.
         self.listing: Callable[[], Iterable[str]] = files.walk
+        # the name keys of that listing and of this run's pages, counted (``relink.Names.counts``),
+        # when the caller keyed them already
+        self.known_names: Callable[[], Mapping[str, int]] | None = None
         self._created: set[str] = set()
         self.relink: Callable[[str, str], str] | None = None   # mends links in blocks the reader edited
         self.restore = False                                    # put back blocks the reader removed
@@ -64,7 +67,11 @@ class NoteTarget:
     def _taken_names(self, records: Mapping[str, SyncRecord]) -> set[str]:
         if self._taken is None:
             walked = set(self.listing()) | self._created
-            taken = set(name_keys_of(walked))
+            if self.known_names is not None:
+                taken = {key for key, count in self.known_names().items() if count > 0}
+                taken |= {name_key_of(p) for p in self._created}
+            else:
+                taken = set(name_keys_of(walked))
             # a recorded path the walk found has its name counted already
             taken |= {name_key_of(path) for _, path, _ in listed(records) if path and path not in walked}
             self._taken = taken

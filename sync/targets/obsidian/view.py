@@ -93,7 +93,8 @@ class ObsidianView:
         self.reedited: set[str] = set()           # articles whose category or tags the reader changed
         self._names: Names | None = None
         self.target.relink = self.relink
-        self.target.listing = self.present     # placing new notes reads the same walk
+        self.target.listing = self.present     # placing new notes reads the same walk,
+        self.target.known_names = lambda: self.names().counts   # and the names keyed from it
         templates.check(cfg.vault.templates)   # a broken template stops here, before any page is written
         self._known: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})   # the run's, for rollups
 
