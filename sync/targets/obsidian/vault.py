@@ -27,7 +27,8 @@ from ...store import SyncRecord, listed
 from ..base import Intent, Outcome
 from .files import Files
 from .merge import base_of, merge_note, new_note, split_body, untouched
-from .paths import name_key, name_key_of, name_keys_of, render_path, unique_path
+from .paths import name_key, name_key_of, render_path, unique_path
+from .relink import name_keys_of
 from .swap import Guard, Write
 from .yamlfm import NoteParseError
 
