@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
-PRELOAD = ["sync.sources.parse", "sync.scoring.heuristic", "sync.links.features", "sync.targets.obsidian.rendering"]
+PRELOAD = ["sync.sources.parse", "sync.scoring.heuristic", "sync.links.features", "sync.links.warm",
+           "sync.targets.obsidian.rendering"]
 AHEAD_PER_WORKER = 3   # items in flight per worker: enough to keep it busy while the caller consumes
 T = TypeVar("T")
 R = TypeVar("R")

@@ -22,7 +22,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
-from .links.index import update_links
+from .links.features import Encoded, encode_scored, merge
+from .links.index import rebuilds, update_links
 from .models import Article, Score, content_hash
 from .scoring import backend_name, heuristic_for, needs_scoring
 from .sources.fetch import FeedRequest, Fetcher, FetchResult
@@ -206,7 +207,8 @@ def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: R
 # -- scoring ----------------------------------------------------------------------
 def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterable[str], now: datetime,
           result: RunResult, *, rescore: bool | str, session: ClaudeSession | None = None,
-          dry_run: bool = False, known: Mapping[str, Article] = {}) -> tuple[dict[str, Article], dict[str, Score], set[str]]:
+          dry_run: bool = False, known: Mapping[str, Article] = {},
+          ahead: list[Encoded] | None = None) -> tuple[dict[str, Article], dict[str, Score], set[str]]:
     """Score what needs it (once per content hash).
 
     Returns the articles looked at, their current scores and the kb_ids whose
@@ -215,6 +217,10 @@ def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterabl
     With a Claude ``session`` the stage is ``scoring.run.score_with_claude``
     (budget, batches, vocabulary); a dry run never calls Claude (it would
     spend money on a result it throws away) and shows the heuristic's scores.
+    ``ahead`` (when given) receives the linker's encoded features of the
+    scored articles, in kb_id order, when the links stage will rebuild its
+    index from them alone (a first sync): they are derived in the workers that
+    score, where each article already is.
     """
     if session is not None:
         from .scoring.run import score_with_claude
@@ -234,7 +240,12 @@ def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterabl
     result.backend = scorer.name
     if dry_run and backend_name(cfg, env) == "claude":
         result.backend = "heuristic (dry run: Claude not called)"
-    fresh = scorer.score(todo) if todo else []
+    if ahead is not None and todo and rebuilds(store, len(todo), encoded=True) and \
+            {a.kb_id for a in todo} >= set(store.all_ids()):
+        fresh, parts = scorer.score_and(sorted(todo, key=lambda a: a.kb_id), then=encode_scored)
+        ahead.extend(parts)
+    else:
+        fresh = scorer.score(todo) if todo else []
     store.save_scores(fresh, now)
     result.scored = len(fresh)
     changed = {s.kb_id for s in fresh if _projected_change(scores.get(s.kb_id), s)}
@@ -289,8 +300,9 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
     changed = changed | pending(store)
     remember(store, changed)
     session = _open_session(cfg, env, dry_run=dry_run)
+    ahead: list[Encoded] = []
     articles, scores, rescored = score(store, cfg, env, changed - prescored, now, result, rescore=rescore,
-                                       session=session, dry_run=dry_run, known=known)
+                                       session=session, dry_run=dry_run, known=known, ahead=ahead)
     rescored |= changed & prescored
     remember(store, changed | rescored)   # scoring took up unscored leftovers too
     clock.lap("score")
@@ -300,8 +312,11 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
         # pre-scored imports were not scored here: load them for the linker
         articles.update(store.get_articles(missing))
         scores.update(store.scores(missing))
-    related_changed = update_links(store, [articles[k] for k in sorted(relink) if k in articles],
-                                   {k: scores[k] for k in relink if k in scores}, cfg.links)
+    linked = [articles[k] for k in sorted(relink) if k in articles]
+    encoded = merge(ahead) if ahead else None
+    related_changed = update_links(store, linked, {k: scores[k] for k in relink if k in scores}, cfg.links,
+                                   encoded=encoded if encoded is not None and encoded.ids == [a.kb_id for a in linked]
+                                   else None)
     remember(store, changed | rescored | related_changed)
     clock.lap("links")
     tiers = store.tier_counts(seen)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -179,6 +180,7 @@ def _singular_word(word: str) -> str:
     return word[:-1]
 
 
+@lru_cache(maxsize=16384)   # pure, and a feed repeats its categories on every entry
 def fold_tag(raw: str) -> str | None:
     """One spelling for the variants of a tag: NFKC (fullwidth forms), Obsidian's rules, lower
     case, spaces and underscores as hyphens, and the last word singular; so "Coding Agents",

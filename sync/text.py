@@ -97,6 +97,11 @@ def has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
 
 
+def cjk_chars(text: str) -> list[str]:
+    """The CJK characters of ``text``, in order (one regex pass, not a test per character)."""
+    return _CJK.findall(text)
+
+
 def truncate(text: str, limit: int) -> str:
     """Cut at ``limit`` characters on a word boundary (any boundary for CJK), adding '…'."""
     text = text.strip()

@@ -118,3 +118,21 @@ def test_a_note_deleted_during_the_write_is_not_brought_back(tmp_path: Path) -> 
     assert "deleted by the reader" in skipped["Articles/A note.md"]
     assert not (tmp_path / "Articles/A note.md").exists()
     assert not list(tmp_path.rglob("*.kbsync-tmp"))
+
+
+def test_a_file_saved_at_a_new_notes_name_after_it_was_allocated_is_merged_into_not_replaced(tmp_path: Path) -> None:
+    # the name was free in the run's walk, so it is not looked up again before the note is
+    # created; a page the reader saves there meanwhile keeps its text, kbsync's block joins it
+    files = LocalFiles(tmp_path)
+    target = NoteTarget(files, "Articles/{title}.md")
+    paths = target.allocate({"kb-1": {"title": "A note"}}, {})
+    assert paths == {"kb-1": "Articles/A note.md"}
+    doc = article(0)
+    (tmp_path / "Articles").mkdir()
+    (tmp_path / "Articles/A note.md").write_text("the reader's own page\n", encoding="utf-8")
+    target.apply(plan([doc], {}).intents)
+    text = (tmp_path / "Articles/A note.md").read_text(encoding="utf-8")
+    props, body = loads_note(text)
+    assert "the reader's own page" in body
+    assert "kbsync version 0" in split_body(body)[1]
+    assert props["kb_id"] == "kb-1"

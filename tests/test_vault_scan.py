@@ -87,7 +87,7 @@ class ByAdd(Names):
     """``Names`` the long way: each path added in turn."""
 
     def __init__(self, paths):
-        self.counts, self.paths = Counter(), set()
+        self.counts, self.paths, self._targets = Counter(), set(), {}
         for path in paths:
             self.add(path)
 

@@ -64,6 +64,12 @@ def _tables() -> tuple[dict[str, float], dict[str, float]]:
     return latin, bigrams
 
 
+def load() -> None:
+    """Build the tables now (the worker processes' fork server does, so every worker forked
+    from it starts with them instead of building its own: ~0.3-0.6 s of CPU each)."""
+    _tables()
+
+
 def _probability(term: str, latin: dict[str, float], bigrams: dict[str, float]) -> float:
     if term.startswith("#"):
         return 0.0

@@ -245,6 +245,11 @@ def encode(items: Iterable[Features]) -> Encoded:
                    title_terms=np.frombuffer(tterms, dtype=np.int32).copy(), vocab=list(vocab))
 
 
+def encode_scored(articles: Sequence[Article], scores: Sequence[Score | None]) -> Encoded:
+    """``encode`` of the articles with their scores, pair by pair (run where they were scored)."""
+    return encode(features(a, s) for a, s in zip(articles, scores))
+
+
 def _encode_chunk(chunk: list[tuple[Article, Score | None]]) -> Encoded:
     return encode(features(a, s) for a, s in chunk)
 

@@ -39,8 +39,15 @@ _CHUNK = 500  # SQLite host parameters per IN (...)
 _PARALLEL_FROM = 5000  # articles; below this worker processes cost more than they save
 
 
+def rebuilds(store, changed: int, *, encoded: bool = False) -> bool:
+    """Whether ``update_links`` of this many articles rebuilds the index from scratch: a batch
+    at least as big as the index (a first sync, a big import) that is large, or comes with its
+    features ``encoded`` (then a rebuild is only the search, and it is exact: no frozen IDF)."""
+    return (encoded or changed >= _PARALLEL_FROM) and changed >= int(_get_meta(store, "n_docs", 0))
+
+
 def update_links(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg: LinksConfig,
-                 *, rebuild: bool = False) -> set[str]:
+                 *, rebuild: bool = False, encoded: F.Encoded | None = None) -> set[str]:
     """Index ``changed`` and update the related lists; return the kb_ids whose list changed.
 
     ``rebuild=True`` recomputes everything from the store's articles and scores
@@ -48,9 +55,11 @@ def update_links(store, changed: Sequence[Article], scores: Mapping[str, Score],
     large and at least as big as the index (a first sync, a big import) is
     rebuilt too: from scratch each pair is visited once and tokenising runs on
     all cores, so it is faster, and the result is the same set of changes.
+    ``encoded``: the features of ``changed``, in its order, encoded where they were scored
+    (``features.encode_scored``); a rebuild that needs no other article uses them as they are.
     """
-    if rebuild or (len(changed) >= _PARALLEL_FROM and len(changed) >= int(_get_meta(store, "n_docs", 0))):
-        return _rebuild(store, changed, scores, cfg)
+    if rebuild or rebuilds(store, len(changed), encoded=encoded is not None):
+        return _rebuild(store, changed, scores, cfg, encoded)
     return _incremental(store, changed, scores, cfg)
 
 
@@ -102,7 +111,8 @@ def story_groups(store, kb_ids: Iterable[str]) -> dict[str, str]:
 
 # -- rebuild -----------------------------------------------------------------------
 
-def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg: LinksConfig) -> set[str]:
+def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg: LinksConfig,
+             encoded: F.Encoded | None = None) -> set[str]:
     overrides = {a.kb_id: a for a in changed}
     all_scores = {**store.scores(), **scores}
 
@@ -117,7 +127,10 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
 
     # tokenising is most of a rebuild: spread it over the cores when there is enough of it
     processes = min(os.cpu_count() or 1, 4) if store.count_articles() >= _PARALLEL_FROM else 1
-    enc = F.encode_articles(((a, all_scores.get(a.kb_id)) for a in articles()), processes=processes)
+    if encoded is not None and not read_back and encoded.ids == list(overrides):
+        enc = encoded   # every article is one of ``changed``: their features came with their scores
+    else:
+        enc = F.encode_articles(((a, all_scores.get(a.kb_id)) for a in articles()), processes=processes)
     docs, vec, order, stop = L.index_from_scratch(enc)
     pairs = L.search(np.arange(len(docs)), vec, docs.pub, cfg.window_days * L.DAY, L.search_floor(cfg),
                      earlier_only=True)

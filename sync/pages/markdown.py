@@ -103,8 +103,12 @@ def _one_line_of(summary: str, title: str) -> str:
     text = plain_text(summary)
     first = sentences(text)[:1]
     line = truncate(first[0] if first else text, SUMMARY_CHARS)
-    return "" if _letters(line) and _letters(line) == _letters(title) else line
+    letters = _letters(line)
+    return "" if letters and letters == _letters(title) else line
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+")   # \w is str.isalnum() plus "_" (CPython's sre), so this keeps isalnum()
 
 
 def _letters(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
+    return _NOT_ALNUM.sub("", text.casefold())

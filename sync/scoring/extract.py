@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-from ..text import has_cjk, plain_text, sentences, truncate
+from ..text import cjk_chars, has_cjk, plain_text, sentences, truncate
 
 # Markdown blocks that are not prose
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -192,7 +192,7 @@ def _is_prose(sentence: str) -> bool:
 def _units(text: str) -> set[str]:
     """The words of a sentence (Latin, case-folded) and its CJK character pairs, for likeness."""
     folded = text.casefold()
-    cjk = [c for c in folded if has_cjk(c)]
+    cjk = cjk_chars(folded)
     return set(_WORDS.findall(folded)) | {a + b for a, b in zip(cjk, cjk[1:])}
 def _opening_key(text: str, size: int) -> str:
     """``_key(_URL.sub("", text))[:size]``, read from the start of a long text only.

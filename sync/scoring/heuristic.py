@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
+from typing import TypeVar
 
 from ..config import ScoringConfig
 from ..models import Article, Score
@@ -46,6 +47,7 @@ from .learned import MIN_SIMILARITY, CategoryLearner
 from ..phrases import KEY_PHRASES
 from .taxonomy import OTHER, category_rules
 
+T = TypeVar("T")
 PARALLEL_MIN = 2000   # articles; below this, worker start-up costs more than it saves
 CHUNK = 500
 SUMMARY_CHARS = 220
@@ -80,37 +82,47 @@ class TermMatcher:
 
     def __init__(self, terms: Sequence[str]):
         self.terms = list(dict.fromkeys(terms))
-        self._words: dict[str, tuple[str, ...]] = {}
-        self._substrings: dict[str, str] = {}
+        # each term filed under its first word (Latin) or first character (other scripts): a
+        # text is checked only against the terms that can start in it, not against all of them
+        self._by_word: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        self._by_char: dict[str, list[tuple[str, str]]] = {}
         for term in self.terms:
             folded = term.casefold()
             if folded.isascii():
-                self._words[term] = tuple(_TOKEN.findall(folded))
-            else:
-                self._substrings[term] = folded
+                words = tuple(_TOKEN.findall(folded))
+                if words:   # a term with no letter or digit ("++") matches nothing
+                    self._by_word.setdefault(words[0], []).append((term, words))
+            elif folded:
+                self._by_char.setdefault(folded[0], []).append((term, folded))
 
     def found(self, text: str) -> set[str]:
         """The terms present in ``text`` (already casefolded)."""
-        hits = {t for t, sub in self._substrings.items() if sub in text}
-        if self._words:
+        hits: set[str] = set()
+        if self._by_char and not text.isascii():
+            for char in self._by_char.keys() & set(text):
+                hits.update(t for t, sub in self._by_char[char] if sub in text)
+        if self._by_word:
             tokens = _TOKEN.findall(text)
             present = set(tokens)
             joined = None
-            for term, words in self._words.items():
-                if not words or not all(w in present for w in words):
-                    continue
-                if len(words) > 1:
+            for first in self._by_word.keys() & present:
+                for term, words in self._by_word[first]:
+                    if len(words) == 1:
+                        hits.add(term)
+                        continue
+                    if not all(w in present for w in words[1:]):
+                        continue
                     # every word is there; check they stand together, in order
                     joined = joined if joined is not None else f" {' '.join(tokens)} "
-                    if f" {' '.join(words)} " not in joined:
-                        continue
-                hits.add(term)
+                    if f" {' '.join(words)} " in joined:
+                        hits.add(term)
         return hits
 
 
-def _score_chunk(job: tuple[HeuristicScorer, Sequence[Article]]) -> list[Score]:
-    scorer, articles = job
-    return [scorer.score_one(a) for a in articles]
+def _score_chunk(job: tuple[HeuristicScorer, Sequence[Article], Callable[..., T] | None]) -> tuple[list[Score], T | None]:
+    scorer, articles, then = job
+    scores = [scorer.score_one(a) for a in articles]
+    return scores, (then(articles, scores) if then is not None else None)
 
 
 class HeuristicScorer:
@@ -132,19 +144,30 @@ class HeuristicScorer:
         return TermMatcher(self.cfg.interests)
 
     @cached_property
-    def _rules(self) -> tuple[TermMatcher, list[tuple[str, tuple[str, ...]]]]:
+    def _rules(self) -> tuple[TermMatcher, list[tuple[str, tuple[str, ...]]], dict[str, list[str]]]:
         # configured order breaks ties; categories without keywords get their name's (taxonomy.py)
         rules = category_rules(self.cfg.categories, dict(self.cfg.category_keywords))
         keywords = [w for _, words in rules for w in words]
-        return TermMatcher(keywords), rules
+        owners: dict[str, list[str]] = {}
+        for category, words in rules:
+            for word in words:   # a word listed twice for a category counts twice, as it always did
+                owners.setdefault(word, []).append(category)
+        return TermMatcher(keywords), rules, owners
 
     def score(self, articles: Sequence[Article]) -> list[Score]:
+        return self.score_and(articles)[0]
+
+    def score_and(self, articles: Sequence[Article],
+                  then: Callable[[Sequence[Article], list[Score]], T] | None = None) -> tuple[list[Score], list[T]]:
+        """The scores, in order, and ``then(chunk, its scores)`` for each chunk of articles, in
+        order: work that needs the article and its score is done in the worker that has both
+        (``then`` must be picklable: a module-level function), so the article crosses once."""
         if not articles:
-            return []
+            return [], []
         # a big batch (a first sync) is scored on every core, in order-keeping chunks
-        chunks = [(self, articles[i:i + CHUNK]) for i in range(0, len(articles), CHUNK)]
-        parts = map_maybe_parallel(_score_chunk, chunks, parallel=len(articles) >= PARALLEL_MIN)
-        return [score for part in parts for score in part]
+        chunks = [(self, articles[i:i + CHUNK], then) for i in range(0, len(articles), CHUNK)]
+        parts = list(map_maybe_parallel(_score_chunk, chunks, parallel=len(articles) >= PARALLEL_MIN))
+        return [score for scores, _ in parts for score in scores], [extra for _, extra in parts if then is not None]
 
     def score_one(self, article: Article, as_of: datetime | None = None) -> Score:
         """One article's score; ``as_of`` is accepted for old callers and ignored (no recency)."""
@@ -179,12 +202,15 @@ class HeuristicScorer:
                                                            limit=MAX_POINTS, chars=POINT_CHARS))
 
     def _category(self, article: Article, title: str, body: str) -> str:
-        matcher, rules = self._rules
+        matcher, rules, owners = self._rules
         # the feed's own <category> elements ("Security", "Research", "Product") say what the
         # article is about as plainly as its title does: they count like title words
         in_title = matcher.found(title) | matcher.found(" ; ".join(article.categories).casefold())
         in_body = matcher.found(body)
-        hits = {c: sum(2 * (w in in_title) + (w in in_body) for w in words) for c, words in rules}
+        hits = dict.fromkeys((c for c, _ in rules), 0)
+        for word in in_title | in_body:
+            for category in owners[word]:
+                hits[category] += 2 * (word in in_title) + (word in in_body)
         top = max(hits.values(), default=0)
         # keyword hits (relative to the best) plus the likeness to what the reader filed there
         sims = self.learner.similarities(article) if self.learner else {}

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from ...config import Config
 from ...edits import journal
+from ...pages.doc import Doc
 from ...pages.templates import TemplateError
 from ...store import Store
 from ..base import Loaded, Outcome
@@ -67,9 +68,20 @@ class VaultProjection:
     def write(self, touched: set[str], *, restore: bool, loaded: Loaded, lap: Callable[[str], None],
               progress: Callable[[str, int, int], None]) -> dict[str, list[Outcome]]:
         assert self.view is not None
-        notes = self.view.sync_notes(touched, self.now, restore=restore, progress=progress, loaded=loaded)
-        lap("notes")
-        pages = self.view.sync_rollups(touched, self.now, restore=restore, loaded=loaded)
+        view = self.view
+        docs: list[Doc] = []
+
+        def build_digests() -> None:
+            # every note is decided: the digests are built while the writer thread (which needs no
+            # GIL) still creates the last new notes' files
+            lap("notes")
+            docs.extend(view.rollup_docs(touched, restore=restore, loaded=loaded))
+            lap("rollups built")
+
+        notes = view.sync_notes(touched, self.now, restore=restore, progress=progress, loaded=loaded,
+                                meanwhile=build_digests)
+        lap("notes written")
+        pages = view.sync_rollups(touched, self.now, restore=restore, loaded=loaded, docs=docs)
         lap("rollups")
         return {"notes": notes, "pages": pages}
 

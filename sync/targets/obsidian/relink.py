@@ -83,24 +83,34 @@ class Names:
                 if path_key not in seen:
                     seen.add(path_key)
                     self.counts[name_key] += 1
+        self._targets: dict[str, str] = {}   # path -> target, while no note comes or goes
 
     def add(self, path: str) -> None:
         key = _path_key(path)
         if key not in self.paths:
             self.paths.add(key)
             self.counts[name_key_of(path)] += 1
+            self._targets.clear()
 
     def remove(self, path: str) -> None:
         key = _path_key(path)
         if key in self.paths:
             self.paths.discard(key)
             self.counts[name_key_of(path)] -= 1
+            self._targets.clear()
 
     def shared(self, path: str) -> bool:
         return self.counts[name_key_of(path)] > 1
 
     def target(self, path: str) -> str:
         """``Name`` for a unique base name, ``Folder/Name`` when another note shares it."""
+        found = self._targets.get(path)
+        if found is None:
+            # a digest links to thousands of notes, each asked for on its weekly and daily page
+            found = self._targets[path] = self._target(path)
+        return found
+
+    def _target(self, path: str) -> str:
         pure = PurePosixPath(path)
         stem = pure.name[:-3] if pure.name.lower().endswith(".md") else pure.name
         if not self.shared(path):

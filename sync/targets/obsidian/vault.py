@@ -63,6 +63,9 @@ class NoteTarget:
         self.restore = False                                    # put back blocks the reader removed
         # new notes rendered ahead (``rendering.prepare``), by key: written as they are
         self.prepared: dict[str, Any] = {}
+        # paths ``allocate`` found free in this run's walk: not looked up again before they are
+        # created (a file that turns up there since is caught by the create's guard: merged into)
+        self._allocated: set[str] = set()
 
     # -- placement -------------------------------------------------------------
     def _taken_names(self, records: Mapping[str, SyncRecord]) -> set[str]:
@@ -91,6 +94,7 @@ class NoteTarget:
                                label=str(values.get("source") or "") or None)
             taken.add(name_key(path))
             out[key] = path.as_posix()
+        self._allocated.update(out.values())
         return out
 
     def reserve(self, paths: Iterable[str]) -> None:
@@ -190,13 +194,14 @@ class NoteTarget:
         free = False
         if record is not None:
             found = self.locate(doc.key, known_path)
-        elif doc.path and self.files.exists(doc.path):
+        elif doc.path and doc.path not in self._allocated and self.files.exists(doc.path):
             # a new page whose path is taken: ours from an earlier store, a page to adopt, or a stranger's
             found = self.locate(doc.key, doc.path)
             if found is None and doc.adopt:
                 found = doc.path
         else:
-            found, free = None, doc.path is not None   # just checked: nothing stands at doc.path
+            # nothing stands at doc.path: just checked, or free in this run's walk (``allocate``)
+            found, free = None, doc.path is not None
         if found is None and intent.action == "update":
             # the reader deleted the note: remember that, write nothing
             gone = SyncRecord(self.name, doc.key, known_path, record.owned_hash, record.owned, "deleted")

@@ -11,6 +11,7 @@ fingerprint), every page is rendered again once.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -30,7 +31,7 @@ from ...pages.doc import Doc
 from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import daily_doc, weekly_doc, window
 from ...rollups.recent import recent_days, recent_weeks
-from ...store import Store, SyncRecord, listed
+from ...store import StoredOwned, Store, SyncRecord, listed
 from .. import owed
 from ..base import Intent, Outcome, plan
 from . import home
@@ -58,6 +59,7 @@ def render_fingerprint(cfg: Config) -> str:
 
 
 NOTE_BATCH = 500   # notes written, then recorded, together
+NOTES_IN_FLIGHT = 2   # batches of new notes handed to the writer and not yet recorded (their texts are held)
 
 
 def _batches(chunks: Iterable[list[Rendered]], size: int) -> Iterator[list[Rendered]]:
@@ -194,11 +196,15 @@ class ObsidianView:
     # -- article notes -------------------------------------------------------------------
     def sync_notes(self, touched: set[str], now: datetime, *, restore: bool = False,
                    progress: Callable[[str, int, int], None] | None = None,
-                   loaded: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})) -> list[Outcome]:
+                   loaded: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {}),
+                   meanwhile: Callable[[], None] | None = None) -> list[Outcome]:
         """Write the notes of ``touched`` articles (and any scored one without a note).
 
         ``loaded`` holds articles and scores the caller already has in memory
-        (by kb_id); only the others are read from the store.
+        (by kb_id); only the others are read from the store. ``meanwhile`` is
+        work to do while the last new notes are still being written (building
+        the digests): it runs once every note is decided and every rewritten
+        note is recorded, so it sees all of the reader's edits the merges found.
         """
         self.recover(now)
         if self.rerender_all or restore:
@@ -228,16 +234,15 @@ class ObsidianView:
         done_items = 0
         # Rendered on every core for a big batch (rendering.render_notes), chunk by chunk in
         # order; this thread plans and decides each batch while a writer thread creates the
-        # previous batch's files (the kernel's work: it needs no GIL). A batch is recorded
-        # only once its files are written: a crash loses at most the records of the batches
-        # in flight (their notes are adopted by kb_id on the next run, never duplicated).
-        in_flight: tuple[Future[None], list[Outcome]] | None = None
+        # files of the batches before (the kernel's work: it needs no GIL). A batch is recorded
+        # only once its files are written, in order: a crash loses at most the records of the
+        # batches in flight (new notes are adopted by kb_id on the next run, never duplicated;
+        # rewritten ones are in the write-ahead journal, hence one journalled batch at a time).
+        in_flight: deque[tuple[Future[None], list[Outcome], bool]] = deque()
 
-        def settle() -> None:
-            nonlocal in_flight
-            if in_flight is not None:
-                written, done = in_flight
-                in_flight = None
+        def settle(keep: int = 0) -> None:
+            while len(in_flight) > keep:
+                written, done, _ = in_flight.popleft()
                 written.result()
                 self._save(done, now, reader=True)
                 outcomes.extend(done)
@@ -254,20 +259,27 @@ class ObsidianView:
                         continue
                     # the digests these notes feed are owed before any of them is written (``owed``)
                     self._owe(todo.intents, [r.doc for r in batch])
-                    if any(i.record is not None for i in todo.intents):
-                        settle()   # pages with records are journalled: one journalled batch at a time
+                    journalled = any(i.record is not None for i in todo.intents)
+                    if journalled or any(j for *_, j in in_flight):
+                        settle()   # a journalled batch is written alone, after all before it
                     creating = {i.doc.key for i in todo.intents if i.action == "create"}
                     self.target.prepared = {r.doc.key: r.prepared for r in batch if r.doc.key in creating}
                     decided, writes = self.target.decide(todo.intents)
                     self.target.prepared = {}
                     write_journal(self.store, TARGET, todo.intents)
-                    written = writer.submit(self.target.write, decided, writes)
-                    settle()
-                    in_flight = (written, decided)
+                    in_flight.append((writer.submit(self.target.write, decided, writes), decided, journalled))
+                    settle(keep=NOTES_IN_FLIGHT)
+                if meanwhile is not None:
+                    # new notes may still be in flight; the merges' findings must all be recorded
+                    settle(keep=0 if any(j for *_, j in in_flight) else len(in_flight))
+                    try:
+                        meanwhile()
+                    finally:
+                        settle()   # the notes written are recorded, whatever became of the digests
                 settle()
             finally:
-                if in_flight is not None:
-                    in_flight[0].exception()   # a failed run still waits for the file writes it started
+                for written, *_ in in_flight:
+                    written.exception()   # a failed run still waits for the file writes it started
         if progress:
             progress("notes", len(items), len(items))
         return outcomes
@@ -291,9 +303,13 @@ class ObsidianView:
 
     def _save(self, outcomes: Iterable[Outcome], now: datetime, *, reader: bool) -> None:
         records = [o.record for o in outcomes if o.record is not None]
-        for record in records:
-            self.records[record.key] = record
         self.store.save_sync_records(records, now)
+        for outcome in outcomes:
+            if outcome.record is not None:
+                # the merge base stays in the store until a merge needs it: a first sync would
+                # hold every note's text in memory once more (10,000 notes: some 60 MB) for no use
+                outcome.record = replace(outcome.record, owned=StoredOwned(self.store, TARGET, outcome.key))
+                self.records[outcome.key] = outcome.record
         clear_journal(self.store, TARGET)
         if reader:
             states = [(o.key, o.reader_props) for o in outcomes if o.reader_props]
@@ -319,12 +335,39 @@ class ObsidianView:
     # -- rollups -------------------------------------------------------------------------
     def sync_rollups(self, touched: set[str], now: datetime, *, restore: bool = False,
                      weeks: Iterable[str] = (), days: Iterable[date] = (), only: bool = False,
-                     loaded: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})) -> list[Outcome]:
+                     loaded: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {}),
+                     docs: list[Doc] | None = None) -> list[Outcome]:
         """Write the digests of the touched articles' days and weeks (every one after a render
         change or with ``restore``); ``only``: just the given ``weeks`` and ``days``. ``loaded``:
         articles and scores the caller has in memory, current (the run's), by kb_id, which are
-        not read again."""
+        not read again. ``docs``: the pages ``rollup_docs`` built for the same arguments (while
+        the notes were written); None: built here."""
         self.recover(now)
+        if docs is None:
+            docs = self.rollup_docs(touched, restore=restore, weeks=weeks, days=days, only=only, loaded=loaded)
+        self.target.reserve(d.path for d in docs if d.path)
+        self.target.restore = restore
+        removed = self._remove_empty([d for d in docs if d.props.get("articles") == 0 and not only])
+        docs = [d for d in docs if d.key not in removed]
+        todo = plan(docs, self.records, restore=restore)
+        write_journal(self.store, TARGET, todo.intents)
+        outcomes = self.target.apply(todo.intents)
+        self._save(outcomes, now, reader=False)
+        if not only:
+            # what is owed is written now, but for pages that failed (the next run tries them again)
+            owed.settle(self.store, TARGET, owed.page_days({o.key for o in outcomes if o.status == "error"},
+                                                           self.cfg.rollups))
+            try:
+                self.sync_home()
+            except OSError as exc:
+                # the dashboard is a convenience: a vault that cannot take it has its notes' errors already
+                logging.getLogger("kbsync").warning("vault: Home.md not updated: %s", exc.strerror or exc)
+        return outcomes + [Outcome(k, "removed", where=p) for k, p in removed.items()]
+
+    def rollup_docs(self, touched: set[str], *, restore: bool = False, weeks: Iterable[str] = (),
+                    days: Iterable[date] = (), only: bool = False,
+                    loaded: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})) -> list[Doc]:
+        """The digest pages ``sync_rollups`` writes for these arguments (see there); nothing is written."""
         self._known = loaded
         touched = touched | self.reedited
         weeks, days = set(weeks), set(days)
@@ -361,25 +404,7 @@ class ObsidianView:
             # a new digest page goes to its folder: its name counts from now on
             if self.path_of(f"weekly-{label}") is None:
                 self.names().add(f"{self.cfg.vault.weekly_folder}/{label}.md")
-        docs = [self.weekly(label) for label in sorted(weeks)] + [self.daily(day) for day in sorted(days)]
-        self.target.reserve(d.path for d in docs if d.path)
-        self.target.restore = restore
-        removed = self._remove_empty([d for d in docs if d.props.get("articles") == 0 and not only])
-        docs = [d for d in docs if d.key not in removed]
-        todo = plan(docs, self.records, restore=restore)
-        write_journal(self.store, TARGET, todo.intents)
-        outcomes = self.target.apply(todo.intents)
-        self._save(outcomes, now, reader=False)
-        if not only:
-            # what is owed is written now, but for pages that failed (the next run tries them again)
-            owed.settle(self.store, TARGET, owed.page_days({o.key for o in outcomes if o.status == "error"},
-                                                           self.cfg.rollups))
-            try:
-                self.sync_home()
-            except OSError as exc:
-                # the dashboard is a convenience: a vault that cannot take it has its notes' errors already
-                logging.getLogger("kbsync").warning("vault: Home.md not updated: %s", exc.strerror or exc)
-        return outcomes + [Outcome(k, "removed", where=p) for k, p in removed.items()]
+        return [self.weekly(label) for label in sorted(weeks)] + [self.daily(day) for day in sorted(days)]
 
     def sync_home(self) -> bool:
         """Point Home.md's "Top this week" block at the latest week with articles (home.py)."""

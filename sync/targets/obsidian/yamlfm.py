@@ -47,6 +47,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -131,6 +132,7 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\U{code:08X}"
 
 
+@lru_cache(maxsize=1 << 15)   # pure; every note repeats its property names, its category and tags
 def _format_str(text: str) -> str:
     """``text`` as ObsidianDumper writes it (same bytes)."""
     style = _str_style(text)
