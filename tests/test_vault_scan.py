@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from sync.cli import main
-from sync.store import RecordTable, Store, SyncRecord, listed
+from sync.store import RecordTable, Store, SyncRecord, listed, missing_from
 from sync.targets.obsidian.files import LocalFiles, MemoryFiles, OverlayFiles
 from sync.targets.obsidian.paths import name_key_of
 from sync.targets.obsidian.relink import Names, _path_key, vault_keys
@@ -130,6 +130,9 @@ def test_record_table_is_the_mapping_of_the_stored_records(tmp_path: Path) -> No
         assert table.get("missing") is None and "missing" not in table and "k1" in table
         assert sorted(listed(table)) == sorted(listed(plain)) == sorted(
             (r.key, r.path, r.state) for r in records if r.target == "obsidian")
+        # the pages recorded present whose path a listing lacks (the sweep's question): not the deleted one
+        there = {"Articles/n0.md", "Articles/n3.md"}
+        assert sorted(missing_from(table, there)) == sorted(missing_from(plain, there)) == ["k1", "k2", "k4"]
         # written through like a dict
         table["k1"] = SyncRecord("obsidian", "k1", "Moved/n1.md", "h1b", {"props": {}})
         del table["k2"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Container, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -156,6 +156,18 @@ class RecordTable(MutableMapping[str, SyncRecord]):
         """(key, path, state) of every record, no record made."""
         for key, (path, _, state) in self._rows.items():
             yield key, path, state
+
+    def missing_from(self, paths: Container[str]) -> list[str]:
+        """Keys of the pages recorded present at a path not in ``paths`` (one pass, no record made)."""
+        return [key for key, (path, _, state) in self._rows.items()
+                if state == "present" and path and path not in paths]
+
+
+def missing_from(records: Mapping[str, SyncRecord], paths: Container[str]) -> list[str]:
+    """Keys of the pages recorded present at a path not in ``paths`` (``RecordTable.missing_from``)."""
+    if isinstance(records, RecordTable):
+        return records.missing_from(paths)
+    return [key for key, r in records.items() if r.state == "present" and r.path and r.path not in paths]
 
 
 def listed(records: Mapping[str, SyncRecord]) -> Iterator[tuple[str, str | None, str]]:
@@ -340,9 +352,9 @@ class Store:
 
     def scored_ids_without_record(self, target: str) -> list[str]:
         """Scored articles that have no page in ``target`` yet (a crash, a new target)."""
-        rows = self.conn.execute(
-            "SELECT s.kb_id FROM scores s LEFT JOIN sync_records r ON r.target = ? AND r.key = s.kb_id"
-            " WHERE r.key IS NULL", (target,))
+        # two index scans compared (the scores' key, migration sync_records_listing), no lookup per score
+        rows = self.conn.execute("SELECT kb_id FROM scores EXCEPT SELECT key FROM sync_records WHERE target = ?",
+                                 (target,))
         return [r[0] for r in rows]
 
     def newest_published(self) -> datetime | None:

@@ -31,7 +31,7 @@ from ...pages.doc import Doc
 from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import daily_doc, weekly_doc, window
 from ...rollups.recent import recent_days, recent_weeks
-from ...store import StoredOwned, Store, SyncRecord, listed
+from ...store import StoredOwned, Store, SyncRecord, listed, missing_from
 from .. import owed
 from ..base import Intent, Outcome, plan
 from . import home
@@ -120,10 +120,9 @@ class ObsidianView:
         if self._names is None:
             present = self.present()
             self._names = Names(present)
-            for _, path, state in listed(self.records):
-                # a recorded path the walk found is in already (most of them)
-                if state == "present" and path and path not in present:
-                    self._names.add(path)
+            # a recorded path the walk found is in already (most of them)
+            for key in missing_from(self.records, present):
+                self._names.add(self.records[key].path or "")
         return self._names
 
     def path_of(self, key: str) -> str | None:
@@ -169,8 +168,7 @@ class ObsidianView:
         to them, so no link is left pointing at a name that is gone.
         """
         present = self.present()   # one directory walk beats a stat per note
-        missing = [self.records[key] for key, path, state in listed(self.records)
-                   if state == "present" and path and path not in present]
+        missing = [self.records[key] for key in missing_from(self.records, present)]
         if not missing:
             return set()
         index = self.target.index()
