@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -109,6 +109,72 @@ class SyncRecord:
         """``owned`` as the JSON text the store keeps."""
         owned = self.owned.text() if isinstance(self.owned, StoredOwned) else self.owned
         return owned if isinstance(owned, str) else json.dumps(owned, ensure_ascii=False, default=str)
+
+
+class RecordTable(MutableMapping[str, SyncRecord]):
+    """A target's sync records by key, each made a ``SyncRecord`` when first looked up.
+
+    ``Store.sync_records(..., defer_owned=True)``. Why: every run loads the
+    records of the whole vault, and making 100,000 record objects cost a no-op
+    sync a third of a second while it looks at a few of them (the pages it
+    renders) and, for the rest, only at their paths and states: ``listed``
+    gives those without making a record.
+    """
+
+    def __init__(self, store: Store, target: str, rows: Iterable[tuple[str, str | None, str, str]]):
+        self._store, self._target = store, target
+        self._rows: dict[str, tuple[str | None, str, str]] = {key: (path, owned_hash, state)
+                                                               for key, path, owned_hash, state in rows}
+        self._made: dict[str, SyncRecord] = {}
+
+    def __getitem__(self, key: str) -> SyncRecord:
+        made = self._made.get(key)
+        if made is None:
+            path, owned_hash, state = self._rows[key]
+            made = self._made[key] = SyncRecord(self._target, key, path, owned_hash,
+                                                StoredOwned(self._store, self._target, key), state)
+        return made
+
+    def __setitem__(self, key: str, record: SyncRecord) -> None:
+        self._rows[key] = (record.path, record.owned_hash, record.state)
+        self._made[key] = record
+
+    def __delitem__(self, key: str) -> None:
+        del self._rows[key]
+        self._made.pop(key, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def listed(self) -> Iterator[tuple[str, str | None, str]]:
+        """(key, path, state) of every record, no record made."""
+        for key, (path, _, state) in self._rows.items():
+            yield key, path, state
+
+    def missing_from(self, paths: Container[str]) -> list[str]:
+        """Keys of the pages recorded present at a path not in ``paths`` (one pass, no record made)."""
+        return [key for key, (path, _, state) in self._rows.items()
+                if state == "present" and path and path not in paths]
+
+
+def missing_from(records: Mapping[str, SyncRecord], paths: Container[str]) -> list[str]:
+    """Keys of the pages recorded present at a path not in ``paths`` (``RecordTable.missing_from``)."""
+    if isinstance(records, RecordTable):
+        return records.missing_from(paths)
+    return [key for key, r in records.items() if r.state == "present" and r.path and r.path not in paths]
+
+
+def listed(records: Mapping[str, SyncRecord]) -> Iterator[tuple[str, str | None, str]]:
+    """(key, path, state) of every record: ``RecordTable.listed`` or, for a plain dict, its records'."""
+    if isinstance(records, RecordTable):
+        return records.listed()
+    return ((key, r.path, r.state) for key, r in records.items())
 
 
 class Store:
@@ -279,16 +345,16 @@ class Store:
 
     def unscored_ids(self) -> list[str]:
         """Articles with no score, or a score of an older version of their text."""
-        rows = self.conn.execute(
-            "SELECT a.kb_id FROM articles a LEFT JOIN scores s ON s.kb_id = a.kb_id"
-            " WHERE s.kb_id IS NULL OR s.content_hash != a.content_hash")
+        # two index scans compared (migration content_hash_listing), not a lookup per article
+        rows = self.conn.execute("SELECT kb_id, content_hash FROM articles"
+                                 " EXCEPT SELECT kb_id, content_hash FROM scores")
         return [r[0] for r in rows]
 
     def scored_ids_without_record(self, target: str) -> list[str]:
         """Scored articles that have no page in ``target`` yet (a crash, a new target)."""
-        rows = self.conn.execute(
-            "SELECT s.kb_id FROM scores s LEFT JOIN sync_records r ON r.target = ? AND r.key = s.kb_id"
-            " WHERE r.key IS NULL", (target,))
+        # two index scans compared (the scores' key, migration sync_records_listing), no lookup per score
+        rows = self.conn.execute("SELECT kb_id FROM scores EXCEPT SELECT key FROM sync_records WHERE target = ?",
+                                 (target,))
         return [r[0] for r in rows]
 
     def newest_published(self) -> datetime | None:
@@ -335,14 +401,16 @@ class Store:
 
     # -- sync records --------------------------------------------------------
     def sync_records(self, target: str, keys: Iterable[str] | None = None, *,
-                     defer_owned: bool = False) -> dict[str, SyncRecord]:
+                     defer_owned: bool = False) -> MutableMapping[str, SyncRecord]:
         """The target's records (only those of ``keys`` when given: the watcher looks up a few);
-        ``defer_owned``: each one's owned JSON is read when first needed (``StoredOwned``)."""
+        ``defer_owned``: a ``RecordTable``, whose records are made when looked up, each one's
+        owned JSON read when first needed (``StoredOwned``)."""
         if keys is None and defer_owned:
-            rows = self.conn.execute("SELECT target, key, path, owned_hash, state FROM sync_records"
-                                     " WHERE target=?", (target,)).fetchall()
-            return {r["key"]: SyncRecord(r["target"], r["key"], r["path"], r["owned_hash"],
-                                         StoredOwned(self, target, r["key"]), r["state"]) for r in rows}
+            # plain tuples, read from the index that holds these columns (migration sync_records_listing)
+            cursor = self.conn.cursor()
+            cursor.row_factory = None
+            return RecordTable(self, target, cursor.execute(
+                "SELECT key, path, owned_hash, state FROM sync_records WHERE target=?", (target,)))
         if keys is None:
             rows = self.conn.execute("SELECT * FROM sync_records WHERE target=?", (target,)).fetchall()
         else:

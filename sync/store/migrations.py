@@ -237,6 +237,19 @@ MIGRATIONS: list[tuple[str, str]] = [
     CREATE INDEX articles_published ON articles(published);
     CREATE INDEX articles_url ON articles(url);
     """),
+    # Issue 17: every run lists the vault's sync records (key, path, hash, state) without the
+    # owned JSON that makes each row a kilobyte; this index holds the listing by itself, so
+    # SQLite reads a tenth of the bytes (a 100,000-note vault: 0.24 s -> 0.1 s).
+    ("sync_records_listing", """
+    CREATE INDEX sync_records_listing ON sync_records(target, key, path, owned_hash, state);
+    """),
+    # Issue 17: every run asks which articles have no score of their current text; comparing
+    # the two (kb_id, content_hash) lists read from these indexes skips the articles' text
+    # (content_hash is the articles row's last column) and 100,000 lookups into scores.
+    ("content_hash_listing", """
+    CREATE INDEX articles_content_hash ON articles(kb_id, content_hash);
+    CREATE INDEX scores_content_hash ON scores(kb_id, content_hash);
+    """),
 ]
 
 # Migrations that rebuild a table others refer to: run with foreign keys off, as SQLite's

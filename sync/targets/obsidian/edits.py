@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -39,7 +39,7 @@ from ...config import Config
 from ...edits import journal
 from ...edits.journal import OBSIDIAN, Change
 from ...edits.rules import OWNED_EDITS, OWNED_KEYS, apply_edit, diff, reader_view
-from ...store import Store, SyncRecord
+from ...store import Store, SyncRecord, listed
 from .. import owed
 from .files import LocalFiles
 from .merge import read_note
@@ -119,21 +119,22 @@ class KnownTrendNames:
                              themes=self.cfg.scoring.claude.themes, overview=self.cfg.scoring.claude.daily_overview)
 
 
-def _sweep(cfg: Config, store: Store, now: datetime, report: Report, log: logging.Logger) -> dict[str, SyncRecord]:
+def _sweep(cfg: Config, store: Store, now: datetime, report: Report,
+           log: logging.Logger) -> Mapping[str, SyncRecord]:
     """The view's own sweep, then re-render whatever linked to a moved or deleted note."""
     view = ObsidianView(cfg, store, namer=KnownTrendNames(store, cfg))
     # a changed template or zone is the daily sync's job; here only the pages around the move
     view.rerender_all = False
-    before = {k: (r.path, r.state) for k, r in view.records.items()}
+    before = {k: (path, state) for k, path, state in listed(view.records)}
     touched = view.sweep(now)
-    for key, record in view.records.items():
+    for key, path, state in listed(view.records):
         old_path, old_state = before.get(key, (None, None))
-        if old_state == "present" and record.state == "deleted":
+        if old_state == "present" and state == "deleted":
             report.deleted.append(old_path or key)
             log.info("deleted by the reader: %s", old_path)
-        elif old_state == "present" and record.path != old_path:
-            report.moved.append((key, old_path or "", record.path or ""))
-            log.info("moved by the reader: %s -> %s", old_path, record.path)
+        elif old_state == "present" and path != old_path:
+            report.moved.append((key, old_path or "", path or ""))
+            log.info("moved by the reader: %s -> %s", old_path, path)
     if touched:
         outcomes = view.sync_notes(touched, now) + view.sync_rollups(touched, now)
         report.rerendered = sum(o.status in ("updated", "created", "restored") for o in outcomes)
@@ -197,15 +198,19 @@ def reconcile(cfg: Config, store: Store, paths: Iterable[str], *, structural: bo
     return report
 
 
-def catch_up(cfg: Config, store: Store, now: datetime, log: logging.Logger) -> Report:
+def catch_up(cfg: Config, store: Store, now: datetime, log: logging.Logger,
+             listing: Callable[[], Mapping[str, float | None]] | None = None) -> Report:
     """``reconcile`` the notes saved since the last run ended: what a ``kbsync sync`` run
-    without the daemon learns of the reader's edits (one stat per note, read only if newer)."""
+    without the daemon learns of the reader's edits (one stat per note, read only if newer).
+    ``listing``: the vault's notes and their mtimes (``Files.scan``) when the caller walked it
+    already (the sync's view, whose sweep reads the same walk)."""
     assert cfg.vault is not None
     last = store.last_run()
     if last is None or not last.get("finished_at") or not cfg.vault.path.is_dir():
         return Report()
     since = datetime.fromisoformat(last["finished_at"]).timestamp()
-    paths = [rel for rel, mtime in _walk_mtimes(cfg.vault.path) if mtime > since]
+    times = listing() if listing is not None else dict(_walk_mtimes(cfg.vault.path))
+    paths = [rel for rel, mtime in times.items() if mtime is not None and mtime > since]
     return reconcile(cfg, store, paths, structural=False, now=now, log=log) if paths else Report()
 
 

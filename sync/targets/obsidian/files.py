@@ -4,8 +4,11 @@ Contract of a ``Files`` store (paths are vault-relative POSIX strings):
 ``read`` returns the text or None when absent; ``write_many`` is atomic per
 file (a reader or a crash sees the old text or the new, never half: temp file
 in the same folder, synced, renamed, the folder fsynced); ``walk`` yields every Markdown path; ``head`` returns the first
-bytes of a file cheaply (for rebuilding the kb_id index). ``LocalFiles``
-never touches a path outside its root.
+bytes of a file cheaply (for rebuilding the kb_id index); ``scan`` is ``walk``
+with each note's modification time (one pass of the folders serves every
+reader of the listing in a run: the catch-up of the reader's edits, the sweep
+for moved notes, the taken names). ``LocalFiles`` never touches a path
+outside its root.
 
 Check-and-swap: a write may carry a ``Guard`` (see ``swap``): the file is
 replaced only while it is still what was read, so no save of the reader's is
@@ -39,6 +42,7 @@ class Files(Protocol):
     def remove(self, rel: str, guard: Guard | None = None) -> bool: ...
     def exists(self, rel: str) -> bool: ...
     def walk(self) -> Iterator[str]: ...
+    def scan(self) -> dict[str, float | None]: ...
 
 
 def _syncfs(folder: Path) -> None:
@@ -217,6 +221,62 @@ class LocalFiles:
                 elif _is_temp(name):
                     self._stale.add(Path(folder, name))   # removed by the next write_many
 
+    def scan(self) -> dict[str, float | None]:
+        """Every path ``walk`` yields, with its modification time (None for what is not a
+        regular file: a symlink, a file gone meanwhile); one ``scandir`` pass, no second walk.
+        Each folder is listed through its descriptor, so a note's stat looks up one name,
+        not its whole path (a fifth of the cost of 100,000 stats)."""
+        found: dict[str, float | None] = {}
+        try:
+            fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return found
+        self._scan_into(fd, os.fspath(self.root), "", found)
+        return found
+
+    def _scan_into(self, fd: int, folder: str, prefix: str, found: dict[str, float | None]) -> None:
+        """The same folders and names as ``walk`` (os.walk, symlinked folders not followed); closes ``fd``."""
+        try:
+            with os.scandir(fd) as it:
+                entries = list(it)
+        except OSError:
+            entries = []
+        try:
+            for entry in entries:
+                name = entry.name
+                if entry.is_file(follow_symlinks=False):
+                    # a regular file (known from the listing, no system call): most entries
+                    if name.endswith(".md") and not name.startswith("."):
+                        try:
+                            found[prefix + name] = entry.stat(follow_symlinks=False).st_mtime
+                        except OSError:
+                            found[prefix + name] = None   # gone meanwhile: listed as ``walk`` would
+                    elif _is_temp(name):
+                        self._stale.add(Path(folder, name))   # removed by the next write_many
+                    continue
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    try:
+                        linked = entry.is_symlink()
+                    except OSError:
+                        linked = False
+                    if name.startswith(".") or linked:
+                        continue
+                    try:
+                        sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                    except OSError:
+                        continue   # gone or unreadable meanwhile: os.walk skips it too
+                    self._scan_into(sub, os.path.join(folder, name), f"{prefix}{name}/", found)
+                elif name.endswith(".md") and not name.startswith("."):
+                    found[prefix + name] = None   # a symlink or a special file: listed, never compared
+                elif _is_temp(name):
+                    self._stale.add(Path(folder, name))
+        finally:
+            os.close(fd)
+
 
 class MemoryFiles:
     """The in-memory twin of LocalFiles, for tests and dry runs."""
@@ -258,6 +318,9 @@ class MemoryFiles:
     def walk(self) -> Iterator[str]:
         yield from sorted(k for k in self.files if k.endswith(".md"))
 
+    def scan(self) -> dict[str, float | None]:
+        return dict.fromkeys(self.walk())
+
 
 class OverlayFiles:
     """Reads from a real store, writes into memory: what a dry run writes to."""
@@ -290,3 +353,6 @@ class OverlayFiles:
 
     def walk(self) -> Iterator[str]:
         yield from sorted(set(self.base.walk()) | set(self.memory.walk()))
+
+    def scan(self) -> dict[str, float | None]:
+        return {**self.base.scan(), **self.memory.scan()}

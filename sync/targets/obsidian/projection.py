@@ -47,7 +47,8 @@ class VaultProjection:
         self.view.recover(self.now)
         if not self.dry_run:
             try:
-                caught = catch_up(self.cfg, self.store, self.now, self.log)   # the reader's edits since the last run (category, tags, ...)
+                # the reader's edits since the last run (category, tags, ...), found in the view's walk
+                caught = catch_up(self.cfg, self.store, self.now, self.log, listing=self.view.listing)
             except OSError as exc:
                 # an unreadable vault: the writes below report each note; the edits wait for the next run
                 self.log.warning("vault: the reader's edits were not read: %s", exc)

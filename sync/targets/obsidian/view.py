@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime, time
@@ -31,7 +31,7 @@ from ...pages.doc import Doc
 from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import daily_doc, weekly_doc, window
 from ...rollups.recent import recent_days, recent_weeks
-from ...store import StoredOwned, Store, SyncRecord
+from ...store import StoredOwned, Store, SyncRecord, listed, missing_from
 from .. import owed
 from ..base import Intent, Outcome, plan
 from . import home
@@ -88,19 +88,31 @@ class ObsidianView:
         self.rerender_all = store.meta(f"render:{TARGET}") != self.fingerprint
         # a run that renders every page merges every one: their merge bases are read at once;
         # any other run reads the few it merges when it merges them
-        self.records: dict[str, SyncRecord] = store.sync_records(TARGET, defer_owned=not self.rerender_all)
+        self.records: MutableMapping[str, SyncRecord] = store.sync_records(TARGET, defer_owned=not self.rerender_all)
         self.tz = cfg.rollups.tz
-        self._present: set[str] | None = None     # every note path in the vault (one walk per run)
+        self._listing: dict[str, float | None] | None = None   # every note path, its mtime (one walk per run)
+        self._present: set[str] | None = None
         self.reedited: set[str] = set()           # articles whose category or tags the reader changed
         self._names: Names | None = None
         self.target.relink = self.relink
+        self.target.listing = self.present     # placing new notes reads the same walk,
+        self.target.known_names = lambda: self.names().counts   # and the names keyed from it
         templates.check(cfg.vault.templates)   # a broken template stops here, before any page is written
         self._known: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})   # the run's, for rollups
 
     # -- names ------------------------------------------------------------------------
+    def listing(self) -> dict[str, float | None]:
+        """Every note path in the vault with its modification time (``Files.scan``): one walk
+        serves the run's catch-up of the reader's edits, the sweep, the names and the
+        placement of new notes."""
+        if self._listing is None:
+            self._listing = self.files.scan()
+        return self._listing
+
     def present(self) -> set[str]:
         if self._present is None:
-            self._present = set(self.files.walk())
+            # the walk with mtimes when the run took it (catch-up); a plain walk is cheaper
+            self._present = set(self._listing if self._listing is not None else self.files.walk())
         return self._present
 
     def names(self) -> Names:
@@ -108,10 +120,9 @@ class ObsidianView:
         if self._names is None:
             present = self.present()
             self._names = Names(present)
-            for record in self.records.values():
-                # a recorded path the walk found is in already (most of them)
-                if record.state == "present" and record.path and record.path not in present:
-                    self._names.add(record.path)
+            # a recorded path the walk found is in already (most of them)
+            for key in missing_from(self.records, present):
+                self._names.add(self.records[key].path or "")
         return self._names
 
     def path_of(self, key: str) -> str | None:
@@ -157,7 +168,7 @@ class ObsidianView:
         to them, so no link is left pointing at a name that is gone.
         """
         present = self.present()   # one directory walk beats a stat per note
-        missing = [r for r in self.records.values() if r.state == "present" and r.path and r.path not in present]
+        missing = [self.records[key] for key in missing_from(self.records, present)]
         if not missing:
             return set()
         index = self.target.index()
@@ -170,8 +181,8 @@ class ObsidianView:
         # whose base name a move made shared (or unique again), whose links must now say more
         keys = {name_key(PurePosixPath(p)) for r in missing for p in (r.path, index.get(r.key)) if p}
         changed = {r.key for r in missing} | {
-            k for k, r in self.records.items()
-            if r.state == "present" and r.path and name_key(PurePosixPath(r.path)) in keys}
+            k for k, path, state in listed(self.records)
+            if state == "present" and path and name_key(PurePosixPath(path)) in keys}
         articles = {k for k in changed if not k.startswith(ROLLUP_PREFIXES)}
         for key in changed - articles:
             if key.startswith("weekly-"):
@@ -379,10 +390,10 @@ class ObsidianView:
         if rebuild_all:
             # every digest written before too: after a time zone change an article leaves its old
             # day, and that page must stop listing it (or go, if it is empty and untouched)
-            for key, record in self.records.items():
-                if record.state == "present" and key.startswith("weekly-"):
+            for key, _, state in listed(self.records):
+                if state == "present" and key.startswith("weekly-"):
                     weeks.add(key.removeprefix("weekly-"))
-                elif record.state == "present" and key.startswith("daily-"):
+                elif state == "present" and key.startswith("daily-"):
                     try:
                         days.add(date.fromisoformat(key.removeprefix("daily-")))
                     except ValueError:
@@ -398,13 +409,15 @@ class ObsidianView:
         row = self.store.conn.execute("SELECT MAX(published) FROM articles").fetchone()
         if not row or not row[0]:
             return False
+        text, seen = self.files.read_stamped(home.HOME)
+        if text is None or home.inner_of(text) is None:
+            return False   # no Home.md, or no block in it: the vault's names need not be resolved
         label = week_label(datetime.fromisoformat(row[0]), self.cfg.rollups)
         first, last = week_bounds(label, self.cfg.rollups)
         target = self.note_name(f"weekly-{label}") or label
         inner = home.top_week(label, first.isoformat(), last.isoformat(), target, self.cfg.rollups.top_n)
-        text, seen = self.files.read_stamped(home.HOME)
         key = f"home:{TARGET}"
-        new = home.fill(text, inner, self.store.meta(key)) if text is not None else None
+        new = home.fill(text, inner, self.store.meta(key))
         if new is None:
             return False
         skipped = self.files.write_many([(home.HOME, new, Guard(
