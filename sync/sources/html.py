@@ -35,7 +35,7 @@ from functools import lru_cache
 import html_to_markdown
 import nh3
 
-from ..escaping import escape
+from ..escaping import _LINE_START, escape
 from .mathtex import extract_math, restore_math
 
 # Tags whose text goes with them: code, embedded documents and widgets whose
@@ -164,6 +164,10 @@ _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _ESCAPE_MARK = "\ufdd0"
 # the text's own backslashes, hidden from the converter too (it would escape them again)
 _BACKSLASH_MARK = "\ufdd1"
+# text of the sanitiser's output that the escaping steps of ``_escape_text_nodes`` leave as is:
+# none of the characters an escape starts with (``escaping._ANY_SPOT``), no entity, no
+# non-breaking space, none of the two marks
+_PLAIN_TEXT = re.compile(r"[^\\`*_\[\]<>&#=~%$|\xa0\ufdd0\ufdd1]*")
 
 
 def _escape_text_nodes(html: str) -> str:
@@ -202,6 +206,10 @@ def _escape_text_nodes(html: str) -> str:
             out.append(part)
         elif code or not part or part.isspace():
             line_start = line_start and not (code and part.strip())
+            out.append(part)
+        elif _PLAIN_TEXT.fullmatch(part) and not (line_start and (part[0].isspace() or _LINE_START.match(part))):
+            # most text: nothing to decode, escape or strip, so the steps below give it back as is
+            line_start = False
             out.append(part)
         else:
             text = part.replace(_ESCAPE_MARK, "").replace(_BACKSLASH_MARK, "")
