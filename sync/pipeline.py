@@ -27,7 +27,7 @@ from .links.index import rebuilds, update_links
 from .models import Article, Score, content_hash
 from .scoring import backend_name, heuristic_for, needs_scoring
 from .sources.fetch import FeedRequest, Fetcher, FetchResult
-from .sources.names import feed_names
+from .sources.names import FeedNamer, feed_names
 from .sources.parse import ParsedFeed
 from .sources.parse_pool import ParseJob, parse_many
 from .store import FeedState, Store
@@ -165,23 +165,20 @@ def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: R
     # entries are keyed by the feed's own (stable) address, not the redirect target
     jobs = [ParseJob(got.body, state.url, state.name, got.headers, now)
             for (state, _), got in zip(todo, fetched) if got.status == "ok" and got.body is not None]
-    parsed_feeds = list(parse_many(jobs))
-    # a feed without a configured name is called by the title it just gave (sources/names.py)
-    titles = {url: s.title for url, s in store.feed_states().items()}
-    titles.update((state.config_url, p.title) for (state, _), p in
-                  zip([t for t, got in zip(todo, fetched) if got.status == "ok" and got.body is not None],
-                      parsed_feeds) if p.title)
-    names = feed_names(cfg.feeds, titles)
-    parsed_iter = iter(parsed_feeds)
+    # streamed: each feed is stored while the next ones are parsed (by the workers, on a large run)
+    parsed_iter = parse_many(jobs)
+    # a feed without a configured name is called by the title it just gave (sources/names.py);
+    # feeds are named in config order, each as soon as the feeds before it are read
+    namer = FeedNamer(cfg.feeds, {url: s.title for url, s in store.feed_states().items()})
     seen: set[str] = set()
     changed: set[str] = set()
     for i, ((before, _), got) in enumerate(zip(todo, fetched)):
         progress("feeds", i, len(todo))
-        state = next_feed_state(dataclasses.replace(before, name=names.get(before.config_url, before.name)),
-                                got, now)
+        parsed = next(parsed_iter) if got.status == "ok" and got.body is not None else None
+        name = namer.name(before.config_url, parsed.title if parsed else None) or before.name
+        state = next_feed_state(dataclasses.replace(before, name=name), got, now)
         report = FeedReport(state.name, state.url, got.status, message=got.error or "")
-        if got.status == "ok" and got.body is not None:
-            parsed = next(parsed_iter)
+        if parsed is not None:
             state = parsed_feed_state(before, state, parsed)
             if parsed.error or parsed.warning:
                 report.status, report.message = ("error", parsed.error) if parsed.error else ("warning", parsed.warning)

@@ -13,7 +13,7 @@ import json
 from datetime import datetime, timezone
 
 from sync.config import FeedConfig
-from sync.sources.names import feed_names
+from sync.sources.names import FeedNamer, feed_names
 from sync.sources.parse import parse_feed
 from sync.targets.obsidian.yamlfm import loads_note
 from tests.feedserver import FeedServer, Static
@@ -125,6 +125,25 @@ def test_feeds_without_a_name_are_called_by_their_title_uniquely():
         "Release notes from a", "Releases", "Releases (github.com)", "127.0.0.1:8080",
         "Release notes from github.com"]
     assert len({n.casefold() for n in names.values()}) == len(feeds)
+
+
+def test_feeds_named_one_at_a_time_as_their_titles_arrive_get_the_same_names():
+    # the sync names each feed as soon as it is parsed (FeedNamer), before later feeds are read
+    feeds = [_feed("https://github.com/a/releases.atom"), _feed("https://blog.example/feed", "Releases"),
+             _feed("https://github.com/b/releases.atom"), _feed("https://github.com/c/releases.atom"),
+             _feed("https://github.com/d/releases.atom"), _feed("http://127.0.0.1:8080/x.xml"),
+             _feed("https://github.com/e/releases.atom", "Changelog")]
+    stored = {feeds[2].url: "Old title", feeds[3].url: "Releases", feeds[5].url: "Kept"}
+    fresh = {feeds[0].url: "Releases", feeds[2].url: "Releases", feeds[4].url: "Changelog"}
+    everything = feed_names(feeds, {**stored, **fresh})
+    namer = FeedNamer(feeds, stored)
+    # fetched feeds bring their new title; the others (not due, failed) keep the stored one
+    one_by_one = {f.url: namer.name(f.url, fresh.get(f.url)) for f in feeds}
+    assert one_by_one == everything
+    assert [everything[f.url] for f in feeds] == [
+        "Releases (github.com)", "Releases", "Releases (github.com) 2", "Releases (github.com) 3",
+        "Changelog (github.com)", "Kept", "Changelog"]
+    assert FeedNamer(feeds, stored).name("https://not.configured/feed") is None
 
 
 def test_a_synced_feed_without_a_name_shows_its_title_in_notes_and_status(tmp_path, monkeypatch):

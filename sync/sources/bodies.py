@@ -49,7 +49,9 @@ def best_body(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 # how much of a body is looked at first for text (the whole is sanitised only when its start
 # shows none: HTML is read from left to right, so text at the start is text of the whole, when
-# the start is cut just before a "<": a cut inside a tag or an entity would make up text)
+# the start is cut just before a "<": a cut inside a tag or an entity would make up text); a
+# short start first (most bodies open with a heading or a paragraph), then a longer one
+FIRST_PEEK = 256
 PEEK = 1024
 
 
@@ -60,8 +62,11 @@ def _has_body(detail: Mapping[str, Any]) -> bool:
         return False
     if not is_html(detail):
         return True
-    cut = value.rfind("<", 0, PEEK) if len(value) > PEEK else -1
-    return bool(cut > 0 and to_text(value[:cut])) or bool(to_text(value)) or "<img" in value.lower()
+    for peek in (FIRST_PEEK, PEEK):
+        cut = value.rfind("<", 0, peek) if len(value) > peek else -1
+        if cut > 0 and to_text(value[:cut]):
+            return True
+    return bool(to_text(value)) or "<img" in value.lower()
 
 
 _ESCAPED_TAG = re.compile(r"&lt;/?(?:p|div|br|a|span|img|ul|ol|li|h[1-6]|em|strong|b|i|code|pre|blockquote)\b",

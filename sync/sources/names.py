@@ -23,17 +23,42 @@ NAME_MAX = 80
 
 def feed_names(feeds: Iterable[FeedConfig], titles: Mapping[str, str | None]) -> dict[str, str]:
     """config url -> the feed's name (see the module contract)."""
-    feeds = list(feeds)
-    names: dict[str, str] = {}
-    used: set[str] = set()
-    for feed in feeds:
-        if feed.explicit_name:
-            names[feed.url] = _claim(feed.name, feed, used)
-    for feed in feeds:
-        if not feed.explicit_name:
-            title = _short(clean_line(titles.get(feed.url) or ""))
-            names[feed.url] = _claim(title or feed.name, feed, used)
-    return names
+    namer = FeedNamer(feeds, titles)
+    return {feed.url: namer.name(feed.url) or feed.name for feed in namer.feeds}
+
+
+class FeedNamer:
+    """``feed_names`` one feed at a time, in config order, as titles arrive.
+
+    Feeds without a configured name claim theirs in config order, so a feed's name
+    depends only on the titles of the feeds before it: ``name(url, title)`` gives it
+    as soon as those are known (the sync stores each feed as soon as it is parsed,
+    while later feeds are still being parsed). Asked in config order, with each
+    fetched feed's new title, it gives exactly ``feed_names`` of all the titles.
+    """
+
+    def __init__(self, feeds: Iterable[FeedConfig], titles: Mapping[str, str | None]):
+        self.feeds = list(feeds)
+        self._titles = dict(titles)
+        self._names: dict[str, str] = {}
+        self._used: set[str] = set()
+        self._next = 0        # the first feed in config order whose name is not claimed yet
+        for feed in self.feeds:
+            if feed.explicit_name:
+                self._names[feed.url] = _claim(feed.name, feed, self._used)
+
+    def name(self, url: str, title: str | None = None) -> str | None:
+        """The name of the feed at ``url`` (a config url; None when not configured);
+        ``title`` its newly read title, if any."""
+        if title and url not in self._names:
+            self._titles[url] = title
+        while url not in self._names and self._next < len(self.feeds):
+            feed = self.feeds[self._next]
+            self._next += 1
+            if not feed.explicit_name:
+                claimed = _short(clean_line(self._titles.get(feed.url) or ""))
+                self._names[feed.url] = _claim(claimed or feed.name, feed, self._used)
+        return self._names.get(url)
 
 
 def _claim(name: str, feed: FeedConfig, used: set[str]) -> str:

@@ -2,7 +2,8 @@
 
 feedparser and HTML conversion cost about 1 ms an entry, so a large first
 sync parses feeds in worker processes while the main process stores what is
-already parsed (``sync.parallel``).
+already parsed (``sync.parallel``): ``parse_many`` yields each feed as soon as it
+is parsed, in order, and the caller stores it while the next ones are parsed.
 """
 
 from __future__ import annotations

@@ -184,6 +184,8 @@ def _remove_dot_segments(path: str) -> str:
 def _normalise_pct(text: str, safe: frozenset[str]) -> str:
     """Decode escapes of unreserved characters, upper-case the other escapes
     and encode every character outside ``safe`` (a lone ``%`` becomes ``%25``)."""
+    if safe.issuperset(text):
+        return text       # the common case, checked in C: no escape ("%" is never safe), nothing to encode
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
