@@ -310,10 +310,8 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
         articles.update(store.get_articles(missing))
         scores.update(store.scores(missing))
     linked = [articles[k] for k in sorted(relink) if k in articles]
-    encoded = merge(ahead) if ahead else None
     related_changed = update_links(store, linked, {k: scores[k] for k in relink if k in scores}, cfg.links,
-                                   encoded=encoded if encoded is not None and encoded.ids == [a.kb_id for a in linked]
-                                   else None)
+                                   encoded=merge(ahead) if ahead else None)
     remember(store, changed | rescored | related_changed)
     clock.lap("links")
     tiers = store.tier_counts(seen)

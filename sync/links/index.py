@@ -58,6 +58,8 @@ def update_links(store, changed: Sequence[Article], scores: Mapping[str, Score],
     ``encoded``: the features of ``changed``, in its order, encoded where they were scored
     (``features.encode_scored``); a rebuild that needs no other article uses them as they are.
     """
+    if encoded is not None and encoded.ids != [a.kb_id for a in changed]:
+        encoded = None   # features of other articles (or in another order) are of no use here
     if rebuild or rebuilds(store, len(changed), encoded=encoded is not None):
         return _rebuild(store, changed, scores, cfg, encoded)
     return _incremental(store, changed, scores, cfg)
@@ -127,7 +129,7 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
 
     # tokenising is most of a rebuild: spread it over the cores when there is enough of it
     processes = min(os.cpu_count() or 1, 4) if store.count_articles() >= _PARALLEL_FROM else 1
-    if encoded is not None and not read_back and encoded.ids == list(overrides):
+    if encoded is not None and not read_back:
         enc = encoded   # every article is one of ``changed``: their features came with their scores
     else:
         enc = F.encode_articles(((a, all_scores.get(a.kb_id)) for a in articles()), processes=processes)
