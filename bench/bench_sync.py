@@ -70,12 +70,21 @@ def serve(feeds: int, per_feed: int, port_queue: mp.Queue, stop: mp.Event) -> No
 CHILD_TIMEOUT = 1800
 
 
-def one_sync(port: int, feeds: int, extra: str = "") -> dict:
-    """One first sync into an empty vault and a no-op re-sync, in a fresh process of its own
-    (its own peak memory, a cold start like the daily job); returns its figures."""
+def one_sync(port: int, feeds: int, where: Path, extra: str = "") -> dict:
+    """One first sync into an empty vault in ``where`` and a no-op re-sync, in a fresh process
+    of its own (its own peak memory, a cold start like the daily job); returns its figures.
+
+    The vault is left in place: the caller deletes every run's vault after the last run.
+    Deleting 10,000 files slows the next 10,000 creations on this machine's ext4, which has
+    no journal: for 60 to 360 s the kernel skips recently deleted inodes one by one when it
+    allocates a new one (``recently_deleted`` in ``find_inode_bit``, seen with perf). A run
+    that follows the deletion of the previous run's vault measured 0.5 ms of system time per
+    new note instead of 0.05."""
     import subprocess
 
-    proc = subprocess.run([sys.executable, __file__, "--child", str(port), "--feeds", str(feeds), "--extra", extra],
+    where.mkdir(parents=True)
+    proc = subprocess.run([sys.executable, __file__, "--child", str(port), "--feeds", str(feeds), "--extra", extra,
+                           "--dir", str(where)],
                           capture_output=True, text=True, timeout=CHILD_TIMEOUT, cwd=ROOT)
     if proc.returncode:
         raise SystemExit(f"bench child failed: {proc.stderr[-3000:]}")
@@ -96,34 +105,33 @@ def _workers_cpu() -> float:
         return 0.0
 
 
-def child(port: int, feeds: int, extra: str) -> None:
+def child(port: int, feeds: int, extra: str, tmp: Path) -> None:
     from sync.config import load_config
     from sync.pipeline import run_sync
 
-    with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "config.toml"
-        lines = "".join(f'\n[[feeds]]\nurl = "http://127.0.0.1:{port}/feed/{f}.xml"\nname = "Feed {f}"\n'
-                        for f in range(feeds))
-        config.write_text('[vault]\npath = "vault"\n[scoring]\nbackend = "heuristic"\n'
-                          'interests = ["agents", "inference", "智能体", "推理"]\n' + extra + lines, "utf-8")
-        cfg = load_config(config)
-        r0 = resource.getrusage(resource.RUSAGE_SELF)
-        t0 = time.perf_counter()
-        first = run_sync(cfg, env={})
-        t1 = time.perf_counter()
-        r1 = resource.getrusage(resource.RUSAGE_SELF)
-        time.sleep(0.2)   # the fork server reaps its workers
-        workers = _workers_cpu()
-        second = run_sync(cfg, env={})
-        t2 = time.perf_counter()
-        notes = sum(1 for _ in (Path(tmp) / "vault" / "Articles").rglob("*.md"))
-        create = bare_creates(Path(tmp) / "vault" / "Articles", notes)
-        hwm = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]) / 1024
-        print(json.dumps({
-            "first": t1 - t0, "noop": t2 - t1, "stages": first.timings, "noop_stages": second.timings,
-            "notes": notes, "headline": first.headline(), "rss_mb": hwm, "noop_notes": dict(second.notes),
-            "create": create,
-            "cpu_main": (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), "cpu_workers": workers}))
+    config = Path(tmp) / "config.toml"
+    lines = "".join(f'\n[[feeds]]\nurl = "http://127.0.0.1:{port}/feed/{f}.xml"\nname = "Feed {f}"\n'
+                    for f in range(feeds))
+    config.write_text('[vault]\npath = "vault"\n[scoring]\nbackend = "heuristic"\n'
+                      'interests = ["agents", "inference", "智能体", "推理"]\n' + extra + lines, "utf-8")
+    cfg = load_config(config)
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    first = run_sync(cfg, env={})
+    t1 = time.perf_counter()
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    time.sleep(0.2)   # the fork server reaps its workers
+    workers = _workers_cpu()
+    second = run_sync(cfg, env={})
+    t2 = time.perf_counter()
+    notes = sum(1 for _ in (Path(tmp) / "vault" / "Articles").rglob("*.md"))
+    create = bare_creates(Path(tmp) / "vault" / "Articles", notes)
+    hwm = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]) / 1024
+    print(json.dumps({
+        "first": t1 - t0, "noop": t2 - t1, "stages": first.timings, "noop_stages": second.timings,
+        "notes": notes, "headline": first.headline(), "rss_mb": hwm, "noop_notes": dict(second.notes),
+        "create": create,
+        "cpu_main": (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), "cpu_workers": workers}))
 
 
 def bare_creates(articles: Path, n: int, size: int = 2500, batch: int = 500) -> float:
@@ -152,10 +160,36 @@ def bare_creates(articles: Path, n: int, size: int = 2500, batch: int = 500) -> 
             os.replace(temp, final)
         os.fsync(fd)
         os.close(fd)
-    took = time.perf_counter() - start
-    for i in range(n):
-        os.unlink(f"{folder}/control {i}.bin")
-    return took
+    return time.perf_counter() - start   # the files stay: deleted with the run's folder, after the last run
+
+
+def settled(where: Path, files: int = 2000, normal_ms: float = 0.1, patience: float = 400) -> float:
+    """Wait until this file system creates files at its normal speed; returns the ms per file.
+
+    On an ext4 without a journal (this machine's), the kernel skips the inodes deleted in the
+    last 60 s one by one when it allocates a new one, and for 360 s while their inode table
+    block is still dirty (``recently_deleted`` in ``find_inode_bit``, seen with perf). After a
+    test run or another bench deleted thousands of files nearby, creating a file costs 0.4 ms
+    of system time instead of 0.025, and a 10k first sync measures that. So before the runs,
+    ``files`` empty files are created in a fresh folder under ``where`` (kept there: deleting
+    them would do the same to the runs) until they cost less than ``normal_ms`` each, waiting
+    30 s after each check, for at most ``patience`` seconds."""
+    import os
+
+    deadline = time.monotonic() + patience
+    for attempt in range(1000):
+        folder = where / f"creation check {attempt}"
+        folder.mkdir(parents=True)
+        start = time.perf_counter()
+        for i in range(files):
+            os.close(os.open(folder / f"{i}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        ms = (time.perf_counter() - start) * 1000 / files
+        if ms < normal_ms or time.monotonic() > deadline:
+            return ms
+        print(f"file creation at {ms:.2f} ms a file (recently deleted inodes nearby): waiting 30 s", flush=True)
+        os.sync()
+        time.sleep(30)
+    return ms
 
 
 def spread(values: list[float], fmt: str = "{:,.0f}") -> str:
@@ -170,9 +204,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)     # a port: run one sync against it
     parser.add_argument("--extra", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)      # the child's folder (config, vault)
     args = parser.parse_args()
     if args.child:
-        return child(args.child, args.feeds, args.extra)
+        return child(args.child, args.feeds, args.extra, args.dir)
     total = args.feeds * args.per_feed
 
     ports: mp.Queue = mp.Queue()
@@ -181,9 +216,12 @@ def main() -> None:
     server.start()
     port = ports.get(timeout=120)
     runs = []
+    kept = tempfile.TemporaryDirectory(prefix="kbsync-bench-")   # every run's vault, deleted after the last run
     try:
+        creation = settled(Path(kept.name))
+        print(f"file system: {creation:.3f} ms to create a file, before the runs", flush=True)
         for r in range(args.runs):
-            run = one_sync(port, args.feeds)
+            run = one_sync(port, args.feeds, Path(kept.name) / f"run {r + 1}")
             runs.append(run)
             print(f"run {r + 1}: first sync {run['first']:6.2f} s = {total / run['first']:6.0f} articles/s "
                   f"(CPU: this process {run['cpu_main']:.1f} s, workers {run['cpu_workers']:.1f} s); "
@@ -193,6 +231,7 @@ def main() -> None:
     finally:
         stop.set()
         server.join(timeout=5)
+        kept.cleanup()
     rates = [total / r["first"] for r in runs]
     median_run = sorted(runs, key=lambda r: r["first"])[len(runs) // 2]
     print(f"articles: {total} in {args.feeds} feeds; {median_run['headline']}")
@@ -207,6 +246,7 @@ def main() -> None:
         "first sync: CPU seconds, this process + pool workers (median run)":
             f"{median_run['cpu_main']:.1f} + {median_run['cpu_workers']:.1f}",
         "first sync: stages (median run)": ", ".join(f"{k} {v:.1f} s" for k, v in median_run["stages"].items()),
+        "file system check before the runs: ms to create an empty file": f"{creation:.3f}",
         "control: the notes' file writes (temp, syncfs, rename) without kbsync, s (min / median / max)":
             spread([r["create"] for r in runs], "{:.2f}"),
         "no-op re-sync (server answers 304), s (min / median / max)": spread([r["noop"] for r in runs], "{:.2f}"),
