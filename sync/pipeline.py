@@ -239,11 +239,13 @@ def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterabl
         result.backend = "heuristic (dry run: Claude not called)"
     if ahead is not None and todo and rebuilds(store, len(todo), encoded=True) and \
             {a.kb_id for a in todo} >= set(store.all_ids()):
-        fresh, parts = scorer.score_and(sorted(todo, key=lambda a: a.kb_id), then=encode_scored)
+        # each chunk's scores are saved while the workers score the next ones
+        fresh, parts = scorer.score_and(sorted(todo, key=lambda a: a.kb_id), then=encode_scored,
+                                        each=lambda chunk: store.save_scores(chunk, now))
         ahead.extend(parts)
     else:
         fresh = scorer.score(todo) if todo else []
-    store.save_scores(fresh, now)
+        store.save_scores(fresh, now)
     result.scored = len(fresh)
     changed = {s.kb_id for s in fresh if _projected_change(scores.get(s.kb_id), s)}
     scores.update((s.kb_id, s) for s in fresh)
@@ -258,7 +260,7 @@ def _projected_change(old: Score | None, new: Score) -> bool:
     """Whether a new score changes the article's pages: what they show of the score changed, or
     the text it scored did (a leftover of a run killed after storing a revised article and before
     recording it pending: nothing else would have its note rewritten with the new text)."""
-    return _score_key(old) != _score_key(new) or old is None or old.content_hash != new.content_hash
+    return old is None or old.content_hash != new.content_hash or _score_key(old) != _score_key(new)
 
 
 # -- one run ----------------------------------------------------------------------------

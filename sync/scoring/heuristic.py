@@ -158,15 +158,22 @@ class HeuristicScorer:
         return self.score_and(articles)[0]
 
     def score_and(self, articles: Sequence[Article],
-                  then: Callable[[Sequence[Article], list[Score]], T] | None = None) -> tuple[list[Score], list[T]]:
+                  then: Callable[[Sequence[Article], list[Score]], T] | None = None,
+                  each: Callable[[list[Score]], object] | None = None) -> tuple[list[Score], list[T]]:
         """The scores, in order, and ``then(chunk, its scores)`` for each chunk of articles, in
         order: work that needs the article and its score is done in the worker that has both
-        (``then`` must be picklable: a module-level function), so the article crosses once."""
+        (``then`` must be picklable: a module-level function), so the article crosses once.
+        ``each(scores)`` is called in this process with each chunk's scores as they come, in
+        order, while the workers score the next chunks (the caller saves them meanwhile)."""
         if not articles:
             return [], []
         # a big batch (a first sync) is scored on every core, in order-keeping chunks
         chunks = [(self, articles[i:i + CHUNK], then) for i in range(0, len(articles), CHUNK)]
-        parts = list(map_maybe_parallel(_score_chunk, chunks, parallel=len(articles) >= PARALLEL_MIN))
+        parts = []
+        for part in map_maybe_parallel(_score_chunk, chunks, parallel=len(articles) >= PARALLEL_MIN):
+            if each is not None:
+                each(part[0])
+            parts.append(part)
         return [score for scores, _ in parts for score in scores], [extra for _, extra in parts if then is not None]
 
     def score_one(self, article: Article, as_of: datetime | None = None) -> Score:
