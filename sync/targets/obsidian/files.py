@@ -45,6 +45,18 @@ class Files(Protocol):
     def scan(self) -> dict[str, float | None]: ...
 
 
+def _write_new(path: str, data: bytes) -> None:
+    """Create or truncate ``path`` and write ``data``: ``open(path, "w")`` with no text layer
+    (mode 0o666 less the umask, as ``open`` gives)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
 def _syncfs(folder: Path) -> None:
     """Flush every dirty file of the file system holding ``folder`` (Linux syncfs(2)).
 
@@ -80,6 +92,7 @@ class LocalFiles:
     def __init__(self, root: Path):
         self.root = root
         self._checked: dict[PurePosixPath, Path] = {}
+        self._folders: dict[str, str] = {}        # "a/b/" (as written in a rel path) -> its real folder
         self._stale: set[Path] = set()          # leftover temp files seen, not yet removed
         self._swept: set[Path] = set()          # folders already searched for leftovers
 
@@ -94,6 +107,23 @@ class LocalFiles:
             real = inside(self.root, parent) if parent.parts else self.root.resolve()
             self._checked[parent] = real
         return real / pure.name
+
+    def _where(self, rel: str) -> tuple[str, str]:
+        """(real folder, file name) of ``rel`` as strings: ``_path`` without a path object per
+        file. The writer thread asks this for every note it writes, and pathlib's parsing and
+        hashing were a third of its time (which the notes stage waits for). A folder is checked
+        by ``_path`` the first time it is seen (as written: "/x" and "a/../x" are never taken
+        for the vault's root); an odd name goes the long way."""
+        cut = rel.rfind("/") + 1
+        head, name = rel[:cut], rel[cut:]
+        real = self._folders.get(head)
+        if real is None or name in ("", ".", ".."):
+            path = self._path(rel)
+            real = str(path.parent)
+            if name not in ("", ".", "..") and path.name == name:
+                self._folders[head] = real
+            return real, path.name
+        return real, name
 
     def read(self, rel: str) -> str | None:
         try:
@@ -122,31 +152,32 @@ class LocalFiles:
 
     def write_many(self, items: Sequence[Write]) -> dict[str, str]:
         """Write every item; returns {path: why} for guarded files left as the reader has them."""
-        staged: list[tuple[Path, Path, str, Guard | None, str]] = []
+        # paths are plain strings here (``_where``): this loop runs once per note written
+        staged: list[tuple[str, str, str, Guard | None, str]] = []
         skipped: dict[str, str] = {}
         orphans: list[Orphan] = []
+        folders: set[str] = set()
         try:
-            folders: set[Path] = set()
             for item in items:
                 rel, text = item[0], item[1]
                 guard = item[2] if len(item) > 2 else None
-                path = self._path(rel)
-                if path.parent not in folders:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    folders.add(path.parent)
-                    self._find_stale(path.parent)
-                tmp = path.with_name(f".{path.name}{TEMP_SUFFIX}")
-                with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                    fh.write(text)
-                staged.append((tmp, path, rel, guard, text))
-            self._remove_stale({tmp for tmp, *_ in staged})
+                folder, name = self._where(rel)
+                if folder not in folders:
+                    os.makedirs(folder, exist_ok=True)
+                    folders.add(folder)
+                    self._find_stale(Path(folder))
+                tmp = f"{folder}/.{name}{TEMP_SUFFIX}"
+                staged.append((tmp, f"{folder}/{name}", rel, guard, text))
+                _write_new(tmp, text.encode("utf-8"))
+            if self._stale:
+                self._remove_stale({Path(tmp) for tmp, *_ in staged})
             if staged:
                 _syncfs(self.root)
             for tmp, path, rel, guard, text in staged:
                 if guard is None:
                     os.replace(tmp, path)
                     continue
-                done = swap(tmp, path, guard, text)
+                done = swap(Path(tmp), Path(path), guard, text)
                 if not done.placed:
                     skipped[rel] = done.why
                 if done.orphan is not None:
@@ -158,9 +189,12 @@ class LocalFiles:
             for orphan in orphans:
                 os.close(orphan.fd)
             for tmp, *_ in staged:
-                tmp.unlink(missing_ok=True)
+                try:
+                    os.unlink(tmp)
+                except FileNotFoundError:
+                    pass
             raise
-        self._fsync_dirs({path.parent for _, path, *_ in staged})
+        self._fsync_dirs(folders)
         return skipped
 
     def remove(self, rel: str, guard: Guard | None = None) -> bool:
@@ -192,7 +226,7 @@ class LocalFiles:
         self._stale.clear()
 
     @staticmethod
-    def _fsync_dirs(folders: Iterable[Path]) -> None:
+    def _fsync_dirs(folders: Iterable[str | Path]) -> None:
         """fsync the folders that got new names, so the renames survive a crash."""
         for folder in folders:
             try:
