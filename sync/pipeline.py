@@ -33,7 +33,6 @@ from .sources.parse_pool import ParseJob, parse_many
 from .store import FeedState, Store
 from .store.ingest import plan_ingest
 from .targets.base import Loaded, Outcome, Projection, plan
-from .targets.notion.projection import NotionProjection
 from .targets.obsidian.projection import VaultProjection
 
 if TYPE_CHECKING:
@@ -412,6 +411,9 @@ def configured_targets(cfg: Config, store: Store, env: Mapping[str, str], now: d
         elif dry_run:
             result.problems.append("notion: not contacted in a dry run")
         else:
+            # imported only here: a vault-only run does not load the Notion client (0.1 s a run)
+            from .targets.notion.projection import NotionProjection
+
             targets.append(NotionProjection(cfg, store, now, token=token, namer=namer, log=log))
     return targets
 

@@ -116,7 +116,6 @@ def story_groups(store, kb_ids: Iterable[str]) -> dict[str, str]:
 def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg: LinksConfig,
              encoded: F.Encoded | None = None) -> set[str]:
     overrides = {a.kb_id: a for a in changed}
-    all_scores = {**store.scores(), **scores}
 
     # a first sync (or a big import) holds every stored article in memory: none is read back
     read_back = not overrides.keys() >= set(store.all_ids())
@@ -132,6 +131,8 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
     if encoded is not None and not read_back:
         enc = encoded   # every article is one of ``changed``: their features came with their scores
     else:
+        # the scores are read only here: features encoded with their scores need none
+        all_scores = {**store.scores(), **scores}
         enc = F.encode_articles(((a, all_scores.get(a.kb_id)) for a in articles()), processes=processes)
     docs, vec, order, stop = L.index_from_scratch(enc)
     pairs = L.search(np.arange(len(docs)), vec, docs.pub, cfg.window_days * L.DAY, L.search_floor(cfg),

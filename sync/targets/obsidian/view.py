@@ -372,9 +372,13 @@ class ObsidianView:
         rebuild_all = (self.rerender_all or restore) and not only
         # only publication times are needed here: no article text is read for them
         known = loaded[0]
-        times = self.store.publication_times() if rebuild_all else \
-            [*(known[k].published for k in touched if k in known),
-             *(a.published for a in self.store.get_articles(k for k in touched if k not in known).values())]
+        if rebuild_all:
+            # every article's day: in memory when the run holds every article (a first sync)
+            everyone = len(known) == self.store.count_articles()
+            times = [a.published for a in known.values()] if everyone else self.store.publication_times()
+        else:
+            times = [*(known[k].published for k in touched if k in known),
+                     *(a.published for a in self.store.get_articles(k for k in touched if k not in known).values())]
         # the days owed by the notes written before (this run's, or a killed run's: ``owed``)
         owing = set() if only else owed.owed(self.store, TARGET)
         owing_weeks = {week_label(d, self.cfg.rollups) for d in owing}
