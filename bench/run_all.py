@@ -171,8 +171,12 @@ SUMMARY = [
     ("real-feed weight: kbsync first sync, articles/s", "realfeeds", "kbsync first sync", ""),
     ("real-feed weight: bare feedparser (defaults), same bytes, entries/s", "realfeeds", "bare feedparser", ""),
     ("real-feed weight: kbsync vs bare feedparser (medians)", "realfeeds", "ratio", "≥ 2.5×"),
-    ("100k vault, no-op sync, in its stages, s", "scale", "no-op sync: in its stages", "≤ 1 s"),
-    ("100k vault, 200 new articles, in its stages, s", "scale", "daily sync, ", "≤ 2 s"),
+    # the issue's figures were the processes' wall times (the daemon's and cron's view); in its
+    # stages (without the interpreter's start, imports and config) is shown beside them
+    ("100k vault, no-op sync, wall (process start included), s", "scale", "no-op sync: wall", "≤ 1 s"),
+    ("the same, in its stages, s", "scale", "no-op sync: in its stages", ""),
+    ("100k vault, 200 new articles, wall (process start included), s", "scale", "daily sync: wall", "≤ 2 s"),
+    ("the same, in its stages, s", "scale", "daily sync, ", ""),
     ("related links, 100k from scratch incl. SQLite writes", "links", "update_links(rebuild=True)", "≤ 60 s"),
     ("related links, +200 new against 100k", "links", "update_links, +", "< 2 s"),
 ]
