@@ -301,3 +301,30 @@ def test_name_key_of_a_string_is_name_key_of_its_path(path):
     from sync.targets.obsidian.paths import name_key_of
 
     assert name_key_of(path) == name_key(PurePosixPath(path))
+
+
+@pytest.mark.parametrize("rel", ["/etc/x.md", "a/../../x.md", "../x.md", "a/../../../b/x.md", "a/"])
+def test_write_many_refuses_escapes_after_its_folders_are_cached(tmp_path: Path, rel: str) -> None:
+    # the writer caches each folder's real location by its text ("a/", ""): a path that leaves
+    # the vault must still be refused once its neighbours' folders are cached
+    from sync.targets.obsidian.files import LocalFiles
+
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    files = LocalFiles(vault)
+    files.write_many([("top.md", "t"), ("a/b.md", "b")])
+    with pytest.raises((ValueError, IsADirectoryError)):
+        files.write_many([(rel, "x")])
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == \
+        ["vault/a/b.md", "vault/top.md"]
+
+
+def test_write_many_follows_a_folder_by_its_text(tmp_path: Path) -> None:
+    from sync.targets.obsidian.files import LocalFiles
+
+    files = LocalFiles(tmp_path)
+    for rel, text in [("a//b.md", "1"), ("a/b.md", "2"), ("./c.md", "3"), ("c.md", "4")]:
+        files.write_many([(rel, text)])   # one path per batch: a batch names each file once
+    assert (tmp_path / "a" / "b.md").read_text() == "2"
+    assert (tmp_path / "c.md").read_text() == "4"
+    assert not list(tmp_path.rglob(".*kbsync-tmp"))
