@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from .paths import inside
-from .swap import Guard, Orphan, Stamp, Write, read_path, settle, stamp, swap
+from .swap import Guard, Orphan, Stamp, Write, read_path, settle, stamp, swap, write_new
 
 TEMP_SUFFIX = ".kbsync-tmp"
 def _is_temp(name: str) -> bool:
@@ -43,18 +43,6 @@ class Files(Protocol):
     def exists(self, rel: str) -> bool: ...
     def walk(self) -> Iterator[str]: ...
     def scan(self) -> dict[str, float | None]: ...
-
-
-def _write_new(path: str, data: bytes) -> None:
-    """Create or truncate ``path`` and write ``data``: ``open(path, "w")`` with no text layer
-    (mode 0o666 less the umask, as ``open`` gives)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
 
 
 def _syncfs(folder: Path) -> None:
@@ -116,11 +104,12 @@ class LocalFiles:
         for the vault's root); an odd name goes the long way."""
         cut = rel.rfind("/") + 1
         head, name = rel[:cut], rel[cut:]
+        odd = name in ("", ".", "..")
         real = self._folders.get(head)
-        if real is None or name in ("", ".", ".."):
+        if real is None or odd:
             path = self._path(rel)
             real = str(path.parent)
-            if name not in ("", ".", "..") and path.name == name:
+            if not odd and path.name == name:
                 self._folders[head] = real
             return real, path.name
         return real, name
@@ -168,7 +157,7 @@ class LocalFiles:
                     self._find_stale(Path(folder))
                 tmp = f"{folder}/.{name}{TEMP_SUFFIX}"
                 staged.append((tmp, f"{folder}/{name}", rel, guard, text))
-                _write_new(tmp, text.encode("utf-8"))
+                write_new(tmp, text.encode("utf-8"))   # mode 0o666 less the umask, as open() gives
             if self._stale:
                 self._remove_stale({Path(tmp) for tmp, *_ in staged})
             if staged:

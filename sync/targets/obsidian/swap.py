@@ -93,13 +93,21 @@ def read_fd(fd: int) -> tuple[str, Stamp]:
 
 
 
-def _restage(tmp: Path, text: str) -> None:
-    """Write ``text`` into the temp file (synced by ``_swap`` right after it is renamed)."""
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+def write_new(path: str | Path, data: bytes, mode: int = 0o666) -> None:
+    """Create or truncate ``path`` and write all of ``data`` (``os.write`` may write less than
+    asked): ``open(path, "wb")`` without the file object; ``mode`` less the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
     try:
-        os.write(fd, text.encode("utf-8"))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
     finally:
         os.close(fd)
+
+
+def _restage(tmp: Path, text: str) -> None:
+    """Write ``text`` into the temp file (synced by ``_swap`` right after it is renamed)."""
+    write_new(tmp, text.encode("utf-8"), 0o644)
 
 
 def _remerge(guard: Guard, current: str, last_read: str | None = None, last_merged: str = "") -> str | None:
