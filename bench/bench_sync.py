@@ -74,12 +74,8 @@ def one_sync(port: int, feeds: int, where: Path, extra: str = "") -> dict:
     """One first sync into an empty vault in ``where`` and a no-op re-sync, in a fresh process
     of its own (its own peak memory, a cold start like the daily job); returns its figures.
 
-    The vault is left in place: the caller deletes every run's vault after the last run.
-    Deleting 10,000 files slows the next 10,000 creations on this machine's ext4, which has
-    no journal: for 60 to 360 s the kernel skips recently deleted inodes one by one when it
-    allocates a new one (``recently_deleted`` in ``find_inode_bit``, seen with perf). A run
-    that follows the deletion of the previous run's vault measured 0.5 ms of system time per
-    new note instead of 0.05."""
+    The vault is left in place: the caller deletes every run's vault after the last run, as
+    deleting it would slow the next run's file creations (see ``settled``)."""
     import subprocess
 
     where.mkdir(parents=True)
@@ -105,11 +101,11 @@ def _workers_cpu() -> float:
         return 0.0
 
 
-def child(port: int, feeds: int, extra: str, tmp: Path) -> None:
+def child(port: int, feeds: int, extra: str, where: Path) -> None:
     from sync.config import load_config
     from sync.pipeline import run_sync
 
-    config = Path(tmp) / "config.toml"
+    config = where / "config.toml"
     lines = "".join(f'\n[[feeds]]\nurl = "http://127.0.0.1:{port}/feed/{f}.xml"\nname = "Feed {f}"\n'
                     for f in range(feeds))
     config.write_text('[vault]\npath = "vault"\n[scoring]\nbackend = "heuristic"\n'
@@ -124,8 +120,8 @@ def child(port: int, feeds: int, extra: str, tmp: Path) -> None:
     workers = _workers_cpu()
     second = run_sync(cfg, env={})
     t2 = time.perf_counter()
-    notes = sum(1 for _ in (Path(tmp) / "vault" / "Articles").rglob("*.md"))
-    create = bare_creates(Path(tmp) / "vault" / "Articles", notes)
+    notes = sum(1 for _ in (where / "vault" / "Articles").rglob("*.md"))
+    create = bare_creates(where / "vault" / "Articles", notes)
     hwm = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]) / 1024
     print(json.dumps({
         "first": t1 - t0, "noop": t2 - t1, "stages": first.timings, "noop_stages": second.timings,
@@ -177,7 +173,9 @@ def settled(where: Path, files: int = 2000, normal_ms: float = 0.1, patience: fl
     import os
 
     deadline = time.monotonic() + patience
-    for attempt in range(1000):
+    attempt = 0
+    while True:
+        attempt += 1
         folder = where / f"creation check {attempt}"
         folder.mkdir(parents=True)
         start = time.perf_counter()
@@ -189,7 +187,6 @@ def settled(where: Path, files: int = 2000, normal_ms: float = 0.1, patience: fl
         print(f"file creation at {ms:.2f} ms a file (recently deleted inodes nearby): waiting 30 s", flush=True)
         os.sync()
         time.sleep(30)
-    return ms
 
 
 def spread(values: list[float], fmt: str = "{:,.0f}") -> str:

@@ -85,12 +85,10 @@ def figures_of(stdout: str) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
-# Benches that time the creation of thousands of files. On an ext4 without a journal (this
-# machine's), the kernel skips inodes deleted in the last 60 s one by one when it allocates a
-# new one (360 s while their inode table block is still dirty): a bench that follows one which
-# deleted its vault would measure that, at ten times the system time per file. So the file
-# system is synced and left alone for a minute before each of these, when another ran first
-# (bench_sync.settled also checks the creation speed itself before its runs).
+# Benches that time the creation of thousands of files: one that follows a bench which deleted
+# its vault would measure the kernel skipping the recently deleted inodes (why: ``settled`` in
+# bench_sync.py). So the file system is synced and left alone for a minute before each of
+# these, when another ran first.
 CREATES_FILES = {"sync", "realfeeds", "scale", "links"}
 SETTLE = 61
 
