@@ -332,3 +332,39 @@ def test_status_round_trip_obsidian_store_notion_and_back(tmp_path, emu):
     before = note.read_bytes()
     sync(config)
     assert emu.writes() == [] and note.read_bytes() == before
+
+
+def test_a_note_marked_before_its_notion_page_exists_keeps_the_mark_on_both_sides(tmp_path, emu):
+    """The reader marks notes while Notion is not set up yet (or its pages failed): the pages
+    created later carry the marks, and no later pull takes Notion's default for an edit."""
+    from sync.targets.obsidian.yamlfm import dumps_note, loads_note
+
+    config = notion_config(tmp_path, emu)
+    vault_only = tmp_path / "vault-only.toml"
+    vault_only.write_text(re.sub(r"\n\[notion\]\n(.+\n)+", "\n", config.read_text("utf-8")), "utf-8")
+    sync(vault_only)
+    notes = sorted((tmp_path / "vault" / "Articles").rglob("*.md"))
+    marks = {notes[0]: {"status": "later", "rating": 4},
+             notes[1]: {"status": "reading now"}}          # a status Notion does not offer
+    for note, mark in marks.items():
+        props, body = loads_note(note.read_text("utf-8"))
+        note.write_text(dumps_note({**props, **mark}, body), "utf-8")
+    result = sync(config)
+    assert not [p for p in result.problems if p.startswith("notion")], result.problems
+    pages = {plain(p["properties"]["KB ID"]["rich_text"]): p for p in emu.pages(data_sources(emu)["Articles"]["id"])}
+    for note, mark in marks.items():
+        kb_id = loads_note(note.read_text("utf-8"))[0]["kb_id"]
+        shown = pages[kb_id]["properties"]
+        assert shown["Status"]["status"]["name"] == mark["status"]
+        assert shown["Rating"]["number"] == mark.get("rating")
+    untouched = next(p for k, p in pages.items() if k not in {loads_note(n.read_text("utf-8"))[0]["kb_id"]
+                                                               for n in marks})
+    assert untouched["properties"]["Status"]["status"]["name"] == "unread"   # Notion's default
+    # later runs: the marks stay in the notes, and no edit is taken from Notion
+    for _ in range(2):
+        sync(config)
+    for note, mark in marks.items():
+        props, _ = loads_note(note.read_text("utf-8"))
+        assert {k: props.get(k) for k in mark} == mark
+    with Store(tmp_path / ".kbsync" / "state.db") as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM reader_changes WHERE origin='notion'").fetchone()[0] == 0

@@ -14,6 +14,9 @@ Contract:
   Rating are set on the page (one request per page); a tag edit is applied
   through the article's Tags value (``tag_edits``), so the caller re-renders
   those articles (``retag``) and the ordinary diff sends Tags.
+- ``set_elsewhere`` is the Status and Rating a page created now must carry
+  (``reader_payload`` makes their values): an edit made before the page
+  existed had nothing to be shown on.
 """
 
 from __future__ import annotations
@@ -118,6 +121,47 @@ def with_tag_edits(tags: Sequence[str], edit: Mapping[str, list[str]] | None) ->
     return [t for t in tags if t.casefold() not in removed] + list(edit.get("added", []))
 
 
+def reader_payload(changes: Iterable[Change], status_type: str) -> dict[str, Any]:
+    """The Status and Rating values (Notion's property payloads) that show these edits; other
+    properties are not set this way."""
+    props: dict[str, Any] = {}
+    for change in changes:
+        if change.property == "status":
+            name = option(str(change.value)) if change.value is not None else None
+            if name is None and status_type == "status":
+                name = default_status()    # a native status is never empty: back to the default
+            props["Status"] = {status_type: {"name": name} if name else None}
+        elif change.property == "rating":
+            number = change.value if isinstance(change.value, (int, float)) \
+                and not isinstance(change.value, bool) else None
+            props["Rating"] = {"number": number}
+    return props
+
+
+def set_elsewhere(store: Store, kb_ids: Iterable[str]) -> dict[str, list[Change]]:
+    """kb_id -> the reader's latest Status and Rating (made in any target, not cleared).
+
+    A page created for an article the reader marked already (in its note,
+    before the page existed) must show the mark in its create request: the
+    edit was delivered while there was no page, so the journal counts it as
+    shown, and a page created with Notion's default would read as the
+    reader's edit in Notion at the next pull, undoing theirs. Sent with the
+    create, not after it, so no killed run can leave the default there.
+    """
+    winners = latest(c for c in entries(store, kb_ids) if c.property in PROPERTIES)
+    out: dict[str, list[Change]] = {}
+    for (kb_id, _), change in sorted(winners.items()):
+        if change.value is not None:
+            out.setdefault(kb_id, []).append(change)
+    return out
+
+
+def add_status_option(api: NotionAPI, data_source: str, name: str) -> None:
+    """Offer ``name`` as a Status option (a status set in a note that Notion does not know)."""
+    api.get(api.client.data_sources.update, data_source,
+            properties={"Status": {"status": {"options": [{"name": name}]}}})
+
+
 class NotionEditSink:
     """Applies the reader's edits made elsewhere to the Articles pages (``journal.EditSink``)."""
 
@@ -137,20 +181,10 @@ class NotionEditSink:
             if page is None:
                 # no page (yet, or deleted): nothing to show the edit on
                 continue
-            props: dict[str, Any] = {}
-            for change in group:
-                if change.property == "status":
-                    name = option(str(change.value)) if change.value is not None else None
-                    if name is None and self.status_type == "status":
-                        name = default_status()    # a native status is never empty: back to the default
-                    props["Status"] = {self.status_type: {"name": name} if name else None}
-                elif change.property == "rating":
-                    number = change.value if isinstance(change.value, (int, float)) \
-                        and not isinstance(change.value, bool) else None
-                    props["Rating"] = {"number": number}
-                elif change.property in ("tags", "category"):
-                    # shown through the page's Tags / Category: the page is rendered again
-                    self.retag.add(kb_id)
+            props = reader_payload(group, self.status_type)
+            if any(change.property in ("tags", "category") for change in group):
+                # shown through the page's Tags / Category: the page is rendered again
+                self.retag.add(kb_id)
             if not props:
                 continue
             try:
@@ -171,8 +205,7 @@ class NotionEditSink:
             if exc.status != 400 or not status or not self.data_source or _trashed(self.api, page):
                 raise
             # a status Notion does not offer yet (set in a note): add the option, then set it
-            self.api.get(self.api.client.data_sources.update, self.data_source,
-                         properties={"Status": {"status": {"options": [{"name": status["name"]}]}}})
+            add_status_option(self.api, self.data_source, status["name"])
             self.api.get(self.api.client.pages.update, page, properties=props)
 
 

@@ -9,7 +9,8 @@ Contract (the same Target protocol as the Obsidian notes, see
   created twice.
 - An update sends only the owned properties whose value changed since the
   record (``owned["props"]``), never the reader's (Status, Rating, or any
-  property they add). The body is edited only when it changed, and only
+  property they add); a create sends the Status and Rating the reader set
+  elsewhere before the page existed (``reader_props``). The body is edited only when it changed, and only
   where: the record keeps each kbsync block's id and content fingerprint
   (children included, ``owned["ids"]``/``owned["deep"]``); ``body.diff``
   decides which blocks to PATCH in place, delete, or insert right after
@@ -57,6 +58,8 @@ class NotionTarget:
         self.api, self.ds, self.kinds, self.name = api, data_source_id, kinds, name
         self.pages, self.journal = pages, journal
         self.adopt: dict[str, str] = {}     # kb_id -> page id found in Notion but unknown to the store
+        # kb_id -> the reader's properties a new page starts with (set elsewhere before it existed)
+        self.reader_props: Callable[[str], dict[str, Any]] = lambda key: {}
 
     def resolve(self, kb_id: str) -> str | None:
         return self.pages.get(kb_id)
@@ -159,6 +162,8 @@ class NotionTarget:
 
     def _create(self, doc: Doc, digest: str, *, restored: bool, plain: bool) -> Outcome:
         payloads, sent = self._props(doc, list(doc.props))
+        # the reader's own (not recorded in ``sent``: an update never sends them)
+        payloads = {**self.reader_props(doc.key), **payloads}
         full = self._blocks(doc, plain)
         blocks, overflow = _prepare(full)
         body = _body_record(full, None)

@@ -39,7 +39,8 @@ from ...store import Store, SyncRecord
 from .. import owed
 from ..base import Outcome, owned_hash, plan
 from .api import NotionAPI, NotionError
-from .edits import NotionEditSink, pull_edits, tag_edits, with_tag_edits
+from .edits import (NotionEditSink, add_status_option, pull_edits, reader_payload, set_elsewhere, tag_edits,
+                    with_tag_edits)
 from .pages import article_doc, weekly_doc
 from .setup import KINDS, Ensured, definitions, ensure_data_sources, owned_kinds
 from .target import NotionTarget
@@ -79,7 +80,9 @@ class NotionView:
         self.replaced = ensured.replaced
         self._reset(ensured.reset)
         self._views(ensured)
-        self.status_type = ensured.sources["articles"].get("properties", {}).get("Status", {}).get("type", "status")
+        status = ensured.sources["articles"].get("properties", {}).get("Status", {})
+        self.status_type = status.get("type", "status")
+        self.status_options = {o.get("name") for o in (status.get(self.status_type) or {}).get("options") or []}
         self.pages = {k: r.path for k, r in self.records.items() if r.state == "present" and r.path}
         self.targets = {kind: NotionTarget(api, ensured.ids[kind], owned_kinds(kind), name=TARGET,
                                            pages=self.pages, journal=self._journal) for kind in KINDS}
@@ -193,6 +196,7 @@ class NotionView:
                                     tags=with_tag_edits(scores[a.kb_id].tags, retagged.get(a.kb_id)),
                                     split_tags=self.bounded.split_tags, split_source=self.bounded.split_source))
         self._owe(docs, restore)
+        self._reader_props({d.key for d in docs} - {k for k, r in self.records.items() if r.state == "present"})
         outcomes = self._apply("articles", docs, restore)
         # a page related to one created after it in this pass: its Related is completed now
         unfinished = [d for d in docs if (r := self.records.get(d.key)) is not None and r.owned_hash == "partial"
@@ -200,6 +204,21 @@ class NotionView:
         again = self._apply("articles", unfinished, restore) if unfinished else []
         failed = {o.key: o for o in again if o.status == "error"}
         return [failed.get(o.key, o) for o in outcomes]
+
+    def _reader_props(self, new: set[str]) -> None:
+        """The Status and Rating the pages about to be created start with (``edits.set_elsewhere``)."""
+        marked = set_elsewhere(self.store, new) if new else {}
+
+        def props(kb_id: str) -> dict[str, Any]:
+            payload = reader_payload(marked.get(kb_id, ()), self.status_type)
+            name = ((payload.get("Status") or {}).get("status") or {}).get("name")
+            if name and name not in self.status_options:
+                # a status set in a note that Notion does not offer: a create naming it is refused
+                add_status_option(self.api, self.targets["articles"].ds, name)
+                self.status_options.add(name)
+            return payload
+
+        self.targets["articles"].reader_props = props
 
     def _owe(self, docs: Iterable[Doc], restore: bool) -> None:
         """Before article pages are sent: the days whose weekly pages they feed are owed
