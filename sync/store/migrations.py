@@ -250,6 +250,19 @@ MIGRATIONS: list[tuple[str, str]] = [
     CREATE INDEX articles_content_hash ON articles(kb_id, content_hash);
     CREATE INDEX scores_content_hash ON scores(kb_id, content_hash);
     """),
+    # A catch-up of the reader's edits reads the notes saved since the last one: this table
+    # names the files kbsync itself placed since, with their stamps, so it can pass over them
+    # (``targets/obsidian/own.py``); the time of the last catch-up is ``meta`` "edits-read:<target>".
+    ("placed_files", """
+    CREATE TABLE placed_files (                 -- files a target wrote since it last read the reader's edits
+        target         TEXT NOT NULL,
+        path           TEXT NOT NULL,           -- as the target wrote it (vault-relative)
+        inode          INTEGER NOT NULL,
+        size           INTEGER NOT NULL,
+        mtime_ns       INTEGER NOT NULL,
+        PRIMARY KEY (target, path)
+    ) WITHOUT ROWID;
+    """),
 ]
 
 # Migrations that rebuild a table others refer to: run with foreign keys off, as SQLite's

@@ -8,7 +8,8 @@ batch of vault-relative paths that changed and:
    turned up at a path its sync record does not name), runs the Obsidian
    view's own ``sweep`` (one vault walk: a moved note gets its new path, a
    deleted one is marked deleted) and re-renders the notes and rollups that
-   link to them, so no wikilink is left pointing at a name that is gone;
+   link to them, so no wikilink is left pointing at a name that is gone
+   (a sync's catch-up leaves that to the sync's own sweep, which follows it);
 3. compares each article note's reader part (``edits.reader_view``) with what
    the journal says the vault shows, records the differences as edits made
    in Obsidian (at the file's modification time) and updates ``reader_state``;
@@ -30,7 +31,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import time
+from collections import Counter
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -41,6 +44,7 @@ from ...edits.journal import OBSIDIAN, Change
 from ...edits.rules import OWNED_EDITS, OWNED_KEYS, apply_edit, diff, reader_view
 from ...store import Store, SyncRecord, listed
 from .. import owed
+from . import own
 from .files import LocalFiles
 from .merge import read_note
 from .swap import Guard, Write
@@ -145,8 +149,13 @@ def _sweep(cfg: Config, store: Store, now: datetime, report: Report,
 
 
 def reconcile(cfg: Config, store: Store, paths: Iterable[str], *, structural: bool, now: datetime,
-              log: logging.Logger) -> Report:
-    """See the module docstring. Returns what was found and recorded."""
+              log: logging.Logger, listing: Container[str] | None = None) -> Report:
+    """See the module docstring. Returns what was found and recorded.
+
+    ``listing``: the vault's notes, when a sync's catch-up calls this; that sync sweeps right
+    after (and reports the pages it re-renders), so a note found away from its recorded path,
+    which the listing lacks, is taken as moved there (its edits are recorded) and no sweep runs
+    here."""
     assert cfg.vault is not None
     files = LocalFiles(cfg.vault.path)
     report = Report()
@@ -155,14 +164,21 @@ def reconcile(cfg: Config, store: Store, paths: Iterable[str], *, structural: bo
     seen = [n for n in (_read(files, rel, report, log) for rel in sorted(set(paths))) if n is not None]
     kb_ids = {n.props["kb_id"] for n in seen}
     records = store.sync_records(OBSIDIAN, kb_ids) if kb_ids else {}
-    if any(k in records and records[k].path != n.path for n in seen for k in [n.props["kb_id"]]):
+    away = [n for n in seen if (r := records.get(n.props["kb_id"])) is not None and r.path != n.path]
+    moved: set[str] = set()
+    if away and listing is not None:
+        # the sync's own sweep records the move; a kb_id found at two new places is a copy
+        found = Counter(n.props["kb_id"] for n in away)
+        moved = {n.path for n in away if records[n.props["kb_id"]].path not in listing
+                 and found[n.props["kb_id"]] == 1}
+    elif away:
         structural = True  # a note turned up somewhere its record does not say: it moved
     if structural:
         records = _sweep(cfg, store, now, report, log)
-    # only article notes at their recorded place count; a copy elsewhere is not the note
+    # only article notes at their recorded place count (or moved, above); a copy elsewhere is not the note
     notes = {n.props["kb_id"]: n for n in seen
-             if (r := records.get(n.props["kb_id"])) is not None and r.state == "present" and r.path == n.path
-             and not r.key.startswith(ROLLUP_PREFIXES)}
+             if (r := records.get(n.props["kb_id"])) is not None and r.state == "present"
+             and (r.path == n.path or n.path in moved) and not r.key.startswith(ROLLUP_PREFIXES)}
     if not notes:
         return report
     shown: dict[str, dict[str, Any]] = {}
@@ -199,19 +215,29 @@ def reconcile(cfg: Config, store: Store, paths: Iterable[str], *, structural: bo
 
 
 def catch_up(cfg: Config, store: Store, now: datetime, log: logging.Logger,
-             listing: Callable[[], Mapping[str, float | None]] | None = None) -> Report:
-    """``reconcile`` the notes saved since the last run ended: what a ``kbsync sync`` run
-    without the daemon learns of the reader's edits (one stat per note, read only if newer).
-    ``listing``: the vault's notes and their mtimes (``Files.scan``) when the caller walked it
-    already (the sync's view, whose sweep reads the same walk)."""
+             scan: Callable[[], tuple[float, Mapping[str, float | None]]] | None = None) -> Report:
+    """``reconcile`` the notes saved since the last catch-up listed the vault, less those
+    still as kbsync placed them (``own``): what a ``kbsync sync`` run without the daemon
+    learns of the reader's edits (one stat per note, read only if newer).
+    ``scan``: (when the listing was taken, the vault's notes and their mtimes) when the
+    caller walked it already (the sync's view, whose sweep reads the same walk)."""
     assert cfg.vault is not None
-    last = store.last_run()
-    if last is None or not last.get("finished_at") or not cfg.vault.path.is_dir():
+    root = cfg.vault.path
+    since = own.last_read(store, OBSIDIAN)
+    if since is None:
+        # a store from before the catch-ups were marked: from the last run's end, as then
+        last = store.last_run()
+        since = datetime.fromisoformat(last["finished_at"]).timestamp() if last and last.get("finished_at") else None
+    if since is None:
+        # the first run: nothing the reader did before it is an edit of kbsync's notes
+        own.read_up_to(store, OBSIDIAN, time.time())
         return Report()
-    since = datetime.fromisoformat(last["finished_at"]).timestamp()
-    times = listing() if listing is not None else dict(_walk_mtimes(cfg.vault.path))
-    paths = [rel for rel, mtime in times.items() if mtime is not None and mtime > since]
-    return reconcile(cfg, store, paths, structural=False, now=now, log=log) if paths else Report()
+    listed_at, times = scan() if scan is not None else (time.time(), dict(_walk_mtimes(root)))
+    paths = own.unread(store, OBSIDIAN, root, [rel for rel, mtime in times.items()
+                                               if mtime is not None and mtime > since])
+    report = reconcile(cfg, store, paths, structural=False, now=now, log=log, listing=times) if paths else Report()
+    own.read_up_to(store, OBSIDIAN, listed_at)
+    return report
 
 
 def _walk_mtimes(root: os.PathLike[str] | str, prefix: str = ""):

@@ -34,6 +34,10 @@ def _is_temp(name: str) -> bool:
 
 
 class Files(Protocol):
+    # the files written whose text is kbsync's as it was written (no save of the reader's merged
+    # in), with their stamps then; a later catch-up skips those still so (``own``)
+    placed: dict[str, Stamp]
+
     def read(self, rel: str) -> str | None: ...
     def read_stamped(self, rel: str) -> tuple[str | None, Stamp | None]: ...
     def head(self, rel: str, size: int = 4096) -> str: ...
@@ -83,6 +87,7 @@ class LocalFiles:
         self._folders: dict[str, str] = {}        # "a/b/" (as written in a rel path) -> its real folder
         self._stale: set[Path] = set()          # leftover temp files seen, not yet removed
         self._swept: set[Path] = set()          # folders already searched for leftovers
+        self.placed: dict[str, Stamp] = {}      # see ``Files``
 
     def _path(self, rel: str) -> Path:
         pure = PurePosixPath(rel)
@@ -142,7 +147,7 @@ class LocalFiles:
     def write_many(self, items: Sequence[Write]) -> dict[str, str]:
         """Write every item; returns {path: why} for guarded files left as the reader has them."""
         # paths are plain strings here (``_where``): this loop runs once per note written
-        staged: list[tuple[str, str, str, Guard | None, str]] = []
+        staged: list[tuple[str, str, str, Guard | None, str, Stamp]] = []
         skipped: dict[str, str] = {}
         orphans: list[Orphan] = []
         folders: set[str] = set()
@@ -156,19 +161,22 @@ class LocalFiles:
                     folders.add(folder)
                     self._find_stale(Path(folder))
                 tmp = f"{folder}/.{name}{TEMP_SUFFIX}"
-                staged.append((tmp, f"{folder}/{name}", rel, guard, text))
-                write_new(tmp, text.encode("utf-8"))   # mode 0o666 less the umask, as open() gives
+                # mode 0o666 less the umask, as open() gives
+                staged.append((tmp, f"{folder}/{name}", rel, guard, text, write_new(tmp, text.encode("utf-8"))))
             if self._stale:
                 self._remove_stale({Path(tmp) for tmp, *_ in staged})
             if staged:
                 _syncfs(self.root)
-            for tmp, path, rel, guard, text in staged:
+            for tmp, path, rel, guard, text, written in staged:
                 if guard is None:
                     os.replace(tmp, path)
+                    self.placed[rel] = written
                     continue
                 done = swap(Path(tmp), Path(path), guard, text)
                 if not done.placed:
                     skipped[rel] = done.why
+                if done.as_staged:
+                    self.placed[rel] = written
                 if done.orphan is not None:
                     orphans.append(done.orphan)
             settle(orphans)   # kbsync's versions are in place; late saves merged in where possible
@@ -307,6 +315,7 @@ class MemoryFiles:
     def __init__(self) -> None:
         self.files: dict[str, str] = {}
         self.writes = 0
+        self.placed: dict[str, Stamp] = {}   # no file, no stamp: every catch-up reads what it lists
 
     def read(self, rel: str) -> str | None:
         return self.files.get(rel)
@@ -351,6 +360,7 @@ class OverlayFiles:
     def __init__(self, base: Files):
         self.base = base
         self.memory = MemoryFiles()
+        self.placed: dict[str, Stamp] = {}   # a dry run places nothing
 
     def read(self, rel: str) -> str | None:
         return self.memory.read(rel) if self.memory.exists(rel) else self.base.read(rel)

@@ -6,6 +6,8 @@ in a dry run, which writes nothing); ``write`` writes article notes, then the
 daily and weekly pages, counting into ``RunResult.notes`` and ``.pages``. The
 vault fails as a whole on an ``OSError`` (disk full, permissions) or a
 broken reader template (``TemplateError``, one line naming file and line).
+Leaving it remembers the files the run placed (``own``), which the next
+run's catch-up of the reader's edits then passes over.
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ class VaultProjection:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        if self.view is not None and exc[0] is None:
+            # what was placed, also by a run whose writes failed half way (not after a crash
+            # or an interrupt: then the next catch-up reads those notes once more)
+            self.view.remember_placed()
 
     def edits_out(self) -> set[str]:
         assert self.view is not None
@@ -48,7 +53,7 @@ class VaultProjection:
         if not self.dry_run:
             try:
                 # the reader's edits since the last run (category, tags, ...), found in the view's walk
-                caught = catch_up(self.cfg, self.store, self.now, self.log, listing=self.view.listing)
+                caught = catch_up(self.cfg, self.store, self.now, self.log, scan=self.view.scanned)
             except OSError as exc:
                 # an unreadable vault: the writes below report each note; the edits wait for the next run
                 self.log.warning("vault: the reader's edits were not read: %s", exc)

@@ -93,14 +93,16 @@ def read_fd(fd: int) -> tuple[str, Stamp]:
 
 
 
-def write_new(path: str | Path, data: bytes, mode: int = 0o666) -> None:
+def write_new(path: str | Path, data: bytes, mode: int = 0o666) -> Stamp:
     """Create or truncate ``path`` and write all of ``data`` (``os.write`` may write less than
-    asked): ``open(path, "wb")`` without the file object; ``mode`` less the umask."""
+    asked): ``open(path, "wb")`` without the file object; ``mode`` less the umask. Returns the
+    file's stamp as written (a rename keeps it: same inode, size and mtime)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
+        return stamp(os.fstat(fd))
     finally:
         os.close(fd)
 
@@ -135,6 +137,9 @@ class Swapped:
     placed: bool              # kbsync's version is in the file (the sync record may move forward)
     why: str = ""             # what went wrong, if anything
     orphan: Orphan | None = None
+    # the staged file itself was renamed into place, not merged with a save of the reader's
+    # first (a merge rewrites the temp file in place: same inode, maybe the same size and mtime)
+    as_staged: bool = False
 
 
 def swap(tmp: Path, path: Path, guard: Guard, text: str, *, tries: int = SWAP_TRIES) -> Swapped:
@@ -180,13 +185,14 @@ def _swap(tmp: Path, path: Path, guard: Guard, placed_text: str, tries: int) -> 
                 # (ext4, XFS and btrfs flush a file's data before a rename that replaces a file)
                 _fsync(path)
             if fd is None:
-                return Swapped(True)
+                return Swapped(True, as_staged=synced)
             orphan = Orphan(fd, path, tmp, guard, placed_text, now, last_read)
             if stamp(os.fstat(fd)) == now:
                 if not _recent(now):
-                    return Swapped(True)
+                    return Swapped(True, as_staged=synced)
                 handed_over = True   # closed by ``settle``
-                return Swapped(True, orphan=orphan)
+                # as staged all the same: a late save merged in by ``settle`` is placed as a new file
+                return Swapped(True, orphan=orphan, as_staged=synced)
             # an editor wrote to the old file while it was being replaced: take that text in now
             try:
                 return _recover(orphan)

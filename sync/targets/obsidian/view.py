@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import PurePosixPath
+from time import time as time_now
 from typing import Any
 
 from ... import __version__
@@ -34,7 +35,7 @@ from ...rollups.recent import recent_days, recent_weeks
 from ...store import StoredOwned, Store, SyncRecord, listed, missing_from
 from .. import owed
 from ..base import Intent, Outcome, plan
-from . import home
+from . import home, own
 from .files import LocalFiles, OverlayFiles
 from .paths import name_key, wikilink
 from .related import related_items
@@ -91,6 +92,7 @@ class ObsidianView:
         self.records: MutableMapping[str, SyncRecord] = store.sync_records(TARGET, defer_owned=not self.rerender_all)
         self.tz = cfg.rollups.tz
         self._listing: dict[str, float | None] | None = None   # every note path, its mtime (one walk per run)
+        self.listed_at = 0.0
         self._present: set[str] | None = None
         self.reedited: set[str] = set()           # articles whose category or tags the reader changed
         self._names: Names | None = None
@@ -106,8 +108,14 @@ class ObsidianView:
         serves the run's catch-up of the reader's edits, the sweep, the names and the
         placement of new notes."""
         if self._listing is None:
+            self.listed_at = time_now()
             self._listing = self.files.scan()
         return self._listing
+
+    def scanned(self) -> tuple[float, dict[str, float | None]]:
+        """``listing`` and when it was taken (epoch seconds, read before the walk began)."""
+        listing = self.listing()
+        return self.listed_at, listing
 
     def present(self) -> set[str]:
         if self._present is None:
@@ -467,6 +475,11 @@ class ObsidianView:
 
     def finish(self) -> None:
         self.store.set_meta(f"render:{TARGET}", self.fingerprint)
+
+    def remember_placed(self) -> None:
+        """The files this view placed, so the next catch-up passes over those left so (``own``)."""
+        own.remember(self.store, TARGET, self.files.placed)
+        self.files.placed.clear()
 
 
 
