@@ -11,10 +11,19 @@ import re
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _AUTOLINK = re.compile(r"<(https?://[^>]+)>")
+# What is markup and what is text (CommonMark): "*" is emphasis unless white space stands on
+# both sides ("2 * 3"); "_" only at a word's edge ("snake_case", "/u/Ok_Relative" keep theirs);
+# ">" only as a quote marker at a line's start ("latency > 100 ms" keeps it); "~" only doubled
+# (strikethrough: "~5%" keeps it); backticks always; an escaped character never ("2024\. The").
 # (the lookahead holds every first character the alternatives can start with: the engine
-# then skips most positions with one test instead of trying four alternatives there)
-_MARKUP = re.compile(r"(?=[\s#*_`>~+\-\d])(?:(^|\s)#{1,6}\s+|[*_`>~]+|^\s*[-+]\s+|^\s*\d+\\?\.\s+)", re.M)
+# then skips most positions with one test instead of trying them all there)
+# Every marker goes, the white space around it stays: "**bold**," is "bold,", "## Title" " Title".
+_MARKUP = re.compile(
+    r"(?=[\s#*_`>~+\-\d])(?:(?:^|(?<=\s))#{1,6}(?=\s)|^[ \t]*[-+*](?=\s)|^[ \t]*>(?:[ \t]*>)*|^[ \t]*\d+\.(?=\s)"
+    r"|(?<!\s)\*+|\*+(?!\s)|`+|~~+|(?<![^\W_])_+|_+(?![^\W_]))", re.M)
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")   # CommonMark: any ASCII punctuation may be escaped
+# an escaped character is text, never markup: hidden as a private-use character while the markup goes
+_HIDDEN = {0xE000 + c: chr(c) for c in range(0x21, 0x7F)}
 # a possible sentence end: Latin . ! ? … (then white space), or CJK 。！？ (then anything);
 # closing quotes and brackets stay with the sentence they close
 _END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|[。！？]+[”’」』）)\"']*")
@@ -41,10 +50,17 @@ def plain_text(markdown: str) -> str:
     text = _LINK.sub(r"\1", markdown) if "](" in markdown else markdown
     if "<http" in text:
         text = _AUTOLINK.sub(r"\1", text)
-    text = _MARKUP.sub(" ", text)
-    if "\\" in text:
-        text = _ESCAPE.sub(r"\1", text)
+    escaped = "\\" in text
+    if escaped:
+        text = _ESCAPE.sub(_hide, text)
+    text = _MARKUP.sub("", text)
+    if escaped:
+        text = text.translate(_HIDDEN)
     return " ".join(text.split())   # white space collapsed, ends stripped
+
+
+def _hide(escape: re.Match[str]) -> str:
+    return chr(0xE000 + ord(escape.group(1)))
 
 
 def sentences(text: str) -> list[str]:

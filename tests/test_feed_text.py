@@ -112,6 +112,29 @@ def test_the_sentence_splitter_knows_abbreviations_urls_and_chinese():
     assert sentences("成本下降了一半。这是好事！对吗？是的") == ["成本下降了一半。", "这是好事！", "对吗？", "是的"]
 
 
+def test_plain_text_drops_markup_and_keeps_what_only_looks_like_it():
+    assert plain_text("## Title\n\n**bold**, *it*, _em_, __strong__, `code`, ~~gone~~") == \
+        "Title bold, it, em, strong, code, gone"
+    assert plain_text("> quoted\n> > nested\n\n- item\n* star item\n1. first") == "quoted nested item star item first"
+    # text: intraword underscores, a lone star, ">" and "~" inside a line, escaped characters
+    assert plain_text("set tensor_parallel_size for /u/Ok_Relative5802") == "set tensor_parallel_size for /u/Ok_Relative5802"
+    assert plain_text("2 * 3 = 6 and latency > 2 s at ~6k tokens") == "2 * 3 = 6 and latency > 2 s at ~6k tokens"
+    assert plain_text("2024\\. The year of \\*stars\\* and \\_under\\_") == "2024. The year of *stars* and _under_"
+
+
+def test_key_points_skip_reddit_and_podcast_footers_and_bare_addresses():
+    body = ("Power draw stays below 600 W for the pair of cards.\n\n"
+            "See [omnystudio.com/listener](https://omnystudio.com/listener) for privacy information.\n\n"
+            "Learn more about your ad choices. Visit megaphone.fm/adchoices\n\n"
+            "Hosted on Acast. See acast.com/privacy for more information.\n\n"
+            "The weights are on huggingface.co/org/model for everyone to try.\n\n"
+            "It runs on Node.js/Deno and Bun without changes.\n\n"
+            "submitted by [/u/Ok\\_Relative5802](https://www.reddit.com/user/Ok_Relative5802) [\\[link\\]](https://r.example/1) "
+            "[\\[comments\\]](https://r.example/1)")
+    points = extract.key_points(body, "", "Two cards", limit=8, chars=200)
+    assert points == ("Power draw stays below 600 W for the pair of cards.", "It runs on Node.js/Deno and Bun without changes.")
+
+
 def test_the_summary_is_the_first_real_sentence_and_never_the_title():
     content = ("![hero](https://x.example/a.png)\n\n# Big news\n\nBy Jane Doe\n\nhttps://x.example/a\n\n"
                "Big news\n\nThe council approved the bridge on Tuesday. It opens in May.\n\n"
@@ -184,6 +207,18 @@ def test_real_feed_quirks_make_notes_a_person_would_write(tmp_path, monkeypatch)
     yt_props, _ = loads_note(written["GPT-5.3 vs Opus 4.6 | Full test [4K]"])
     assert yt_props["summary"] == "We test both models on 40 coding tasks and compare cost per task."
     assert "- Watch the demo at" not in wp and "DEF-1 for details" not in wp.split("## Article")[0]
+    # Reddit: the "submitted by /u/… [link] [comments]" footer is no summary and no key point;
+    # the post's own text keeps its identifiers and its ">"
+    rd_props, rd = loads_note(written["Two 3090s for a 70B model: my numbers"])
+    rd_points = rd.split("## Article")[0]
+    assert rd_props["summary"].startswith("I moved my 70B model to two used 3090 cards")
+    assert "submitted by" not in rd_points and "[comments]" not in rd_points
+    assert "Latency > 2 s only shows up on prompts over ~6k tokens." in rd_points
+    link_props, link = loads_note(written["A survey of quantization methods, 2026 edition"])
+    assert "submitted by" not in link_props.get("summary", "") and "submitted by" not in link.split("## Article")[0]
+    # podcast hosts' footers are no key points
+    ep_props, ep = loads_note(written["Ep. 41: Evals"])
+    assert "privacy information" not in ep.split("## Article")[0] and "ad choices" not in ep.split("## Article")[0]
 
 
 # -- 12.6 an archive is not a digest --------------------------------------------------------

@@ -37,6 +37,10 @@ _IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\]]*\])*\]\((?:<[^>]*>|[^()\s]*(?:\([^()
 _EMPTY_LINK = re.compile(r"\[\s*\]\([^)]*\)")
 _LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\)")
 _URL = re.compile(r"<?(?:https?://|www\.)\S+>?")
+# an address without its scheme, as a link's text or typed: a domain and a path ("omnystudio.com/listener");
+# the common top-level domains only, so "Node.js/Deno" is not one
+_BARE_URL = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|fm|co|ai|dev|app|gg|ly|me|tv|so|sh|xyz|info"
+                       r"|edu|gov|de|uk|fr|cn|jp)/\S*", re.IGNORECASE)
 _URL_MARK = "\ufdd2"   # where a URL stood: plain_text must not take it apart (it drops "_" and "*")
 _SPACE = re.compile(r"\s+")
 _WORDS = re.compile(r"[^\W_]+", re.ASCII)
@@ -44,9 +48,13 @@ NEAR_SAME = 0.8   # share of a sentence's words already said that makes it a rep
 # feed boilerplate: WordPress, Substack, Medium, podcasts, aggregators
 # (one search for the phrase that may stand anywhere, one match at the start for the others:
 # a single pattern mixing the two was tried at every position of every sentence)
-_BOILERPLATE_ANYWHERE = re.compile(r"\bappeared first on\b", re.IGNORECASE)
+# (podcast hosts' footers: Omny "See … for privacy information", Megaphone and others "Learn
+# more about your ad choices", Acast "See acast.com/privacy for more information")
+_BOILERPLATE_ANYWHERE = re.compile(r"\bappeared first on\b|\bfor privacy information\b|\byour ad choices\b",
+                                   re.IGNORECASE)
 _BOILERPLATE = re.compile(
     r"the post\b.*\bappeared first on\b|continue reading|read (?:more|the full|the rest)"
+    r"|submitted by\b|hosted on acast\b"
     r"|(?:click|tap) here|subscribe\b|thanks for reading|share this|like this post|leave a comment"
     r"|listen (?:on|to)\b|watch (?:on|the video)|this (?:article|post|story) (?:was )?(?:originally )?"
     r"(?:appeared|published|first appeared)|originally (?:published|posted)|(?:\[?\s*)?(?:…|\.\.\.)\s*\]?$"
@@ -170,8 +178,11 @@ def _clean(markdown: str) -> str:
 
 
 def _has_url(text: str) -> bool:
-    """``_URL.search(text)``, answered without the regex for the text that has none (most)."""
-    return ("://" in text or "www." in text) and _URL.search(text) is not None
+    """Whether ``text`` holds an address (``_URL``, ``_BARE_URL``), answered without the regexes
+    for the text that has none (most)."""
+    if ("://" in text or "www." in text) and _URL.search(text) is not None:
+        return True
+    return "/" in text and _BARE_URL.search(text) is not None
 
 
 def _is_prose(sentence: str) -> bool:
