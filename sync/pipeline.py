@@ -33,6 +33,8 @@ from .sources.parse_pool import ParseJob, parse_many
 from .store import FeedState, Store
 from .store.ingest import plan_ingest
 from .targets.base import Loaded, Outcome, Projection, plan
+from .targets.obsidian.ahead import ScanAhead
+from .targets.obsidian.files import LocalFiles
 from .targets.obsidian.projection import VaultProjection
 
 if TYPE_CHECKING:
@@ -272,6 +274,9 @@ def run_sync(cfg: Config, *, env: Mapping[str, str], now: datetime | None = None
     clock = Clock(result)
     with ExitStack() as stack:
         store = stack.enter_context(Store.open_for(cfg.store_path, dry_run=dry_run))
+        # the vault is listed by a child meanwhile (before any thread of the fetcher's is started)
+        scan_ahead = stack.enter_context(ScanAhead(LocalFiles(cfg.vault.path))) \
+            if cfg.vault is not None and not dry_run else None
         if fetcher is None:
             f = cfg.fetch
             fetcher = stack.enter_context(Fetcher(
@@ -282,7 +287,7 @@ def run_sync(cfg: Config, *, env: Mapping[str, str], now: datetime | None = None
         seen, changed = ingest(store, cfg, fetcher, now, result, progress, fresh)
         clock.lap("fetch+parse+store")
         project(store, cfg, env, seen, changed, now, result, clock, rescore=rescore, restore=restore,
-                dry_run=dry_run, progress=progress, known=fresh)
+                dry_run=dry_run, progress=progress, known=fresh, scan_ahead=scan_ahead)
         store.record_run(now, datetime.now(timezone.utc), result.to_json())
     return result
 
@@ -290,10 +295,11 @@ def run_sync(cfg: Config, *, env: Mapping[str, str], now: datetime | None = None
 def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], changed: set[str],
             now: datetime, result: RunResult, clock: Clock, *, rescore: bool = False, restore: bool = False,
             dry_run: bool = False, prescored: set[str] = frozenset(), progress: Progress = _quiet,
-            known: Mapping[str, Article] = {}) -> None:
+            known: Mapping[str, Article] = {}, scan_ahead: ScanAhead | None = None) -> None:
     """Everything after the store has the articles: score, link, write notes and rollups.
 
     ``known``: articles the caller has in memory as stored (by kb_id); they are not read again.
+    ``scan_ahead``: the vault's listing, being taken since the run began (``targets.obsidian.ahead``).
     """
     changed = changed | pending(store)
     remember(store, changed)
@@ -324,7 +330,8 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
         from .scoring.run import trend_namer
 
         namer = trend_namer(session, store, cfg, now)
-    targets = configured_targets(cfg, store, env, now, result, dry_run=dry_run, namer=namer)
+    targets = configured_targets(cfg, store, env, now, result, dry_run=dry_run, namer=namer,
+                                 scan_ahead=scan_ahead)
     run_targets(store, targets, changed | rescored | related_changed, result, restore=restore,
                 loaded=(articles, scores), lap=clock.lap, progress=progress)
     if session is not None:
@@ -395,7 +402,7 @@ def run_targets(store: Store, targets: Sequence[Projection], touched: set[str], 
 
 
 def configured_targets(cfg: Config, store: Store, env: Mapping[str, str], now: datetime, result: RunResult, *,
-                       dry_run: bool, namer: Any = None) -> list[Projection]:
+                       dry_run: bool, namer: Any = None, scan_ahead: ScanAhead | None = None) -> list[Projection]:
     """The run's targets in the order they are written: the vault, then Notion.
 
     Notion is left out, with a problem line, when there is no token or in a
@@ -403,7 +410,8 @@ def configured_targets(cfg: Config, store: Store, env: Mapping[str, str], now: d
     """
     targets: list[Projection] = []
     if cfg.vault is not None:
-        targets.append(VaultProjection(cfg, store, now, dry_run=dry_run, namer=namer, log=log))
+        targets.append(VaultProjection(cfg, store, now, dry_run=dry_run, namer=namer, log=log,
+                                       ahead=scan_ahead))
     if cfg.notion is not None:
         token = env.get("NOTION_TOKEN")
         if not token:

@@ -23,6 +23,7 @@ from click.testing import CliRunner
 
 from sync.cli import main
 from sync.store import RecordTable, Store, SyncRecord, listed, missing_from
+from sync.targets.obsidian.ahead import ScanAhead
 from sync.targets.obsidian.files import LocalFiles, MemoryFiles, OverlayFiles
 from sync.targets.obsidian.paths import name_key_of
 from sync.targets.obsidian.relink import Names, _path_key, vault_keys
@@ -171,6 +172,9 @@ def counted(monkeypatch) -> Counter:
 
     monkeypatch.setattr(LocalFiles, "scan", counting_scan)
     monkeypatch.setattr(LocalFiles, "walk", counting_walk)
+    # the run's listing taken here, not by a child (whose calls this process would not count)
+    plain = ScanAhead.__init__
+    monkeypatch.setattr(ScanAhead, "__init__", lambda self, files, fork=None: plain(self, files, fork=False))
     return calls
 
 

@@ -252,6 +252,15 @@ class LocalFiles:
                 elif _is_temp(name):
                     self._stale.add(Path(folder, name))   # removed by the next write_many
 
+    def leftovers(self) -> list[str]:
+        """The temp files of killed runs found so far (by ``walk``, ``scan``, ``write_many``)."""
+        return sorted(map(str, self._stale))
+
+    def add_leftovers(self, paths: Iterable[str]) -> None:
+        """Temp files of killed runs found by another scan of this vault (``ahead``): removed by
+        the next ``write_many``, like the ones found here."""
+        self._stale.update(map(Path, paths))
+
     def scan(self) -> dict[str, float | None]:
         """Every path ``walk`` yields, with its modification time (None for what is not a
         regular file: a symlink, a file gone meanwhile); one ``scandir`` pass, no second walk.

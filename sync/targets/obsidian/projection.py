@@ -22,6 +22,7 @@ from ...pages.doc import Doc
 from ...pages.templates import TemplateError
 from ...store import Store
 from ..base import Loaded, Outcome
+from .ahead import ScanAhead
 from .edits import VaultEditSink, catch_up
 from .view import ObsidianView
 
@@ -31,12 +32,13 @@ class VaultProjection:
     errors: tuple[type[BaseException], ...] = (OSError, TemplateError)
 
     def __init__(self, cfg: Config, store: Store, now: datetime, *, dry_run: bool, namer: object,
-                 log: logging.Logger):
+                 log: logging.Logger, ahead: ScanAhead | None = None):
         self.cfg, self.store, self.now, self.dry_run, self.namer, self.log = cfg, store, now, dry_run, namer, log
+        self.ahead = ahead   # the vault's listing, taken by a child since the run began
         self.view: ObsidianView | None = None
 
     def __enter__(self) -> VaultProjection:
-        self.view = ObsidianView(self.cfg, self.store, dry_run=self.dry_run, namer=self.namer)
+        self.view = ObsidianView(self.cfg, self.store, dry_run=self.dry_run, namer=self.namer, ahead=self.ahead)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -36,6 +36,7 @@ from ...store import StoredOwned, Store, SyncRecord, listed, missing_from
 from .. import owed
 from ..base import Intent, Outcome, plan
 from . import home, own
+from .ahead import ScanAhead
 from .files import LocalFiles, OverlayFiles
 from .paths import name_key, wikilink
 from .related import related_items
@@ -76,7 +77,9 @@ def _batches(chunks: Iterable[list[Rendered]], size: int) -> Iterator[list[Rende
 
 
 class ObsidianView:
-    def __init__(self, cfg: Config, store: Store, *, dry_run: bool = False, namer: TrendNamer | None = None):
+    def __init__(self, cfg: Config, store: Store, *, dry_run: bool = False, namer: TrendNamer | None = None,
+                 ahead: ScanAhead | None = None):
+        """``ahead``: the vault's listing being taken by a child since the run began (``ahead``)."""
         assert cfg.vault is not None
         self.cfg, self.store = cfg, store
         self.namer = namer   # names the weekly trend groups (Claude's); None: the offline phrase names
@@ -93,6 +96,7 @@ class ObsidianView:
         self.tz = cfg.rollups.tz
         self._listing: dict[str, float | None] | None = None   # every note path, its mtime (one walk per run)
         self.listed_at = 0.0
+        self._ahead = None if dry_run else ahead
         self._present: set[str] | None = None
         self.reedited: set[str] = set()           # articles whose category or tags the reader changed
         self._names: Names | None = None
@@ -107,6 +111,11 @@ class ObsidianView:
         """Every note path in the vault with its modification time (``Files.scan``): one walk
         serves the run's catch-up of the reader's edits, the sweep, the names and the
         placement of new notes."""
+        if self._listing is None and self._ahead is not None:
+            self.listed_at, self._listing, leftovers = self._ahead.result()
+            if isinstance(self.files, LocalFiles):
+                self.files.add_leftovers(leftovers)
+            self._ahead = None
         if self._listing is None:
             self.listed_at = time_now()
             self._listing = self.files.scan()

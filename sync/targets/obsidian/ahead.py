@@ -1,0 +1,103 @@
+"""The vault's listing taken by a child process while the run does its other work.
+
+Why: every sync lists the vault with each note's modification time (the
+catch-up of the reader's edits, the sweep for moved notes and the names all
+read it: ``Files.scan``). For a 100,000-note vault that is 100,000 stats,
+0.3-0.5 s on one core, while the other core idles: a daily run spends its
+first second fetching, scoring and linking in one process. A child forked at
+the start of the run lists the vault meanwhile, and the run reads the
+listing when its catch-up needs it. Listing early is safe: the catch-up
+counts from when the listing was taken (``own``), so a note saved after it
+is read by the next run, and a new note's name taken since is merged into,
+not replaced (``swap``).
+
+Contract: ``ScanAhead(files)`` returns at once; ``result()`` returns (when
+the listing was taken, the listing, the leftover temp files found) as
+``files.scan()`` and ``files.leftovers()`` would have then. The child is
+used only on Linux, from a process with no other thread (forking one with
+threads may copy a lock some thread held); otherwise, or when the child
+fails, ``result()`` lists the vault itself. ``close()`` stops a child whose
+listing was never asked for.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import threading
+import time
+
+from .files import LocalFiles
+
+
+class ScanAhead:
+    def __init__(self, files: LocalFiles, *, fork: bool | None = None):
+        """``fork``: whether to list in a child (None: on Linux, when this process has no other thread)."""
+        self.files = files
+        self.listed_at = time.time()   # read before the child starts: its stats come after
+        self._pid: int | None = None
+        self._fd: int | None = None
+        if fork is None:
+            fork = sys.platform.startswith("linux") and threading.active_count() == 1
+        if fork:
+            self._start()
+
+    def _start(self) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                os.close(read)
+                found = self.files.scan()
+                data = memoryview(marshal.dumps((found, self.files.leftovers())))
+                while data:
+                    data = data[os.write(write, data):]
+                code = 0
+            finally:
+                os._exit(code)   # no cleanup of the parent's: its buffers, atexit, the store
+        os.close(write)
+        self._pid, self._fd = pid, read
+
+    def result(self) -> tuple[float, dict[str, float | None], list[str]]:
+        listed = self._collect()
+        if listed is None:
+            # no child, or it failed: the listing is taken now, here
+            self.listed_at = time.time()
+            return self.listed_at, self.files.scan(), self.files.leftovers()
+        found, leftovers = listed
+        return self.listed_at, found, leftovers
+
+    def _collect(self) -> tuple[dict[str, float | None], list[str]] | None:
+        if self._pid is None or self._fd is None:
+            return None
+        chunks = []
+        try:
+            while chunk := os.read(self._fd, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(self._fd)
+            self._fd = None
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+            return None
+        try:
+            return marshal.loads(b"".join(chunks))
+        except (EOFError, ValueError, TypeError):
+            return None
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)   # a child still writing gets EPIPE and exits
+            self._fd = None
+        if self._pid is not None:
+            os.waitpid(self._pid, 0)
+            self._pid = None
+
+    def __enter__(self) -> ScanAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,133 @@
+"""The vault's listing taken by a child process (``targets.obsidian.ahead``) is the listing.
+
+- ``ScanAhead.result()`` gives what ``LocalFiles.scan`` and ``leftovers`` give
+  (hidden folders, symlinks, a killed run's temp files), and when the
+  listing was taken: before the child started.
+- A child that fails leaves the listing to this process; a child whose
+  listing is never asked for is reaped by ``close``; with another thread
+  alive no child is forked.
+- A sync whose vault changes after the child listed it loses nothing: a note
+  saved then is read by the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sync.targets.obsidian import ahead as ahead_module
+from sync.targets.obsidian.ahead import ScanAhead
+from sync.targets.obsidian.files import LocalFiles
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the child is forked")
+
+
+def vault(root: Path) -> Path:
+    (root / "Articles" / "2026").mkdir(parents=True)
+    for i in range(30):
+        (root / "Articles" / "2026" / f"Note {i}.md").write_text(f"note {i}\n", "utf-8")
+    (root / "Top.md").write_text("top\n", "utf-8")
+    (root / ".obsidian").mkdir()
+    (root / ".obsidian" / "hidden.md").write_text("h", "utf-8")
+    (root / "Linked.md").symlink_to(root / "Top.md")
+    (root / "Articles" / ".Note 1.md.kbsync-tmp").write_text("half", "utf-8")   # left by a killed run
+    return root
+
+
+def test_the_childs_listing_is_the_scan_with_its_leftovers(tmp_path: Path) -> None:
+    root = vault(tmp_path / "vault")
+    before = time.time()
+    scan = ScanAhead(LocalFiles(root), fork=True)
+    assert scan._pid is not None                      # a child is listing
+    listed_at, found, leftovers = scan.result()
+    direct = LocalFiles(root)
+    assert found == direct.scan() and len(found) == 32
+    assert leftovers == direct.leftovers() == [str(root / "Articles" / ".Note 1.md.kbsync-tmp")]
+    assert before <= listed_at <= time.time()
+    assert scan._pid is None                          # reaped
+
+
+def test_a_failed_child_leaves_the_listing_to_this_process(tmp_path: Path, monkeypatch) -> None:
+    root = vault(tmp_path / "vault")
+    parent = os.getpid()
+    real = LocalFiles.scan
+
+    def scan_here_only(self):
+        if os.getpid() != parent:
+            raise OSError("the child cannot read the vault")
+        return real(self)
+
+    monkeypatch.setattr(LocalFiles, "scan", scan_here_only)
+    scan = ScanAhead(LocalFiles(root), fork=True)
+    started = scan.listed_at
+    listed_at, found, _ = scan.result()
+    assert found == real(LocalFiles(root)) and listed_at >= started
+
+
+def test_an_unread_listing_is_reaped_and_no_child_is_forked_beside_a_thread(tmp_path: Path, monkeypatch) -> None:
+    root = vault(tmp_path / "vault")
+    scan = ScanAhead(LocalFiles(root), fork=True)
+    pid = scan._pid
+    scan.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)                   # no zombie left
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        monkeypatch.setattr(ahead_module.sys, "platform", "linux")
+        assert ScanAhead(LocalFiles(root))._pid is None
+    finally:
+        stop.set()
+        other.join()
+    listed_at, found, _ = ScanAhead(LocalFiles(root), fork=False).result()
+    assert len(found) == 32
+
+
+def test_a_note_saved_after_the_child_listed_the_vault_is_read_by_the_next_run(tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from sync.cli import main
+    from sync.store import Store
+    from sync.targets.obsidian.yamlfm import dumps_note, loads_note
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "config.toml").read_text("utf-8").replace('"examples/feeds/', f'"{root}/examples/feeds/')
+    (tmp_path / "config.toml").write_text(text, "utf-8")
+
+    def kbsync() -> None:
+        result = CliRunner().invoke(main, ["sync", "--config", str(tmp_path / "config.toml")])
+        assert result.exit_code == 0, result.output
+
+    kbsync()
+    for path in (tmp_path / "vault").rglob("*.md"):   # the next run is a day later
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - 86_400 * 10**9))
+    note = sorted((tmp_path / "vault" / "Articles").rglob("*.md"))[4]
+    kb_id = loads_note(note.read_text("utf-8"))[0]["kb_id"]
+    real = ScanAhead.result
+
+    def saved_after_the_listing(self):
+        listed = real(self)                           # the child listed the vault; then the reader saves
+        props, body = loads_note(note.read_text("utf-8"))
+        note.write_text(dumps_note({**props, "status": "later"}, body), "utf-8")
+        return listed
+
+    real_init = ScanAhead.__init__
+    # a child lists the vault whatever threads an earlier test left behind
+    monkeypatch.setattr(ScanAhead, "__init__", lambda self, files, fork=None: real_init(self, files, fork=True))
+    monkeypatch.setattr(ScanAhead, "result", saved_after_the_listing)
+    kbsync()
+    monkeypatch.undo()
+    with Store(tmp_path / ".kbsync" / "state.db") as store:
+        def status() -> list[str]:
+            return [r[0] for r in store.conn.execute(
+                "SELECT value FROM reader_changes WHERE kb_id=? AND property='status'", (kb_id,))]
+        assert status() == []                         # after that run's listing: not seen by it
+    kbsync()
+    with Store(tmp_path / ".kbsync" / "state.db") as store:
+        assert status() == ['"later"']
