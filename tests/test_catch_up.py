@@ -17,9 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from sync.cli import main
 from sync.store import Store
 from sync.targets.obsidian import edits as vault_edits
 from sync.targets.obsidian import own
@@ -27,27 +25,14 @@ from sync.targets.obsidian.files import LocalFiles
 from sync.targets.obsidian.swap import Guard, stamp
 from sync.targets.obsidian.view import ObsidianView
 from sync.targets.obsidian.yamlfm import dumps_note, loads_note
+from tests.test_e2e import example_config, kbsync
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "feeds"
-
-
-def kbsync(*args: str) -> str:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def configured(base: Path) -> Path:
-    text = (ROOT / "config.toml").read_text("utf-8").replace('"examples/feeds/', f'"{EXAMPLES}/')
-    (base / "config.toml").write_text(text, "utf-8")
-    return base / "config.toml"
 
 
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("synced")
-    kbsync("sync", "--config", str(configured(base)))
+    kbsync("sync", "--config", str(example_config(base)))
     return base
 
 
@@ -101,7 +86,7 @@ def test_a_note_saved_during_a_run_that_does_not_rewrite_it_is_read_by_the_next_
 
 def test_the_run_after_a_first_sync_reads_no_note_of_kbsyncs_and_then_the_readers_save(
         tmp_path: Path, read_by_catch_up: list[list[str]]) -> None:
-    config = configured(tmp_path)
+    config = example_config(tmp_path)
     kbsync("sync", "--config", str(config))
     with Store(tmp_path / ".kbsync" / "state.db") as store:
         placed = store.conn.execute("SELECT COUNT(*) FROM placed_files").fetchone()[0]

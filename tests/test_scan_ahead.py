@@ -89,21 +89,12 @@ def test_an_unread_listing_is_reaped_and_no_child_is_forked_beside_a_thread(tmp_
 
 
 def test_a_note_saved_after_the_child_listed_the_vault_is_read_by_the_next_run(tmp_path: Path, monkeypatch) -> None:
-    from click.testing import CliRunner
-
-    from sync.cli import main
     from sync.store import Store
     from sync.targets.obsidian.yamlfm import dumps_note, loads_note
+    from tests.test_e2e import example_config, kbsync
 
-    root = Path(__file__).resolve().parents[1]
-    text = (root / "config.toml").read_text("utf-8").replace('"examples/feeds/', f'"{root}/examples/feeds/')
-    (tmp_path / "config.toml").write_text(text, "utf-8")
-
-    def kbsync() -> None:
-        result = CliRunner().invoke(main, ["sync", "--config", str(tmp_path / "config.toml")])
-        assert result.exit_code == 0, result.output
-
-    kbsync()
+    config = str(example_config(tmp_path))
+    kbsync("sync", "--config", config)
     for path in (tmp_path / "vault").rglob("*.md"):   # the next run is a day later
         st = path.stat()
         os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - 86_400 * 10**9))
@@ -121,13 +112,13 @@ def test_a_note_saved_after_the_child_listed_the_vault_is_read_by_the_next_run(t
     # a child lists the vault whatever threads an earlier test left behind
     monkeypatch.setattr(ScanAhead, "__init__", lambda self, files, fork=None: real_init(self, files, fork=True))
     monkeypatch.setattr(ScanAhead, "result", saved_after_the_listing)
-    kbsync()
+    kbsync("sync", "--config", config)
     monkeypatch.undo()
     with Store(tmp_path / ".kbsync" / "state.db") as store:
         def status() -> list[str]:
             return [r[0] for r in store.conn.execute(
                 "SELECT value FROM reader_changes WHERE kb_id=? AND property='status'", (kb_id,))]
         assert status() == []                         # after that run's listing: not seen by it
-    kbsync()
+    kbsync("sync", "--config", config)
     with Store(tmp_path / ".kbsync" / "state.db") as store:
         assert status() == ['"later"']
