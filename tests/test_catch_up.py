@@ -28,7 +28,6 @@ from sync.targets.obsidian.yamlfm import dumps_note, loads_note
 from tests.test_e2e import example_config, kbsync
 
 
-
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("synced")
