@@ -128,6 +128,8 @@ class ObsidianView:
 
     def present(self) -> set[str]:
         if self._present is None:
+            if self._listing is None and self._ahead is not None:
+                self.listing()   # a child listed the vault already (a first run takes no catch-up)
             # the walk with mtimes when the run took it (catch-up); a plain walk is cheaper
             self._present = set(self._listing if self._listing is not None else self.files.walk())
         return self._present
