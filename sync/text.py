@@ -23,7 +23,8 @@ _MARKUP = re.compile(
     r"|(?<!\s)\*+|\*+(?!\s)|`+|~~+|(?<![^\W_])_+|_+(?![^\W_]))", re.M)
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")   # CommonMark: any ASCII punctuation may be escaped
 # an escaped character is text, never markup: hidden as a private-use character while the markup goes
-_HIDDEN = {0xE000 + c: chr(c) for c in range(0x21, 0x7F)}
+# (found again by a regex, not ``str.translate``: a mapping table costs a lookup per character)
+_HIDDEN = re.compile("[\ue021-\ue07e]")
 # a possible sentence end: Latin . ! ? … (then white space), or CJK 。！？ (then anything);
 # closing quotes and brackets stay with the sentence they close
 _END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|[。！？]+[”’」』）)\"']*")
@@ -55,12 +56,16 @@ def plain_text(markdown: str) -> str:
         text = _ESCAPE.sub(_hide, text)
     text = _MARKUP.sub("", text)
     if escaped:
-        text = text.translate(_HIDDEN)
+        text = _HIDDEN.sub(_unhide, text)
     return " ".join(text.split())   # white space collapsed, ends stripped
 
 
 def _hide(escape: re.Match[str]) -> str:
     return chr(0xE000 + ord(escape.group(1)))
+
+
+def _unhide(hidden: re.Match[str]) -> str:
+    return chr(ord(hidden.group()) - 0xE000)
 
 
 def sentences(text: str) -> list[str]:

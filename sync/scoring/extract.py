@@ -38,9 +38,10 @@ _EMPTY_LINK = re.compile(r"\[\s*\]\([^)]*\)")
 _LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\)")
 _URL = re.compile(r"<?(?:https?://|www\.)\S+>?")
 # an address without its scheme, as a link's text or typed: a domain and a path ("omnystudio.com/listener");
-# the common top-level domains only, so "Node.js/Deno" is not one
-_BARE_URL = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|fm|co|ai|dev|app|gg|ly|me|tv|so|sh|xyz|info"
-                       r"|edu|gov|de|uk|fr|cn|jp)/\S*", re.IGNORECASE)
+# the common top-level domains only, so "Node.js/Deno" is not one. Found by its ".tld/" alone (the
+# question is whether a sentence holds one, not where it starts)
+_BARE_URL = re.compile(r"\.(?:com|org|net|io|fm|co|ai|dev|app|gg|ly|me|tv|so|sh|xyz|info|edu|gov|de|uk|fr|cn|jp)/",
+                       re.IGNORECASE)
 _URL_MARK = "\ufdd2"   # where a URL stood: plain_text must not take it apart (it drops "_" and "*")
 _SPACE = re.compile(r"\s+")
 _WORDS = re.compile(r"[^\W_]+", re.ASCII)
