@@ -35,7 +35,7 @@ from ..config import RollupConfig
 from ..models import Article, Link, Score
 from ..pages.markdown import one_line, stars
 from ..text import has_cjk, truncate
-from .naming import name_trend, title_phrases
+from .naming import WeekPhrases, name_trend, title_phrases
 
 TREND_LINK = 0.15         # average link weight that still joins two clusters
 MAX_TRENDS = 5
@@ -275,7 +275,7 @@ def trends(listed: list[Story], week: list[Article], links: Mapping[str, Iterabl
     by_id = {st.kb_id: st for st in listed}
     rank = {st.kb_id: i for i, st in enumerate(listed)}
     titles = {a.kb_id: a.title for a in week}
-    week_phrases = Counter(p for t in titles.values() for p in title_phrases(t))
+    week_phrases = WeekPhrases(p for t in titles.values() for p in title_phrases(t))
     week_tags = Counter(t for st in listed for t in set(st.tags))
     found = []
     for members in clusters:
