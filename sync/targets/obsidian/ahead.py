@@ -49,7 +49,10 @@ class ScanAhead:
         if pid == 0:
             code = 1
             try:
-                os.close(read)
+                # keep no inherited descriptor (the store, its lock): a child outliving a killed
+                # parent for the rest of its walk must not hold the store's lock meanwhile
+                os.closerange(3, write)
+                os.closerange(write + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
                 found = self.files.scan()
                 data = memoryview(marshal.dumps((found, self.files.leftovers())))
                 while data:
