@@ -290,3 +290,19 @@ def test_a_feed_summary_that_only_echoes_the_title_is_no_one_line_summary():
     assert one_line(echo, None) == ""
     told = replace(echo, summary="An agent that uses its own computer. It browses and runs code.")
     assert one_line(told, None) == "An agent that uses its own computer."
+
+
+PHRASES = st.lists(st.sampled_from(["Gemini", "gemini", "Gemini CLI", "gemini cli", "Codex", "CODEX", "Muon",
+                                    "智谱", "GLM-5", "glm-5"]), max_size=40)
+
+
+@given(PHRASES, st.sampled_from(["Google Gemini CLI ships", "Codex and Muon", "GLM-5 from 智谱", "Nothing here"]))
+def test_a_weeks_phrase_counts_folded_once_name_as_the_scan_did(phrases, title):
+    from collections import Counter
+
+    from sync.rollups.naming import WeekPhrases, _telling_phrase
+
+    week, plain = WeekPhrases(phrases), Counter(phrases)
+    for phrase in {p.casefold() for p in phrases} | {"absent"}:
+        assert week.folded.get(phrase, 0) == sum(n for q, n in plain.items() if q.casefold() == phrase)
+    assert _telling_phrase(title, week, len(phrases), "") == _telling_phrase(title, dict(plain), len(phrases), "")
