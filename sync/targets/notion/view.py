@@ -196,7 +196,7 @@ class NotionView:
                                     tags=with_tag_edits(scores[a.kb_id].tags, retagged.get(a.kb_id)),
                                     split_tags=self.bounded.split_tags, split_source=self.bounded.split_source))
         self._owe(docs, restore)
-        self._reader_props({d.key for d in docs} - {k for k, r in self.records.items() if r.state == "present"})
+        self._reader_props({d.key for d in docs if (r := self.records.get(d.key)) is None or r.state != "present"})
         outcomes = self._apply("articles", docs, restore)
         # a page related to one created after it in this pass: its Related is completed now
         unfinished = [d for d in docs if (r := self.records.get(d.key)) is not None and r.owned_hash == "partial"
