@@ -15,9 +15,9 @@ _AUTOLINK = re.compile(r"<(https?://[^>]+)>")
 # both sides ("2 * 3"); "_" only at a word's edge ("snake_case", "/u/Ok_Relative" keep theirs);
 # ">" only as a quote marker at a line's start ("latency > 100 ms" keeps it); "~" only doubled
 # (strikethrough: "~5%" keeps it); backticks always; an escaped character never ("2024\. The").
-# (the lookahead holds every first character the alternatives can start with: the engine
-# then skips most positions with one test instead of trying them all there)
 # Every marker goes, the white space around it stays: "**bold**," is "bold,", "## Title" " Title".
+# (The lookahead holds every first character the alternatives can start with: the engine
+# then skips most positions with one test instead of trying them all there.)
 _MARKUP = re.compile(
     r"(?=[\s#*_`>~+\-\d])(?:(?:^|(?<=\s))#{1,6}(?=\s)|^[ \t]*[-+*](?=\s)|^[ \t]*>(?:[ \t]*>)*|^[ \t]*\d+\.(?=\s)"
     r"|(?<!\s)\*+|\*+(?!\s)|`+|~~+|(?<![^\W_])_+|_+(?![^\W_]))", re.M)

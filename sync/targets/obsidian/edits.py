@@ -232,30 +232,12 @@ def catch_up(cfg: Config, store: Store, now: datetime, log: logging.Logger,
         # the first run: nothing the reader did before it is an edit of kbsync's notes
         own.read_up_to(store, OBSIDIAN, time.time())
         return Report()
-    listed_at, times = scan() if scan is not None else (time.time(), dict(_walk_mtimes(root)))
+    listed_at, times = scan() if scan is not None else (time.time(), LocalFiles(root).scan())
     paths = own.unread(store, OBSIDIAN, root, [rel for rel, mtime in times.items()
                                                if mtime is not None and mtime > since])
     report = reconcile(cfg, store, paths, structural=False, now=now, log=log, listing=times) if paths else Report()
     own.read_up_to(store, OBSIDIAN, listed_at)
     return report
-
-
-def _walk_mtimes(root: os.PathLike[str] | str, prefix: str = ""):
-    """(vault-relative path, mtime) of every note, hidden folders skipped."""
-    try:
-        entries = list(os.scandir(root))
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk_mtimes(entry.path, f"{prefix}{entry.name}/")
-        elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
-            try:
-                yield f"{prefix}{entry.name}", entry.stat(follow_symlinks=False).st_mtime
-            except OSError:
-                continue
 
 
 def _own(props: dict[str, Any]) -> dict[str, Any]:
