@@ -216,6 +216,8 @@ def test_real_feed_quirks_make_notes_a_person_would_write(tmp_path, monkeypatch)
     assert "Latency > 2 s only shows up on prompts over ~6k tokens." in rd_points
     link_props, link = loads_note(written["A survey of quantization methods, 2026 edition"])
     assert "submitted by" not in link_props.get("summary", "") and "submitted by" not in link.split("## Article")[0]
+    assert not [p for p in (tmp_path / "vault").rglob("*.md") if "submitted by" in p.read_text("utf-8")
+                and p.parent.name in ("Daily", "Weekly")]          # nor in the digests that list it
     # podcast hosts' footers are no key points
     ep_props, ep = loads_note(written["Ep. 41: Evals"])
     assert "privacy information" not in ep.split("## Article")[0] and "ad choices" not in ep.split("## Article")[0]

@@ -241,7 +241,8 @@ def test_daily_with_no_articles():
 def test_hostile_text_cannot_break_the_page():
     bad = art("b1", "A [weird] | *title*", "Evil | Source [x]", W, "- starts like a list | with *stars*")
     bad = replace(bad, url="javascript:alert(1)")
-    scores = {"b1": Score("b1", "h", "t", 77, "skim", "Cat|egory", ("ok-tag", "bad tag"), "")}
+    # the hostile summary is the scorer's: the digest shows the scorer's line (the feed's only when unscored)
+    scores = {"b1": Score("b1", "h", "t", 77, "skim", "Cat|egory", ("ok-tag", "bad tag"), bad.summary)}
     page = render_daily(daily_rollup(W.date(), [bad], scores, {}, RollupConfig()), link)
     assert "javascript" not in page
     assert "Evil | Source [x]" in page and "## Cat|egory" in page     # nothing there would render otherwise
@@ -306,3 +307,14 @@ def test_a_weeks_phrase_counts_folded_once_name_as_the_scan_did(phrases, title):
     for phrase in {p.casefold() for p in phrases} | {"absent"}:
         assert week.folded.get(phrase, 0) == sum(n for q, n in plain.items() if q.casefold() == phrase)
     assert _telling_phrase(title, week, len(phrases), "") == _telling_phrase(title, dict(plain), len(phrases), "")
+
+
+def test_a_digest_shows_the_feeds_summary_only_for_an_unscored_article():
+    """A scorer that found no summary (the feed's was boilerplate) leaves the line empty, as the
+    note's ``summary`` is; an unscored article shows its feed's first sentence."""
+    footer = art("r1", "A survey of quantization", "r/LocalLLaMA", W, "submitted by /u/quiet_gpu_fan [link] [comments]")
+    told = art("r2", "Two cards for 70B", "r/LocalLLaMA", W, "The pair draws under 600 W. More below.")
+    scores = {"r1": Score("r1", "h", "heuristic", 60, "skim", "Research", (), "")}
+    page = render_daily(daily_rollup(W.date(), [footer, told], scores, {}, RollupConfig()), link)
+    assert "submitted by" not in page
+    assert "> The pair draws under 600 W." in page

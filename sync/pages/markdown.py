@@ -89,12 +89,15 @@ def stars(score: int | None) -> str:
 
 
 def one_line(article: Article, score: Score | None) -> str:
-    """The article's one-line summary: the scorer's, else the feed's first sentence.
+    """The article's one-line summary: the scorer's, else (unscored) the feed's first sentence.
 
+    A scored article whose scorer found no summary has none here either, as in
+    its note: the scorer read the feed's summary already and found only
+    boilerplate there ("submitted by /u/… [link] [comments]") or too little.
     A feed summary that only repeats the title ("Introducing X" under the
     heading "Introducing X") is no summary: the line is then empty.
     """
-    return _one_line_of((score.summary if score and score.summary else article.summary) or "", article.title)
+    return _one_line_of((score.summary if score else article.summary) or "", article.title)
 
 
 @lru_cache(maxsize=1 << 16)
