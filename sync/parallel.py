@@ -15,10 +15,10 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 PRELOAD = ["sync.sources.parse", "sync.scoring.heuristic", "sync.links.features", "sync.links.warm",
-           "sync.targets.obsidian.rendering"]
+           "sync.targets.obsidian.rendering", "sync.targets.obsidian.digests"]
 AHEAD_PER_WORKER = 3   # items in flight per worker: enough to keep it busy while the caller consumes
 T = TypeVar("T")
 R = TypeVar("R")
@@ -41,10 +41,7 @@ def map_maybe_parallel(fn: Callable[[T], R], items: Sequence[T], *, parallel: bo
     if not parallel or workers < 2 or len(items) < 2:
         yield from map(fn, items)
         return
-    context = multiprocessing.get_context("forkserver")
-    # the fork server imports the heavy modules once; every worker forked from it starts warm
-    context.set_forkserver_preload(PRELOAD)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         # a bounded window of items in flight, not all of them: results wait for the caller
         # (who writes them out) only that far ahead, so memory stays flat however many items
         ahead: deque[Future[R]] = deque()
@@ -56,3 +53,31 @@ def map_maybe_parallel(fn: Callable[[T], R], items: Sequence[T], *, parallel: bo
             for item in itertools.islice(pending, 1):
                 ahead.append(pool.submit(fn, item))
             yield result
+
+
+class Background(Generic[R]):
+    """``fn(item)`` computed in one worker process while the caller goes on (``fn`` and the item
+    picklable, as for ``map_maybe_parallel``). ``result()`` waits for it (raising what ``fn``
+    raised); ``close()`` gives it up: a running worker finishes on its own and exits."""
+
+    def __init__(self, fn: Callable[[T], R], item: T):
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(max_workers=1, mp_context=_context())
+        self._future: Future[R] = self._pool.submit(fn, item)
+
+    def result(self) -> R:
+        try:
+            return self._future.result()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=self._future.done(), cancel_futures=True)
+            self._pool = None
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    context = multiprocessing.get_context("forkserver")
+    # the fork server imports the heavy modules once; every worker forked from it starts warm
+    context.set_forkserver_preload(PRELOAD)
+    return context

@@ -204,6 +204,16 @@ class Store:
             migrate(copy.conn)
         return copy
 
+    @classmethod
+    def read_only(cls, path: Path | str) -> Store:
+        """A second connection to the store at ``path`` that only reads (another process's,
+        while the run's own connection writes): no migration, no change of journal mode."""
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        store.conn = sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        store.conn.row_factory = sqlite3.Row
+        return store
+
     def close(self) -> None:
         self.conn.close()
 

@@ -42,7 +42,10 @@ class VaultProjection:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.view is not None and exc[0] is None:
+        if self.view is None:
+            return
+        self.view.close()
+        if exc[0] is None:
             # what was placed, also by a run whose writes failed half way (not after a crash
             # or an interrupt: then the next catch-up reads those notes once more)
             self.view.remember_placed()

@@ -29,16 +29,18 @@ from ...models import Article, Score, content_hash
 from ...pages import templates
 from ...pages.article import path_values
 from ...pages.doc import Doc
+from ...parallel import cores
 from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
-from ...rollups.pages import daily_doc, weekly_doc, window
+from ...rollups.pages import window
 from ...rollups.recent import recent_days, recent_weeks
 from ...store import StoredOwned, Store, SyncRecord, listed, missing_from
 from .. import owed
 from ..base import Intent, Outcome, plan
 from . import home, own
+from . import digests
 from .ahead import ScanAhead
 from .files import LocalFiles, OverlayFiles
-from .paths import name_key, wikilink
+from .paths import name_key
 from .related import related_items
 from .relink import Names, retarget
 from .rendering import NoteItem, Rendered, render_notes
@@ -105,6 +107,7 @@ class ObsidianView:
         self.target.known_names = lambda: self.names().counts   # and the names keyed from it
         templates.check(cfg.vault.templates)   # a broken template stops here, before any page is written
         self._known: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})   # the run's, for rollups
+        self._digests_ahead: digests.DigestsAhead | None = None   # a first sync's, built by a worker
 
     # -- names ------------------------------------------------------------------------
     def listing(self) -> dict[str, float | None]:
@@ -169,12 +172,9 @@ class ObsidianView:
         """Mend the link targets of a block the reader edited (never its words)."""
         return retarget(block, region, self.names().resolves)
 
-    def link_for(self, titles: Mapping[str, str]) -> Callable[[str], str]:
-        def link(kb_id: str) -> str:
-            name = self.note_name(kb_id)
-            title = titles.get(kb_id, kb_id)
-            return wikilink(name, title) if name else title
-        return link
+    def digest_names(self) -> digests.DigestNames:
+        """How this run's digests name the notes and weeks they link to."""
+        return digests.DigestNames(self.note_name, self.week_link)
 
     # -- the reader's moves and deletions -------------------------------------------------
     def sweep(self, now: datetime) -> set[str]:
@@ -247,6 +247,9 @@ class ObsidianView:
         links = {label: self.week_link(label) for label in set(weeks.values())}
         items = [NoteItem(a, scores[a.kb_id], related.get(a.kb_id, []), weeks[a.kb_id], allocated.get(a.kb_id),
                           links[weeks[a.kb_id]], self.cfg.vault.templates) for a in ordered]
+        if len(unplaced) == len(ordered) >= digests.AHEAD_MIN and not existing:
+            # every note is new: its digests can be built meanwhile (``digests``)
+            self._start_digests(touched, restore=restore, loaded=loaded)
         outcomes: list[Outcome] = []
         done_items = 0
         # Rendered on every core for a big batch (rendering.render_notes), chunk by chunk in
@@ -386,11 +389,35 @@ class ObsidianView:
                     loaded: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})) -> list[Doc]:
         """The digest pages ``sync_rollups`` writes for these arguments (see there); nothing is written."""
         self._known = loaded
+        weeks, days = self._rollup_dates(touched, loaded[0], restore=restore, weeks=weeks, days=days, only=only)
+        ahead, self._digests_ahead = self._digests_ahead, None
+        if ahead is not None:
+            if self.reedited:
+                ahead.close()   # a merge found the reader's edits: the pages must show them
+            elif (built := ahead.result(weeks, days)) is not None:
+                return built    # built by a worker from what still holds
+        return digests.pages(self.store, self.cfg, weeks, days, loaded, self.digest_names(), self.namer)
+
+    def _start_digests(self, touched: set[str], *, restore: bool,
+                       loaded: tuple[Mapping[str, Article], Mapping[str, Score]]) -> None:
+        """The digests ``rollup_docs`` will build, started in a worker now, when that pays: every
+        new note has its path. Only offline (Claude's names are asked for by this process) and
+        with the store on disk (a dry run's is in memory)."""
+        if self.namer is not None or self.store.path is None or not isinstance(self.files, LocalFiles) \
+                or cores() < 2:
+            return
+        weeks, days = self._rollup_dates(touched, loaded[0], restore=restore)
+        self._digests_ahead = digests.DigestsAhead(self.store, self.cfg, weeks, days, loaded, self.digest_names())
+
+    def _rollup_dates(self, touched: set[str], known: Mapping[str, Article], *, restore: bool = False,
+                      weeks: Iterable[str] = (), days: Iterable[date] = (), only: bool = False
+                      ) -> tuple[list[str], list[date]]:
+        """The weeks and days ``rollup_docs`` builds, in order (``known``: the run's articles in
+        memory); a new weekly page's name counts from now on (``names``)."""
         touched = touched | self.reedited
         weeks, days = set(weeks), set(days)
         rebuild_all = (self.rerender_all or restore) and not only
         # only publication times are needed here: no article text is read for them
-        known = loaded[0]
         if rebuild_all:
             # every article's day: in memory when the run holds every article (a first sync)
             everyone = len(known) == self.store.count_articles()
@@ -425,7 +452,7 @@ class ObsidianView:
             # a new digest page goes to its folder: its name counts from now on
             if self.path_of(f"weekly-{label}") is None:
                 self.names().add(f"{self.cfg.vault.weekly_folder}/{label}.md")
-        return [self.weekly(label) for label in sorted(weeks)] + [self.daily(day) for day in sorted(days)]
+        return sorted(weeks), sorted(days)
 
     def sync_home(self) -> bool:
         """Point Home.md's "Top this week" block at the latest week with articles (home.py)."""
@@ -469,23 +496,19 @@ class ObsidianView:
         return removed
 
     def weekly(self, label: str) -> Doc:
-        first, last = week_bounds(label, self.cfg.rollups)
-        articles, scores = window(self.store, first, last, self.tz, self._known)
-        titles = {a.kb_id: a.title for a in articles}
-        return weekly_doc(label, first, last, articles, scores, self.store, self.cfg,
-                          link=self.link_for(titles), folder=self.cfg.vault.weekly_folder, namer=self.namer,
-                          week_link=self.week_link(label))
+        return digests.weekly_page(self.store, self.cfg, label, self._known, self.digest_names(), self.namer)
 
     def daily(self, day: date) -> Doc:
-        articles, scores = window(self.store, day, day, self.tz, self._known)
-        titles = {a.kb_id: a.title for a in articles}
-        return daily_doc(day, articles, scores, self.store, self.cfg, link=self.link_for(titles),
-                         folder=self.cfg.vault.daily_folder, namer=self.namer,
-                         week_link=self.week_link(week_label(datetime.combine(day, time(12), self.tz),
-                                                             self.cfg.rollups)))
+        return digests.daily_page(self.store, self.cfg, day, self._known, self.digest_names(), self.namer)
 
     def finish(self) -> None:
         self.store.set_meta(f"render:{TARGET}", self.fingerprint)
+
+    def close(self) -> None:
+        """Give up digests a worker is building that were never asked for (a failed run)."""
+        if self._digests_ahead is not None:
+            self._digests_ahead.close()
+            self._digests_ahead = None
 
     def remember_placed(self) -> None:
         """The files this view placed, so the next catch-up passes over those left so (``own``)."""

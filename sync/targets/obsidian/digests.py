@@ -1,0 +1,145 @@
+"""The vault's digest pages, built here or ahead in a worker process.
+
+Contract: ``weekly_page`` and ``daily_page`` build a digest page (``Doc``)
+from the store, the run's articles in memory and ``DigestNames`` (how the
+page names the notes and weeks it links to); the view builds them with its
+own names, a worker with a copy of them, and the pages are the same.
+
+Why a worker: a first sync writes thousands of new notes, then builds every
+recent digest (about 1.3 s for 10,000 articles), and both are mostly one
+core's work. Once every new note has its path, nothing a digest shows can
+change in a run where every note is new: no merge finds a reader's edit.
+So ``DigestsAhead`` builds them in a worker process while this one renders
+and writes the notes. The caller checks, when it needs the pages, that what
+they were built from still holds (the same weeks and days, no edit recorded
+meanwhile); if not, or the worker failed, it builds them itself.
+
+The worker reads the store through a connection of its own, read-only (the
+store is in WAL mode: it reads what was committed when it began, and the
+links and scores were committed before the notes stage).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+
+from ...config import Config
+from ...models import Article, Score
+from ...pages.doc import Doc
+from ...parallel import Background
+from ...rollups.digest import TrendNamer, week_bounds, week_label
+from ...rollups.pages import daily_doc, weekly_doc, window
+from ...store import Store
+from .paths import wikilink
+
+Known = tuple[Mapping[str, Article], Mapping[str, Score]]
+AHEAD_MIN = 1000   # new notes: below this the pages are built here (a worker's start costs more)
+
+
+@dataclass(frozen=True)
+class DigestNames:
+    """How a digest names what it links to: a note's link target by kb_id (None: the article
+    has no note), and the ``week`` property's link for a week label."""
+
+    note_name: Callable[[str], str | None]
+    week_link: Callable[[str], str]
+
+    def link_for(self, titles: Mapping[str, str]) -> Callable[[str], str]:
+        def link(kb_id: str) -> str:
+            name = self.note_name(kb_id)
+            title = titles.get(kb_id, kb_id)
+            return wikilink(name, title) if name else title
+        return link
+
+
+def weekly_page(store: Store, cfg: Config, label: str, known: Known, names: DigestNames,
+                namer: TrendNamer | None) -> Doc:
+    assert cfg.vault is not None
+    first, last = week_bounds(label, cfg.rollups)
+    articles, scores = window(store, first, last, cfg.rollups.tz, known)
+    titles = {a.kb_id: a.title for a in articles}
+    return weekly_doc(label, first, last, articles, scores, store, cfg, link=names.link_for(titles),
+                      folder=cfg.vault.weekly_folder, namer=namer, week_link=names.week_link(label))
+
+
+def daily_page(store: Store, cfg: Config, day: date, known: Known, names: DigestNames,
+               namer: TrendNamer | None) -> Doc:
+    assert cfg.vault is not None
+    articles, scores = window(store, day, day, cfg.rollups.tz, known)
+    titles = {a.kb_id: a.title for a in articles}
+    week = week_label(datetime.combine(day, time(12), cfg.rollups.tz), cfg.rollups)
+    return daily_doc(day, articles, scores, store, cfg, link=names.link_for(titles),
+                     folder=cfg.vault.daily_folder, namer=namer, week_link=names.week_link(week))
+
+
+def pages(store: Store, cfg: Config, weeks: Sequence[str], days: Sequence[date], known: Known,
+          names: DigestNames, namer: TrendNamer | None) -> list[Doc]:
+    """The weekly pages, then the daily ones, in the order given."""
+    return [weekly_page(store, cfg, label, known, names, namer) for label in weeks] + \
+           [daily_page(store, cfg, day, known, names, namer) for day in days]
+
+
+# -- ahead, in a worker ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs to build the pages (picklable): the articles without their
+    text (no digest shows it), the link targets resolved by the view."""
+
+    store: str
+    cfg: Config
+    weeks: tuple[str, ...]
+    days: tuple[date, ...]
+    articles: tuple[Article, ...]
+    scores: tuple[Score, ...]
+    note_names: dict[str, str]
+    week_links: dict[str, str]
+
+
+def build(job: Job) -> list[Doc]:
+    """The job's pages (in a worker process)."""
+    store = Store.read_only(job.store)
+    try:
+        known = ({a.kb_id: a for a in job.articles}, {s.kb_id: s for s in job.scores})
+        names = DigestNames(job.note_names.get, job.week_links.__getitem__)
+        return pages(store, job.cfg, job.weeks, job.days, known, names, None)
+    finally:
+        store.close()
+
+
+class DigestsAhead:
+    """Digest pages being built by a worker (``build``) for the weeks and days it was given."""
+
+    def __init__(self, store: Store, cfg: Config, weeks: Sequence[str], days: Sequence[date], known: Known,
+                 names: DigestNames):
+        assert store.path is not None
+        self.weeks, self.days = tuple(weeks), tuple(days)
+        articles, scores = known
+        week_labels = set(self.weeks) | {week_label(datetime.combine(d, time(12), cfg.rollups.tz), cfg.rollups)
+                                         for d in self.days}
+        job = Job(str(store.path), cfg, self.weeks, self.days,
+                  tuple(replace(a, content="") for a in articles.values()), tuple(scores.values()),
+                  {k: n for k in articles if (n := names.note_name(k)) is not None},
+                  {label: names.week_link(label) for label in week_labels})
+        self._work: Background[list[Doc]] = Background(build, job)
+
+    def result(self, weeks: Sequence[str], days: Sequence[date]) -> list[Doc] | None:
+        """The pages, when they were built for these ``weeks`` and ``days`` (in this order) and
+        the worker succeeded; None otherwise (the caller builds them)."""
+        if (tuple(weeks), tuple(days)) != (self.weeks, self.days):
+            self.close()
+            return None
+        try:
+            return self._work.result()
+        except Exception as exc:   # a failed worker costs the time it took, never the pages
+            logging.getLogger("kbsync").debug("digests built ahead failed: %r", exc)
+            return None
+
+    def close(self) -> None:
+        self._work.close()
+
+
+__all__ = ["DigestNames", "DigestsAhead", "pages", "weekly_page", "daily_page"]

@@ -1,0 +1,146 @@
+"""A first sync's digests built by a worker while the notes are written are the digests built
+here; when what they were built from no longer holds, or the worker fails, they are built here.
+
+(``targets/obsidian/digests.py``: the pages are built ahead only when every note of the run is
+new and there are ``AHEAD_MIN`` of them; the tests lower it.)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from sync.config import load_config
+from sync.edits import journal
+from sync.parallel import Background
+from sync.pipeline import run_sync
+from sync.store import Store
+from sync.targets.obsidian import digests
+from sync.targets.obsidian.view import TARGET, ObsidianView
+from tests.hostile.synthetic import synthetic_rss
+
+N = 240   # 37 minutes apart: 6 days, two weeks
+NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
+START = datetime(2026, 2, 20, tzinfo=timezone.utc)
+
+
+def setup(root: Path, n: int = N):
+    root.mkdir(exist_ok=True)
+    (root / "feed.xml").write_bytes(synthetic_rss(n, start=START))
+    (root / "config.toml").write_text(
+        '[vault]\npath = "vault"\n[scoring]\nbackend = "heuristic"\n'
+        'interests = ["agents", "智能体"]\n[[feeds]]\nurl = "feed.xml"\nname = "Syn"\n', "utf-8")
+    return load_config(root / "config.toml")
+
+
+def vault_bytes(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.md"))}
+
+
+def records(root: Path) -> dict[str, tuple]:
+    with Store(root / ".kbsync" / "state.db") as store:
+        return {k: (r.path, r.owned_hash, r.base()) for k, r in store.sync_records(TARGET).items()}
+
+
+@pytest.fixture
+def built(monkeypatch):
+    """What became of the pages built ahead in a run: one entry per ``DigestsAhead``, True when
+    its pages were the run's."""
+    seen: list[bool] = []
+    real = digests.DigestsAhead.result
+
+    def result(self, weeks, days):
+        pages = real(self, weeks, days)
+        seen[-1] = pages is not None
+        return pages
+
+    real_init = digests.DigestsAhead.__init__
+    monkeypatch.setattr(digests.DigestsAhead, "__init__",
+                        lambda self, *a, **k: seen.append(False) or real_init(self, *a, **k))
+    monkeypatch.setattr(digests.DigestsAhead, "result", result)
+    return seen
+
+
+def test_digests_built_ahead_are_the_digests_built_here(tmp_path, monkeypatch, built):
+    monkeypatch.setattr(digests, "AHEAD_MIN", 10**9)           # here
+    here = run_sync(setup(tmp_path / "a"), env={}, now=NOW)
+    assert built == []
+    monkeypatch.setattr(digests, "AHEAD_MIN", 1)               # ahead, in a worker
+    there = run_sync(setup(tmp_path / "b"), env={}, now=NOW)
+    assert built == [True]
+    assert here.pages == there.pages and here.pages["created"] >= 8   # 6 days, 2 weeks
+    a, b = vault_bytes(tmp_path / "a" / "vault"), vault_bytes(tmp_path / "b" / "vault")
+    assert len(a) > N and a == b
+    assert records(tmp_path / "a") == records(tmp_path / "b")
+    # a daily run rewrites older notes (their related lists): its pages are built here
+    for root in ("a", "b"):
+        (tmp_path / root / "feed.xml").write_bytes(synthetic_rss(N + 5, start=START))
+        run_sync(setup(tmp_path / root, N + 5), env={}, now=NOW)
+    assert built == [True]
+    assert vault_bytes(tmp_path / "a" / "vault") == vault_bytes(tmp_path / "b" / "vault")
+
+
+def _fails(job):
+    raise RuntimeError("the worker died")
+
+
+def test_a_failed_worker_leaves_the_digests_to_this_process(tmp_path, monkeypatch, built):
+    monkeypatch.setattr(digests, "AHEAD_MIN", 10**9)
+    run_sync(setup(tmp_path / "a"), env={}, now=NOW)
+    monkeypatch.setattr(digests, "AHEAD_MIN", 1)
+    monkeypatch.setattr(digests, "Background", lambda fn, job: Background(_fails, job))
+    result = run_sync(setup(tmp_path / "b"), env={}, now=NOW)
+    assert built == [False] and not result.failures
+    assert vault_bytes(tmp_path / "a" / "vault") == vault_bytes(tmp_path / "b" / "vault")
+
+
+def test_an_edit_recorded_while_the_notes_were_written_has_the_digests_built_here(tmp_path, monkeypatch, built):
+    """The reader's category recorded in the journal once the pages were started (in a run of
+    new notes only a merge into an existing note finds one; here it is recorded by hand as the
+    first batch is written): the pages built ahead may not show it, and are dropped."""
+    real_owe = ObsidianView._owe
+
+    def owe(self, intents, docs):
+        intents = list(intents)
+        if not self.reedited:
+            key = intents[0].doc.key
+            journal.record(self.store, [journal.Change(key, "category", "Reader's pick", NOW, TARGET)])
+            self.reedited.add(key)
+        return real_owe(self, intents, docs)
+
+    monkeypatch.setattr(ObsidianView, "_owe", owe)
+    monkeypatch.setattr(digests, "AHEAD_MIN", 10**9)
+    run_sync(setup(tmp_path / "a"), env={}, now=NOW)
+    monkeypatch.setattr(digests, "AHEAD_MIN", 1)
+    run_sync(setup(tmp_path / "b"), env={}, now=NOW)
+    assert built == [False]
+    a, b = vault_bytes(tmp_path / "a" / "vault"), vault_bytes(tmp_path / "b" / "vault")
+    assert a == b
+    assert any("Reader's pick" in text.decode() for path, text in b.items() if path.startswith("Daily"))
+
+
+def test_pages_built_ahead_for_other_days_are_not_used(tmp_path):
+    cfg = setup(tmp_path)
+    run_sync(cfg, env={}, now=NOW)
+    with Store(tmp_path / ".kbsync" / "state.db") as store:
+        names = digests.DigestNames(lambda kb_id: None, lambda label: f"[[{label}]]")
+        known = ({a.kb_id: a for a in store.iter_articles()}, store.scores())
+        day = START.date()
+        here = digests.pages(store, cfg, [], [day], known, names, None)
+        ahead = digests.DigestsAhead(store, cfg, [], [day], known, names)
+        assert ahead.result([], [day]) == here
+        other = digests.DigestsAhead(store, cfg, [], [day], known, names)
+        assert other.result(["2026-W09"], [day]) is None
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_background_gives_the_result_or_what_was_raised():
+    assert Background(_square, 7).result() == 49
+    with pytest.raises(RuntimeError, match="the worker died"):
+        Background(_fails, None).result()
+    Background(_square, 3).close()   # given up: nothing waits for it
