@@ -22,14 +22,21 @@ Contract (pure after the one-time load; deterministic):
   30 articles the background dominates; at 100,000 it is a rounding error, so
   the large-corpus behaviour (and the incremental index) is unchanged.
 - Without ``wordfreq`` installed every probability is 0: the corpus alone decides.
+- The tables are built once per process, or read from the store where an earlier run
+  kept them (``load_from``): the same tables either way.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import marshal
 import math
 import re
+import zlib
 from collections.abc import Sequence
-from functools import lru_cache
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -40,13 +47,33 @@ UNSEEN_CJK = 0.1
 _CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+$")
 
 
-@lru_cache(maxsize=1)
+@dataclass(frozen=True)
+class _Tables:
+    latin: dict[str, float]     # Latin term -> frequency
+    bigrams: dict[str, float]   # CJK bigram -> frequency
+    words: frozenset[str]       # Chinese words of two or more characters (``cjk_words``)
+
+
+_loaded: list[_Tables] = []   # this process's tables, once built or read (``load_from``)
+_CACHE_NAME = "links.background"
+
+
 def _tables() -> tuple[dict[str, float], dict[str, float]]:
     """(Latin term -> frequency, CJK bigram -> frequency), built once per process (~0.2 s)."""
+    return _get().latin, _get().bigrams
+
+
+def _get() -> _Tables:
+    if not _loaded:
+        _loaded.append(_build())
+    return _loaded[0]
+
+
+def _build() -> _Tables:
     try:
         from wordfreq import get_frequency_dict
     except ImportError:   # pragma: no cover - wordfreq is a dependency; kept usable without it
-        return {}, {}
+        return _Tables({}, {}, frozenset())
     from .features import _CJK_STOP, _latin_term
 
     latin: dict[str, float] = {}
@@ -55,19 +82,72 @@ def _tables() -> tuple[dict[str, float], dict[str, float]]:
         if term is not None:
             latin[term] = latin.get(term, 0.0) + freq
     bigrams: dict[str, float] = {}
+    words = []
     for word, freq in get_frequency_dict("zh", wordlist="small").items():
         if len(word) < 2 or not _CJK.match(word):
             continue
+        words.append(word)
         for a, b in zip(word, word[1:]):
             if a not in _CJK_STOP and b not in _CJK_STOP:
                 bigrams[a + b] = bigrams.get(a + b, 0.0) + freq
-    return latin, bigrams
+    return _Tables(latin, bigrams, frozenset(words))
 
 
 def load() -> None:
     """Build the tables now (the worker processes' fork server does, so every worker forked
     from it starts with them instead of building its own: ~0.3-0.6 s of CPU each)."""
-    _tables()
+    _get()
+
+
+def load_from(store) -> None:
+    """The tables read from the store's copy (``Store.derived``), or built and kept there.
+
+    Why: building them imports wordfreq and stems its word lists, 0.2-0.3 s, in every run
+    that links or names a trend; a daily sync of a large vault has 2 s in all. Reading
+    them back takes about 10 ms. The copy is used only while its key holds: the code
+    that derives them (this module, ``features``' stemmer) and wordfreq's lists unchanged.
+    """
+    if _loaded:
+        return
+    key = _derived_from()
+    if key is None:
+        _get()   # no wordfreq: nothing worth keeping
+        return
+    tables = _decode(store.derived(_CACHE_NAME, key))
+    if tables is None:
+        tables = _build()
+        store.set_derived(_CACHE_NAME, key, zlib.compress(marshal.dumps(
+            (tables.latin, tables.bigrams, sorted(tables.words))), 1))
+    _loaded.append(tables)
+
+
+def _decode(blob: bytes | None) -> _Tables | None:
+    if blob is None:
+        return None
+    try:
+        latin, bigrams, words = marshal.loads(zlib.decompress(blob))
+    except (ValueError, EOFError, TypeError, zlib.error):
+        return None   # unreadable: built again, and the copy replaced
+    return _Tables(latin, bigrams, frozenset(words))
+
+
+def _derived_from() -> str | None:
+    """A fingerprint of what the tables are derived from; None without wordfreq."""
+    spec = importlib.util.find_spec("wordfreq")
+    if spec is None or spec.origin is None:
+        return None
+    package = Path(spec.origin).parent
+    digest = hashlib.sha256()
+    for source in (Path(__file__), Path(__file__).with_name("features.py")):
+        digest.update(source.read_bytes())
+    for path in (package / "__init__.py", package / "data" / "small_en.msgpack.gz",
+                 package / "data" / "small_zh.msgpack.gz"):
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        digest.update(f"{path.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def _probability(term: str, latin: dict[str, float], bigrams: dict[str, float]) -> float:
@@ -102,12 +182,7 @@ def word_frequency(word: str) -> float:
     return _tables()[0].get(term, 0.0) if term else 1.0
 
 
-@lru_cache(maxsize=1)
 def cjk_words() -> frozenset[str]:
     """The Chinese words of two or more characters the background knows (for telling a word,
     "系统工程", from a cut through two, "统工"); empty without ``wordfreq``."""
-    try:
-        from wordfreq import get_frequency_dict
-    except ImportError:   # pragma: no cover - see ``_tables``
-        return frozenset()
-    return frozenset(w for w in get_frequency_dict("zh", wordlist="small") if len(w) >= 2 and _CJK.match(w))
+    return _get().words

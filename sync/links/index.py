@@ -32,6 +32,7 @@ import numpy as np
 
 from ..config import LinksConfig
 from ..models import Article, Link, Score
+from . import background
 from . import features as F
 from . import similarity as L
 
@@ -60,6 +61,8 @@ def update_links(store, changed: Sequence[Article], scores: Mapping[str, Score],
     """
     if encoded is not None and encoded.ids != [a.kb_id for a in changed]:
         encoded = None   # features of other articles (or in another order) are of no use here
+    if changed or rebuild:
+        background.load_from(store)   # the word tables weights need, as the last run kept them
     if rebuild or rebuilds(store, len(changed), encoded=encoded is not None):
         return _rebuild(store, changed, scores, cfg, encoded)
     return _incremental(store, changed, scores, cfg)

@@ -81,6 +81,7 @@ class CategoryLearner:
         filed = reader_categories(store)
         if not filed:
             return None
+        background.load_from(store)   # the word tables, as the last run kept them
         return CategoryLearner.from_filed(store.get_articles(sorted(filed)).values(), filed)
 
     def __bool__(self) -> bool:

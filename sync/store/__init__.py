@@ -479,6 +479,16 @@ class Store:
                               " ON CONFLICT(name) DO UPDATE SET value=excluded.value", (name, value))
 
     # -- runs ------------------------------------------------------------------
+    def derived(self, name: str, key: str) -> bytes | None:
+        """The cached ``name`` when it was derived from ``key`` (``derived_cache``); else None."""
+        row = self.conn.execute("SELECT value FROM derived_cache WHERE name=? AND key=?", (name, key)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def set_derived(self, name: str, key: str, value: bytes) -> None:
+        with self.conn:
+            self.conn.execute("INSERT INTO derived_cache (name, key, value) VALUES (?,?,?) ON CONFLICT(name)"
+                              " DO UPDATE SET key=excluded.key, value=excluded.value", (name, key, value))
+
     def record_run(self, started: datetime, finished: datetime, result: dict[str, Any]) -> None:
         with self.conn:
             self.conn.execute("INSERT INTO runs (started_at, finished_at, result) VALUES (?,?,?)",

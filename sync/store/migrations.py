@@ -263,6 +263,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         PRIMARY KEY (target, path)
     ) WITHOUT ROWID;
     """),
+    # Issue 17: data derived from kbsync's code and its dependencies alone, kept to save the
+    # time to derive it in every run (the linker's background word tables: 0.2-0.3 s a run).
+    # A row is used only while its key (what it was derived from) is the current one.
+    ("derived_cache", """
+    CREATE TABLE derived_cache (                -- what is cheaper to read than to derive again
+        name           TEXT PRIMARY KEY,
+        key            TEXT NOT NULL,           -- a fingerprint of what it was derived from
+        value          BLOB NOT NULL
+    );
+    """),
 ]
 
 # Migrations that rebuild a table others refer to: run with foreign keys off, as SQLite's
