@@ -11,12 +11,13 @@ run.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -97,6 +98,29 @@ class Clock:
         now = time.perf_counter()
         self.result.timings[stage] = round(now - self.start, 4)
         self.start = now
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a run lasts, as it was after.
+
+    Why: a run keeps what it builds until it ends (articles, scores, sync
+    records, the vault's listing and names: a million objects for a 100,000-
+    note vault) and makes few reference cycles, which reference counting
+    does not free. The collector's passes over the ever larger heap found next
+    to nothing and cost a 10,000-article first sync 0.4-0.7 s and a daily run
+    of a 100,000-note vault 0.2 s; the peak memory is the same without them
+    (measured on both). What cycles a run leaves are collected once the
+    collector is back on (the daemon's next runs).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 # -- fetch + ingest ---------------------------------------------------------------
@@ -273,6 +297,7 @@ def run_sync(cfg: Config, *, env: Mapping[str, str], now: datetime | None = None
     result = RunResult()
     clock = Clock(result)
     with ExitStack() as stack:
+        stack.enter_context(collector_paused())
         store = stack.enter_context(Store.open_for(cfg.store_path, dry_run=dry_run))
         # the vault is listed by a child meanwhile (before any thread of the fetcher's is started)
         scan_ahead = stack.enter_context(ScanAhead(LocalFiles(cfg.vault.path))) \

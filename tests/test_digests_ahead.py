@@ -144,3 +144,14 @@ def test_background_gives_the_result_or_what_was_raised():
     with pytest.raises(RuntimeError, match="the worker died"):
         Background(_fails, None).result()
     Background(_square, 3).close()   # given up: nothing waits for it
+
+
+def _frozen(_: object) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_workers_start_with_what_the_fork_server_loaded_out_of_the_collectors_reach():
+    # (``sync/warm.py``: the preloaded modules and word tables live as long as the worker)
+    assert Background(_frozen, None).result() > 10_000

@@ -184,3 +184,25 @@ def test_a_first_sync_derives_link_features_where_it_scores_and_links_the_same(t
     assert len(links_a) > 0 and len(docs_a) == N
     assert (links_a, docs_a) == tables(tmp_path / "b")
     assert vault_bytes(tmp_path / "a" / "vault") == vault_bytes(tmp_path / "b" / "vault")
+
+
+def test_a_run_pauses_the_cyclic_collector_and_gives_it_back(tmp_path, monkeypatch):
+    """(``pipeline.collector_paused``: the collector's passes over a run's heap cost time and
+    freed nothing.) It is off while the run works, and as it was before once the run is over."""
+    import gc
+
+    from sync import pipeline
+
+    cfg = setup(tmp_path)
+    during: list[bool] = []
+    real = pipeline.update_links
+    monkeypatch.setattr(pipeline, "update_links", lambda *a, **k: during.append(gc.isenabled()) or real(*a, **k))
+    assert gc.isenabled()
+    run_sync(cfg, env={}, now=NOW)
+    assert during == [False] and gc.isenabled()
+    gc.disable()   # a caller that turned it off keeps it off
+    try:
+        run_sync(cfg, env={}, now=NOW)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
