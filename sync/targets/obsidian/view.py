@@ -5,7 +5,9 @@ are new, changed, rescored or whose related list changed, and the weeks and
 days they fall in); ``targets.base.plan`` then drops every page whose owned
 part is unchanged, so a no-op sync reads and writes no note. When the way
 pages are rendered changes (templates, path template, time zone: the render
-fingerprint), every page is rendered again once.
+fingerprint), every page is rendered again once. In a run whose notes are all new
+(a first sync), the digests are built by a worker while the notes are written
+(``digests.DigestsAhead``), and used only if what they were built from still holds.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import PurePosixPath
 from time import time as time_now
 from typing import Any
@@ -36,8 +38,7 @@ from ...rollups.recent import recent_days, recent_weeks
 from ...store import StoredOwned, Store, SyncRecord, listed, missing_from
 from .. import owed
 from ..base import Intent, Outcome, plan
-from . import home, own
-from . import digests
+from . import digests, home, own
 from .ahead import ScanAhead
 from .files import LocalFiles, OverlayFiles
 from .paths import name_key
