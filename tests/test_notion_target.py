@@ -9,6 +9,7 @@ API limits instead of being refused.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections import Counter
@@ -332,6 +333,41 @@ def test_status_round_trip_obsidian_store_notion_and_back(tmp_path, emu):
     before = note.read_bytes()
     sync(config)
     assert emu.writes() == [] and note.read_bytes() == before
+
+
+def test_a_note_marked_after_a_killed_run_created_its_page_keeps_the_mark_on_both_sides(tmp_path, emu):
+    """A run killed right after Notion created a page leaves its record "creating" (the page
+    unrecorded, with Notion's default Status); the reader marks the note before the next run.
+    That run finds the page and must show the mark on it, as a create would have: else the
+    next pull takes the default for the reader's edit in Notion and undoes the mark (seen as
+    a rare failure of test_crash_safety's Notion kills)."""
+    from sync.targets.obsidian.yamlfm import dumps_note, loads_note
+
+    config = notion_config(tmp_path, emu)
+    sync(config)
+    note = sorted((tmp_path / "vault" / "Articles").rglob("*.md"))[0]
+    props, body = loads_note(note.read_text("utf-8"))
+    kb_id = props["kb_id"]
+    with Store(tmp_path / ".kbsync" / "state.db") as store, store.conn:
+        # as the target journals it before the create (``NotionTarget._create``), and a run killed
+        # after Notion's answer leaves it
+        body = store.sync_records("notion", [kb_id])[kb_id].base().get("body")
+        store.conn.execute("UPDATE sync_records SET state='creating', path=NULL, owned_hash='', owned=?"
+                           " WHERE target='notion' AND key=?", (json.dumps({"props": {}, "body": body}), kb_id))
+    note.write_text(dumps_note({**props, "status": "later", "rating": 4}, body), "utf-8")
+    result = sync(config)
+    assert not [p for p in result.problems if p.startswith("notion")], result.problems
+    pages = [p for p in emu.pages(data_sources(emu)["Articles"]["id"])
+             if plain(p["properties"]["KB ID"]["rich_text"]) == kb_id]
+    assert len(pages) == 1                                    # found, not created again
+    assert pages[0]["properties"]["Status"]["status"]["name"] == "later"
+    assert pages[0]["properties"]["Rating"]["number"] == 4
+    for _ in range(2):
+        sync(config)
+    props, _ = loads_note(note.read_text("utf-8"))
+    assert (props.get("status"), props.get("rating")) == ("later", 4)
+    with Store(tmp_path / ".kbsync" / "state.db") as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM reader_changes WHERE origin='notion'").fetchone()[0] == 0
 
 
 def test_a_note_marked_before_its_notion_page_exists_keeps_the_mark_on_both_sides(tmp_path, emu):

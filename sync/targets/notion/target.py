@@ -106,8 +106,11 @@ class NotionTarget:
               plain: bool) -> Outcome:
         if page_id is None:
             return self._create(doc, digest, restored=state in ("deleted", "present"), plain=plain)
+        # a page found, not recorded (created by a killed run, or adopted): it shows Notion's default
+        # Status, not the reader's marks made meanwhile, which a create would have carried
+        reader = self.reader_props(doc.key) if state != "present" else {}
         try:
-            return self._update(doc, page_id, base, digest, plain)
+            return self._update(doc, page_id, base, digest, plain, reader=reader)
         except NotionError as exc:
             if not self._gone(exc, page_id):
                 raise
@@ -183,15 +186,17 @@ class NotionTarget:
         return Outcome(doc.key, "restored" if restored else "created",
                        self._record(doc, page_id, sent, body, digest, plain))
 
-    def _update(self, doc: Doc, page_id: str, base: Mapping[str, Any], digest: str, plain: bool) -> Outcome:
+    def _update(self, doc: Doc, page_id: str, base: Mapping[str, Any], digest: str, plain: bool, *,
+                reader: Mapping[str, Any] = {}) -> Outcome:
+        """``reader``: the reader's Status and Rating to set too (not recorded in ``sent``)."""
         self.pages[doc.key] = page_id
         old = base.get("props") or {}
         names = changed(old, doc.props)
         sent = {k: v for k, v in old.items() if k in doc.props}
-        if names:
+        if names or reader:
             payloads, fresh = self._props(doc, names)
             extra = {"icon": {"type": "emoji", "emoji": icon}} if "Tier" in names and (icon := page_icon(doc)) else {}
-            self.api.get(self.api.client.pages.update, page_id, properties=payloads, **extra)
+            self.api.get(self.api.client.pages.update, page_id, properties={**reader, **payloads}, **extra)
             sent.update(fresh)
         body = {k: base[k] for k in ("body", "deep", "ids") if k in base}
         if base.get("region") != _region_hash(doc) or "body" not in base or plain != bool(base.get("plain")):
