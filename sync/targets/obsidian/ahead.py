@@ -13,7 +13,10 @@ not replaced (``swap``).
 
 Contract: ``ScanAhead(files)`` returns at once; ``result()`` returns (when
 the listing was taken, the listing, the leftover temp files found) as
-``files.scan()`` and ``files.leftovers()`` would have then. The child is
+``files.scan()`` and ``files.leftovers()`` would have then. After it,
+``keys()`` gives ``relink.vault_keys`` of the listing's paths, in its order,
+when the child computed them (the names of a 100,000-note vault: 0.15 s
+taken off this process too), else None. The child is
 used only on Linux, from a process with no other thread (forking one with
 threads may copy a lock some thread held); otherwise, or when the child
 fails, ``result()`` lists the vault itself. ``close()`` stops a child whose
@@ -29,6 +32,7 @@ import threading
 import time
 
 from .files import LocalFiles
+from .relink import vault_keys
 
 
 class ScanAhead:
@@ -38,6 +42,7 @@ class ScanAhead:
         self.listed_at = time.time()   # read before the child starts: its stats come after
         self._pid: int | None = None
         self._fd: int | None = None
+        self._keys: tuple[list[str], list[str]] | None = None
         if fork is None:
             fork = sys.platform.startswith("linux") and threading.active_count() == 1
         if fork:
@@ -54,7 +59,7 @@ class ScanAhead:
                 os.closerange(3, write)
                 os.closerange(write + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
                 found = self.files.scan()
-                data = memoryview(marshal.dumps((found, self.files.leftovers())))
+                data = memoryview(marshal.dumps((found, self.files.leftovers(), vault_keys(list(found)))))
                 while data:
                     data = data[os.write(write, data):]
                 code = 0
@@ -69,10 +74,14 @@ class ScanAhead:
             # no child, or it failed: the listing is taken now, here
             self.listed_at = time.time()
             return self.listed_at, self.files.scan(), self.files.leftovers()
-        found, leftovers = listed
+        found, leftovers, self._keys = listed
         return self.listed_at, found, leftovers
 
-    def _collect(self) -> tuple[dict[str, float | None], list[str]] | None:
+    def keys(self) -> tuple[list[str], list[str]] | None:
+        """(path keys, name keys) of the listing ``result`` gave, in its order; None: not computed."""
+        return self._keys
+
+    def _collect(self) -> tuple[dict[str, float | None], list[str], tuple[list[str], list[str]]] | None:
         if self._pid is None or self._fd is None:
             return None
         chunks = []

@@ -67,13 +67,15 @@ def name_keys_of(paths: Iterable[str]) -> list[str]:
 
 
 class Names:
-    """How many notes answer to each base name, and every note path."""
+    """How many notes answer to each base name (every key of ``counts`` is a name taken), and
+    every note path."""
 
-    def __init__(self, paths: Iterable[str]):
+    def __init__(self, paths: Iterable[str], keys: tuple[list[str], list[str]] | None = None):
+        """``keys``: ``vault_keys(paths)`` when the caller has them (a child process keyed the
+        listing while this one did other work)."""
         # the whole vault keyed at once (``vault_keys``); as ``add`` of each path in turn,
         # where a path whose key is in already counts once
-        paths = list(paths)
-        path_keys, name_keys = vault_keys(paths)
+        path_keys, name_keys = keys if keys is not None else vault_keys(list(paths))
         self.paths: set[str] = set(path_keys)
         if len(self.paths) == len(path_keys):
             self.counts: Counter[str] = Counter(name_keys)
@@ -97,7 +99,10 @@ class Names:
         key = _path_key(path)
         if key in self.paths:
             self.paths.discard(key)
-            self.counts[name_key_of(path)] -= 1
+            name = name_key_of(path)
+            self.counts[name] -= 1
+            if self.counts[name] <= 0:
+                del self.counts[name]   # the keys of ``counts`` are the names taken
             self._targets.clear()
 
     def shared(self, path: str) -> bool:

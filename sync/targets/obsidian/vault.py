@@ -72,7 +72,7 @@ class NoteTarget:
         if self._taken is None:
             walked = set(self.listing()) | self._created
             if self.known_names is not None:
-                taken = {key for key, count in self.known_names().items() if count > 0}
+                taken = set(self.known_names())   # its keys: the names with a note
                 taken |= {name_key_of(p) for p in self._created}
             else:
                 taken = set(name_keys_of(walked))

@@ -101,6 +101,8 @@ class ObsidianView:
         self.listed_at = 0.0
         self._ahead = None if dry_run else ahead
         self._present: set[str] | None = None
+        self._keys: tuple[list[str], list[str]] | None = None   # ``vault_keys`` of the listing, in its order
+        self._none_missing = False   # the sweep found every recorded page in the listing
         self.reedited: set[str] = set()           # articles whose category or tags the reader changed
         self._names: Names | None = None
         self.target.relink = self.relink
@@ -117,6 +119,7 @@ class ObsidianView:
         placement of new notes."""
         if self._listing is None and self._ahead is not None:
             self.listed_at, self._listing, leftovers = self._ahead.result()
+            self._keys = self._ahead.keys()
             if isinstance(self.files, LocalFiles):
                 self.files.add_leftovers(leftovers)
             self._ahead = None
@@ -142,9 +145,11 @@ class ObsidianView:
         """The vault's names as link resolution sees them, with the pages this run will add."""
         if self._names is None:
             present = self.present()
-            self._names = Names(present)
-            # a recorded path the walk found is in already (most of them)
-            for key in missing_from(self.records, present):
+            # the listing keyed by the child that took it, or here
+            self._names = Names(self._listing, self._keys) if self._keys is not None else Names(present)
+            # a recorded path the walk found is in already (most of them; all of them when the
+            # sweep found none missing since: one pass over 100,000 records is 0.05 s)
+            for key in () if self._none_missing else missing_from(self.records, present):
                 self._names.add(self.records[key].path or "")
         return self._names
 
@@ -190,6 +195,7 @@ class ObsidianView:
         present = self.present()   # one directory walk beats a stat per note
         missing = [self.records[key] for key in missing_from(self.records, present)]
         if not missing:
+            self._none_missing = True
             return set()
         index = self.target.index()
         updated = [replace(r, path=index[r.key]) if r.key in index else replace(r, state="deleted")
@@ -307,7 +313,10 @@ class ObsidianView:
 
     def recover(self, now: datetime) -> None:
         """Records of pages a killed run wrote but did not record (``wal``, the write-ahead log)."""
-        self.records.update((r.key, r) for r in recover_journal(self.store, TARGET, self.files, self.records, now))
+        recovered = recover_journal(self.store, TARGET, self.files, self.records, now)
+        if recovered:
+            self.records.update((r.key, r) for r in recovered)
+            self._none_missing = False   # a recovered record's path may be one the walk did not see
 
     def _owe(self, intents: Iterable[Intent], docs: Iterable[Doc]) -> None:
         """Before notes are written: the days whose digests they feed are owed (``owed``), the
