@@ -22,6 +22,7 @@ import pytest
 from sync.targets.obsidian import ahead as ahead_module
 from sync.targets.obsidian.ahead import ScanAhead
 from sync.targets.obsidian.files import LocalFiles
+from sync.targets.obsidian.relink import Names, vault_keys
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the child is forked")
 
@@ -49,6 +50,17 @@ def test_the_childs_listing_is_the_scan_with_its_leftovers(tmp_path: Path) -> No
     assert leftovers == direct.leftovers() == [str(root / "Articles" / ".Note 1.md.kbsync-tmp")]
     assert before <= listed_at <= time.time()
     assert scan._pid is None                          # reaped
+    # and the names of what it listed, keyed as link resolution keys them, in its order
+    assert scan.keys() == vault_keys(list(found))
+    assert Names(found, scan.keys()).counts == Names(set(found)).counts
+
+
+def test_names_counts_hold_only_the_names_taken() -> None:
+    names = Names(["A/Note.md", "B/note.md", "Other.md"])
+    assert names.counts == {"note": 2, "other": 1}
+    names.remove("Other.md")
+    names.remove("A/Note.md")
+    assert names.counts == {"note": 1} and not names.shared("B/note.md")
 
 
 def test_a_failed_child_leaves_the_listing_to_this_process(tmp_path: Path, monkeypatch) -> None:
