@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Generic, TypeVar
 
-# the modules the workers use, then ``sync.warm`` (last: it freezes what the others loaded)
+# the modules the workers use, then ``sync.links.warm`` (last: it freezes what the others loaded)
 PRELOAD = ["sync.sources.parse", "sync.scoring.heuristic", "sync.links.features",
-           "sync.targets.obsidian.rendering", "sync.targets.obsidian.digests", "sync.warm"]
+           "sync.targets.obsidian.rendering", "sync.targets.obsidian.digests", "sync.links.warm"]
 AHEAD_PER_WORKER = 3   # items in flight per worker: enough to keep it busy while the caller consumes
 T = TypeVar("T")
 R = TypeVar("R")

@@ -153,5 +153,5 @@ def _frozen(_: object) -> int:
 
 
 def test_workers_start_with_what_the_fork_server_loaded_out_of_the_collectors_reach():
-    # (``sync/warm.py``: the preloaded modules and word tables live as long as the worker)
+    # (``sync/links/warm.py``: the preloaded modules and word tables live as long as the worker)
     assert Background(_frozen, None).result() > 10_000

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 
-from .links.background import load
+from .background import load
 
 load()
 gc.freeze()
