@@ -80,13 +80,15 @@ def related(store, kb_ids: Iterable[str] | None = None) -> dict[str, list[Link]]
     return out
 
 
-def story_groups(store, kb_ids: Iterable[str]) -> dict[str, str]:
+def story_groups(store, kb_ids: Iterable[str], published: Mapping[str, float] | None = None) -> dict[str, str]:
     """kb_id -> group id for every given article; same-story articles share one.
 
     Groups are the connected components of same-story links among the given
     articles; the group id is the earliest published member (ties: smallest
     kb_id), so it does not move when a later report joins. An article with no
-    same-story partner is its own group.
+    same-story partner is its own group. ``published``: the articles' publication
+    times (epoch seconds, as the index keeps them) when the caller has them (a
+    digest has its articles in memory); else they are read from the index.
     """
     ids = sorted(set(kb_ids))
     parent = {k: k for k in ids}
@@ -97,7 +99,7 @@ def story_groups(store, kb_ids: Iterable[str]) -> dict[str, str]:
             x = parent[x]
         return x
 
-    published = _published(store, ids)
+    published = _published(store, ids) if published is None else published
     wanted = set(ids)
     for src, dst in store.select_in("SELECT src, dst FROM links WHERE same_story=1 AND src IN ({marks})", ids):
         if dst in wanted:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from ..config import Config
 from ..edits.overlay import reader_scores
@@ -56,7 +56,8 @@ def weekly_data(label: str, articles: Sequence[Article], scores: Mapping[str, Sc
                 namer: TrendNamer | None = None) -> WeeklyRollup:
     """The week's digest data, the same for every target (the vault page, the Notion page)."""
     ids = [a.kb_id for a in articles]
-    return weekly_rollup(label, articles, scores, related(store, ids), story_groups(store, ids), cfg.rollups,
+    groups = story_groups(store, ids, _times(articles))
+    return weekly_rollup(label, articles, scores, related(store, ids), groups, cfg.rollups,
                          must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading, namer=namer)
 
 
@@ -78,7 +79,7 @@ def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score
               *, link: Callable[[str], str], folder: str, namer: TrendNamer | None = None,
               week_link: str | None = None) -> Doc:
     ids = [a.kb_id for a in articles]
-    data = daily_rollup(day, articles, scores, story_groups(store, ids), cfg.rollups,
+    data = daily_rollup(day, articles, scores, story_groups(store, ids, _times(articles)), cfg.rollups,
                         must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading,
                         category_order=cfg.scoring.categories)
     overview = getattr(namer, "overview", None)
@@ -91,6 +92,12 @@ def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score
              "kb_id": f"daily-{day.isoformat()}"}
     return Doc(key=f"daily-{day.isoformat()}", props=props, region=render_daily(data, link, _folder(cfg)),
                path=f"{folder}/{day.isoformat()}.md", owned=ROLLUP_KEYS, adopt=True)
+
+
+def _times(articles: Sequence[Article]) -> dict[str, float]:
+    """The articles' publication times as the link index keeps them (naive times are UTC)."""
+    return {a.kb_id: (a.published if a.published.tzinfo else a.published.replace(tzinfo=timezone.utc)).timestamp()
+            for a in articles}
 
 
 def _folder(cfg: Config):
