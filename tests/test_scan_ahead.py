@@ -49,10 +49,19 @@ def test_the_childs_listing_is_the_scan_with_its_leftovers(tmp_path: Path) -> No
     assert found == direct.scan() and len(found) == 32
     assert leftovers == direct.leftovers() == [str(root / "Articles" / ".Note 1.md.kbsync-tmp")]
     assert before <= listed_at <= time.time()
-    assert scan._pid is None                          # reaped
-    # and the names of what it listed, keyed as link resolution keys them, in its order
+    # and the names of what it listed, keyed as link resolution keys them, in its order, sent
+    # after the listing (a run that needs no names does not wait for them)
+    assert scan._pid is not None                      # still keying
     assert scan.keys() == vault_keys(list(found))
+    assert scan._pid is None                          # reaped
     assert Names(found, scan.keys()).counts == Names(set(found)).counts
+
+
+def test_a_child_whose_keys_are_never_asked_for_is_reaped_on_close(tmp_path: Path) -> None:
+    scan = ScanAhead(LocalFiles(vault(tmp_path / "vault")), fork=True)
+    scan.result()
+    scan.close()
+    assert scan._pid is None and scan.keys() is None
 
 
 def test_names_counts_hold_only_the_names_taken() -> None:

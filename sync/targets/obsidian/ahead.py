@@ -16,7 +16,9 @@ the listing was taken, the listing, the leftover temp files found) as
 ``files.scan()`` and ``files.leftovers()`` would have then. After it,
 ``keys()`` gives ``relink.vault_keys`` of the listing's paths, in its order,
 when the child computed them (the names of a 100,000-note vault: 0.15 s
-taken off this process too), else None. The child is
+taken off this process too), else None. The child sends the listing first,
+then the keys: a run that needs no names (a no-op) does not wait for them.
+The child is
 used only on Linux, from a process with no other thread (forking one with
 threads may copy a lock some thread held); otherwise, or when the child
 fails, ``result()`` lists the vault itself. ``close()`` stops a child whose
@@ -33,6 +35,12 @@ import time
 
 from .files import LocalFiles
 from .relink import vault_keys
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 class ScanAhead:
@@ -59,9 +67,10 @@ class ScanAhead:
                 os.closerange(3, write)
                 os.closerange(write + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
                 found = self.files.scan()
-                data = memoryview(marshal.dumps((found, self.files.leftovers(), vault_keys(list(found)))))
-                while data:
-                    data = data[os.write(write, data):]
+                # the listing first, sized, so the run can read it while the names are keyed
+                listing = marshal.dumps((found, self.files.leftovers()))
+                _write_all(write, len(listing).to_bytes(8, "big") + listing)
+                _write_all(write, marshal.dumps(vault_keys(list(found))))
                 code = 0
             finally:
                 os._exit(code)   # no cleanup of the parent's: its buffers, atexit, the store
@@ -69,21 +78,37 @@ class ScanAhead:
         self._pid, self._fd = pid, read
 
     def result(self) -> tuple[float, dict[str, float | None], list[str]]:
-        listed = self._collect()
+        listed = self._listing()
         if listed is None:
             # no child, or it failed: the listing is taken now, here
             self.listed_at = time.time()
             return self.listed_at, self.files.scan(), self.files.leftovers()
-        found, leftovers, self._keys = listed
+        found, leftovers = listed
         return self.listed_at, found, leftovers
 
     def keys(self) -> tuple[list[str], list[str]] | None:
-        """(path keys, name keys) of the listing ``result`` gave, in its order; None: not computed."""
+        """(path keys, name keys) of the listing ``result`` gave, in its order, as the child sends
+        them after it (a run that needs no names never waits for them); None: not computed."""
+        if self._fd is not None:
+            self._keys = self._rest()
         return self._keys
 
-    def _collect(self) -> tuple[dict[str, float | None], list[str], tuple[list[str], list[str]]] | None:
+    def _listing(self) -> tuple[dict[str, float | None], list[str]] | None:
         if self._pid is None or self._fd is None:
             return None
+        head = self._read(8)
+        body = self._read(int.from_bytes(head, "big")) if len(head) == 8 else b""
+        try:
+            if len(head) == 8 and len(body) == int.from_bytes(head, "big"):
+                return marshal.loads(body)
+        except (EOFError, ValueError, TypeError):
+            pass
+        self.close()   # a child that failed before its listing was whole
+        return None
+
+    def _rest(self) -> tuple[list[str], list[str]] | None:
+        """The keys, the rest of what the child sends; the child is reaped."""
+        assert self._fd is not None and self._pid is not None
         chunks = []
         try:
             while chunk := os.read(self._fd, 1 << 20):
@@ -99,6 +124,15 @@ class ScanAhead:
             return marshal.loads(b"".join(chunks))
         except (EOFError, ValueError, TypeError):
             return None
+
+    def _read(self, size: int) -> bytes:
+        """Up to ``size`` bytes from the child (fewer only if it stopped sending)."""
+        assert self._fd is not None
+        chunks, left = [], size
+        while left > 0 and (chunk := os.read(self._fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
 
     def close(self) -> None:
         if self._fd is not None:

@@ -101,7 +101,7 @@ class ObsidianView:
         self.listed_at = 0.0
         self._ahead = None if dry_run else ahead
         self._present: set[str] | None = None
-        self._keys: tuple[list[str], list[str]] | None = None   # ``vault_keys`` of the listing, in its order
+        self._keyed: ScanAhead | None = None   # the child that listed the vault, keying its names
         self._none_missing = False   # the sweep found every recorded page in the listing
         self.reedited: set[str] = set()           # articles whose category or tags the reader changed
         self._names: Names | None = None
@@ -119,7 +119,7 @@ class ObsidianView:
         placement of new notes."""
         if self._listing is None and self._ahead is not None:
             self.listed_at, self._listing, leftovers = self._ahead.result()
-            self._keys = self._ahead.keys()
+            self._keyed = self._ahead   # keys the listing's names, sent when asked for (``names``)
             if isinstance(self.files, LocalFiles):
                 self.files.add_leftovers(leftovers)
             self._ahead = None
@@ -146,7 +146,8 @@ class ObsidianView:
         if self._names is None:
             present = self.present()
             # the listing keyed by the child that took it, or here
-            self._names = Names(self._listing, self._keys) if self._keys is not None else Names(present)
+            keys = self._keyed.keys() if self._keyed is not None else None
+            self._names = Names(self._listing, keys) if keys is not None else Names(present)
             # a recorded path the walk found is in already (most of them; all of them when the
             # sweep found none missing since: one pass over 100,000 records is 0.05 s)
             for key in () if self._none_missing else missing_from(self.records, present):
