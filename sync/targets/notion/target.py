@@ -10,9 +10,10 @@ Contract (the same Target protocol as the Obsidian notes, see
 - An update sends only the owned properties whose value changed since the
   record (``owned["props"]``), never the reader's (Status, Rating, or any
   property they add); a create sends the Status and Rating the reader set
-  elsewhere before the page existed (``reader_props``). The body is edited
-  only when it changed, and only
-  where: the record keeps each kbsync block's id and content fingerprint
+  elsewhere before the page existed (``reader_props``), and so does the
+  update of a page found unrecorded (created by a killed run, or adopted),
+  which shows Notion's defaults. The body is edited only when it changed,
+  and only where: the record keeps each kbsync block's id and content fingerprint
   (children included, ``owned["ids"]``/``owned["deep"]``); ``body.diff``
   decides which blocks to PATCH in place, delete, or insert right after
   their predecessor (append with ``position``). Block ids unknown (a page
