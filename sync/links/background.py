@@ -60,7 +60,8 @@ _CACHE_NAME = "links.background"
 
 def _tables() -> tuple[dict[str, float], dict[str, float]]:
     """(Latin term -> frequency, CJK bigram -> frequency), built once per process (~0.2 s)."""
-    return _get().latin, _get().bigrams
+    tables = _get()
+    return tables.latin, tables.bigrams
 
 
 def _get() -> _Tables:

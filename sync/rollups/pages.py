@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from ..config import Config
 from ..edits.overlay import reader_scores
@@ -19,7 +19,7 @@ from ..links.index import related, story_groups
 from ..models import Article, Score
 from ..pages.doc import Doc
 from ..store import Store
-from .digest import TrendNamer, WeeklyRollup, daily_rollup, week_label, weekly_rollup
+from .digest import TrendNamer, WeeklyRollup, _aware, daily_rollup, week_label, weekly_rollup
 from .render import render_daily, render_weekly
 
 ROLLUP_KEYS = ("title", "type", "week", "date", "start", "end", "articles", "must_read", "worth_reading",
@@ -86,7 +86,7 @@ def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score
     if overview is not None and (text := overview(data)):
         # the hook for a Claude-written first line (scoring/digests.py); "" keeps the offline line
         data = replace(data, overview=text)
-    week = week_label(datetime.combine(day, time(12), cfg.rollups.tz), cfg.rollups)
+    week = week_label(day, cfg.rollups)
     props = {"title": f"AI Daily — {day.isoformat()}", "type": "daily", "week": week_link or f"[[{week}]]",
              "date": day, **_counts(articles, scores), "tags": ["kbsync/daily"],
              "kb_id": f"daily-{day.isoformat()}"}
@@ -96,8 +96,7 @@ def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score
 
 def _times(articles: Sequence[Article]) -> dict[str, float]:
     """The articles' publication times as the link index keeps them (naive times are UTC)."""
-    return {a.kb_id: (a.published if a.published.tzinfo else a.published.replace(tzinfo=timezone.utc)).timestamp()
-            for a in articles}
+    return {a.kb_id: _aware(a.published).timestamp() for a in articles}
 
 
 def _folder(cfg: Config):

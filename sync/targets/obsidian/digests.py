@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
+from datetime import date
 
 from ...config import Config
 from ...models import Article, Score
@@ -70,9 +70,8 @@ def daily_page(store: Store, cfg: Config, day: date, known: Known, names: Digest
     assert cfg.vault is not None
     articles, scores = window(store, day, day, cfg.rollups.tz, known)
     titles = {a.kb_id: a.title for a in articles}
-    week = week_label(datetime.combine(day, time(12), cfg.rollups.tz), cfg.rollups)
     return daily_doc(day, articles, scores, store, cfg, link=names.link_for(titles),
-                     folder=cfg.vault.daily_folder, namer=namer, week_link=names.week_link(week))
+                     folder=cfg.vault.daily_folder, namer=namer, week_link=names.week_link(week_label(day, cfg.rollups)))
 
 
 def pages(store: Store, cfg: Config, weeks: Sequence[str], days: Sequence[date], known: Known,
@@ -118,8 +117,7 @@ class DigestsAhead:
         assert store.path is not None
         self.weeks, self.days = tuple(weeks), tuple(days)
         articles, scores = known
-        week_labels = set(self.weeks) | {week_label(datetime.combine(d, time(12), cfg.rollups.tz), cfg.rollups)
-                                         for d in self.days}
+        week_labels = set(self.weeks) | {week_label(d, cfg.rollups) for d in self.days}
         job = Job(str(store.path), cfg, self.weeks, self.days,
                   tuple(replace(a, content="") for a in articles.values()), tuple(scores.values()),
                   {k: n for k in articles if (n := names.note_name(k)) is not None},
