@@ -124,6 +124,40 @@ def test_same_story_by_title_needs_some_text_similarity_too():
 
 # -- compute_links ------------------------------------------------------------------------
 
+def _story_pairwise(docs: L.Docs, a: np.ndarray, b: np.ndarray, sim: np.ndarray) -> list[bool]:
+    """The same-story rule pair by pair in plain Python, as same_story states it (the oracle)."""
+    out = []
+    for x, y, s in zip(a.tolist(), b.tolist(), sim.tolist()):
+        tx, ty = docs.title(x), docs.title(y)
+        dice = L.title_overlap(tx, ty)
+        out.append(docs.sources[x].strip().lower() != docs.sources[y].strip().lower()
+                   and abs(docs.pub[x] - docs.pub[y]) <= L.SAME_STORY_DAYS * L.DAY
+                   and (s >= L.SAME_STORY_SIM or (s >= L.SAME_STORY_TITLE_SIM and dice >= L.SAME_STORY_TITLE
+                                                  and len(tx & ty) >= L.SAME_STORY_TITLE_TERMS)))
+    return out
+
+
+_SIMS = st.sampled_from([0.0, 0.19999999, 0.2, 0.3, 0.49999997, 0.5, 0.9, 1.0]) | st.floats(0, 1, width=32)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Feed A", " feed a", "Feed B", "C"]), st.integers(0, 8 * 86400),
+                          st.frozensets(st.integers(0, 9), max_size=6)), min_size=2, max_size=12),
+       st.data())
+def test_story_flags_agree_with_the_rule_pair_by_pair(rows, data):
+    n = len(rows)
+    lens = [len(t) for _, _, t in rows]
+    docs = L.Docs(ids=[str(i) for i in range(n)], pub=np.array([float(p) for _, p, _ in rows]),
+                  sources=[s for s, _, _ in rows], tags=[() for _ in rows],
+                  title_ptr=np.concatenate(([0], np.cumsum(lens))).astype(np.int64),
+                  title_terms=np.array([t for _, _, ts in rows for t in sorted(ts)], dtype=np.int32))
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), _SIMS), max_size=40))
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    sim = np.array([p[2] for p in pairs], dtype=np.float32)
+    assert L.story_flags(docs, a, b, sim).tolist() == _story_pairwise(docs, a, b, sim)
+
+
 def test_compute_links_finds_topics_and_same_stories():
     got = corpus_links()
     dst = {k: [x.dst for x in v] for k, v in got.items()}

@@ -49,6 +49,7 @@ DAY = 86400.0
 # few MB, reused from the heap and the cache. At 4,000,000 each was ~30 MB of fresh pages: 200
 # queries against a 48,000-article window took 0.5-1.3 s instead of 0.33 (bench_links' "+200")
 _BLOCK_BUDGET = 250_000
+_TITLE_BLOCK = 1_000_000   # title term comparisons per block of pairs (story_flags)
 
 def same_story(a: Features, b: Features, sim: float) -> bool:
     """Whether ``a`` and ``b`` report the same event.
@@ -61,9 +62,9 @@ def same_story(a: Features, b: Features, sim: float) -> bool:
     same news told in different words or partly in another language, where the
     shared names (``openai``, ``gpt-5``) carry the match.
     """
-    return _story_rule(a.source.strip().lower() == b.source.strip().lower(),
-                       abs((a.published - b.published).total_seconds()), sim,
-                       title_overlap(a.title, b.title), len(a.title & b.title))
+    return bool(_story_rule(a.source.strip().lower() == b.source.strip().lower(),
+                            abs((a.published - b.published).total_seconds()), sim,
+                            title_overlap(a.title, b.title), len(a.title & b.title)))
 
 
 def title_overlap(a: frozenset, b: frozenset) -> float:
@@ -272,32 +273,62 @@ class Docs:
         return frozenset(self.title_terms[self.title_ptr[i]:self.title_ptr[i + 1]].tolist())
 
 
-def _story_rule(same_source: bool, seconds_apart: float, sim: float, dice: float, shared: int) -> bool:
-    # the one statement of the same-story rule (documented in same_story)
-    if same_source or seconds_apart > SAME_STORY_DAYS * DAY:
-        return False
-    return sim >= SAME_STORY_SIM or (sim >= SAME_STORY_TITLE_SIM and dice >= SAME_STORY_TITLE
-                                     and shared >= SAME_STORY_TITLE_TERMS)
+def _story_rule(same_source, seconds_apart, sim, dice, shared):
+    """The one statement of the same-story rule (documented in ``same_story``), elementwise:
+    each argument a scalar or an array of pairs."""
+    return (np.logical_not(same_source) & (np.asarray(seconds_apart) <= SAME_STORY_DAYS * DAY)
+            & ((sim >= SAME_STORY_SIM) | ((sim >= SAME_STORY_TITLE_SIM) & (dice >= SAME_STORY_TITLE)
+                                          & (shared >= SAME_STORY_TITLE_TERMS))))
 
 
 def story_flags(docs: Docs, a: np.ndarray, b: np.ndarray, sim: np.ndarray) -> np.ndarray:
-    """same_story for many pairs: a numpy pre-filter, then the rule on the few left."""
+    """same_story for many pairs, in numpy: the pairs close enough in time and text (a cheap
+    pre-filter), then the rule on those, their title overlaps counted by ``_shared_title_terms``.
+    (Pair by pair in Python, the 400,000 candidate pairs of 10,000 synthetic articles took
+    0.24 s; this takes 0.05 s, with the same flags.)"""
     flags = np.zeros(len(a), dtype=bool)
     near = np.abs(docs.pub[a] - docs.pub[b]) <= SAME_STORY_DAYS * DAY
     maybe = np.flatnonzero(near & (sim >= min(SAME_STORY_SIM, SAME_STORY_TITLE_SIM)))
     if len(maybe) == 0:
         return flags
-    src = [s.strip().lower() for s in docs.sources]
-    titles: dict[int, frozenset[int]] = {}
-    for i in maybe.tolist():
-        x, y = int(a[i]), int(b[i])
-        if src[x] == src[y]:
-            continue
-        tx = titles.get(x) or titles.setdefault(x, docs.title(x))
-        ty = titles.get(y) or titles.setdefault(y, docs.title(y))
-        flags[i] = _story_rule(False, abs(docs.pub[x] - docs.pub[y]), float(sim[i]),
-                               title_overlap(tx, ty), len(tx & ty))
+    source = _source_codes(docs)
+    maybe = maybe[source[a[maybe]] != source[b[maybe]]]
+    x, y, close = a[maybe], b[maybe], sim[maybe].astype(np.float64)
+    # the titles matter only below the text's own threshold: their overlaps are counted there
+    shared, dice = np.zeros(len(maybe), dtype=np.int64), np.zeros(len(maybe))
+    by_title = np.flatnonzero(close < SAME_STORY_SIM)
+    shared[by_title], sizes = _shared_title_terms(docs, x[by_title], y[by_title])
+    # the Dice overlap as title_overlap computes it (0 when either title is empty)
+    dice[by_title] = np.divide(2.0 * shared[by_title], sizes, out=np.zeros(len(by_title)), where=sizes > 0)
+    flags[maybe] = _story_rule(False, np.abs(docs.pub[x] - docs.pub[y]), close, dice, shared)
     return flags
+
+
+def _source_codes(docs: Docs) -> np.ndarray:
+    """Per document, a number standing for its source as ``same_story`` compares them."""
+    codes: dict[str, int] = {}
+    return np.fromiter((codes.setdefault(s.strip().lower(), len(codes)) for s in docs.sources),
+                       dtype=np.int64, count=len(docs.sources))
+
+
+def _shared_title_terms(docs: Docs, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair (x[i], y[i]): the number of title terms the two share, and the sum of their
+    title sizes. Each title is a row of a table padded with -1 (a row's terms are distinct),
+    and every term of one row is compared with every term of the other, a block of pairs at
+    a time (a few MB; a sort of (pair, term) keys instead took 0.12 s for 190,000 pairs)."""
+    ptr, terms = docs.title_ptr, docs.title_terms
+    lens = np.diff(ptr)
+    width = int(lens.max()) if len(lens) else 0
+    shared = np.zeros(len(x), dtype=np.int64)
+    if width:
+        table = np.full((len(lens), width), -1, dtype=np.int32)
+        table[np.repeat(np.arange(len(lens)), lens), np.arange(len(terms)) - np.repeat(ptr[:-1], lens)] = terms
+        step = max(1, _TITLE_BLOCK // (width * width))
+        for at in range(0, len(x), step):
+            tx, ty = table[x[at:at + step]], table[y[at:at + step]]
+            same = (tx[:, :, None] == ty[:, None, :]) & (tx >= 0)[:, :, None]
+            shared[at:at + step] = same.sum(axis=(1, 2))
+    return shared, lens[x] + lens[y]
 
 
 def top_k(src: np.ndarray, sim: np.ndarray, story: np.ndarray, k: int) -> np.ndarray:
