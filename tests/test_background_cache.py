@@ -70,3 +70,25 @@ def test_the_fingerprint_follows_the_code_the_tables_are_derived_with(fresh, mon
     fake_module.write_text("")
     monkeypatch.setattr(fresh, "__file__", str(fake_module))
     assert fresh._derived_from() != key
+
+
+def test_with_workers_running_one_of_them_hands_its_tables_over(tmp_path, fresh, monkeypatch):
+    """A first sync: the workers that encoded the features have the tables (their fork server
+    built them), so the main process takes theirs instead of building its own, and keeps them."""
+    expected = built_tables()
+    monkeypatch.setattr(fresh, "_build", lambda: pytest.fail("built in the main process"))
+    with Store(tmp_path / "state.db") as store:
+        fresh.load_from(store, from_workers=True)
+        assert fresh._get() == expected
+        assert background._decode(store.derived("links.background", fresh._derived_from())) == expected
+
+
+def test_when_no_worker_can_hand_them_over_they_are_built_here(tmp_path, fresh, monkeypatch):
+    def no_workers(*_args):
+        raise OSError("no processes left")
+
+    monkeypatch.setattr("sync.parallel.Background", no_workers)
+    with Store(tmp_path / "state.db") as store:
+        fresh.load_from(store, from_workers=True)
+        assert fresh._get() == built_tables()
+        assert background._decode(store.derived("links.background", fresh._derived_from())) == built_tables()

@@ -100,13 +100,18 @@ def load() -> None:
     _get()
 
 
-def load_from(store) -> None:
+def load_from(store, *, from_workers: bool = False) -> None:
     """The tables read from the store's copy (``Store.derived``), or built and kept there.
 
     Why: building them imports wordfreq and stems its word lists, 0.2-0.3 s, in every run
     that links or names a trend; a daily sync of a large vault has 2 s in all. Reading
     them back takes about 10 ms. The copy is used only while its key holds: the code
     that derives them (this module, ``features``' stemmer) and wordfreq's lists unchanged.
+
+    ``from_workers``: the caller's worker processes are running (their fork server has
+    the tables: ``links.warm``), so when there is no copy one of them hands its tables
+    over (``packed``) instead of this process building them. A first sync waited on that
+    build with one core idle.
     """
     if _loaded:
         return
@@ -116,10 +121,31 @@ def load_from(store) -> None:
         return
     tables = _decode(store.derived(_CACHE_NAME, key))
     if tables is None:
-        tables = _build()
-        store.set_derived(_CACHE_NAME, key, zlib.compress(marshal.dumps(
-            (tables.latin, tables.bigrams, sorted(tables.words))), 1))
+        blob = _handed_over() if from_workers else None
+        tables = _decode(blob)
+        if tables is None:   # built here: no workers, or none could hand them over
+            tables = _build()
+            blob = _pack(tables)
+        store.set_derived(_CACHE_NAME, key, blob)
     _loaded.append(tables)
+
+
+def packed(_: object = None) -> bytes:
+    """This process's tables as the store keeps them (run in a worker: ``load_from``)."""
+    return _pack(_get())
+
+
+def _pack(tables: _Tables) -> bytes:
+    return zlib.compress(marshal.dumps((tables.latin, tables.bigrams, sorted(tables.words))), 1)
+
+
+def _handed_over() -> bytes | None:
+    from ..parallel import Background
+
+    try:
+        return Background(packed, None).result()
+    except Exception:   # a worker that cannot start or died: the tables are built here instead
+        return None
 
 
 def _decode(blob: bytes | None) -> _Tables | None:

@@ -62,7 +62,9 @@ def update_links(store, changed: Sequence[Article], scores: Mapping[str, Score],
     if encoded is not None and encoded.ids != [a.kb_id for a in changed]:
         encoded = None   # features of other articles (or in another order) are of no use here
     if changed or rebuild:
-        background.load_from(store)   # the word tables weights need, as the last run kept them
+        # the word tables weights need, as the last run kept them; features encoded by the
+        # workers mean they are up, and have the tables
+        background.load_from(store, from_workers=encoded is not None)
     if rebuild or rebuilds(store, len(changed), encoded=encoded is not None):
         return _rebuild(store, changed, scores, cfg, encoded)
     return _incremental(store, changed, scores, cfg)
