@@ -34,7 +34,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TypeVar
 
 from ..config import ScoringConfig
@@ -102,8 +102,7 @@ class TermMatcher:
             for char in self._by_char.keys() & set(text):
                 hits.update(t for t, sub in self._by_char[char] if sub in text)
         if self._by_word:
-            tokens = _TOKEN.findall(text)
-            present = set(tokens)
+            tokens, present = _words(text)
             joined = None
             for first in self._by_word.keys() & present:
                 for term, words in self._by_word[first]:
@@ -117,6 +116,15 @@ class TermMatcher:
                     if f" {' '.join(words)} " in joined:
                         hits.add(term)
         return hits
+
+
+# one article's title and body are looked up by three matchers (interests, categories,
+# topics): each text is tokenised once (the last few are kept; the tokens are pure)
+@lru_cache(maxsize=4)
+def _words(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The words of a casefolded text, in order, and as a set."""
+    tokens = tuple(_TOKEN.findall(text))
+    return tokens, frozenset(tokens)
 
 
 def _score_chunk(job: tuple[HeuristicScorer, Sequence[Article], Callable[..., T] | None]) -> tuple[list[Score], T | None]:
