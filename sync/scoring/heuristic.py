@@ -98,12 +98,12 @@ class TermMatcher:
     def found(self, text: str) -> set[str]:
         """The terms present in ``text`` (already casefolded)."""
         hits: set[str] = set()
+        read = _read(text)
         if self._by_char and not text.isascii():
-            for char in self._by_char.keys() & set(text):
+            for char in self._by_char.keys() & read.chars:
                 hits.update(t for t, sub in self._by_char[char] if sub in text)
         if self._by_word:
-            tokens, present = _words(text)
-            joined = None
+            present = read.words
             for first in self._by_word.keys() & present:
                 for term, words in self._by_word[first]:
                     if len(words) == 1:
@@ -112,19 +112,40 @@ class TermMatcher:
                     if not all(w in present for w in words[1:]):
                         continue
                     # every word is there; check they stand together, in order
-                    joined = joined if joined is not None else f" {' '.join(tokens)} "
-                    if f" {' '.join(words)} " in joined:
+                    if f" {' '.join(words)} " in read.joined:
                         hits.add(term)
         return hits
 
 
+class _Read:
+    """A casefolded text as the matchers look at it, each form derived when first asked for."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        return _TOKEN.findall(self.text)
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        return frozenset(self.tokens)
+
+    @cached_property
+    def chars(self) -> frozenset[str]:
+        return frozenset(self.text)
+
+    @cached_property
+    def joined(self) -> str:
+        """The words with one space between them and one at each end."""
+        return f" {' '.join(self.tokens)} "
+
+
 # one article's title and body are looked up by three matchers (interests, categories,
-# topics): each text is tokenised once (the last few are kept; the tokens are pure)
+# topics): each text is read once (the last few are kept; what is derived from one is pure)
 @lru_cache(maxsize=4)
-def _words(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
-    """The words of a casefolded text, in order, and as a set."""
-    tokens = tuple(_TOKEN.findall(text))
-    return tokens, frozenset(tokens)
+def _read(text: str) -> _Read:
+    return _Read(text)
 
 
 def _score_chunk(job: tuple[HeuristicScorer, Sequence[Article], Callable[..., T] | None]) -> tuple[list[Score], T | None]:
