@@ -107,6 +107,8 @@ def tokens(text: str) -> Counter[str]:
     """Latin terms and CJK bigrams of ``text``, with their counts (the loops run in C)."""
     out = Counter(map(_latin_term, _LATIN.findall(text.lower())))
     out.pop(None, None)
+    if text.isascii():
+        return out   # no CJK run to look for
     # function characters split the CJK runs: a bigram with one ("的模", "是一") carries no topic
     runs = _CJK_RUN.findall(_CJK_STOP_RE.sub(" ", text))
     if runs:
