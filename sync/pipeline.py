@@ -30,7 +30,7 @@ from .scoring import backend_name, heuristic_for, needs_scoring
 from .sources.fetch import FeedRequest, Fetcher, FetchResult
 from .sources.names import FeedNamer, feed_names
 from .sources.parse import ParsedFeed
-from .sources.parse_pool import ParseJob, parse_many
+from .sources.parse_pool import ParseJob, WorkersAhead, parse_many
 from .store import FeedState, Store
 from .store.ingest import plan_ingest
 from .targets.base import Loaded, Outcome, Projection, plan
@@ -186,7 +186,9 @@ def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: R
     stages take them from memory instead of reading them back.
     """
     todo = feed_requests(cfg, store.feed_states(), now, result)
-    fetched = fetcher.fetch_all([req for _, req in todo])
+    # the workers' fork server is started as soon as the fetched feeds make a parse on every core
+    ahead = WorkersAhead()
+    fetched = fetcher.fetch_all([req for _, req in todo], each=lambda got: ahead(got.body))
     # entries are keyed by the feed's own (stable) address, not the redirect target
     jobs = [ParseJob(got.body, state.url, state.name, got.headers, now)
             for (state, _), got in zip(todo, fetched) if got.status == "ok" and got.body is not None]

@@ -380,9 +380,11 @@ def test_fetch_all_preserves_order_and_runs_concurrently(server, tmp_path, sleep
         requests.append(FeedRequest(server.add(f"/f{i}", Static(f"<rss>{i}</rss>".encode(), before=0.2))))
     requests.insert(3, FeedRequest(str(tmp_path / "missing.xml")))
     requests.append(FeedRequest(server.add("/gone", Status(410))))
+    seen = []
     with Fetcher(concurrency=4, sleep=sleeps) as f:
-        results = f.fetch_all(requests)
+        results = f.fetch_all(requests, each=seen.append)
     assert [r.request for r in results] == requests
+    assert seen == results   # each result handed over once, in input order
     bodies = [r.body for r in results if r.status == "ok"]
     assert bodies == [f"<rss>{i}</rss>".encode() for i in range(6)]
     assert results[3].status == "error" and results[-1].status == "gone"

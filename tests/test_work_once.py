@@ -16,6 +16,7 @@ import pytest
 from sync import models
 from sync.config import load_config
 from sync.pipeline import run_sync
+from sync.sources import parse_pool
 from sync.store import Store
 from sync.targets.obsidian import files as files_module
 from sync.targets.obsidian import rendering
@@ -206,3 +207,23 @@ def test_a_run_pauses_the_cyclic_collector_and_gives_it_back(tmp_path, monkeypat
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_workers_start_while_the_feeds_are_fetched_once_parsing_will_need_them(monkeypatch):
+    started: list[int] = []
+    monkeypatch.setattr(parse_pool, "start_early", lambda: started.append(1))
+    ahead = parse_pool.WorkersAhead()
+    half = b"x" * (parse_pool.PARALLEL_MIN_BYTES // 2)
+    ahead(half)
+    ahead(None)                      # a feed that answered 304: no body
+    assert started == []             # not yet enough for parse_many to use workers
+    ahead(half)
+    ahead(half)
+    assert started == [1]            # started once, when the bodies crossed the threshold
+    assert parse_pool._big(ahead.size)
+
+
+def test_a_small_sync_starts_no_workers(tmp_path, monkeypatch):
+    cfg = setup(tmp_path)
+    monkeypatch.setattr(parse_pool, "start_early", lambda: pytest.fail("workers started for a small sync"))
+    assert run_sync(cfg, env={}, now=NOW).notes["created"] == N

@@ -377,16 +377,24 @@ class Fetcher:
                 exc, self.connect_timeout, self.read_timeout))
         return replace(result, elapsed=time.perf_counter() - started)
 
-    def fetch_all(self, requests: Sequence[FeedRequest]) -> list[FetchResult]:
+    def fetch_all(self, requests: Sequence[FeedRequest],
+                  each: Callable[[FetchResult], object] | None = None) -> list[FetchResult]:
         """Fetch many feeds concurrently (``concurrency`` threads, one client).
 
         Results come back in input order, one per request, never raising.
+        ``each(result)`` is called in the calling thread with each result, in input
+        order, as soon as it and those before it are fetched.
         """
         if not requests:
             return []
         workers = min(self.concurrency, len(requests))
+        results = []
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kbsync-fetch") as pool:
-            return list(pool.map(self.fetch, requests))
+            for result in pool.map(self.fetch, requests):
+                if each is not None:
+                    each(result)
+                results.append(result)
+        return results
 
     # -- local files -------------------------------------------------------
 
