@@ -94,9 +94,10 @@ def key_points(content: str, summary_text: str, title: str, *, limit: int, chars
     items = [s for s in (_clean(i) for i in _list_items(content)) if _is_prose(s)]
     pool = items if len(items) >= 2 else [s for s in _candidates(content)]
     points: list[str] = []
-    for sentence in pool:
-        sentence = _SPACE.sub(" ", sentence).strip(" -–—:;,")
-        if not _is_prose(sentence):
+    for found in pool:
+        sentence = _SPACE.sub(" ", found).strip(" -–—:;,")
+        # every sentence of the pool is prose as found; tidied into another, it is asked again
+        if sentence != found and not _is_prose(sentence):
             continue
         key = _key(sentence)
         # the same as the summary, the title or a point, or one of them inside the other
