@@ -12,10 +12,10 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
-from multiprocessing import forkserver
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import forkserver
 from typing import Generic, TypeVar
 
 # the modules the workers use, then ``sync.links.warm`` (last: it freezes what the others loaded)

@@ -57,7 +57,7 @@ class WorkersAhead:
         self.size = 0
 
     def __call__(self, body: bytes | None) -> None:
-        crossed = not _big(self.size)
+        below = not _big(self.size)
         self.size += len(body or b"")
-        if crossed and _big(self.size):
+        if below and _big(self.size):   # this body crossed the threshold: once a run
             start_early()
