@@ -142,7 +142,9 @@ _SIMS = st.sampled_from([0.0, 0.19999999, 0.2, 0.3, 0.49999997, 0.5, 0.9, 1.0]) 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["Feed A", " feed a", "Feed B", "C"]), st.integers(0, 8 * 86400),
-                          st.frozensets(st.integers(0, 9), max_size=6)), min_size=2, max_size=12),
+                          # short titles, and now and then a long one (a Chinese title: a term per character pair)
+                          st.frozensets(st.integers(0, 9), max_size=6)
+                          | st.frozensets(st.integers(0, 60), min_size=20, max_size=40)), min_size=2, max_size=12),
        st.data())
 def test_story_flags_agree_with_the_rule_pair_by_pair(rows, data):
     n = len(rows)
@@ -156,6 +158,23 @@ def test_story_flags_agree_with_the_rule_pair_by_pair(rows, data):
     b = np.array([p[1] for p in pairs], dtype=np.int64)
     sim = np.array([p[2] for p in pairs], dtype=np.float32)
     assert L.story_flags(docs, a, b, sim).tolist() == _story_pairwise(docs, a, b, sim)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.frozensets(st.integers(0, 9), max_size=6) | st.frozensets(st.integers(0, 60), min_size=20, max_size=40),
+                min_size=1, max_size=12), st.data())
+def test_shared_title_terms_are_counted_as_sets_count_them(titles, data):
+    n = len(titles)
+    lens = [len(t) for t in titles]
+    docs = L.Docs(ids=[str(i) for i in range(n)], pub=np.zeros(n), sources=["s"] * n, tags=[() for _ in titles],
+                  title_ptr=np.concatenate(([0], np.cumsum(lens))).astype(np.int64),
+                  title_terms=np.array([t for ts in titles for t in sorted(ts)], dtype=np.int32))
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=40))
+    x = np.array([p[0] for p in pairs], dtype=np.int64)
+    y = np.array([p[1] for p in pairs], dtype=np.int64)
+    shared, sizes = L._shared_title_terms(docs, x, y)
+    assert shared.tolist() == [len(titles[i] & titles[j]) for i, j in pairs]
+    assert sizes.tolist() == [len(titles[i]) + len(titles[j]) for i, j in pairs]
 
 
 def test_compute_links_finds_topics_and_same_stories():

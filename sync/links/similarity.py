@@ -313,22 +313,42 @@ def _source_codes(docs: Docs) -> np.ndarray:
 
 def _shared_title_terms(docs: Docs, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per pair (x[i], y[i]): the number of title terms the two share, and the sum of their
-    title sizes. Each title is a row of a table padded with -1 (a row's terms are distinct),
-    and every term of one row is compared with every term of the other, a block of pairs at
-    a time (a few MB; a sort of (pair, term) keys instead took 0.12 s for 190,000 pairs)."""
+    title sizes.
+
+    The pairs go in groups by their longer title's size w. In a group, each title involved
+    is a row of w terms padded with -1 (a row's terms are distinct), and every term of one
+    row is compared with every term of the other, a block of pairs at a time (a few MB).
+    So a pair costs its longer title's size squared: with one table as wide as the longest
+    title of all, one 250-term title (titles are capped at 300 characters; a Chinese one has
+    a term per character pair) among 10,000 short ones made 190,000 pairs take 7.4 s instead
+    of 0.06; grouped, 0.07 either way. (A sort of (pair, term) keys took 0.12 s.)"""
     ptr, terms = docs.title_ptr, docs.title_terms
     lens = np.diff(ptr)
-    width = int(lens.max()) if len(lens) else 0
     shared = np.zeros(len(x), dtype=np.int64)
-    if width:
-        table = np.full((len(lens), width), -1, dtype=np.int32)
-        table[np.repeat(np.arange(len(lens)), lens), np.arange(len(terms)) - np.repeat(ptr[:-1], lens)] = terms
+    longer = np.maximum(lens[x], lens[y])
+    for width in np.unique(longer[longer > 0]).tolist():
+        group = np.flatnonzero(longer == width)
+        involved = np.zeros(len(lens), dtype=bool)
+        involved[x[group]] = involved[y[group]] = True
+        table = _title_table(ptr, terms, np.flatnonzero(involved), width)
+        local = np.cumsum(involved) - 1   # a title's row in the table
+        gx, gy = local[x[group]], local[y[group]]
         step = max(1, _TITLE_BLOCK // (width * width))
-        for at in range(0, len(x), step):
-            tx, ty = table[x[at:at + step]], table[y[at:at + step]]
+        for at in range(0, len(group), step):
+            tx, ty = table[gx[at:at + step]], table[gy[at:at + step]]
             same = (tx[:, :, None] == ty[:, None, :]) & (tx >= 0)[:, :, None]
-            shared[at:at + step] = same.sum(axis=(1, 2))
+            shared[group[at:at + step]] = same.sum(axis=(1, 2))
     return shared, lens[x] + lens[y]
+
+
+def _title_table(ptr: np.ndarray, terms: np.ndarray, rows: np.ndarray, width: int) -> np.ndarray:
+    """The titles of ``rows`` (none longer than ``width``), one per row, padded with -1."""
+    lens = ptr[rows + 1] - ptr[rows]
+    row_of = np.repeat(np.arange(len(rows)), lens)
+    column = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+    table = np.full((len(rows), width), -1, dtype=np.int32)
+    table[row_of, column] = terms[np.repeat(ptr[rows], lens) + column]
+    return table
 
 
 def top_k(src: np.ndarray, sim: np.ndarray, story: np.ndarray, k: int) -> np.ndarray:
