@@ -15,12 +15,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
+from .collector import collector_paused
 from .config import Config, ConfigError, load_config
 from .resources import data_dir
+
+if TYPE_CHECKING:
+    from .targets.obsidian.ahead import ScanAhead
 
 
 class Failure(click.ClickException):
@@ -56,6 +61,22 @@ def _sync_lock(cfg: Config, *, dry_run: bool = False) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+@contextmanager
+def _listing_ahead(cfg: Config, *, dry_run: bool) -> Iterator[ScanAhead | None]:
+    """The vault's listing, taken by a child from now on (``targets.obsidian.ahead``); None
+    without a vault or in a dry run. Started only once the store's lock is held: a listing
+    taken while another run still writes would miss that run's notes, and read as the
+    reader's deletions."""
+    if cfg.vault is None or dry_run:
+        yield None
+        return
+    from .targets.obsidian.ahead import ScanAhead
+    from .targets.obsidian.files import LocalFiles
+
+    with ScanAhead(LocalFiles(cfg.vault.path)) as listing:
+        yield listing
 
 
 config_option = click.option("--config", "config_path", default="config.toml", show_default=True,
@@ -166,16 +187,18 @@ def _progress(enabled: bool):
 @click.option("-v", "--verbose", is_flag=True, help="List every feed and problem.")
 def sync(config_path: str, dry_run: bool, rescore: str | None, restore: bool, verbose: bool) -> None:
     """One full pass: fetch, score, write notes, link, roll up."""
-    from .pipeline import run_sync
-
     cfg = _config(config_path)
     if cfg.vault is not None and not (cfg.vault.path / ".obsidian").exists() and not dry_run:
         click.echo(f"note: {cfg.vault.path} has no .obsidian/ yet; run `kbsync init` for the dashboard and views",
                    err=True)
     try:
-        with _sync_lock(cfg, dry_run=dry_run):
+        # the collector is paused from here, the imports included (``collector``)
+        with collector_paused(), _sync_lock(cfg, dry_run=dry_run), _listing_ahead(cfg, dry_run=dry_run) as listing:
+            # imported once the vault's listing is under way: the two overlap (0.3 s each, 100,000 notes)
+            from .pipeline import run_sync
+
             result = run_sync(cfg, env=os.environ, rescore=rescore or False, restore=restore, dry_run=dry_run,
-                              progress=_progress(sys.stderr.isatty()))
+                              progress=_progress(sys.stderr.isatty()), scan_ahead=listing)
     except OSError as exc:
         raise Failure(f"{exc.filename or ''}: {exc.strerror or exc}".strip(": ")) from None
     for feed in result.feeds:

@@ -11,17 +11,17 @@ run.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from .collector import collector_paused
 from .config import Config
 from .links.features import Encoded, encode_scored, merge
 from .links.index import rebuilds, update_links
@@ -98,29 +98,6 @@ class Clock:
         now = time.perf_counter()
         self.result.timings[stage] = round(now - self.start, 4)
         self.start = now
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a run lasts, as it was after.
-
-    Why: a run keeps what it builds until it ends (articles, scores, sync
-    records, the vault's listing and names: a million objects for a 100,000-
-    note vault) and makes few reference cycles, which reference counting
-    does not free. The collector's passes over the ever larger heap found next
-    to nothing and cost a 10,000-article first sync 0.4-0.7 s and a daily run
-    of a 100,000-note vault 0.2 s; the peak memory is the same without them
-    (measured on both). What cycles a run leaves are collected once the
-    collector is back on (the daemon's next runs).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 # -- fetch + ingest ---------------------------------------------------------------
@@ -293,8 +270,12 @@ def _projected_change(old: Score | None, new: Score) -> bool:
 # -- one run ----------------------------------------------------------------------------
 def run_sync(cfg: Config, *, env: Mapping[str, str], now: datetime | None = None, rescore: bool = False,
              restore: bool = False, dry_run: bool = False, fetcher: Fetcher | None = None,
-             progress: Progress = _quiet) -> RunResult:
-    """One full pass. ``dry_run`` works on a throw-away copy of the store and writes no file."""
+             progress: Progress = _quiet, scan_ahead: ScanAhead | None = None) -> RunResult:
+    """One full pass. ``dry_run`` works on a throw-away copy of the store and writes no file.
+
+    ``scan_ahead``: the vault's listing, already under way (the command line starts it before
+    importing this module); by default the run starts it as it opens the store.
+    """
     now = now or datetime.now(timezone.utc)
     result = RunResult()
     clock = Clock(result)
@@ -302,8 +283,8 @@ def run_sync(cfg: Config, *, env: Mapping[str, str], now: datetime | None = None
         stack.enter_context(collector_paused())
         store = stack.enter_context(Store.open_for(cfg.store_path, dry_run=dry_run))
         # the vault is listed by a child meanwhile (before any thread of the fetcher's is started)
-        scan_ahead = stack.enter_context(ScanAhead(LocalFiles(cfg.vault.path))) \
-            if cfg.vault is not None and not dry_run else None
+        if scan_ahead is None and cfg.vault is not None and not dry_run:
+            scan_ahead = stack.enter_context(ScanAhead(LocalFiles(cfg.vault.path)))
         if fetcher is None:
             f = cfg.fetch
             fetcher = stack.enter_context(Fetcher(

@@ -20,7 +20,7 @@ PACKAGE = ROOT / "sync"
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core", ("sync", "sync.models", "sync.config", "sync.text", "sync.resources", "sync.tags",
-              "sync.prices", "sync.parallel", "sync.escaping", "sync.phrases")),
+              "sync.prices", "sync.parallel", "sync.escaping", "sync.phrases", "sync.collector")),
     ("store", ("sync.store",)),
     ("edits", ("sync.edits",)),
     ("sources", ("sync.sources",)),

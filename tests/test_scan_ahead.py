@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -143,3 +144,18 @@ def test_a_note_saved_after_the_child_listed_the_vault_is_read_by_the_next_run(t
     kbsync("sync", "--config", config)
     with Store(tmp_path / ".kbsync" / "state.db") as store:
         assert status() == ['"later"']
+
+
+def test_close_stops_a_child_still_keying_the_names(tmp_path: Path, monkeypatch) -> None:
+    """A no-op run never asks for the keys: the run's end does not wait for the child to make them."""
+    monkeypatch.setattr(ahead_module, "vault_keys", lambda paths: time.sleep(3600))   # the child's keying, stuck
+    scan = ScanAhead(LocalFiles(vault(tmp_path / "vault")), fork=True)
+    pid = scan._pid
+    scan.result()
+    sent: list[int] = []
+    real_kill = os.kill
+    monkeypatch.setattr(os, "kill", lambda p, sig: sent.append(sig) or real_kill(p, sig))
+    scan.close()                                      # would wait an hour for a child not stopped
+    assert sent == [signal.SIGKILL] and scan._pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)                   # reaped

@@ -188,7 +188,7 @@ def test_a_first_sync_derives_link_features_where_it_scores_and_links_the_same(t
 
 
 def test_a_run_pauses_the_cyclic_collector_and_gives_it_back(tmp_path, monkeypatch):
-    """(``pipeline.collector_paused``: the collector's passes over a run's heap cost time and
+    """(``collector.collector_paused``: the collector's passes over a run's heap cost time and
     freed nothing.) It is off while the run works, and as it was before once the run is over."""
     import gc
 

@@ -18,17 +18,17 @@ the listing was taken, the listing, the leftover temp files found) as
 when the child computed them (the names of a 100,000-note vault: 0.15 s
 taken off this process too), else None. The child sends the listing first,
 then the keys: a run that needs no names (a no-op) does not wait for them.
-The child is
-used only on Linux, from a process with no other thread (forking one with
-threads may copy a lock some thread held); otherwise, or when the child
-fails, ``result()`` lists the vault itself. ``close()`` stops a child whose
-listing was never asked for.
+The child is used only on Linux, from a process with no other thread
+(forking one with threads may copy a lock some thread held); otherwise, or
+when the child fails, ``result()`` lists the vault itself. ``close()`` stops
+a child still at work (its listing or its keys never asked for) and reaps it.
 """
 
 from __future__ import annotations
 
 import marshal
 import os
+import signal
 import sys
 import threading
 import time
@@ -135,10 +135,17 @@ class ScanAhead:
         return b"".join(chunks)
 
     def close(self) -> None:
+        """Stop the child, if it is still at work: what it would still send is not wanted."""
         if self._fd is not None:
-            os.close(self._fd)   # a child still writing gets EPIPE and exits
+            os.close(self._fd)
             self._fd = None
         if self._pid is not None:
+            # killed, not waited for: after the listing, the child keys 100,000 names for 0.2 s
+            # before it would write again (and get EPIPE); it holds no lock and writes no file
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass   # it has ended, not yet been reaped
             os.waitpid(self._pid, 0)
             self._pid = None
 

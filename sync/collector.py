@@ -1,0 +1,31 @@
+"""The cyclic garbage collector paused while a run (and the imports it needs) lasts.
+
+Why: a run keeps what it builds until it ends (articles, scores, sync
+records, the vault's listing and names: a million objects for a 100,000-note
+vault) and makes few reference cycles, which reference counting does not
+free. The collector's passes over the ever larger heap found next to nothing
+and cost a 10,000-article first sync 0.4-0.7 s and a daily run of a
+100,000-note vault 0.2 s; the peak memory is the same without them (measured
+on both). Importing the pipeline (some 500 modules) set off 140 passes more,
+50 ms of a command-line sync's start. What cycles a run leaves are collected
+once the collector is back on (the daemon's next runs).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The collector off inside, as it was after (a caller that turned it off keeps it off)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
