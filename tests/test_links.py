@@ -388,3 +388,19 @@ def test_a_batch_as_big_as_the_index_is_rebuilt_with_the_same_result(store, monk
     extra = art("key3", "Leaked Google API keys now unlock Gemini", "The Register", 20,
                 "Google API keys exposed on public pages now grant access to Gemini.")
     assert "key3" in update_links(store, [extra], {}, LinksConfig())    # small batch: incremental
+
+
+def test_numpy_is_loaded_when_first_used_and_for_real_by_the_workers_fork_server():
+    """(``links.lazy_numpy``) A run that links nothing (a no-op sync) does not import numpy;
+    the first array loads it; the fork server's warm-up loads it for every worker."""
+    import subprocess
+    import sys
+
+    def numpy_after(code: str) -> str:
+        probe = code + "\nimport sys\nprint(type(sys.modules['numpy']).__name__)"
+        return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              check=True, cwd=Path(__file__).resolve().parents[1]).stdout.strip()
+
+    assert numpy_after("import sync.pipeline, sync.targets.obsidian.view, sync.rollups.pages") == "_LazyModule"
+    assert numpy_after("from sync.links.lazy_numpy import np\nassert np.zeros(2).sum() == 0") == "module"
+    assert numpy_after("import sync.links.warm") == "module"

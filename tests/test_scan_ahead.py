@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import signal
 import threading
@@ -159,3 +160,24 @@ def test_close_stops_a_child_still_keying_the_names(tmp_path: Path, monkeypatch)
     assert sent == [signal.SIGKILL] and scan._pid is None
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)                   # reaped
+
+
+def test_the_child_keys_the_names_while_the_run_has_not_read_its_listing(tmp_path: Path) -> None:
+    """The child sends through a memory file, not a pipe it waits on: a listing far bigger than a
+    pipe's buffer is written, and the names keyed, before the run reads anything."""
+    root = tmp_path / "vault"
+    (root / "Articles").mkdir(parents=True)
+    for i in range(1500):
+        (root / "Articles" / f"A long enough title of a note about something, number {i:05d}.md").write_text("x")
+    scan = ScanAhead(LocalFiles(root), fork=True)
+    deadline = time.monotonic() + 120
+    while _state(scan._pid) != "Z":                   # the child ends (a zombie until reaped)
+        assert time.monotonic() < deadline, "the child waits for the run to read"
+        time.sleep(0.01)
+    _, found, _ = scan.result()
+    assert len(found) == 1500 and len(marshal.dumps(found)) > 64 * 1024
+    assert scan.keys() == vault_keys(list(found)) and scan._pid is None
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+from .lazy_numpy import np
 
 DOC_TOKENS = 300
 DOC_TOKENS_CJK = 300

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 
-import numpy as np
-
 from ..models import Article, Score
 from ..parallel import PRELOAD
+from .lazy_numpy import np
 
 FEATURES_VERSION = "2"       # bump when tokenising changes: stored digests then no longer match
 CONTENT_CHARS = 3000
@@ -56,8 +55,10 @@ _CJK_STOP_RE = re.compile("[" + "".join(sorted(_CJK_STOP)) + "]")
 _NOISE = re.compile(r"\]\([^)]*\)|https?://\S+|<[^>]*>|&[a-z]+;")  # link targets, bare URLs, tags
 _LATIN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:[-.'][a-z0-9+#]+)*")
 
+@lru_cache(maxsize=1)
 def _cjk_table() -> np.ndarray:
-    """BMP code point -> is a CJK character that can start or end a bigram."""
+    """BMP code point -> is a CJK character that can start or end a bigram (made when first
+    needed: numpy is loaded when first used, ``lazy_numpy``)."""
     table = np.zeros(0x10000, dtype=bool)
     for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x3040, 0x30FF), (0xAC00, 0xD7AF)):
         table[lo:hi + 1] = True
@@ -65,7 +66,6 @@ def _cjk_table() -> np.ndarray:
     return table
 
 
-_CJK_TABLE = _cjk_table()
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]{2,}")
 _NUMBER = re.compile(r"[\d\-']+")   # bare integers; versions such as 4.6 stay terms
@@ -135,7 +135,7 @@ def content_terms(text: str, min_count: int) -> dict[str, int]:
     if not _CJK_CHAR.search(text):
         return out
     cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    ok = _CJK_TABLE[np.minimum(cp, 0xFFFF)]   # every CJK range is inside the BMP
+    ok = _cjk_table()[np.minimum(cp, 0xFFFF)]   # every CJK range is inside the BMP
     pair = ok[:-1] & ok[1:]
     codes = (cp[:-1][pair].astype(np.int64) << 21) | cp[1:][pair]
     if len(codes):

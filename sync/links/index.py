@@ -28,13 +28,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
-
 from ..config import LinksConfig
 from ..models import Article, Link, Score
 from . import background
 from . import features as F
 from . import similarity as L
+from .lazy_numpy import np
 
 _CHUNK = 500  # SQLite host parameters per IN (...)
 _PARALLEL_FROM = 5000  # articles; below this worker processes cost more than they save

@@ -32,12 +32,11 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..config import LinksConfig
 from ..models import Link
 from . import background
 from .features import TOP_TERMS, Encoded, Features, encode
+from .lazy_numpy import np
 
 SAME_STORY_DAYS = 3.0
 SAME_STORY_SIM = 0.5          # text cosine alone that makes a same story

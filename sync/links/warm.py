@@ -2,6 +2,8 @@
 
 - The background word tables (``links.background``) are built there once, so each worker
   forked from it has them from the start; without this every worker of every pool built its own.
+- numpy is loaded for real (elsewhere it is loaded when first used: ``lazy_numpy``), with
+  the table ``features`` reads CJK text by: a worker would load it again for each pool.
 - Then everything the fork server holds (the modules, those tables) is moved out of the
   cyclic garbage collector's reach (``gc.freeze``): it lives as long as the workers, and
   each of their full collections walked it again. In a 10,000-article first sync the
@@ -13,6 +15,8 @@ from __future__ import annotations
 import gc
 
 from .background import load
+from .features import _cjk_table
 
 load()
+_cjk_table()
 gc.freeze()

@@ -32,6 +32,7 @@ import signal
 import sys
 import threading
 import time
+from typing import Any
 
 from .files import LocalFiles
 from .relink import vault_keys
@@ -43,13 +44,21 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
+def _send(data: int, sizes: int, part: bytes) -> None:
+    """One part: its bytes into the memory file, then its size down the pipe (it is whole)."""
+    _write_all(data, part)
+    _write_all(sizes, len(part).to_bytes(8, "big"))
+
+
 class ScanAhead:
     def __init__(self, files: LocalFiles, *, fork: bool | None = None):
         """``fork``: whether to list in a child (None: on Linux, when this process has no other thread)."""
         self.files = files
         self.listed_at = time.time()   # read before the child starts: its stats come after
         self._pid: int | None = None
-        self._fd: int | None = None
+        self._fd: int | None = None      # the pipe: the size of each part, once it is written
+        self._data: int | None = None    # the memory file the parts are written to
+        self._offset = 0                 # where the next part starts in it
         self._keys: tuple[list[str], list[str]] | None = None
         if fork is None:
             fork = sys.platform.startswith("linux") and threading.active_count() == 1
@@ -57,6 +66,13 @@ class ScanAhead:
             self._start()
 
     def _start(self) -> None:
+        try:
+            # what the child sends goes to a file in memory, the pipe only carries its sizes:
+            # a child writing 9 MB into a 64 kB pipe waited for the run to read it (when its
+            # catch-up came, a second in) before it could key the names the run needed next
+            data = os.memfd_create("kbsync-listing", os.MFD_CLOEXEC)
+        except (AttributeError, OSError):
+            return   # no memory file here: the listing is taken in this process, when asked
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -64,18 +80,19 @@ class ScanAhead:
             try:
                 # keep no inherited descriptor (the store, its lock): a child outliving a killed
                 # parent for the rest of its walk must not hold the store's lock meanwhile
-                os.closerange(3, write)
-                os.closerange(write + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
+                keep = sorted((data, write))
+                os.closerange(3, keep[0])
+                os.closerange(keep[0] + 1, keep[1])
+                os.closerange(keep[1] + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
                 found = self.files.scan()
-                # the listing first, sized, so the run can read it while the names are keyed
-                listing = marshal.dumps((found, self.files.leftovers()))
-                _write_all(write, len(listing).to_bytes(8, "big") + listing)
-                _write_all(write, marshal.dumps(vault_keys(list(found))))
+                # the listing first, so the run can read it while the names are keyed
+                _send(data, write, marshal.dumps((found, self.files.leftovers())))
+                _send(data, write, marshal.dumps(vault_keys(list(found))))
                 code = 0
             finally:
                 os._exit(code)   # no cleanup of the parent's: its buffers, atexit, the store
         os.close(write)
-        self._pid, self._fd = pid, read
+        self._pid, self._fd, self._data, self._offset = pid, read, data, 0
 
     def result(self) -> tuple[float, dict[str, float | None], list[str]]:
         listed = self._listing()
@@ -90,55 +107,49 @@ class ScanAhead:
         """(path keys, name keys) of the listing ``result`` gave, in its order, as the child sends
         them after it (a run that needs no names never waits for them); None: not computed."""
         if self._fd is not None:
-            self._keys = self._rest()
+            if self._offset == 0:
+                self._part()   # the listing, not asked for: passed over
+            self._keys = self._part()
+            self.close()
         return self._keys
 
     def _listing(self) -> tuple[dict[str, float | None], list[str]] | None:
         if self._pid is None or self._fd is None:
             return None
-        head = self._read(8)
-        body = self._read(int.from_bytes(head, "big")) if len(head) == 8 else b""
-        try:
-            if len(head) == 8 and len(body) == int.from_bytes(head, "big"):
-                return marshal.loads(body)
-        except (EOFError, ValueError, TypeError):
-            pass
-        self.close()   # a child that failed before its listing was whole
-        return None
+        listed = self._part()
+        if listed is None:
+            self.close()   # a child that failed before its listing was whole
+        return listed
 
-    def _rest(self) -> tuple[list[str], list[str]] | None:
-        """The keys, the rest of what the child sends; the child is reaped."""
-        assert self._fd is not None and self._pid is not None
-        chunks = []
-        try:
-            while chunk := os.read(self._fd, 1 << 20):
-                chunks.append(chunk)
-        finally:
-            os.close(self._fd)
-            self._fd = None
-        _, status = os.waitpid(self._pid, 0)
-        self._pid = None
-        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+    def _part(self) -> Any:
+        """The next thing the child sends, once it is whole; None when the child stopped first."""
+        assert self._fd is not None and self._data is not None
+        head = self._read(8)
+        if len(head) != 8:
             return None
+        size = int.from_bytes(head, "big")
+        body = os.pread(self._data, size, self._offset)
+        self._offset += size
         try:
-            return marshal.loads(b"".join(chunks))
+            return marshal.loads(body) if len(body) == size else None
         except (EOFError, ValueError, TypeError):
             return None
 
     def _read(self, size: int) -> bytes:
-        """Up to ``size`` bytes from the child (fewer only if it stopped sending)."""
+        """Up to ``size`` bytes from the pipe (fewer only if the child stopped sending)."""
         assert self._fd is not None
         chunks, left = [], size
-        while left > 0 and (chunk := os.read(self._fd, min(left, 1 << 20))):
+        while left > 0 and (chunk := os.read(self._fd, left)):
             chunks.append(chunk)
             left -= len(chunk)
         return b"".join(chunks)
 
     def close(self) -> None:
         """Stop the child, if it is still at work: what it would still send is not wanted."""
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        for fd in (self._fd, self._data):
+            if fd is not None:
+                os.close(fd)
+        self._fd = self._data = None
         if self._pid is not None:
             # killed, not waited for: after the listing, the child keys 100,000 names for 0.2 s
             # before it would write again (and get EPIPE); it holds no lock and writes no file
