@@ -12,20 +12,22 @@ express (thresholds in order, categories named in keyword rules exist).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time, tzinfo
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import jsonschema
 
 from .prices import price_for
 from .resources import data_dir
 from .tags import alias_conflict
+
+if TYPE_CHECKING:
+    import jsonschema
 
 DEFAULT_PATH_TEMPLATE = "Articles/{published:%Y}/{published:%m}/{published:%Y-%m-%d} {title}.md"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -199,7 +201,9 @@ class Config:
 
 @cache
 def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads((data_dir("schemas") / "config.schema.json").read_text("utf-8"))
+    import jsonschema   # here: its import is 60 ms of a command that finds its config checked already
+
+    schema = json.loads(_schema_text())
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
 
@@ -268,9 +272,59 @@ def _tags_config(raw: dict[str, Any]) -> TagsConfig:
     return tags
 
 
+@cache
+def _schema_text() -> str:
+    return (data_dir("schemas") / "config.schema.json").read_text("utf-8")
+
+
+CHECKED = "config.checked"   # in the store's folder: the key of the last config the schema passed
+
+
+def schema_key(data: dict[str, Any]) -> str:
+    """The key of a schema verdict: sha256 of the schema and of the TOML data in a canonical
+    form (JSON, keys sorted; a TOML date or time tagged with its type, so it never reads as
+    the string it prints as). Equal keys, equal verdicts."""
+    def typed(value: object) -> dict[str, str]:
+        return {"\0toml": type(value).__name__, "value": str(value)}
+
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=typed)
+    return hashlib.sha256(f"{_schema_text()}\0{text}".encode()).hexdigest()
+
+
+def _checked_file(root: Path, data: dict[str, Any]) -> Path | None:
+    """Where the verdict is kept: beside the store (None when its path is not even a string)."""
+    store = data.get("store", {})
+    where = store.get("path", ".kbsync/state.db") if isinstance(store, dict) else None
+    return _resolve(root, where).parent / CHECKED if isinstance(where, str) else None
+
+
+def _validate_once(root: Path, data: dict[str, Any]) -> None:
+    """``validate``, unless the schema passed this very config before (``CHECKED``).
+
+    Why: every command validates its config, and importing the validator (jsonschema) cost
+    each run 60 ms, 6 % of a no-op sync of a 100,000-note vault. A config that passed is
+    remembered by ``schema_key``: any edit to it, or to the schema, is validated again. The
+    verdict is kept only where the store's folder exists (no folder is made for it), and a
+    verdict that cannot be read or written is no verdict.
+    """
+    checked = _checked_file(root, data)
+    key = schema_key(data)
+    try:
+        if checked is not None and checked.read_text("ascii") == key:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass   # none yet, or unreadable: validated below
+    validate(data)
+    if checked is not None and checked.parent.is_dir():
+        try:
+            checked.write_text(key, "ascii")
+        except OSError:
+            pass   # a read-only folder: validated again next time
+
+
 def build_config(path: Path, data: dict[str, Any]) -> Config:
     """Validated TOML data -> Config (raises ConfigError)."""
-    validate(data)
+    _validate_once(path.parent, data)
     root = path.parent
     scoring_raw = dict(data.get("scoring", {}))
     keywords = scoring_raw.pop("category_keywords", {})

@@ -60,3 +60,44 @@ def test_defaults_fill_everything_and_local_feeds_resolve_against_the_config(tmp
     assert cfg.feeds[0].name == "x"
     assert cfg.links.k == 5 and cfg.links.window_days == 180
     assert cfg.rollups.week_ends_on == "sunday"
+
+
+def test_a_config_the_schema_passed_is_not_validated_again_until_it_or_the_schema_changes(tmp_path, monkeypatch):
+    """(``config._validate_once``) The verdict is kept beside the store, keyed by the config's
+    content and the schema's: an edit, even one that only turns a string into a TOML date,
+    is validated again; a folder that is not there is not made for it."""
+    from sync import config as C
+
+    calls: list[dict] = []
+    real, real_schema = C.validate, C._schema_text()
+    monkeypatch.setattr(C, "validate", lambda data: calls.append(data) or real(data))
+    path = write(tmp_path, "[vault]\npath = 'v'\n")
+    load_config(path)
+    assert len(calls) == 1 and not (tmp_path / ".kbsync").exists()   # no store folder: nothing kept
+    (tmp_path / ".kbsync").mkdir()
+    load_config(path)
+    load_config(path)
+    assert len(calls) == 2 and (tmp_path / ".kbsync" / C.CHECKED).exists()
+    write(tmp_path, "[vault]\npath = 'v'\n[fetch]\nuser_agent = 'x'\n")
+    load_config(path)
+    assert len(calls) == 3
+    # the same bytes with a TOML date where a string was: another key, and the schema refuses it
+    assert C.schema_key({"a": "2026-01-01"}) != C.schema_key({"a": __import__("datetime").date(2026, 1, 1)})
+    write(tmp_path, "[vault]\npath = 'v'\n[fetch]\nuser_agent = 2026-01-01\n")
+    with pytest.raises(ConfigError, match="fetch.user_agent"):
+        load_config(path)
+    # a changed schema (an upgrade of kbsync): validated again
+    write(tmp_path, "[vault]\npath = 'v'\n")
+    load_config(path)
+    count = len(calls)
+    monkeypatch.setattr(C, "_schema_text", lambda: real_schema + " ")
+    load_config(path)
+    assert len(calls) == count + 1
+
+
+def test_a_store_folder_kept_elsewhere_keeps_the_verdict_there(tmp_path):
+    from sync import config as C
+
+    (tmp_path / "state").mkdir()
+    load_config(write(tmp_path, "[store]\npath = 'state/kb.db'\n"))
+    assert (tmp_path / "state" / C.CHECKED).exists() and not (tmp_path / ".kbsync").exists()
