@@ -20,9 +20,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sync.cli import main
-from sync.store import RecordTable, Store, SyncRecord, listed, missing_from
+from sync.store import RecordTable, Store, SyncRecord, listed, missing_from, recorded_paths
 from sync.targets.obsidian.ahead import ScanAhead
 from sync.targets.obsidian.files import LocalFiles, MemoryFiles, OverlayFiles
 from sync.targets.obsidian.paths import name_key_of
@@ -139,6 +141,33 @@ def test_record_table_is_the_mapping_of_the_stored_records(tmp_path: Path) -> No
         del table["k2"]
         assert table["k1"].path == "Moved/n1.md" and "k2" not in table
         assert ("k1", "Moved/n1.md", "present") in set(listed(table))
+
+
+PATHS = st.sampled_from([f"Articles/n{i}.md" for i in range(8)] + [None])
+RECORD = st.tuples(st.sampled_from([f"k{i}" for i in range(8)]), PATHS, st.sampled_from(["present", "deleted"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.lists(RECORD, max_size=8), edits=st.lists(st.tuples(st.booleans(), RECORD), max_size=8),
+       listing=st.lists(st.sampled_from([f"Articles/n{i}.md" for i in range(8)]), max_size=8),
+       ask_between=st.booleans())
+def test_record_table_paths_and_missing_from_follow_every_write(start, edits, listing, ask_between) -> None:
+    """The path sets a table keeps (``RecordTable.paths``, and ``missing_from``'s shortcut) are
+    those of its records, however they were written since, asked before the writes or not."""
+    rows = {key: (path, f"h-{key}", state) for key, path, state in start}
+    table = RecordTable(None, "obsidian", [(k, p, h, s) for k, (p, h, s) in rows.items()])
+    plain = {k: SyncRecord("obsidian", k, p, h, {}, s) for k, (p, h, s) in rows.items()}
+    if ask_between:
+        table.paths(), table.missing_from(set(listing))   # kept, then the writes below must drop them
+    for delete, (key, path, state) in edits:
+        if delete and key in plain:
+            del table[key], plain[key]
+        elif not delete:
+            table[key] = plain[key] = SyncRecord("obsidian", key, path, "h", {}, state)
+    assert recorded_paths(table) == recorded_paths(plain) == {r.path for r in plain.values() if r.path}
+    assert table.paths(present=True) == {r.path for r in plain.values() if r.path and r.state == "present"}
+    for there in (set(listing), list(listing)):   # a set takes the shortcut, a list the long way
+        assert sorted(missing_from(table, there)) == sorted(missing_from(plain, there))
 
 
 # -- one walk per sync -------------------------------------------------------------------------

@@ -126,6 +126,8 @@ class RecordTable(MutableMapping[str, SyncRecord]):
         self._rows: dict[str, tuple[str | None, str, str]] = {key: (path, owned_hash, state)
                                                                for key, path, owned_hash, state in rows}
         self._made: dict[str, SyncRecord] = {}
+        # every recorded path, and those of the pages present (``paths``), until a record changes
+        self._paths: dict[bool, set[str]] = {}
 
     def __getitem__(self, key: str) -> SyncRecord:
         made = self._made.get(key)
@@ -138,10 +140,12 @@ class RecordTable(MutableMapping[str, SyncRecord]):
     def __setitem__(self, key: str, record: SyncRecord) -> None:
         self._rows[key] = (record.path, record.owned_hash, record.state)
         self._made[key] = record
+        self._paths.clear()
 
     def __delitem__(self, key: str) -> None:
         del self._rows[key]
         self._made.pop(key, None)
+        self._paths.clear()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._rows)
@@ -157,8 +161,20 @@ class RecordTable(MutableMapping[str, SyncRecord]):
         for key, (path, _, state) in self._rows.items():
             yield key, path, state
 
+    def paths(self, *, present: bool = False) -> set[str]:
+        """Every path a record names (``present``: of the pages recorded present), kept until a
+        record changes. Not to be changed by the caller."""
+        made = self._paths.get(present)
+        if made is None:
+            rows = self._rows.values()
+            made = self._paths[present] = {path for path, _, state in rows if path and state == "present"} \
+                if present else {path for path, _, _ in rows if path}
+        return made
+
     def missing_from(self, paths: Container[str]) -> list[str]:
-        """Keys of the pages recorded present at a path not in ``paths`` (one pass, no record made)."""
+        """Keys of the pages recorded present at a path not in ``paths`` (no record made)."""
+        if isinstance(paths, (set, frozenset)) and self.paths(present=True) <= paths:
+            return []   # the usual answer, from one comparison of sets
         return [key for key, (path, _, state) in self._rows.items()
                 if state == "present" and path and path not in paths]
 
@@ -168,6 +184,13 @@ def missing_from(records: Mapping[str, SyncRecord], paths: Container[str]) -> li
     if isinstance(records, RecordTable):
         return records.missing_from(paths)
     return [key for key, r in records.items() if r.state == "present" and r.path and r.path not in paths]
+
+
+def recorded_paths(records: Mapping[str, SyncRecord]) -> set[str]:
+    """Every path a record names (``RecordTable.paths``: kept, not made again); do not change it."""
+    if isinstance(records, RecordTable):
+        return records.paths()
+    return {r.path for r in records.values() if r.path}
 
 
 def listed(records: Mapping[str, SyncRecord]) -> Iterator[tuple[str, str | None, str]]:

@@ -23,7 +23,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ...pages.doc import Doc
-from ...store import SyncRecord, listed
+from ...store import SyncRecord, recorded_paths
 from ..base import Intent, Outcome
 from .files import Files
 from .merge import base_of, merge_note, new_note, split_body, untouched
@@ -77,7 +77,7 @@ class NoteTarget:
             else:
                 taken = set(name_keys_of(walked))
             # a recorded path the walk found has its name counted already
-            taken |= {name_key_of(path) for _, path, _ in listed(records) if path and path not in walked}
+            taken |= {name_key_of(path) for path in recorded_paths(records) - walked}
             self._taken = taken
         return self._taken
 
@@ -125,7 +125,7 @@ class NoteTarget:
         Only files that no record names are opened, so this is cheap when the
         store is intact; it is how the note index is rebuilt from frontmatter.
         """
-        recorded = {path for _, path, _ in listed(records) if path}
+        recorded = recorded_paths(records)
         found: dict[str, str] = {}
         for rel in sorted(set(self.listing()) - recorded):
             try:
