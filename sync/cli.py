@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import __version__
-from .collector import collector_paused
+from .collector import collector_paused, no_last_pass
 from .config import Config, ConfigError, load_config
 from .resources import data_dir
 
@@ -87,6 +87,7 @@ config_option = click.option("--config", "config_path", default="config.toml", s
 @click.version_option(__version__, prog_name="kbsync")
 def main() -> None:
     """Keep an Obsidian knowledge base of AI/tech news: fetch, score, link, roll up."""
+    no_last_pass()   # the process ends with the command: no collection over what it leaves
 
 
 @main.command()

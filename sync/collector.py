@@ -1,4 +1,5 @@
-"""The cyclic garbage collector paused while a run (and the imports it needs) lasts.
+"""The cyclic garbage collector paused while a run (and the imports it needs) lasts,
+and skipped at the exit of a command (``no_last_pass``).
 
 Why: a run keeps what it builds until it ends (articles, scores, sync
 records, the vault's listing and names: a million objects for a 100,000-note
@@ -13,6 +14,7 @@ once the collector is back on (the daemon's next runs).
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,3 +31,18 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def no_last_pass() -> None:
+    """The collector's final pass at the interpreter's exit skipped (an exit handler freezes
+    what is alive then, ``gc.freeze``); registered once however often this is called.
+
+    Why: when a command ends, Python finalises by running a full collection over all that is
+    still alive (the modules and what they hold: 40,000 objects after a sync) before
+    clearing it: 50-100 ms of a one-second command-line sync, for nothing. Frozen, the
+    objects are still freed by reference counting as the modules are cleared; only what a
+    reference cycle alone holds is left to the operating system with the process. kbsync
+    closes its files and its store itself (``with`` blocks), never through the collector.
+    """
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)

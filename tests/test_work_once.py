@@ -227,3 +227,25 @@ def test_a_small_sync_starts_no_workers(tmp_path, monkeypatch):
     cfg = setup(tmp_path)
     monkeypatch.setattr(parse_pool, "start_early", lambda: pytest.fail("workers started for a small sync"))
     assert run_sync(cfg, env={}, now=NOW).notes["created"] == N
+
+
+def test_a_command_leaves_the_interpreter_nothing_to_collect_at_exit(tmp_path):
+    """(``collector.no_last_pass``) By the time the interpreter finalises, what a command left
+    alive is frozen: its final full collection walks none of it."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import atexit, gc, sys\n"
+        # registered first, so run last: after kbsync's own exit handler
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count(), file=sys.stderr))\n"
+        "from sync.cli import main\n"
+        "from sync.collector import no_last_pass\n"
+        "no_last_pass()\n"
+        "main(['status', '--config', sys.argv[1]])\n")
+    (tmp_path / "config.toml").write_text('[vault]\npath = "vault"\n', "utf-8")
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "config.toml")], capture_output=True,
+                          text=True, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    frozen = int(done.stderr.split("frozen")[1].split()[0])
+    assert frozen > 10_000
