@@ -249,3 +249,34 @@ def test_a_command_leaves_the_interpreter_nothing_to_collect_at_exit(tmp_path):
     assert done.returncode == 0, done.stderr
     frozen = int(done.stderr.split("frozen")[1].split()[0])
     assert frozen > 10_000
+
+
+def test_cycles_made_while_paused_are_still_collected_and_turning_it_on_starts_no_pass():
+    """(``collector.collector_paused``) Back on, the collector does not start at once a full pass
+    over what piled up (it joined the oldest generation), and a full pass still frees the
+    reference cycles the pause left."""
+    import gc
+    import weakref
+
+    from sync.collector import collector_paused
+
+    class Node:
+        pass
+
+    passes: list[int] = []
+    gc.callbacks.append(lambda phase, info: phase == "start" and passes.append(info["generation"]))
+    try:
+        with collector_paused():
+            node = Node()
+            node.me = node                       # a cycle only the collector frees
+            gone = weakref.ref(node)
+            del node
+            kept = [[i] for i in range(50_000)]  # piles up: enough to set off passes
+        junk = [{} for _ in range(5_000)]        # allocations after the pause
+        assert 2 not in passes                   # no full pass was started by turning it back on
+        assert gone() is not None
+        gc.collect()
+        assert gone() is None
+    finally:
+        gc.callbacks.pop()
+    del kept, junk
