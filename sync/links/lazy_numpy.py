@@ -7,7 +7,9 @@ vault 50-70 ms of its second. ``np`` below is numpy itself from the first
 time one of its attributes is read: the standard library's recipe
 (``importlib.util.LazyLoader``). A numpy some other module imported first is
 used as it is. The workers' fork server loads it for real (``links.warm``
-builds arrays), so no worker imports it again.
+builds arrays), so no worker imports it again. Before Python 3.12 a lazy
+module's first load is not safe from two threads at once; arrays are only
+made by a run, in one thread (the daemon's vault watcher makes none).
 """
 
 from __future__ import annotations
