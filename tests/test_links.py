@@ -404,3 +404,69 @@ def test_numpy_is_loaded_when_first_used_and_for_real_by_the_workers_fork_server
     assert numpy_after("import sync.pipeline, sync.targets.obsidian.view, sync.rollups.pages") == "_LazyModule"
     assert numpy_after("from sync.links.lazy_numpy import np\nassert np.zeros(2).sum() == 0") == "module"
     assert numpy_after("import sync.links.warm") == "module"
+
+
+def _combine_by_sort(stored, enc, fvec, term_ids):
+    """The window and the fresh batch sorted together and gathered: ``index._combine`` before it
+    merged the fresh rows into the sorted window (kept as the oracle)."""
+    from sync.links.index import F as F_
+
+    ids = stored.ids + enc.ids
+    pub = np.array(stored.pub + list(enc.pub), dtype=np.float64)
+    order = np.lexsort((L.id_ranks(ids), pub))
+    old_terms = np.frombuffer(b"".join(stored.terms), dtype=np.int64)
+    old_w = np.frombuffer(b"".join(stored.weights), dtype=np.float32)
+    old_title = np.frombuffer(b"".join(stored.titles), dtype=np.int64)
+    vptr = F_._ptr([len(b) // 8 for b in stored.terms] + list(np.diff(fvec.ptr)))
+    tptr = F_._ptr([len(b) // 8 for b in stored.titles] + list(np.diff(enc.title_ptr)))
+    terms = np.concatenate((old_terms, term_ids[fvec.terms]))
+    weights = np.concatenate((old_w, fvec.weights)).astype(np.float32)
+    titles = np.concatenate((old_title, term_ids[enc.title_terms]))
+    vptr2, terms, weights = L.take_rows(vptr, order, terms, weights)
+    tptr2, titles = L.take_rows(tptr, order, titles)
+    floors = np.array(stored.floors + [-1.0] * len(enc), dtype=np.float64)[order]
+    sources, tags = stored.sources + enc.sources, stored.tags + enc.tags
+    docs = L.Docs(ids=[ids[i] for i in order], pub=pub[order], sources=[sources[i] for i in order],
+                  tags=[tags[i] for i in order], title_ptr=tptr2, title_terms=titles)
+    return docs, L.Vectors(vptr2, terms, weights), floors
+
+
+ROW = st.tuples(st.sampled_from([1.0, 2.0, 3.0, 5.0]),                       # published: ties on purpose
+                st.lists(st.integers(0, 5), max_size=5), st.lists(st.integers(0, 5), max_size=3))
+
+
+@settings(max_examples=150, deadline=None)
+@given(stored_rows=st.lists(ROW, max_size=12), fresh_rows=st.lists(ROW, max_size=6), seed=st.integers(0, 9))
+def test_the_fresh_batch_is_merged_into_the_window_as_a_sort_of_both_would_place_it(stored_rows, fresh_rows, seed):
+    """(``index._combine``) The stored window comes sorted by (published, kb_id); the fresh rows,
+    put in their places by binary search, give what sorting and gathering everything gave."""
+    from sync.links.index import _combine, _Stored
+
+    rng = random.Random(seed)
+    names = rng.sample(range(100), len(stored_rows) + len(fresh_rows))   # distinct ids, shuffled order
+    stored = sorted(((pub, f"kb-{names[i]:03d}", terms, title) for i, (pub, terms, title) in enumerate(stored_rows)))
+    window = _Stored(
+        ids=[s[1] for s in stored], pub=[s[0] for s in stored], sources=[f"src{len(s[2])}" for s in stored],
+        tags=[tuple(f"t{t}" for t in s[3]) for s in stored], floors=[rng.random() for _ in stored],
+        terms=[np.array([100 + t for t in s[2]], dtype=np.int64).tobytes() for s in stored],
+        weights=[np.array([rng.random() for _ in s[2]], dtype=np.float32).tobytes() for s in stored],
+        titles=[np.array([100 + t for t in s[3]], dtype=np.int64).tobytes() for s in stored])
+    fresh = [(pub, f"kb-{names[len(stored_rows) + j]:03d}", terms, title) for j, (pub, terms, title) in enumerate(fresh_rows)]
+    ptr = np.array([0] + list(np.cumsum([len(f[2]) for f in fresh])), dtype=np.int64)
+    tptr = np.array([0] + list(np.cumsum([len(f[3]) for f in fresh])), dtype=np.int64)
+    local = np.array([t for f in fresh for t in f[2]], dtype=np.int32)
+    enc = F.Encoded(ids=[f[1] for f in fresh], pub=np.array([f[0] for f in fresh], dtype=np.float64),
+                    sources=[f"new{len(f[2])}" for f in fresh], tags=[tuple(f"n{t}" for t in f[3]) for f in fresh],
+                    digests=["d"] * len(fresh), ptr=ptr, terms=local, raw=np.ones(len(local), dtype=np.float32),
+                    title_ptr=tptr, title_terms=np.array([t for f in fresh for t in f[3]], dtype=np.int32),
+                    vocab=[f"w{i}" for i in range(6)])
+    fvec = L.Vectors(ptr, local, np.array([rng.random() for _ in local], dtype=np.float64))
+    term_ids = np.array([rng.randrange(90, 110) for _ in range(6)], dtype=np.int64)
+    got, want = _combine(window, enc, fvec, term_ids), _combine_by_sort(window, enc, fvec, term_ids)
+    (docs, vec, floors), (docs0, vec0, floors0) = got, want
+    assert docs.ids == docs0.ids and docs.sources == docs0.sources and docs.tags == docs0.tags
+    assert np.array_equal(docs.pub, docs0.pub) and np.array_equal(floors, floors0)
+    assert np.array_equal(docs.title_ptr, docs0.title_ptr) and np.array_equal(docs.title_terms, docs0.title_terms)
+    assert np.array_equal(vec.ptr, vec0.ptr) and np.array_equal(vec.terms, vec0.terms)
+    assert vec.weights.dtype == np.float32 and np.array_equal(vec.weights, vec0.weights)
+    assert vec.terms.dtype == vec0.terms.dtype and docs.title_terms.dtype == docs0.title_terms.dtype

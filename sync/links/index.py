@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import json
 import os
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 from ..config import LinksConfig
 from ..models import Article, Link, Score
@@ -183,7 +185,7 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
 
 @dataclass
 class _Stored:
-    """Rows of link_docs loaded as arrays (in the order read)."""
+    """Rows of link_docs loaded as columns, sorted by (published, kb_id) (``_load_docs``)."""
 
     ids: list[str]
     pub: list[float]
@@ -294,33 +296,70 @@ def _save_vocabulary(store, enc: F.Encoded, ids: np.ndarray, df: np.ndarray) -> 
 
 def _combine(stored: _Stored, enc: F.Encoded, fvec: L.Vectors,
              term_ids: np.ndarray) -> tuple[L.Docs, L.Vectors, np.ndarray]:
-    """Stored rows + the fresh batch -> one set of Docs/Vectors sorted by (published, kb_id)."""
-    ids = stored.ids + enc.ids
-    pub = np.array(stored.pub + list(enc.pub), dtype=np.float64)
-    order = np.lexsort((L.id_ranks(ids), pub))
-    old_terms = np.frombuffer(b"".join(stored.terms), dtype=np.int64)
-    old_w = np.frombuffer(b"".join(stored.weights), dtype=np.float32)
-    old_title = np.frombuffer(b"".join(stored.titles), dtype=np.int64)
-    vptr = F._ptr([len(b) // 8 for b in stored.terms] + list(np.diff(fvec.ptr)))
-    tptr = F._ptr([len(b) // 8 for b in stored.titles] + list(np.diff(enc.title_ptr)))
-    terms = np.concatenate((old_terms, term_ids[fvec.terms]))
-    weights = np.concatenate((old_w, fvec.weights)).astype(np.float32)
-    titles = np.concatenate((old_title, term_ids[enc.title_terms]))
-    vptr2, terms, weights = L.take_rows(vptr, order, terms, weights)
-    tptr2, titles = L.take_rows(tptr, order, titles)
-    floors = np.array(stored.floors + [-1.0] * len(enc), dtype=np.float64)[order]
-    sources, tags = stored.sources + enc.sources, stored.tags + enc.tags
-    docs = L.Docs(ids=[ids[i] for i in order], pub=pub[order], sources=[sources[i] for i in order],
-                  tags=[tags[i] for i in order], title_ptr=tptr2, title_terms=titles)
-    return docs, L.Vectors(vptr2, terms, weights), floors
+    """Stored rows + the fresh batch -> one set of Docs/Vectors sorted by (published, kb_id).
+
+    The stored rows come in that order (``_load_docs``); the fresh ones are sorted and each
+    is put in its place, found by binary search. Why: sorting and gathering the whole
+    window (48,000 rows in a daily run of a 100,000-note vault) to place 200 cost 0.1-0.2 s.
+    """
+    fresh = np.lexsort((L.id_ranks(enc.ids), enc.pub)) if len(enc) else np.zeros(0, dtype=np.int64)
+    # where each fresh row goes: before the stored rows that sort after it (ids never repeat)
+    at = np.array([bisect_left(range(len(stored.ids)), (float(enc.pub[j]), enc.ids[j]),
+                               key=lambda k: (stored.pub[k], stored.ids[k])) for j in fresh.tolist()],
+                  dtype=np.int64)
+    f_vptr, f_terms, f_weights = L.take_rows(fvec.ptr, fresh, term_ids[fvec.terms], fvec.weights)
+    f_tptr, f_titles = L.take_rows(enc.title_ptr, fresh, term_ids[enc.title_terms])
+    vptr, terms = _insert_rows([len(b) // 8 for b in stored.terms], b"".join(stored.terms), np.int64,
+                               at, f_vptr, f_terms)
+    _, weights = _insert_rows([len(b) // 4 for b in stored.weights], b"".join(stored.weights), np.float32,
+                              at, f_vptr, f_weights)
+    tptr, titles = _insert_rows([len(b) // 8 for b in stored.titles], b"".join(stored.titles), np.int64,
+                                at, f_tptr, f_titles)
+    positions = at.tolist()
+    docs = L.Docs(ids=_insert(stored.ids, positions, [enc.ids[j] for j in fresh.tolist()]),
+                  pub=np.insert(np.array(stored.pub, dtype=np.float64), at, enc.pub[fresh]),
+                  sources=_insert(stored.sources, positions, [enc.sources[j] for j in fresh.tolist()]),
+                  tags=_insert(stored.tags, positions, [enc.tags[j] for j in fresh.tolist()]),
+                  title_ptr=tptr, title_terms=titles)
+    floors = np.insert(np.array(stored.floors, dtype=np.float64), at, -1.0)
+    return docs, L.Vectors(vptr, terms, weights), floors
+
+
+def _insert_rows(lengths: list[int], flat: bytes, dtype: type, at: np.ndarray, f_ptr: np.ndarray,
+                 f_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR rows (their ``lengths``, entries packed in ``flat``) with fresh rows (``f_ptr``,
+    ``f_values``, in order) inserted before the rows at ``at``: (ptr, entries)."""
+    ptr = F._ptr(lengths)
+    f_lengths = np.diff(f_ptr)
+    merged = np.insert(np.asarray(lengths, dtype=np.int64), at, f_lengths)
+    values = np.insert(np.frombuffer(flat, dtype=dtype), np.repeat(ptr[at], f_lengths),
+                       f_values.astype(dtype, copy=False))
+    return F._ptr(merged), values
+
+
+def _insert(rows: list, at: list[int], fresh: list) -> list:
+    """``rows`` with each of ``fresh`` put before the row at its position (positions ascending)."""
+    out: list = []
+    done = 0
+    for position, item in zip(at, fresh):
+        out += rows[done:position]
+        out.append(item)
+        done = position
+    out += rows[done:]
+    return out
 
 
 def _load_docs(store, since: float, until: float, *, exclude: set[str]) -> _Stored:
-    """The stored vectors published in [since, until], minus ``exclude``, as columns."""
+    """The stored vectors published in [since, until], minus ``exclude``, as columns, sorted by
+    (published, kb_id)."""
     cur = store.conn.execute("SELECT kb_id, published, source, tags, floor, terms, weights, title"
-                             " FROM link_docs WHERE published BETWEEN ? AND ?", (since, until))
+                             " FROM link_docs WHERE published BETWEEN ? AND ? ORDER BY published",
+                             (since, until))
     cur.row_factory = None  # plain tuples: transposed in C below
     rows = [r for r in cur.fetchall() if r[0] not in exclude]
+    # the published index gives that order; the ties are put in kb_id order here, where sorting
+    # rows nearly in order is one pass (6 ms for 48,000, where SQLite's took 25)
+    rows.sort(key=itemgetter(1, 0))
     if not rows:
         return _Stored([], [], [], [], [], [], [], [])
     ids, pub, sources, tags, floors, terms, weights, titles = map(list, zip(*rows))
