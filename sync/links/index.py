@@ -303,10 +303,15 @@ def _combine(stored: _Stored, enc: F.Encoded, fvec: L.Vectors,
     window (48,000 rows in a daily run of a 100,000-note vault) to place 200 cost 0.1-0.2 s.
     """
     fresh = np.lexsort((L.id_ranks(enc.ids), enc.pub)) if len(enc) else np.zeros(0, dtype=np.int64)
+    order = fresh.tolist()
     # where each fresh row goes: before the stored rows that sort after it (ids never repeat)
     at = np.array([bisect_left(range(len(stored.ids)), (float(enc.pub[j]), enc.ids[j]),
-                               key=lambda k: (stored.pub[k], stored.ids[k])) for j in fresh.tolist()],
-                  dtype=np.int64)
+                               key=lambda k: (stored.pub[k], stored.ids[k])) for j in order], dtype=np.int64)
+    positions = at.tolist()
+
+    def placed(rows: list, column: list) -> list:
+        return _insert(rows, positions, [column[j] for j in order])
+
     f_vptr, f_terms, f_weights = L.take_rows(fvec.ptr, fresh, term_ids[fvec.terms], fvec.weights)
     f_tptr, f_titles = L.take_rows(enc.title_ptr, fresh, term_ids[enc.title_terms])
     vptr, terms = _insert_rows([len(b) // 8 for b in stored.terms], b"".join(stored.terms), np.int64,
@@ -315,12 +320,9 @@ def _combine(stored: _Stored, enc: F.Encoded, fvec: L.Vectors,
                               at, f_vptr, f_weights)
     tptr, titles = _insert_rows([len(b) // 8 for b in stored.titles], b"".join(stored.titles), np.int64,
                                 at, f_tptr, f_titles)
-    positions = at.tolist()
-    docs = L.Docs(ids=_insert(stored.ids, positions, [enc.ids[j] for j in fresh.tolist()]),
-                  pub=np.insert(np.array(stored.pub, dtype=np.float64), at, enc.pub[fresh]),
-                  sources=_insert(stored.sources, positions, [enc.sources[j] for j in fresh.tolist()]),
-                  tags=_insert(stored.tags, positions, [enc.tags[j] for j in fresh.tolist()]),
-                  title_ptr=tptr, title_terms=titles)
+    pub = np.insert(np.array(stored.pub, dtype=np.float64), at, enc.pub[fresh])
+    docs = L.Docs(ids=placed(stored.ids, enc.ids), pub=pub, sources=placed(stored.sources, enc.sources),
+                  tags=placed(stored.tags, enc.tags), title_ptr=tptr, title_terms=titles)
     floors = np.insert(np.array(stored.floors, dtype=np.float64), at, -1.0)
     return docs, L.Vectors(vptr, terms, weights), floors
 
