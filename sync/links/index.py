@@ -314,12 +314,11 @@ def _combine(stored: _Stored, enc: F.Encoded, fvec: L.Vectors,
 
     f_vptr, f_terms, f_weights = L.take_rows(fvec.ptr, fresh, term_ids[fvec.terms], fvec.weights)
     f_tptr, f_titles = L.take_rows(enc.title_ptr, fresh, term_ids[enc.title_terms])
-    vptr, terms = _insert_rows([len(b) // 8 for b in stored.terms], b"".join(stored.terms), np.int64,
-                               at, f_vptr, f_terms)
-    _, weights = _insert_rows([len(b) // 4 for b in stored.weights], b"".join(stored.weights), np.float32,
-                              at, f_vptr, f_weights)
-    tptr, titles = _insert_rows([len(b) // 8 for b in stored.titles], b"".join(stored.titles), np.int64,
-                                at, f_tptr, f_titles)
+    vptr, terms, weights = _insert_rows([len(b) // 8 for b in stored.terms], at, f_vptr,
+                                        (b"".join(stored.terms), np.int64, f_terms),
+                                        (b"".join(stored.weights), np.float32, f_weights))
+    tptr, titles = _insert_rows([len(b) // 8 for b in stored.titles], at, f_tptr,
+                                (b"".join(stored.titles), np.int64, f_titles))
     pub = np.insert(np.array(stored.pub, dtype=np.float64), at, enc.pub[fresh])
     docs = L.Docs(ids=placed(stored.ids, enc.ids), pub=pub, sources=placed(stored.sources, enc.sources),
                   tags=placed(stored.tags, enc.tags), title_ptr=tptr, title_terms=titles)
@@ -327,16 +326,16 @@ def _combine(stored: _Stored, enc: F.Encoded, fvec: L.Vectors,
     return docs, L.Vectors(vptr, terms, weights), floors
 
 
-def _insert_rows(lengths: list[int], flat: bytes, dtype: type, at: np.ndarray, f_ptr: np.ndarray,
-                 f_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CSR rows (their ``lengths``, entries packed in ``flat``) with fresh rows (``f_ptr``,
-    ``f_values``, in order) inserted before the rows at ``at``: (ptr, entries)."""
-    ptr = F._ptr(lengths)
+def _insert_rows(lengths: list[int], at: np.ndarray, f_ptr: np.ndarray,
+                 *columns: tuple[bytes, type, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """CSR rows (their ``lengths``) with fresh rows (``f_ptr``, in order) inserted before the
+    rows at ``at`` (``similarity.take_rows``' counterpart): the new ptr, then each column's
+    entries. A column is (the stored entries packed, their dtype, the fresh entries)."""
     f_lengths = np.diff(f_ptr)
-    merged = np.insert(np.asarray(lengths, dtype=np.int64), at, f_lengths)
-    values = np.insert(np.frombuffer(flat, dtype=dtype), np.repeat(ptr[at], f_lengths),
-                       f_values.astype(dtype, copy=False))
-    return F._ptr(merged), values
+    where = np.repeat(F._ptr(lengths)[at], f_lengths)
+    merged = F._ptr(np.insert(np.asarray(lengths, dtype=np.int64), at, f_lengths))
+    return (merged, *(np.insert(np.frombuffer(flat, dtype=dtype), where, fresh.astype(dtype, copy=False))
+                      for flat, dtype, fresh in columns))
 
 
 def _insert(rows: list, at: list[int], fresh: list) -> list:
