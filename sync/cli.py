@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,13 +69,10 @@ def _listing_ahead(cfg: Config, *, dry_run: bool) -> Iterator[ScanAhead | None]:
     without a vault or in a dry run. Started only once the store's lock is held: a listing
     taken while another run still writes would miss that run's notes, and read as the
     reader's deletions."""
-    if cfg.vault is None or dry_run:
-        yield None
-        return
-    from .targets.obsidian.ahead import ScanAhead
-    from .targets.obsidian.files import LocalFiles
+    from .targets.obsidian.ahead import for_run
 
-    with ScanAhead(LocalFiles(cfg.vault.path)) as listing:
+    listing = for_run(cfg, dry_run=dry_run)
+    with listing or nullcontext():
         yield listing
 
 

@@ -16,7 +16,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,7 @@ from .store import FeedState, Store
 from .store.ingest import plan_ingest
 from .targets.base import Loaded, Outcome, Projection, plan
 from .targets.obsidian.ahead import ScanAhead
-from .targets.obsidian.files import LocalFiles
+from .targets.obsidian.ahead import for_run as listing_for_run
 from .targets.obsidian.projection import VaultProjection
 
 if TYPE_CHECKING:
@@ -283,8 +283,8 @@ def run_sync(cfg: Config, *, env: Mapping[str, str], now: datetime | None = None
         stack.enter_context(collector_paused())
         store = stack.enter_context(Store.open_for(cfg.store_path, dry_run=dry_run))
         # the vault is listed by a child meanwhile (before any thread of the fetcher's is started)
-        if scan_ahead is None and cfg.vault is not None and not dry_run:
-            scan_ahead = stack.enter_context(ScanAhead(LocalFiles(cfg.vault.path)))
+        if scan_ahead is None:
+            scan_ahead = stack.enter_context(listing_for_run(cfg, dry_run=dry_run) or nullcontext())
         if fetcher is None:
             f = cfg.fetch
             fetcher = stack.enter_context(Fetcher(

@@ -22,6 +22,7 @@ The child is used only on Linux, from a process with no other thread
 (forking one with threads may copy a lock some thread held); otherwise, or
 when the child fails, ``result()`` lists the vault itself. ``close()`` stops
 a child still at work (its listing or its keys never asked for) and reaps it.
+``for_run(cfg, dry_run=...)`` is the listing a run takes (None when it takes none).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import threading
 import time
 from typing import Any
 
+from ...config import Config
 from .files import LocalFiles
 from .relink import vault_keys
 
@@ -165,3 +167,11 @@ class ScanAhead:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def for_run(cfg: Config, *, dry_run: bool) -> ScanAhead | None:
+    """The listing a run of ``cfg`` takes of its vault, started now; None without a vault or
+    in a dry run (which reads the vault as it goes and writes nothing)."""
+    if cfg.vault is None or dry_run:
+        return None
+    return ScanAhead(LocalFiles(cfg.vault.path))
