@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import jsonschema
 
 DEFAULT_PATH_TEMPLATE = "Articles/{published:%Y}/{published:%m}/{published:%Y-%m-%d} {title}.md"
+DEFAULT_STORE = ".kbsync/state.db"   # [store] path, relative to the config file
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -294,7 +295,7 @@ def schema_key(data: dict[str, Any]) -> str:
 def _checked_file(root: Path, data: dict[str, Any]) -> Path | None:
     """Where the verdict is kept: beside the store (None when its path is not even a string)."""
     store = data.get("store", {})
-    where = store.get("path", ".kbsync/state.db") if isinstance(store, dict) else None
+    where = store.get("path", DEFAULT_STORE) if isinstance(store, dict) else None
     return _resolve(root, where).parent / CHECKED if isinstance(where, str) else None
 
 
@@ -350,7 +351,7 @@ def build_config(path: Path, data: dict[str, Any]) -> Config:
         vault = VaultConfig(**{**raw, "path": _resolve(root, raw["path"]),
                                "templates": _resolve(root, raw["templates"]) if "templates" in raw else None})
     notion = NotionConfig(**data["notion"]) if "notion" in data else None
-    store_path = _resolve(root, data.get("store", {}).get("path", ".kbsync/state.db"))
+    store_path = _resolve(root, data.get("store", {}).get("path", DEFAULT_STORE))
     feeds = tuple(_feed(root, f) for f in data.get("feeds", []))
     seen: set[str] = set()
     for i, feed in enumerate(feeds):
