@@ -155,3 +155,40 @@ def _frozen(_: object) -> int:
 def test_workers_start_with_what_the_fork_server_loaded_out_of_the_collectors_reach():
     # (``sync/links/warm.py``: the preloaded modules and word tables live as long as the worker)
     assert Background(_frozen, None).result() > 10_000
+
+
+def test_rewritten_notes_are_written_apart_and_new_ones_still_fly_while_the_digests_are_built(tmp_path, monkeypatch):
+    """A daily run rewrites older notes (revised articles here; new related links in life) and
+    creates new ones. The rewrites are journalled: they go to the writer alone. The new notes
+    are not: they go after them, apart, and are still being written (not yet recorded) while
+    the digests are built, instead of holding the digests up."""
+    from sync.targets.obsidian import wal
+    from sync.targets.obsidian.vault import NoteTarget
+
+    cfg = setup(tmp_path, 20)
+    run_sync(cfg, env={}, now=NOW)
+    (tmp_path / "feed.xml").write_bytes(synthetic_rss(30, start=START, version=1, revise=4))
+    handed: list[tuple[set[str], bool]] = []
+    real_write = NoteTarget.write
+
+    def write(self, decided, writes):
+        with Store(tmp_path / ".kbsync" / "state.db") as store:
+            journalled = store.meta(wal._name(TARGET)) not in (None, "{}")
+        handed.append(({o.status for o in decided}, journalled))
+        return real_write(self, decided, writes)
+
+    unrecorded_while_built: list[int] = []
+    real_rollup_docs = ObsidianView.rollup_docs
+
+    def rollup_docs(self, touched, **kw):
+        new = [k for k in touched if k not in self.records]
+        unrecorded_while_built.append(len(new))
+        return real_rollup_docs(self, touched, **kw)
+
+    monkeypatch.setattr(NoteTarget, "write", write)
+    monkeypatch.setattr(ObsidianView, "rollup_docs", rollup_docs)
+    result = run_sync(cfg, env={}, now=NOW)
+    assert result.notes["created"] == 10 and result.notes["updated"] >= 5
+    assert unrecorded_while_built == [10]
+    # (then the digests' own pages, written by the rollups step)
+    assert handed[:2] == [({"updated"}, True), ({"created"}, False)]

@@ -275,6 +275,19 @@ class ObsidianView:
                 self._save(done, now, reader=True)
                 outcomes.extend(done)
 
+        def hand_over(intents: list[Intent], prepared: Mapping[str, Any]) -> None:
+            """Decide ``intents`` here, journal them, and give their files to the writer."""
+            journalled = any(i.record is not None for i in intents)
+            if journalled or any(j for *_, j in in_flight):
+                settle()   # a journalled batch is written alone, after all before it
+            creating = {i.doc.key for i in intents if i.action == "create"}
+            self.target.prepared = {key: prepared[key] for key in creating}
+            decided, writes = self.target.decide(intents)
+            self.target.prepared = {}
+            write_journal(self.store, TARGET, intents)
+            in_flight.append((writer.submit(self.target.write, decided, writes), decided, journalled))
+            settle(keep=NOTES_IN_FLIGHT)
+
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kbsync-notes") as writer:
             try:
                 for batch in _batches(render_notes(items, self.tz), NOTE_BATCH):
@@ -287,16 +300,14 @@ class ObsidianView:
                         continue
                     # the digests these notes feed are owed before any of them is written (``owed``)
                     self._owe(todo.intents, [r.doc for r in batch])
-                    journalled = any(i.record is not None for i in todo.intents)
-                    if journalled or any(j for *_, j in in_flight):
-                        settle()   # a journalled batch is written alone, after all before it
-                    creating = {i.doc.key for i in todo.intents if i.action == "create"}
-                    self.target.prepared = {r.doc.key: r.prepared for r in batch if r.doc.key in creating}
-                    decided, writes = self.target.decide(todo.intents)
-                    self.target.prepared = {}
-                    write_journal(self.store, TARGET, todo.intents)
-                    in_flight.append((writer.submit(self.target.write, decided, writes), decided, journalled))
-                    settle(keep=NOTES_IN_FLIGHT)
+                    prepared = {r.doc.key: r.prepared for r in batch}
+                    # rewritten notes (journalled) first, the new ones apart after them: a daily run
+                    # rewrites older notes for their new related links, and its new notes can then
+                    # still be in flight while the digests are built (``meanwhile``)
+                    for intents in ([i for i in todo.intents if i.record is not None],
+                                    [i for i in todo.intents if i.record is None]):
+                        if intents:
+                            hand_over(intents, prepared)
                 if meanwhile is not None:
                     # new notes may still be in flight; the merges' findings must all be recorded
                     settle(keep=0 if any(j for *_, j in in_flight) else len(in_flight))
