@@ -16,11 +16,23 @@ _AUTOLINK = re.compile(r"<(https?://[^>]+)>")
 # ">" only as a quote marker at a line's start ("latency > 100 ms" keeps it); "~" only doubled
 # (strikethrough: "~5%" keeps it); backticks always; an escaped character never ("2024\. The").
 # Every marker goes, the white space around it stays: "**bold**," is "bold,", "## Title" " Title".
-# (The lookahead holds every first character the alternatives can start with: the engine
-# then skips most positions with one test instead of trying them all there.)
+# ``_MARKUP`` says it in one pattern, the reference; ``_markup_gone`` finds the same matches faster.
 _MARKUP = re.compile(
     r"(?=[\s#*_`>~+\-\d])(?:(?:^|(?<=\s))#{1,6}(?=\s)|^[ \t]*[-+*](?=\s)|^[ \t]*>(?:[ \t]*>)*|^[ \t]*\d+\.(?=\s)"
     r"|(?<!\s)\*+|\*+(?!\s)|`+|~~+|(?<![^\W_])_+|_+(?![^\W_]))", re.M)
+# The same, in two passes over the text. First the markers at a line's start (a list's, a
+# quote's); then the others, each of which starts with one of # * ` ~ _. That pattern opens by
+# taking that character, so the regex engine skips to the next one in a tight loop instead of
+# trying the pattern at every position (a space, a digit: 4x faster on a long article). Each
+# alternative then checks, looking back, the character it took and the one before it, as the
+# reference does before it.
+_LINE_MARK = re.compile(r"^[ \t]*(?:[-+*](?=\s)|(>)(?:[ \t]*>)*|\d+\.(?=\s))", re.M)
+_INLINE_MARK = re.compile(
+    r"[#*`~_](?:(?<=#)(?:(?<=^#)|(?<=\s#))#{0,5}(?=\s)|(?<=\*)(?<!\s\*)\**|(?<=\*)\**(?!\s)"
+    r"|(?<=`)`*|(?<=~)~+|(?<=_)(?<![^\W_]_)_*|(?<=_)_*(?![^\W_]))", re.M)
+# What a quote's markers leave until the second pass is done: the character after them still
+# follows a character that is neither a space nor a word's (as ">" is: ">#  x", ">*x*" read the same)
+_QUOTED = "\ufdd4"
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")   # CommonMark: any ASCII punctuation may be escaped
 # an escaped character is text, never markup: hidden as a private-use character while the markup goes
 # (found again by a regex, not ``str.translate``: a mapping table costs a lookup per character)
@@ -54,10 +66,22 @@ def plain_text(markdown: str) -> str:
     escaped = "\\" in text
     if escaped:
         text = _ESCAPE.sub(_hide, text)
-    text = _MARKUP.sub("", text)
+    text = _markup_gone(text)
     if escaped:
         text = _HIDDEN.sub(_unhide, text)
     return " ".join(text.split())   # white space collapsed, ends stripped
+
+
+def _markup_gone(text: str) -> str:
+    """``_MARKUP.sub("", text)``, in two faster passes (see ``_INLINE_MARK``)."""
+    if _QUOTED in text:
+        return _MARKUP.sub("", text)   # the stand-in is the text's own: the reference pass
+    text = _INLINE_MARK.sub("", _LINE_MARK.sub(_line_mark, text))
+    return text.replace(_QUOTED, "") if _QUOTED in text else text
+
+
+def _line_mark(marker: re.Match[str]) -> str:
+    return _QUOTED if marker.group(1) else ""
 
 
 def _hide(escape: re.Match[str]) -> str:

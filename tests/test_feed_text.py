@@ -270,3 +270,20 @@ def test_a_long_archive_gets_notes_but_digests_only_for_recent_periods(tmp_path,
     before = snapshot(vault)
     kbsync("sync", "--config", str(config))
     assert snapshot(vault) == before
+
+
+# the characters markup is made of, where it can be (a line's start, after a quote's ">"), and
+# others that decide it (a space or a letter beside, an escaped character, the passes' stand-in)
+_MARKUP_PIECES = st.sampled_from(
+    list(" \t\n\r#*_`>~+-.0123456789ab中,\u3000\ue030\ufdd2\ufdd4")
+    + ["\n> ", "\n>", "> >", "\n- ", "\n  * ", "\n1. ", "**", "__", "```", "~~"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_MARKUP_PIECES, max_size=30).map("".join))
+def test_the_fast_markup_passes_take_out_exactly_what_the_reference_pattern_does(text):
+    """``plain_text`` drops markup in two passes that run 4x faster than the one pattern that
+    defines it (``text._MARKUP``); they must find the same matches in any text."""
+    from sync import text as T
+
+    assert T._markup_gone(text) == T._MARKUP.sub("", text)
