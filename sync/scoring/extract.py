@@ -206,8 +206,11 @@ def _is_prose(sentence: str) -> bool:
 def _units(text: str) -> set[str]:
     """The words of a sentence (Latin, case-folded) and its CJK character pairs, for likeness."""
     folded = text.casefold()
-    cjk = cjk_chars(folded)
-    return set(_WORDS.findall(folded)) | {a + b for a, b in zip(cjk, cjk[1:])}
+    units = set(_WORDS.findall(folded))
+    if not folded.isascii():
+        cjk = cjk_chars(folded)
+        units.update(map(str.__add__, cjk, cjk[1:]))   # the pairs joined in C, not in a loop
+    return units
 def _opening_key(text: str, size: int) -> str:
     """``_key(_URL.sub("", text))[:size]``, read from the start of a long text only.
 
