@@ -1,5 +1,6 @@
 """A first sync's digests built by a worker while the notes are written are the digests built
 here; when what they were built from no longer holds, or the worker fails, they are built here.
+The same for a daily run's, composed by a forked child (``DigestsForked``).
 
 (``targets/obsidian/digests.py``: the pages are built ahead only when every note of the run is
 new and there are ``AHEAD_MIN`` of them; the tests lower it.)
@@ -7,6 +8,9 @@ new and there are ``AHEAD_MIN`` of them; the tests lower it.)
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,7 +18,7 @@ import pytest
 
 from sync.config import load_config
 from sync.edits import journal
-from sync.parallel import Background
+from sync.parallel import Background, ChildFailed, Forked
 from sync.pipeline import run_sync
 from sync.store import Store
 from sync.targets.obsidian import digests
@@ -42,6 +46,13 @@ def vault_bytes(root: Path) -> dict[str, bytes]:
 def records(root: Path) -> dict[str, tuple]:
     with Store(root / ".kbsync" / "state.db") as store:
         return {k: (r.path, r.owned_hash, r.base()) for k, r in store.sync_records(TARGET).items()}
+
+
+@pytest.fixture(autouse=True)
+def composed_here(monkeypatch):
+    """Pages are composed in this process unless a test asks for a forked child
+    (``digests.FORK_MIN``; a daily run of more articles forks one)."""
+    monkeypatch.setattr(digests, "FORK_MIN", 10**9)
 
 
 @pytest.fixture
@@ -192,3 +203,118 @@ def test_rewritten_notes_are_written_apart_and_new_ones_still_fly_while_the_dige
     assert unrecorded_while_built == [10]
     # (then the digests' own pages, written by the rollups step)
     assert handed[:2] == [({"updated"}, True), ({"created"}, False)]
+
+
+# -- a daily run's, composed by a forked child ------------------------------------------------
+
+@pytest.fixture
+def forked(monkeypatch):
+    """What became of the pages a forked child composed in each run: True when they were used."""
+    seen: list[bool] = []
+    real_start, real_result = digests.DigestsForked.start, digests.DigestsForked.result
+
+    def start(*a, **k):
+        started = real_start(*a, **k)
+        if started is not None:
+            seen.append(False)
+        return started
+
+    def result(self, weeks, days):
+        pages = real_result(self, weeks, days)
+        seen[-1] = pages is not None
+        return pages
+
+    monkeypatch.setattr(digests.DigestsForked, "start", start)
+    monkeypatch.setattr(digests.DigestsForked, "result", result)
+    return seen
+
+
+def _daily(root: Path, *, fork: bool, monkeypatch) -> None:
+    """A first sync composed here, then a daily run (revised articles, new ones: notes rewritten
+    and created) composed by a forked child or here."""
+    cfg = setup(root)
+    run_sync(cfg, env={}, now=NOW)
+    (root / "feed.xml").write_bytes(synthetic_rss(N + 30, start=START, version=1, revise=7))
+    monkeypatch.setattr(digests, "FORK_MIN", 1 if fork else 10**9)
+    run_sync(setup(root, N + 30), env={}, now=NOW)
+    monkeypatch.setattr(digests, "FORK_MIN", 10**9)
+
+
+def test_digests_a_forked_child_composed_are_the_digests_composed_here(tmp_path, monkeypatch, forked):
+    _daily(tmp_path / "a", fork=False, monkeypatch=monkeypatch)
+    assert forked == []
+    _daily(tmp_path / "b", fork=True, monkeypatch=monkeypatch)
+    assert forked == [True]
+    a, b = vault_bytes(tmp_path / "a" / "vault"), vault_bytes(tmp_path / "b" / "vault")
+    assert len(a) > N and a == b
+    assert records(tmp_path / "a") == records(tmp_path / "b")
+
+
+def test_a_child_that_fails_leaves_the_digests_to_this_process(tmp_path, monkeypatch, forked):
+    _daily(tmp_path / "a", fork=False, monkeypatch=monkeypatch)
+    parent, real_compose = os.getpid(), digests.compose
+    # the child dies composing (here the pages are composed as ever)
+    monkeypatch.setattr(digests, "compose", lambda *a: real_compose(*a) if os.getpid() == parent else os._exit(3))
+    _daily(tmp_path / "b", fork=True, monkeypatch=monkeypatch)
+    assert forked == [False]
+    assert vault_bytes(tmp_path / "a" / "vault") == vault_bytes(tmp_path / "b" / "vault")
+
+
+def test_an_edit_a_merge_finds_after_the_fork_has_the_digests_composed_here(tmp_path, monkeypatch, forked):
+    """The child was given the pages' inputs before the notes were merged. The reader changes a
+    note's category after the run read their edits and before its note is merged (saved just
+    as the rewritten notes are decided, here): the merge finds it, the pages composed by the
+    child are stale and dropped, and the digests show the reader's category."""
+    import re as _re
+
+    from sync.targets.obsidian.vault import NoteTarget
+
+    real_decide = NoteTarget.decide
+    picked: list[str] = []
+
+    def decide(self, intents):
+        intents = list(intents)
+        rewritten = [i for i in intents if i.record is not None and i.record.path]
+        if not picked and rewritten:
+            note = tmp_path / "vault" / rewritten[0].record.path
+            text = note.read_text("utf-8")
+            note.write_text(_re.sub(r"(?m)^category: .*$", "category: Reader's pick", text, count=1), "utf-8")
+            picked.append(rewritten[0].doc.key)
+        return real_decide(self, intents)
+
+    monkeypatch.setattr(NoteTarget, "decide", decide)
+    _daily(tmp_path, fork=True, monkeypatch=monkeypatch)
+    assert picked and forked == [False]
+    digest_pages = [p.read_text("utf-8") for folder in ("Daily", "Weekly") for p in (tmp_path / "vault" / folder).glob("*.md")]
+    assert any("Reader's pick" in text for text in digest_pages)
+
+
+def test_a_forked_child_gives_its_result_or_says_it_failed():
+    assert Forked(lambda: {"pages": [1, 2]}).result() == {"pages": [1, 2]}
+    with pytest.raises(ChildFailed):
+        Forked(lambda: 1 / 0).result()
+    started = time.monotonic()
+    Forked(lambda: time.sleep(30)).close()   # given up: stopped, not waited for
+    assert time.monotonic() - started < 10
+
+
+def test_a_forked_child_uses_none_of_this_processs_descriptors(tmp_path):
+    """A SQLite connection or the store's lock must not be used across a fork: the child has
+    none of them (writing to one fails, so the child fails)."""
+    with open(tmp_path / "mine.txt", "w") as mine:
+        fd = mine.fileno()
+        with pytest.raises(ChildFailed):
+            Forked(lambda: os.write(fd, b"the child wrote here")).result()
+    assert (tmp_path / "mine.txt").read_text() == ""
+
+
+def test_no_child_is_forked_beside_another_thread():
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)
+    other.start()
+    try:
+        assert not Forked.possible()
+    finally:
+        done.set()
+        other.join()
+    assert Forked.possible()

@@ -10,13 +10,13 @@ again, like an article note.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 
 from ..config import Config
 from ..edits.overlay import reader_scores
 from ..links.index import related, story_groups
-from ..models import Article, Score
+from ..models import Article, Link, Score
 from ..pages.doc import Doc
 from ..store import Store
 from .digest import TrendNamer, WeeklyRollup, _aware, daily_rollup, week_label, weekly_rollup
@@ -52,19 +52,36 @@ def window(store: Store, first: date, last: date, tz: tzinfo,
     return articles, reader_scores(store, scores)
 
 
-def weekly_data(label: str, articles: Sequence[Article], scores: Mapping[str, Score], store: Store, cfg: Config,
-                namer: TrendNamer | None = None) -> WeeklyRollup:
-    """The week's digest data, the same for every target (the vault page, the Notion page)."""
+@dataclass(frozen=True)
+class DigestLinks:
+    """What a digest reads of the link index about its articles: their same-story groups and,
+    for a weekly page (its trends), their related lists."""
+
+    groups: dict[str, str]
+    related: dict[str, list[Link]]
+
+
+def digest_links(store: Store, articles: Sequence[Article], *, weekly: bool) -> DigestLinks:
     ids = [a.kb_id for a in articles]
-    groups = story_groups(store, ids, _times(articles))
-    return weekly_rollup(label, articles, scores, related(store, ids), groups, cfg.rollups,
+    return DigestLinks(story_groups(store, ids, _times(articles)), related(store, ids) if weekly else {})
+
+
+def weekly_data(label: str, articles: Sequence[Article], scores: Mapping[str, Score], store: Store | None,
+                cfg: Config, namer: TrendNamer | None = None, links: DigestLinks | None = None) -> WeeklyRollup:
+    """The week's digest data, the same for every target (the vault page, the Notion page).
+    ``links``: what ``digest_links`` read, when the caller has it (then ``store`` is not read)."""
+    if links is None:
+        assert store is not None
+        links = digest_links(store, articles, weekly=True)
+    return weekly_rollup(label, articles, scores, links.related, links.groups, cfg.rollups,
                          must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading, namer=namer)
 
 
 def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article], scores: Mapping[str, Score],
-               store: Store, cfg: Config, *, link: Callable[[str], str], folder: str,
-               namer: TrendNamer | None = None, week_link: str | None = None) -> Doc:
-    data = weekly_data(label, articles, scores, store, cfg, namer)
+               store: Store | None, cfg: Config, *, link: Callable[[str], str], folder: str,
+               namer: TrendNamer | None = None, week_link: str | None = None,
+               links: DigestLinks | None = None) -> Doc:
+    data = weekly_data(label, articles, scores, store, cfg, namer, links)
     # ``week`` is a link on every page (the article notes', the days', this one's own)
     props = {"title": f"AI Weekly Digest — {label}", "type": "weekly", "week": week_link or f"[[{label}]]",
              "start": first, "end": last,
@@ -75,11 +92,13 @@ def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article],
                path=f"{folder}/{label}.md", owned=ROLLUP_KEYS, adopt=True)
 
 
-def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score], store: Store, cfg: Config,
-              *, link: Callable[[str], str], folder: str, namer: TrendNamer | None = None,
-              week_link: str | None = None) -> Doc:
-    ids = [a.kb_id for a in articles]
-    data = daily_rollup(day, articles, scores, story_groups(store, ids, _times(articles)), cfg.rollups,
+def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score], store: Store | None,
+              cfg: Config, *, link: Callable[[str], str], folder: str, namer: TrendNamer | None = None,
+              week_link: str | None = None, links: DigestLinks | None = None) -> Doc:
+    if links is None:
+        assert store is not None
+        links = digest_links(store, articles, weekly=False)
+    data = daily_rollup(day, articles, scores, links.groups, cfg.rollups,
                         must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading,
                         category_order=cfg.scoring.categories)
     overview = getattr(namer, "overview", None)

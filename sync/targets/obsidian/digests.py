@@ -17,6 +17,15 @@ meanwhile); if not, or the worker failed, it builds them itself.
 The worker reads the store through a connection of its own, read-only (the
 store is in WAL mode: it reads what was committed when it began, and the
 links and scores were committed before the notes stage).
+
+A daily run of a big vault rebuilds its week's digest from hundreds of
+articles (0.2-0.3 s of one core) while the other core idles, and some of
+its notes are rewritten, so a merge may yet find a reader's edit.
+``DigestsForked`` reads the pages' inputs here once every page the run
+writes is owed (the last batch of notes is decided), and a forked child
+composes them (``parallel.Forked``: no pickled job, no imports) while the
+notes are merged and written; the same checks decide whether its pages are
+used.
 """
 
 from __future__ import annotations
@@ -29,14 +38,15 @@ from datetime import date
 from ...config import Config
 from ...models import Article, Score
 from ...pages.doc import Doc
-from ...parallel import Background
+from ...parallel import Background, Forked
 from ...rollups.digest import TrendNamer, week_bounds, week_label
-from ...rollups.pages import daily_doc, weekly_doc, window
+from ...rollups.pages import DigestLinks, daily_doc, digest_links, weekly_doc, window
 from ...store import Store
 from .paths import wikilink
 
 Known = tuple[Mapping[str, Article], Mapping[str, Score]]
 AHEAD_MIN = 1000   # new notes: below this the pages are built here (a worker's start costs more)
+FORK_MIN = 200     # articles the pages show: below this a forked child costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -55,30 +65,59 @@ class DigestNames:
         return link
 
 
+@dataclass(frozen=True)
+class PageInput:
+    """What one digest page is built from, as read from the store (``read``); building the
+    page from it is pure (``compose``). ``week`` for a weekly page, else ``day``."""
+
+    week: str | None
+    day: date | None
+    articles: list[Article]
+    scores: dict[str, Score]
+    links: DigestLinks
+
+
+def read(store: Store, cfg: Config, weeks: Sequence[str], days: Sequence[date], known: Known) -> list[PageInput]:
+    """The inputs of the weekly pages, then the daily ones, in the order given."""
+    out = []
+    for label in weeks:
+        first, last = week_bounds(label, cfg.rollups)
+        articles, scores = window(store, first, last, cfg.rollups.tz, known)
+        out.append(PageInput(label, None, articles, scores, digest_links(store, articles, weekly=True)))
+    for day in days:
+        articles, scores = window(store, day, day, cfg.rollups.tz, known)
+        out.append(PageInput(None, day, articles, scores, digest_links(store, articles, weekly=False)))
+    return out
+
+
+def compose(cfg: Config, page: PageInput, names: DigestNames, namer: TrendNamer | None) -> Doc:
+    """The page (pure: reads no store)."""
+    assert cfg.vault is not None
+    link = names.link_for({a.kb_id: a.title for a in page.articles})
+    if page.week is not None:
+        first, last = week_bounds(page.week, cfg.rollups)
+        return weekly_doc(page.week, first, last, page.articles, page.scores, None, cfg, link=link,
+                          folder=cfg.vault.weekly_folder, namer=namer, week_link=names.week_link(page.week),
+                          links=page.links)
+    assert page.day is not None
+    return daily_doc(page.day, page.articles, page.scores, None, cfg, link=link, folder=cfg.vault.daily_folder,
+                     namer=namer, week_link=names.week_link(week_label(page.day, cfg.rollups)), links=page.links)
+
+
 def weekly_page(store: Store, cfg: Config, label: str, known: Known, names: DigestNames,
                 namer: TrendNamer | None) -> Doc:
-    assert cfg.vault is not None
-    first, last = week_bounds(label, cfg.rollups)
-    articles, scores = window(store, first, last, cfg.rollups.tz, known)
-    titles = {a.kb_id: a.title for a in articles}
-    return weekly_doc(label, first, last, articles, scores, store, cfg, link=names.link_for(titles),
-                      folder=cfg.vault.weekly_folder, namer=namer, week_link=names.week_link(label))
+    return compose(cfg, read(store, cfg, [label], [], known)[0], names, namer)
 
 
 def daily_page(store: Store, cfg: Config, day: date, known: Known, names: DigestNames,
                namer: TrendNamer | None) -> Doc:
-    assert cfg.vault is not None
-    articles, scores = window(store, day, day, cfg.rollups.tz, known)
-    titles = {a.kb_id: a.title for a in articles}
-    return daily_doc(day, articles, scores, store, cfg, link=names.link_for(titles),
-                     folder=cfg.vault.daily_folder, namer=namer, week_link=names.week_link(week_label(day, cfg.rollups)))
+    return compose(cfg, read(store, cfg, [], [day], known)[0], names, namer)
 
 
 def pages(store: Store, cfg: Config, weeks: Sequence[str], days: Sequence[date], known: Known,
           names: DigestNames, namer: TrendNamer | None) -> list[Doc]:
     """The weekly pages, then the daily ones, in the order given."""
-    return [weekly_page(store, cfg, label, known, names, namer) for label in weeks] + \
-           [daily_page(store, cfg, day, known, names, namer) for day in days]
+    return [compose(cfg, page, names, namer) for page in read(store, cfg, weeks, days, known)]
 
 
 # -- ahead, in a worker ----------------------------------------------------------------
@@ -109,20 +148,12 @@ def build(job: Job) -> list[Doc]:
         store.close()
 
 
-class DigestsAhead:
-    """Digest pages being built by a worker (``build``) for the weeks and days it was given."""
+class _Building:
+    """Pages being built elsewhere (``_work``) for the weeks and days they were started for."""
 
-    def __init__(self, store: Store, cfg: Config, weeks: Sequence[str], days: Sequence[date], known: Known,
-                 names: DigestNames):
-        assert store.path is not None
-        self.weeks, self.days = tuple(weeks), tuple(days)
-        articles, scores = known
-        week_labels = set(self.weeks) | {week_label(d, cfg.rollups) for d in self.days}
-        job = Job(str(store.path), cfg, self.weeks, self.days,
-                  tuple(replace(a, content="") for a in articles.values()), tuple(scores.values()),
-                  {k: n for k in articles if (n := names.note_name(k)) is not None},
-                  {label: names.week_link(label) for label in week_labels})
-        self._work: Background[list[Doc]] = Background(build, job)
+    weeks: tuple[str, ...]
+    days: tuple[date, ...]
+    _work: Background[list[Doc]] | Forked[list[Doc]]
 
     def result(self, weeks: Sequence[str], days: Sequence[date]) -> list[Doc] | None:
         """The pages, when they were built for these ``weeks`` and ``days`` (in this order) and
@@ -140,4 +171,42 @@ class DigestsAhead:
         self._work.close()
 
 
-__all__ = ["DigestNames", "DigestsAhead", "pages", "weekly_page", "daily_page"]
+class DigestsAhead(_Building):
+    """Digest pages being built by a worker (``build``) for the weeks and days it was given."""
+
+    def __init__(self, store: Store, cfg: Config, weeks: Sequence[str], days: Sequence[date], known: Known,
+                 names: DigestNames):
+        assert store.path is not None
+        self.weeks, self.days = tuple(weeks), tuple(days)
+        articles, scores = known
+        week_labels = set(self.weeks) | {week_label(d, cfg.rollups) for d in self.days}
+        job = Job(str(store.path), cfg, self.weeks, self.days,
+                  tuple(replace(a, content="") for a in articles.values()), tuple(scores.values()),
+                  {k: n for k in articles if (n := names.note_name(k)) is not None},
+                  {label: names.week_link(label) for label in week_labels})
+        self._work = Background(build, job)
+
+
+class DigestsForked(_Building):
+    """Digest pages composed by a forked child (``parallel.Forked``) from inputs read here.
+
+    For a run that is not a first sync (a daily run): its pages' inputs are read from the
+    store by this process (a forked child must not use its connection), and only their
+    composing, most of the work, goes to the child. ``None`` from ``start`` when the
+    pages show fewer than ``FORK_MIN`` articles (they are built here, soon enough)."""
+
+    def __init__(self, cfg: Config, weeks: Sequence[str], days: Sequence[date], inputs: list[PageInput],
+                 names: DigestNames):
+        self.weeks, self.days = tuple(weeks), tuple(days)
+        self._work = Forked(lambda: [compose(cfg, page, names, None) for page in inputs])
+
+    @classmethod
+    def start(cls, store: Store, cfg: Config, weeks: Sequence[str], days: Sequence[date], known: Known,
+              names: DigestNames) -> DigestsForked | None:
+        inputs = read(store, cfg, weeks, days, known)
+        if sum(len(page.articles) for page in inputs) < FORK_MIN:
+            return None
+        return cls(cfg, weeks, days, inputs, names)
+
+
+__all__ = ["DigestNames", "DigestsAhead", "DigestsForked", "pages", "weekly_page", "daily_page"]

@@ -31,7 +31,7 @@ from ...models import Article, Score, content_hash
 from ...pages import templates
 from ...pages.article import path_values
 from ...pages.doc import Doc
-from ...parallel import cores
+from ...parallel import Forked, cores
 from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import window
 from ...rollups.recent import recent_days, recent_weeks
@@ -110,7 +110,8 @@ class ObsidianView:
         self.target.known_names = lambda: self.names().counts   # and the names keyed from it
         templates.check(cfg.vault.templates)   # a broken template stops here, before any page is written
         self._known: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})   # the run's, for rollups
-        self._digests_ahead: digests.DigestsAhead | None = None   # a first sync's, built by a worker
+        # the digests, being built by a worker (a first sync) or a forked child (a daily run)
+        self._digests_ahead: digests.DigestsAhead | digests.DigestsForked | None = None
 
     # -- names ------------------------------------------------------------------------
     def listing(self) -> dict[str, float | None]:
@@ -300,6 +301,9 @@ class ObsidianView:
                         continue
                     # the digests these notes feed are owed before any of them is written (``owed``)
                     self._owe(todo.intents, [r.doc for r in batch])
+                    if done_items == len(items) and self._digests_ahead is None:
+                        # every page this run writes is owed: a child can compose them meanwhile
+                        self._fork_digests(touched, restore=restore, loaded=loaded)
                     prepared = {r.doc.key: r.prepared for r in batch}
                     # rewritten notes (journalled) first, the new ones apart after them: a daily run
                     # rewrites older notes for their new related links, and its new notes can then
@@ -430,6 +434,17 @@ class ObsidianView:
             return
         weeks, days = self._rollup_dates(touched, loaded[0], restore=restore)
         self._digests_ahead = digests.DigestsAhead(self.store, self.cfg, weeks, days, loaded, self.digest_names())
+
+    def _fork_digests(self, touched: set[str], *, restore: bool,
+                      loaded: tuple[Mapping[str, Article], Mapping[str, Score]]) -> None:
+        """The digests ``rollup_docs`` will build, composed by a forked child now, when that pays
+        (``digests.DigestsForked``). Only offline (Claude names trends in this process) and with
+        nothing but this thread running (``Forked.possible``)."""
+        if self.namer is not None or cores() < 2 or not Forked.possible():
+            return
+        weeks, days = self._rollup_dates(touched, loaded[0], restore=restore)
+        self._digests_ahead = digests.DigestsForked.start(self.store, self.cfg, weeks, days, loaded,
+                                                          self.digest_names())
 
     def _rollup_dates(self, touched: set[str], known: Mapping[str, Article], *, restore: bool = False,
                       weeks: Iterable[str] = (), days: Iterable[date] = (), only: bool = False
