@@ -148,17 +148,22 @@ class Forked(Generic[R]):
             self.close()
 
     def close(self) -> None:
-        for fd in (self._pipe, self._data):
-            if fd is not None:
-                os.close(fd)
-        self._pipe = self._data = None
-        if self._pid is not None:
-            try:
-                os.kill(self._pid, signal.SIGKILL)   # killed, not waited for: its result is not wanted
-            except ProcessLookupError:
-                pass   # it has ended, not yet been reaped
-            os.waitpid(self._pid, 0)
-            self._pid = None
+        stop_child(self._pid, self._pipe, self._data)   # its result, if still to come, is not wanted
+        self._pid = self._pipe = self._data = None
+
+
+def stop_child(pid: int | None, *fds: int | None) -> None:
+    """Close our ends of a forked child's descriptors, then kill it (not waited for: what it
+    would still send is not wanted; it holds no lock and writes no file) and reap it."""
+    for fd in fds:
+        if fd is not None:
+            os.close(fd)
+    if pid is not None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass   # it has ended, not yet been reaped
+        os.waitpid(pid, 0)
 
 
 def start_early() -> None:

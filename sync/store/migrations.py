@@ -11,6 +11,13 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timezone
 
+# (migration unscored_list) a changed row's articles, the one it named and the one it names,
+# listed again from both tables: the same two statements for a changed article and a changed score
+_UNSCORED_AGAIN = """\
+        DELETE FROM unscored WHERE kb_id IN (OLD.kb_id, NEW.kb_id);
+        INSERT OR IGNORE INTO unscored (kb_id) SELECT a.kb_id FROM articles a WHERE a.kb_id IN (OLD.kb_id, NEW.kb_id)
+            AND a.content_hash IS NOT (SELECT s.content_hash FROM scores s WHERE s.kb_id = a.kb_id);"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("initial", """
     CREATE TABLE feeds (
@@ -291,9 +298,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             WHERE NEW.content_hash IS NOT (SELECT content_hash FROM scores WHERE kb_id = NEW.kb_id);
     END;
     CREATE TRIGGER unscored_article_changed AFTER UPDATE OF kb_id, content_hash ON articles BEGIN
-        DELETE FROM unscored WHERE kb_id IN (OLD.kb_id, NEW.kb_id);
-        INSERT OR IGNORE INTO unscored (kb_id) SELECT a.kb_id FROM articles a WHERE a.kb_id IN (OLD.kb_id, NEW.kb_id)
-            AND a.content_hash IS NOT (SELECT s.content_hash FROM scores s WHERE s.kb_id = a.kb_id);
+""" + _UNSCORED_AGAIN + """
     END;
     CREATE TRIGGER unscored_article_removed AFTER DELETE ON articles BEGIN
         DELETE FROM unscored WHERE kb_id = OLD.kb_id;
@@ -303,9 +308,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             AND NEW.content_hash = (SELECT content_hash FROM articles WHERE kb_id = NEW.kb_id);
     END;
     CREATE TRIGGER unscored_score_changed AFTER UPDATE OF kb_id, content_hash ON scores BEGIN
-        DELETE FROM unscored WHERE kb_id IN (OLD.kb_id, NEW.kb_id);
-        INSERT OR IGNORE INTO unscored (kb_id) SELECT a.kb_id FROM articles a WHERE a.kb_id IN (OLD.kb_id, NEW.kb_id)
-            AND a.content_hash IS NOT (SELECT s.content_hash FROM scores s WHERE s.kb_id = a.kb_id);
+""" + _UNSCORED_AGAIN + """
     END;
     CREATE TRIGGER unscored_score_removed AFTER DELETE ON scores BEGIN
         INSERT OR IGNORE INTO unscored (kb_id) SELECT kb_id FROM articles WHERE kb_id = OLD.kb_id;

@@ -36,6 +36,7 @@ import time
 from typing import Any
 
 from ...config import Config
+from ...parallel import stop_child
 from .files import LocalFiles
 from .relink import vault_keys
 
@@ -148,19 +149,9 @@ class ScanAhead:
 
     def close(self) -> None:
         """Stop the child, if it is still at work: what it would still send is not wanted."""
-        for fd in (self._fd, self._data):
-            if fd is not None:
-                os.close(fd)
-        self._fd = self._data = None
-        if self._pid is not None:
-            # killed, not waited for: after the listing, the child keys 100,000 names for 0.2 s
-            # before it would write again (and get EPIPE); it holds no lock and writes no file
-            try:
-                os.kill(self._pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass   # it has ended, not yet been reaped
-            os.waitpid(self._pid, 0)
-            self._pid = None
+        # (after the listing, the child keys 100,000 names for 0.2 s before it would write again)
+        stop_child(self._pid, self._fd, self._data)
+        self._pid = self._fd = self._data = None
 
     def __enter__(self) -> ScanAhead:
         return self
