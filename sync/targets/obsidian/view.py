@@ -442,6 +442,7 @@ class ObsidianView:
         nothing but this thread running (``Forked.possible``)."""
         if self.namer is not None or cores() < 2 or not Forked.possible():
             return
+        self.names()   # in memory before the fork: the child cannot read the listing's pipe
         weeks, days = self._rollup_dates(touched, loaded[0], restore=restore)
         self._digests_ahead = digests.DigestsForked.start(self.store, self.cfg, weeks, days, loaded,
                                                           self.digest_names())
