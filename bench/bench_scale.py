@@ -89,8 +89,11 @@ def peak_mb() -> float:
 def timed_sync(config: Path) -> dict:
     """One ``kbsync sync`` in its own process: wall seconds, peak RSS, the run's stage timings."""
     started = time.perf_counter()
+    # the checkout this script is in, first on the path: the installed (editable) package is
+    # another checkout's when the bench runs from a worktree, and its figures would be that one's
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     proc = subprocess.run([sys.executable, "-c", CHILD, str(config)], cwd=config.parent,
-                          capture_output=True, text=True, env={**os.environ, **CHILD_ENV})
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": path, **CHILD_ENV})
     seconds = time.perf_counter() - started
     if proc.returncode:
         raise SystemExit(f"sync failed: {proc.stderr[-2000:]}")
