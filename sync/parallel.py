@@ -104,9 +104,18 @@ class Forked(Generic[R]):
     """
 
     def __init__(self, fn: Callable[[], R]):
+        """Raises OSError when there is no child (no memory file, no process to be had)."""
         self._data = os.memfd_create("kbsync-forked", os.MFD_CLOEXEC)
-        read, write = os.pipe()
-        pid = os.fork()
+        try:
+            read, write = os.pipe()
+        except OSError:
+            os.close(self._data)
+            raise
+        try:
+            pid = os.fork()
+        except OSError:
+            stop_child(None, self._data, read, write)
+            raise
         if pid == 0:
             code = 1
             try:

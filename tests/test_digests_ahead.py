@@ -318,3 +318,19 @@ def test_no_child_is_forked_beside_another_thread():
         done.set()
         other.join()
     assert Forked.possible()
+
+
+def test_a_run_that_cannot_fork_lists_its_vault_and_builds_its_digests_itself(tmp_path, monkeypatch, forked):
+    """No process to be had (the user's process limit, EAGAIN): neither the vault's listing nor
+    the digests get a child; the run does both itself, and writes the same vault."""
+    import errno
+
+    _daily(tmp_path / "a", fork=False, monkeypatch=monkeypatch)
+
+    def no_fork():
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    _daily(tmp_path / "b", fork=True, monkeypatch=monkeypatch)
+    assert forked == []
+    assert vault_bytes(tmp_path / "a" / "vault") == vault_bytes(tmp_path / "b" / "vault")

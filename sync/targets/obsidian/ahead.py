@@ -76,8 +76,16 @@ class ScanAhead:
             data = os.memfd_create("kbsync-listing", os.MFD_CLOEXEC)
         except (AttributeError, OSError):
             return   # no memory file here: the listing is taken in this process, when asked
-        read, write = os.pipe()
-        pid = os.fork()
+        try:
+            read, write = os.pipe()
+        except OSError:
+            stop_child(None, data)
+            return
+        try:
+            pid = os.fork()
+        except OSError:
+            stop_child(None, data, read, write)
+            return   # no process to be had (the user's limit): listed here, when asked
         if pid == 0:
             code = 1
             try:

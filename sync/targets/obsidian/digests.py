@@ -206,7 +206,11 @@ class DigestsForked(_Building):
         inputs = read(store, cfg, weeks, days, known)
         if sum(len(page.articles) for page in inputs) < FORK_MIN:
             return None
-        return cls(cfg, weeks, days, inputs, names)
+        try:
+            return cls(cfg, weeks, days, inputs, names)
+        except OSError as exc:   # no child to be had (out of processes, of memory): built here
+            logging.getLogger("kbsync").debug("digests not forked: %r", exc)
+            return None
 
 
 __all__ = ["DigestNames", "DigestsAhead", "DigestsForked", "pages", "weekly_page", "daily_page"]
