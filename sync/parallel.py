@@ -13,6 +13,7 @@ import itertools
 import multiprocessing
 import os
 import pickle
+import select
 import signal
 import sys
 import threading
@@ -139,12 +140,19 @@ class Forked(Generic[R]):
     def possible() -> bool:
         return sys.platform.startswith("linux") and hasattr(os, "memfd_create") and threading.active_count() == 1
 
-    def result(self) -> R:
+    def result(self, timeout: float | None = None) -> R:
+        """The child's result; ``ChildFailed`` when it had none, or none within ``timeout``
+        seconds (a child stuck for whatever reason must not hold up the run)."""
         if self._pipe is None:
             raise ChildFailed("closed")
         try:
             head = b""
-            while len(head) < 8 and (chunk := os.read(self._pipe, 8 - len(head))):
+            while len(head) < 8:
+                if not select.select([self._pipe], [], [], timeout)[0]:
+                    raise ChildFailed(f"no result within {timeout} s")
+                chunk = os.read(self._pipe, 8 - len(head))
+                if not chunk:
+                    break
                 head += chunk
             if len(head) != 8:
                 raise ChildFailed("the child ended without a result")

@@ -231,7 +231,9 @@ def forked(monkeypatch):
 
 def _daily(root: Path, *, fork: bool, monkeypatch) -> None:
     """A first sync composed here, then a daily run (revised articles, new ones: notes rewritten
-    and created) composed by a forked child or here."""
+    and created) composed by a forked child or here. (A thread another test left running would
+    forbid the fork: these tests are about the pages, ``Forked.possible`` has its own.)"""
+    monkeypatch.setattr(Forked, "possible", staticmethod(lambda: True))
     cfg = setup(root)
     run_sync(cfg, env={}, now=NOW)
     (root / "feed.xml").write_bytes(synthetic_rss(N + 30, start=START, version=1, revise=7))
@@ -309,6 +311,7 @@ def test_a_forked_child_uses_none_of_this_processs_descriptors(tmp_path):
 
 
 def test_no_child_is_forked_beside_another_thread():
+    alone = Forked.possible()   # (False too when another test left a thread running)
     done = threading.Event()
     other = threading.Thread(target=done.wait)
     other.start()
@@ -317,7 +320,7 @@ def test_no_child_is_forked_beside_another_thread():
     finally:
         done.set()
         other.join()
-    assert Forked.possible()
+    assert Forked.possible() == alone
 
 
 def test_a_run_that_cannot_fork_lists_its_vault_and_builds_its_digests_itself(tmp_path, monkeypatch, forked):
@@ -334,3 +337,12 @@ def test_a_run_that_cannot_fork_lists_its_vault_and_builds_its_digests_itself(tm
     _daily(tmp_path / "b", fork=True, monkeypatch=monkeypatch)
     assert forked == []
     assert vault_bytes(tmp_path / "a" / "vault") == vault_bytes(tmp_path / "b" / "vault")
+
+
+def test_a_forked_child_that_gives_nothing_in_time_is_given_up():
+    """A child stuck for whatever reason must not hold up the run: past the timeout it is
+    stopped, and the caller builds the pages itself."""
+    started = time.monotonic()
+    with pytest.raises(ChildFailed, match="within"):
+        Forked(lambda: time.sleep(30)).result(timeout=0.5)
+    assert time.monotonic() - started < 10

@@ -47,6 +47,7 @@ from .paths import wikilink
 Known = tuple[Mapping[str, Article], Mapping[str, Score]]
 AHEAD_MIN = 1000   # new notes: below this the pages are built here (a worker's start costs more)
 FORK_MIN = 200     # articles the pages show: below this a forked child costs more than it saves
+FORK_PATIENCE = 60.0   # seconds a run waits for a forked child's pages before it builds them itself
 
 
 @dataclass(frozen=True)
@@ -162,13 +163,16 @@ class _Building:
             self.close()
             return None
         try:
-            return self._work.result()
+            return self._wait()
         except Exception as exc:   # a failed worker costs the time it took, never the pages
             logging.getLogger("kbsync").debug("digests built ahead failed: %r", exc)
             return None
 
     def close(self) -> None:
         self._work.close()
+
+    def _wait(self) -> list[Doc]:
+        return self._work.result()
 
 
 class DigestsAhead(_Building):
@@ -199,6 +203,10 @@ class DigestsForked(_Building):
                  names: DigestNames):
         self.weeks, self.days = tuple(weeks), tuple(days)
         self._work = Forked(lambda: [compose(cfg, page, names, None) for page in inputs])
+
+    def _wait(self) -> list[Doc]:
+        # the pages take a second at most; a child stuck longer is given up, they are built here
+        return self._work.result(timeout=FORK_PATIENCE)
 
     @classmethod
     def start(cls, store: Store, cfg: Config, weeks: Sequence[str], days: Sequence[date], known: Known,
