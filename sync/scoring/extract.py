@@ -211,6 +211,8 @@ def _units(text: str) -> set[str]:
         cjk = cjk_chars(folded)
         units.update(map(str.__add__, cjk, cjk[1:]))   # the pairs joined in C, not in a loop
     return units
+
+
 def _opening_key(text: str, size: int) -> str:
     """``_key(_URL.sub("", text))[:size]``, read from the start of a long text only.
 

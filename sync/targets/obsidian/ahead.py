@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import signal
 import sys
 import threading
 import time
