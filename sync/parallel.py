@@ -110,7 +110,7 @@ class Forked(Generic[R]):
         try:
             read, write = os.pipe()
         except OSError:
-            os.close(self._data)
+            stop_child(None, self._data)
             raise
         try:
             pid = os.fork()

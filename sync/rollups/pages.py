@@ -66,22 +66,18 @@ def digest_links(store: Store, articles: Sequence[Article], *, weekly: bool) -> 
     return DigestLinks(story_groups(store, ids, _times(articles)), related(store, ids) if weekly else {})
 
 
-def weekly_data(label: str, articles: Sequence[Article], scores: Mapping[str, Score], store: Store | None,
-                cfg: Config, namer: TrendNamer | None = None, links: DigestLinks | None = None) -> WeeklyRollup:
-    """The week's digest data, the same for every target (the vault page, the Notion page).
-    ``links``: what ``digest_links`` read, when the caller has it (then ``store`` is not read)."""
-    if links is None:
-        assert store is not None
-        links = digest_links(store, articles, weekly=True)
+def weekly_data(label: str, articles: Sequence[Article], scores: Mapping[str, Score], links: DigestLinks,
+                cfg: Config, namer: TrendNamer | None = None) -> WeeklyRollup:
+    """The week's digest data, the same for every target (the vault page, the Notion page);
+    ``links``: what ``digest_links(..., weekly=True)`` read of them."""
     return weekly_rollup(label, articles, scores, links.related, links.groups, cfg.rollups,
                          must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading, namer=namer)
 
 
 def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article], scores: Mapping[str, Score],
-               store: Store | None, cfg: Config, *, link: Callable[[str], str], folder: str,
-               namer: TrendNamer | None = None, week_link: str | None = None,
-               links: DigestLinks | None = None) -> Doc:
-    data = weekly_data(label, articles, scores, store, cfg, namer, links)
+               links: DigestLinks, cfg: Config, *, link: Callable[[str], str], folder: str,
+               namer: TrendNamer | None = None, week_link: str | None = None) -> Doc:
+    data = weekly_data(label, articles, scores, links, cfg, namer)
     # ``week`` is a link on every page (the article notes', the days', this one's own)
     props = {"title": f"AI Weekly Digest — {label}", "type": "weekly", "week": week_link or f"[[{label}]]",
              "start": first, "end": last,
@@ -92,12 +88,10 @@ def weekly_doc(label: str, first: date, last: date, articles: Sequence[Article],
                path=f"{folder}/{label}.md", owned=ROLLUP_KEYS, adopt=True)
 
 
-def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score], store: Store | None,
+def daily_doc(day: date, articles: Sequence[Article], scores: Mapping[str, Score], links: DigestLinks,
               cfg: Config, *, link: Callable[[str], str], folder: str, namer: TrendNamer | None = None,
-              week_link: str | None = None, links: DigestLinks | None = None) -> Doc:
-    if links is None:
-        assert store is not None
-        links = digest_links(store, articles, weekly=False)
+              week_link: str | None = None) -> Doc:
+    """``links``: what ``digest_links(..., weekly=False)`` read of the day's articles."""
     data = daily_rollup(day, articles, scores, links.groups, cfg.rollups,
                         must_read=cfg.scoring.must_read, worth_reading=cfg.scoring.worth_reading,
                         category_order=cfg.scoring.categories)

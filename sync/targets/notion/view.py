@@ -32,7 +32,7 @@ from ...models import Article, Score, content_hash
 from ...pages.doc import Doc
 from ...pages.markdown import md
 from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
-from ...rollups.pages import weekly_data, window
+from ...rollups.pages import digest_links, weekly_data, window
 from ...rollups.recent import recent_weeks
 from ...rollups.render import render_weekly
 from ...store import Store, SyncRecord
@@ -258,7 +258,8 @@ class NotionView:
     def weekly(self, label: str) -> Doc:
         first, last = week_bounds(label, self.cfg.rollups)
         articles, scores = window(self.store, first, last, self.cfg.rollups.tz)
-        data = weekly_data(label, articles, scores, self.store, self.cfg, self.namer)
+        data = weekly_data(label, articles, scores, digest_links(self.store, articles, weekly=True), self.cfg,
+                           self.namer)
         titles = {a.kb_id: a.title for a in articles}
         markdown = render_weekly(data, lambda k: f"[{md(titles.get(k, k))}](kbsync:{k})")
         best = sorted((a.kb_id for a in articles if a.kb_id in scores), key=lambda k: (-scores[k].score, k))

@@ -97,12 +97,12 @@ def compose(cfg: Config, page: PageInput, names: DigestNames, namer: TrendNamer 
     link = names.link_for({a.kb_id: a.title for a in page.articles})
     if page.week is not None:
         first, last = week_bounds(page.week, cfg.rollups)
-        return weekly_doc(page.week, first, last, page.articles, page.scores, None, cfg, link=link,
-                          folder=cfg.vault.weekly_folder, namer=namer, week_link=names.week_link(page.week),
-                          links=page.links)
+        return weekly_doc(page.week, first, last, page.articles, page.scores, page.links, cfg, link=link,
+                          folder=cfg.vault.weekly_folder, namer=namer, week_link=names.week_link(page.week))
     assert page.day is not None
-    return daily_doc(page.day, page.articles, page.scores, None, cfg, link=link, folder=cfg.vault.daily_folder,
-                     namer=namer, week_link=names.week_link(week_label(page.day, cfg.rollups)), links=page.links)
+    return daily_doc(page.day, page.articles, page.scores, page.links, cfg, link=link,
+                     folder=cfg.vault.daily_folder, namer=namer,
+                     week_link=names.week_link(week_label(page.day, cfg.rollups)))
 
 
 def weekly_page(store: Store, cfg: Config, label: str, known: Known, names: DigestNames,
