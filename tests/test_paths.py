@@ -186,6 +186,46 @@ def test_bad_templates_give_clear_errors(template: str, message: str) -> None:
         render_path(template, {"title": "x"})
 
 
+_FIELDS = st.sampled_from(["title", "source", "published", "tier", "score"])
+_SPECS = {"published": st.sampled_from(["", "%Y", "%m", "%Y-%m-%d", "%Y/%m", "%d %b"]),
+          "score": st.sampled_from(["", "03d", ">5", "x"])}
+
+
+@st.composite
+def _templates(draw: st.DrawFn) -> str:
+    """A template of literal text (braces escaped) and plain fields with format specs."""
+    parts = []
+    for _ in range(draw(st.integers(min_value=1, max_value=5))):
+        parts.append(draw(st.text(alphabet=st.sampled_from("ab /.-{}%:é模"), max_size=6))
+                     .replace("{", "{{").replace("}", "}}"))
+        field = draw(_FIELDS)
+        spec = draw(_SPECS.get(field, st.just("")))
+        parts.append("{" + field + (":" + spec if spec else "") + "}")
+    return "".join(parts) + ".md"
+
+
+@given(_templates(), st.text(), st.text(max_size=20), st.datetimes(min_value=datetime(1000, 1, 1)),
+       st.integers(min_value=0, max_value=100))
+def test_plain_fields_fill_as_the_formatter_does(template: str, title: str, source: str, when: datetime,
+                                                  score: int) -> None:
+    """``render_path`` fills plain fields itself (``_fill``): the same text as the formatter."""
+    from sync.targets.obsidian.paths import _fill, _LegalFormatter, _plain_fields
+
+    values = {"title": title, "source": source, "published": when, "tier": "must-read", "score": score}
+    pieces = _plain_fields(template)
+    assert pieces is not None
+    assert _fill(pieces, values) == _LegalFormatter().vformat(template, (), values)
+    assert _fill(pieces, {k: v for k, v in values.items() if k != "title"}) is None or "{title" not in template
+
+
+def test_other_fields_are_left_to_the_formatter() -> None:
+    from sync.targets.obsidian.paths import _plain_fields
+
+    for template in ("{title!r}.md", "{title.upper}.md", "{0}.md", "{}.md", "{published:{spec}}.md", "{a[0]}.md"):
+        assert _plain_fields(template) is None
+    assert render_path("{title!s}/{title}.md", {"title": "a:b"}) == PurePosixPath("a b/a b.md")
+
+
 def test_format_spec_with_slash_cannot_make_a_folder() -> None:
     path = render_path("{when:%Y/%m}/{title}.md", {"when": WHEN, "title": "x"})
     assert path == PurePosixPath("2026 02/x.md")
