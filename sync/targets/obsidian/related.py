@@ -22,13 +22,17 @@ def related_items(store: Store, articles: Mapping[str, Article],
     targets = {link.dst for items in links.values() for link in items}
     titles = store.titles(targets - set(articles))
     titles.update({k: a.title for k, a in articles.items()})
+    # an article is linked to from about five lists: its wikilink is made once
+    made: dict[str, str | None] = {}
+
+    def link_to(dst: str) -> str | None:
+        if dst not in made:
+            name = note_name(dst)
+            made[dst] = None if name is None else wikilink(name, titles.get(dst, name))
+        return made[dst]
+
     out: dict[str, list[RelatedItem]] = {}
     for kb_id, items in links.items():
-        shown = []
-        for link in items:
-            name = note_name(link.dst)
-            if name is not None:
-                shown.append(RelatedItem(wikilink(name, titles.get(link.dst, name)), link.reason))
-        out[kb_id] = shown
+        out[kb_id] = [RelatedItem(target, link.reason) for link in items if (target := link_to(link.dst)) is not None]
     return out
 
