@@ -215,7 +215,13 @@ def test_plain_fields_fill_as_the_formatter_does(template: str, title: str, sour
     pieces = _plain_fields(template)
     assert pieces is not None
     assert _fill(pieces, values) == _LegalFormatter().vformat(template, (), values)
-    assert _fill(pieces, {k: v for k, v in values.items() if k != "title"}) is None or "{title" not in template
+    if "{title" in template:   # a field without a value: the formatter's error, which names it
+        assert _fill(pieces, {k: v for k, v in values.items() if k != "title"}) is None
+
+
+def test_a_value_its_spec_does_not_fit_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="path template"):
+        render_path("{published:%Y}/{title}.md", {"published": None, "title": "x"})
 
 
 def test_other_fields_are_left_to_the_formatter() -> None:

@@ -177,12 +177,12 @@ def render_path(template: str, values: Mapping[str, object]) -> PurePosixPath:
     """
     _check_template(template)
     pieces = _plain_fields(template)
-    rendered = _fill(pieces, values) if pieces is not None else None
-    if rendered is None:
-        try:
+    try:
+        rendered = _fill(pieces, values) if pieces is not None else None
+        if rendered is None:
             rendered = _LegalFormatter().vformat(template, (), values)
-        except (KeyError, IndexError, AttributeError, TypeError) as exc:
-            raise ValueError(f"path template {template!r}: {exc}") from exc
+    except (KeyError, IndexError, AttributeError, TypeError) as exc:
+        raise ValueError(f"path template {template!r}: {exc}") from exc
     *folders, last = rendered.split("/")
     stem, extension = split_extension(last)
     parts = [legal_name(folder) for folder in folders]
