@@ -215,7 +215,7 @@ def forked(monkeypatch):
 
     def start(*a, **k):
         started = real_start(*a, **k)
-        if started is not None:
+        if isinstance(started, digests.DigestsForked):   # not the inputs of pages composed here
             seen.append(False)
         return started
 
@@ -247,6 +247,25 @@ def test_digests_a_forked_child_composed_are_the_digests_composed_here(tmp_path,
     assert forked == []
     _daily(tmp_path / "b", fork=True, monkeypatch=monkeypatch)
     assert forked == [True]
+    a, b = vault_bytes(tmp_path / "a" / "vault"), vault_bytes(tmp_path / "b" / "vault")
+    assert len(a) > N and a == b
+    assert records(tmp_path / "a") == records(tmp_path / "b")
+
+
+def test_a_small_daily_run_reads_its_digests_inputs_once(tmp_path, monkeypatch, forked):
+    """Pages too small for a child are composed here from the inputs read for it
+    (``DigestsRead``), not read again: the same pages as a run that read them at the end."""
+    reads = []
+    real_read = digests.read
+    monkeypatch.setattr(digests, "read", lambda *a: reads.append(1) or real_read(*a))
+    _daily(tmp_path / "a", fork=False, monkeypatch=monkeypatch)
+    assert forked == [] and len(reads) == 2   # the first sync's pages, then the daily run's, once
+    monkeypatch.setattr(Forked, "possible", staticmethod(lambda: False))   # read at the end only
+    cfg = setup(tmp_path / "b")
+    run_sync(cfg, env={}, now=NOW)
+    (tmp_path / "b" / "feed.xml").write_bytes(synthetic_rss(N + 30, start=START, version=1, revise=7))
+    run_sync(setup(tmp_path / "b", N + 30), env={}, now=NOW)
+    assert len(reads) == 4
     a, b = vault_bytes(tmp_path / "a" / "vault"), vault_bytes(tmp_path / "b" / "vault")
     assert len(a) > N and a == b
     assert records(tmp_path / "a") == records(tmp_path / "b")

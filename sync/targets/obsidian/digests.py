@@ -25,7 +25,8 @@ its notes are rewritten, so a merge may yet find a reader's edit.
 writes is owed (the last batch of notes is decided), and a forked child
 composes them (``parallel.Forked``: no pickled job, no imports) while the
 notes are merged and written; the same checks decide whether its pages are
-used.
+used. Pages of fewer articles (or with no child to be had) are composed here
+from the inputs read then (``DigestsRead``), which are not read again.
 """
 
 from __future__ import annotations
@@ -196,8 +197,9 @@ class DigestsForked(_Building):
 
     For a run that is not a first sync (a daily run): its pages' inputs are read from the
     store by this process (a forked child must not use its connection), and only their
-    composing, most of the work, goes to the child. ``None`` from ``start`` when the
-    pages show fewer than ``FORK_MIN`` articles (they are built here, soon enough)."""
+    composing, most of the work, goes to the child. ``start`` gives a ``DigestsRead``
+    instead when the pages show fewer than ``FORK_MIN`` articles (composed here, soon
+    enough) or no child is to be had."""
 
     def __init__(self, cfg: Config, weeks: Sequence[str], days: Sequence[date], inputs: list[PageInput],
                  names: DigestNames):
@@ -210,15 +212,30 @@ class DigestsForked(_Building):
 
     @classmethod
     def start(cls, store: Store, cfg: Config, weeks: Sequence[str], days: Sequence[date], known: Known,
-              names: DigestNames) -> DigestsForked | None:
+              names: DigestNames) -> DigestsForked | DigestsRead:
         inputs = read(store, cfg, weeks, days, known)
-        if sum(len(page.articles) for page in inputs) < FORK_MIN:
-            return None
-        try:
-            return cls(cfg, weeks, days, inputs, names)
-        except OSError as exc:   # no child to be had (out of processes, of memory): built here
-            logging.getLogger("kbsync").debug("digests not forked: %r", exc)
-            return None
+        if sum(len(page.articles) for page in inputs) >= FORK_MIN:
+            try:
+                return cls(cfg, weeks, days, inputs, names)
+            except OSError as exc:   # no child to be had (out of processes, of memory): composed here
+                logging.getLogger("kbsync").debug("digests not forked: %r", exc)
+        return DigestsRead(cfg, weeks, days, inputs, names)
 
 
-__all__ = ["DigestNames", "DigestsAhead", "DigestsForked", "pages", "weekly_page", "daily_page"]
+class DigestsRead(_Building):
+    """Digest pages whose inputs ``DigestsForked.start`` read, composed in this process when
+    they are asked for (under the same checks as a child's), so their inputs are not read twice."""
+
+    def __init__(self, cfg: Config, weeks: Sequence[str], days: Sequence[date], inputs: list[PageInput],
+                 names: DigestNames):
+        self.weeks, self.days = tuple(weeks), tuple(days)
+        self._cfg, self._inputs, self._names = cfg, inputs, names
+
+    def _wait(self) -> list[Doc]:
+        return [compose(self._cfg, page, self._names, None) for page in self._inputs]
+
+    def close(self) -> None:
+        self._inputs = []
+
+
+__all__ = ["DigestNames", "DigestsAhead", "DigestsForked", "DigestsRead", "pages", "weekly_page", "daily_page"]

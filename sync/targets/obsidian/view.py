@@ -110,8 +110,9 @@ class ObsidianView:
         self.target.known_names = lambda: self.names().counts   # and the names keyed from it
         templates.check(cfg.vault.templates)   # a broken template stops here, before any page is written
         self._known: tuple[Mapping[str, Article], Mapping[str, Score]] = ({}, {})   # the run's, for rollups
-        # the digests, being built by a worker (a first sync) or a forked child (a daily run)
-        self._digests_ahead: digests.DigestsAhead | digests.DigestsForked | None = None
+        # the digests, being built by a worker (a first sync) or a forked child (a daily run), or
+        # their inputs read (a small daily run)
+        self._digests_ahead: digests.DigestsAhead | digests.DigestsForked | digests.DigestsRead | None = None
 
     # -- names ------------------------------------------------------------------------
     def listing(self) -> dict[str, float | None]:
@@ -437,9 +438,10 @@ class ObsidianView:
 
     def _fork_digests(self, touched: set[str], *, restore: bool,
                       loaded: tuple[Mapping[str, Article], Mapping[str, Score]]) -> None:
-        """The digests ``rollup_docs`` will build, composed by a forked child now, when that pays
-        (``digests.DigestsForked``). Only offline (Claude names trends in this process) and with
-        nothing but this thread running (``Forked.possible``)."""
+        """The digests ``rollup_docs`` will build, composed by a forked child now when that pays
+        (``digests.DigestsForked``), else from the inputs read now (``digests.DigestsRead``).
+        Only offline (Claude names trends in this process) and with nothing but this thread
+        running (``Forked.possible``)."""
         if self.namer is not None or cores() < 2 or not Forked.possible():
             return
         self.names()   # in memory before the fork: the child cannot read the listing's pipe
