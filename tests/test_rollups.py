@@ -161,6 +161,19 @@ def test_weekly_with_zero_articles():
     assert "_No articles this week._" in page and "[[" not in page
 
 
+def test_a_week_or_day_of_one_article_says_one_article():
+    page = render_weekly(weekly(articles=WEEK[:1]), link)
+    assert "> 1 article scanned | " in page
+    from sync.rollups.digest import Story, day_overview
+
+    story = Story(kb_id="k1", title="Only story", url=None, source="Src",
+                  published=datetime(2026, 2, 23, 9, tzinfo=timezone.utc), score=80, stars="", category="Research",
+                  tags=(), summary="")
+    assert day_overview([story], ["Research"], 1) == "The biggest story is \u201cOnly story\u201d (Src)."
+    assert day_overview([story, replace(story, kb_id="k2")], ["Research"], 2).endswith(
+        "; of 2 articles, most are on Research (2).")
+
+
 def test_articles_outside_the_week_are_ignored():
     late = art("late", "Next week", "X", datetime(2026, 3, 2, 1, tzinfo=timezone.utc))
     assert weekly(articles=WEEK + [late]).scanned == 5

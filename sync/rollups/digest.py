@@ -400,8 +400,9 @@ def day_overview(listed: Sequence[Story], categories: Sequence[str], scanned: in
         return ""
     biggest = min(listed, key=lambda st: (-len(st.also), -(st.score or 0), st.published, st.kb_id))
     counts = Counter(st.category for st in listed if st.category not in ("Other", "Unscored"))
+    # what most of the day is on: said of two articles or more (the category of one is its heading)
     lead = min(counts, key=lambda c: (-counts[c], categories.index(c) if c in categories else 99, c)) \
-        if counts else None
+        if counts and scanned > 1 else None
     title = truncate(biggest.title, 90)
     others = len(biggest.also)
     if sum(has_cjk(st.title) for st in listed) * 2 > len(listed):
