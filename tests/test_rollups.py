@@ -331,3 +331,21 @@ def test_a_digest_shows_the_feeds_summary_only_for_an_unscored_article():
     page = render_daily(daily_rollup(W.date(), [footer, told], scores, {}, RollupConfig()), link)
     assert "submitted by" not in page
     assert "> The pair draws under 600 W." in page
+
+
+def test_a_story_from_three_feeds_lists_each_other_source_on_its_own_line():
+    # the line of an "also" ends in a block tag ({% endif %}) that trim_blocks took the newline of:
+    # two others ran together on one line, one list item ("[original](…)- also: …")
+    day = W.date()
+    third = replace(art("m3", "DeepMind：多智能体的天花板", "新智元", W + timedelta(hours=10)),
+                    url="https://example.com/m3")
+    r = daily_rollup(day, WEEK + [third], {**SCORES, "m3": score("m3", 70)},
+                     {**GROUPS, "m3": "m1"}, RollupConfig())
+    page = render_daily(r, link)
+    also = [line for line in page.splitlines() if "also:" in line]
+    assert also == ["- also: [[m2|note m2]] — 量子位 · [original](https://example.com/m2)",
+                    "- also: [[m3|note m3]] — 新智元 · [original](https://example.com/m3)"]
+    html = mistune.html(page)
+    assert html.count("<li>also: ") == 2
+    # the list ends before the next story's heading, with a blank line between them
+    assert "\n\n### " in page[page.index("- also: [[m3"):] or page.rstrip().endswith("example.com/m3)")
