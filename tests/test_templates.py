@@ -108,3 +108,32 @@ def test_init_copies_the_bundled_templates_out(tmp_path: Path) -> None:
         expected = "mine\n" if name == "daily.md.j2" else (BUNDLED / name).read_text("utf-8")
         assert (folder / name).read_text("utf-8") == expected
     assert "already there, kept" in result.output and "[vault] templates" in result.output
+
+
+def test_a_digest_template_change_writes_the_digests_again_not_the_notes(tmp_path: Path, monkeypatch) -> None:
+    from sync.targets.obsidian import view as view_module
+    rendered: list[int] = []
+    real = view_module.render_notes
+
+    def counting(items, tz):
+        items = list(items)
+        rendered.append(len(items))
+        return real(items, tz)
+
+    monkeypatch.setattr(view_module, "render_notes", counting)
+    config = setup(tmp_path, daily="Day {{ r.day.isoformat() }}\n")
+    kbsync("sync", "--config", str(config))
+    notes = sum(rendered)
+    vault = tmp_path / "vault"
+    assert notes == len(list((vault / "Articles").rglob("*.md"))) > 0
+    days = sorted((vault / "Daily").glob("*.md"))
+    rendered.clear()
+    (tmp_path / "my-templates" / "daily.md.j2").write_text("Day two {{ r.day.isoformat() }}\n", "utf-8")
+    out = kbsync("sync", "--config", str(config)).output
+    assert sum(rendered) == 0                                       # no note rendered to be found unchanged
+    assert all(block(d).strip() == f"Day two {d.stem}" for d in days)   # every digest, recent or not
+    assert f"rollups: {len(days)} updated" in out
+    rendered.clear()
+    (tmp_path / "my-templates" / "article.md.j2").write_text("Card {{ score }}\n", "utf-8")
+    kbsync("sync", "--config", str(config))
+    assert sum(rendered) == notes                                  # the notes' own template: every note

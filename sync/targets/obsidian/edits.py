@@ -128,7 +128,7 @@ def _sweep(cfg: Config, store: Store, now: datetime, report: Report,
     """The view's own sweep, then re-render whatever linked to a moved or deleted note."""
     view = ObsidianView(cfg, store, namer=KnownTrendNames(store, cfg))
     # a changed template or zone is the daily sync's job; here only the pages around the move
-    view.rerender_all = False
+    view.rerender_all = view.rerender_digests = False
     before = {k: (path, state) for k, path, state in listed(view.records)}
     touched = view.sweep(now)
     for key, path, state in listed(view.records):
@@ -208,7 +208,7 @@ def reconcile(cfg: Config, store: Store, paths: Iterable[str], *, structural: bo
     if regroup:
         # a category or tags changed by hand: the day's and the week's digests list it so at once
         view = ObsidianView(cfg, store, namer=KnownTrendNames(store, cfg))
-        view.rerender_all = False
+        view.rerender_all = view.rerender_digests = False
         outcomes = view.sync_rollups(regroup, now)
         report.rerendered += sum(o.status in ("updated", "created", "restored") for o in outcomes)
     return report
