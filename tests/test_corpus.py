@@ -133,3 +133,15 @@ def test_the_http_charset_wins_over_the_xml_declaration(tmp_path, name):
     assert counts["notes"] == 1
     note = next((tmp_path / "vault" / "Articles").rglob("*.md"))
     assert "This is a £“test.”" in loads_note(note.read_text("utf-8"))[1]
+
+
+@pytest.mark.parametrize("name", ["feed-rs/rss1/rss_1.0_iso8859.xml", "feed-rs/atom/atom_example_3.xml",
+                                  "feed-rs/rss2/rss_2.0_rps.xml"])
+def test_real_feeds_tracking_pixels_do_not_reach_the_note(name: str) -> None:
+    # Golem's 1x1 counter, FeedBurner's "~r/…/~4/" pixel and "~ff/" share buttons
+    body = (CORPUS / name).read_bytes()
+    result = parse_feed(body, feed_url="http://example.com/feed", source="S", now=NOW)
+    assert result.entries and (b"cpx.golem.de" in body or b"feedburner.com/~" in body)
+    for entry in result.entries:
+        assert "feedburner.com/~" not in entry.content and "cpx.golem.de" not in entry.content
+        assert not re.search(r"(?<!!)\[\]\(", entry.content)     # no empty link left behind

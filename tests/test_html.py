@@ -138,3 +138,31 @@ def test_unclosed_tags_without_gt_do_not_break_anything():
 def test_lone_surrogates_become_replacement_characters():
     assert to_text("ok \ud800 fine") == "ok \ufffd fine"
     assert to_markdown("<p>ok \udfff</p>", BASE) == "ok \ufffd"
+
+
+# tracking pixels as real feeds carry them (FeedBurner, WordPress.com, Medium, Golem's counter)
+@pytest.mark.parametrize("pixel", [
+    '<img src="http://feeds.feedburner.com/~r/RockPaperShotgun/~4/YzgyCq5DQhs" height="1" width="1" alt=""/>',
+    '<img alt="" border="0" src="https://pixel.wp.com/b.gif?host=x.wordpress.com&#038;blog=1&#038;post=2" '
+    'width="1" height="1" />',
+    '<img src="https://medium.com/_/stat?event=post.clientViewed&amp;referrerSource=full_rss&amp;postId=ab12" '
+    'width="1" height="1" alt="">',
+    '<img src="https://cpx.golem.de/cpx.php?class=17&amp;aid=171451&amp;page=1" alt="" width="1" height="1" />',
+    '<img src="https://example.com/open.gif" width="0" height="0">',
+    '<img src="https://example.com/open.gif" style="border:0" width="1px" height="1px">',
+    # FeedBurner's share buttons: an image in a link, both gone
+    '<a href="http://feeds.feedburner.com/~ff/RockPaperShotgun?a=YzgyCq5DQhs:S8yN_ezj_0E:nQ_hWtDbxek">'
+    '<img src="http://feeds.feedburner.com/~ff/RockPaperShotgun?d=nQ_hWtDbxek" border="0"></img></a>',
+])
+def test_tracking_pixels_and_the_links_around_them_are_dropped(pixel):
+    md = to_markdown(f"<p>The story.</p><p>{pixel} {pixel}</p>", BASE)
+    assert md == "The story."
+
+
+def test_real_images_and_links_stay_and_an_empty_link_goes():
+    md = to_markdown('<p><img src="https://e.com/chart.png" alt="chart" width="640" height="1"> '
+                     '<a href="https://e.com/big"><img src="https://e.com/thumb.png" width="1" height="80"></a> '
+                     '<a href="https://e.com/a">a <b>link</b></a> <a href="https://e.com/empty"> </a>'
+                     '<a name="anchor"></a>end</p>', BASE)
+    assert md == ("![chart](https://e.com/chart.png) [![](https://e.com/thumb.png)](https://e.com/big) "
+                  "[a **link**](https://e.com/a) end")

@@ -180,6 +180,7 @@ def _escape_text_nodes(html: str) -> str:
     """
     parts = _NODE.split(html)     # text, tag, text, ..., text: rewritten in place where they change
     code = link = 0
+    opened = -1           # the part that opened the current link
     line_start = True     # the next text begins a line: a leading "-", "#", ">", "1." would be markup
     tags = _TAGS
     last = len(parts) - 1
@@ -212,7 +213,17 @@ def _escape_text_nodes(html: str) -> str:
                 link = max(0, link + info[2])
             if info[3] is not tag:
                 parts[i + 1] = info[3]
+            if kind == 2 and info[2]:
+                opened = i + 1 if info[2] > 0 else _unlink_if_empty(parts, opened, i + 1)
     return "".join(parts)
+
+
+def _unlink_if_empty(parts: list[str], opened: int, closing: int) -> int:
+    """Drop the link opened at ``parts[opened]`` and closed at ``parts[closing]`` when nothing is
+    in it (or only a tracking pixel, dropped): written out, it is a bare "[](url)" in the note."""
+    if opened >= 0 and not any(parts[k].strip() for k in range(opened + 1, closing)):
+        parts[opened] = parts[closing] = ""
+    return -1
 
 
 def _escape_part(part: str, link_text: bool, dollars: bool, line_start: bool) -> str:
@@ -246,19 +257,40 @@ _TAGS_MAX = 1 << 12
 _KIND = {"code": 1, "pre": 1, "kbd": 1, "samp": 1, "a": 2, "img": 3}
 
 
+# tracking pixels: an image of at most 1x1 pixels, or one from a feed or stats service's counter
+# (FeedBurner's "~r/…/~4/…" pixel and "~ff/" share buttons, WordPress.com, Medium)
+_PIXEL_SIZE = re.compile(r'\b(width|height)="\s*[01](?:\.0*)?\s*(?:px)?\s*"', re.IGNORECASE)
+_TRACKER_SRC = re.compile(r'\bsrc="https?://(?:feeds\.feedburner\.com/~(?:r|ff)/|feedproxy\.google\.com/~r/'
+                          r'|pixel\.wp\.com/|stats\.wordpress\.com/|medium\.com/_/stat\b'
+                          r'|[^"/]*feedsportal\.com/[^"]*/(?:mf|~)\.gif)', re.IGNORECASE)
+
+
+def tracking_pixel(img: str) -> bool:
+    """Whether an ``<img>`` tag of the sanitiser's output is a tracking pixel (dropped: it shows
+    nothing, and an image in a note is fetched each time the note is opened)."""
+    if ('="0' in img or '="1' in img) and len({m.group(1).lower() for m in _PIXEL_SIZE.finditer(img)}) == 2:
+        return True
+    return "src=\"http" in img and _TRACKER_SRC.search(img) is not None
+
+
 def _tag_of(part: str) -> tuple[bool, int, int, str]:
     """A tag of the sanitiser's output: (whether it starts a block, its kind: 1 code, 2 link,
     3 image, 0 other, nesting step, the tag as written out: an image's alt text without brackets, a stray
-    "%" in an address as %25; the very same string when unchanged)."""
+    "%" in an address as %25, nothing for a tracking pixel; the very same string when unchanged)."""
     name = _NODE_NAME.match(part)
     tag = name.group(1).lower() if name else ""
     step = -1 if part.startswith("</") else (0 if part.endswith("/>") else 1)
     out = part
     if tag == "img":
+        if tracking_pixel(part):
+            return _remember(part, (False, 3, step, ""))
         out = _ALT.sub(lambda m: m[1] + m[2].replace("[", "").replace("]", "") + m[3], out)
     if tag in ("a", "img"):
         out = _HREF.sub(lambda m: m[1] + _BAD_PERCENT.sub("%25", m[2]) + m[3], out)
-    info = (tag in _PARAGRAPH_TAGS, _KIND.get(tag, 0), step, part if out == part else out)
+    return _remember(part, (tag in _PARAGRAPH_TAGS, _KIND.get(tag, 0), step, part if out == part else out))
+
+
+def _remember(part: str, info: tuple[bool, int, int, str]) -> tuple[bool, int, int, str]:
     if len(_TAGS) >= _TAGS_MAX:
         _TAGS.clear()
     _TAGS[part] = info
