@@ -147,3 +147,29 @@ def test_relations_send_only_pages_that_exist_and_say_so():
 
 def test_options_dedupe_after_legalising():
     assert options(["a,b", "a b", "", "c"]) == ["a b", "c"]
+
+
+def test_an_image_alone_in_its_paragraph_is_an_image_block_and_amid_text_stays_text():
+    from sync.targets.notion.blocks import fingerprint_text, plain_links
+    blocks = markdown_blocks(
+        "![](https://cdn.example.com/header.jpg)\n\n"
+        "Text with ![a figure](https://e.com/i.png) inside.\n\n"
+        "[![A chart](https://e.com/chart.png)](https://e.com/post)\n\n"
+        "> ![quoted](https://e.com/q.png)\n\n"
+        "![no web address](ftp://e.com/x.png)\n")
+    assert [b["type"] for b in blocks] == ["image", "paragraph", "image", "quote", "paragraph"]
+    assert blocks[0]["image"] == {"type": "external", "external": {"url": "https://cdn.example.com/header.jpg"},
+                                  "caption": []}
+    assert blocks[2]["image"]["caption"] == [{"type": "text", "text": {"content": "A chart",
+                                                                       "link": {"url": "https://e.com/post"}}}]
+    inline = blocks[1]["paragraph"]["rich_text"]
+    assert [(i["text"]["content"], (i["text"]["link"] or {}).get("url")) for i in inline] == [
+        ("Text with ", None), ("a figure", "https://e.com/i.png"), (" inside.", None)]
+    assert blocks[3]["quote"]["rich_text"][0]["text"]["link"] == {"url": "https://e.com/q.png"}
+    assert fingerprint_text(blocks[0]) != fingerprint_text(blocks[2])
+    # a page Notion refused (some image addresses it will not take) goes again with images as text
+    plain = plain_links(blocks)
+    assert [b["type"] for b in plain] == ["paragraph"] * 3 + ["quote", "paragraph"]
+    assert plain[0]["paragraph"]["rich_text"][0]["text"] == {
+        "content": "image (https://cdn.example.com/header.jpg)", "link": None}
+    assert plain[2]["paragraph"]["rich_text"][0]["text"]["content"] == "A chart (https://e.com/chart.png)"

@@ -404,3 +404,49 @@ def test_a_note_marked_before_its_notion_page_exists_keeps_the_mark_on_both_side
         assert {k: props.get(k) for k in mark} == mark
     with Store(tmp_path / ".kbsync" / "state.db") as store:
         assert store.conn.execute("SELECT COUNT(*) FROM reader_changes WHERE origin='notion'").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_a_notes_lone_image_is_an_image_block_or_text_where_notion_refuses_it(tmp_path, emu, monkeypatch, refused):
+    import tests.notion_emulator.blocks as emulated
+    from tests.notion_emulator.rules import content_problem, media_url
+
+    picture = "https://cdn.example.com/render?id=7"   # Notion refuses some such addresses (notion-sdk-js#211)
+
+    def strict(kind: str, url: str) -> str:
+        if refused and url == picture:
+            content_problem("Invalid image url.")
+        return media_url(kind, url)
+
+    monkeypatch.setattr(emulated, "media_url", strict)
+    config = notion_config(tmp_path, emu, vault=False)
+    cfg = load_config(config)
+    now = datetime.now(timezone.utc)
+    article = Article(kb_id="img-1", url="https://example.com/post", title="A post with a header image",
+                      source="Feed", published=datetime(2026, 2, 10, 9, tzinfo=timezone.utc),
+                      content=f"![]({picture})\n\nThe post's first paragraph.")
+    score = Score(kb_id="img-1", content_hash=article.content_hash, backend="test", score=70, tier="worth-reading",
+                  category="AI/Tech", tags=(), summary="A post.", key_points=())
+    result = RunResult()
+    with Store(cfg.store_path) as store:
+        store.save_articles([article], [], now)
+        store.save_scores([score], now)
+        targets = [t for t in configured_targets(cfg, store, {"NOTION_TOKEN": TOKEN}, now, result, dry_run=False)
+                   if t.name == "notion"]
+        run_targets(store, targets, {"img-1"}, result)
+    assert not result.problems, result.problems
+    page = emu.pages(data_sources(emu)["Articles"]["id"])[0]
+    body = emu.children(page["id"])
+    images = [b for b in body if b["type"] == "image"]
+    texts = [t["plain_text"] for b in body if b["type"] == "paragraph" for t in b["paragraph"]["rich_text"]]
+    if refused:
+        assert images == [] and f"image ({picture})" in texts
+    else:
+        assert [b["image"]["external"]["url"] for b in images] == [picture]
+        assert not any(picture in t for t in texts)
+    emu.clear_log()
+    with Store(cfg.store_path) as store:
+        targets = [t for t in configured_targets(cfg, store, {"NOTION_TOKEN": TOKEN}, now, result, dry_run=False)
+                   if t.name == "notion"]
+        run_targets(store, targets, {"img-1"}, result)
+    assert emu.writes() == []                                      # and a second sync sends nothing

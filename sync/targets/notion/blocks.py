@@ -12,6 +12,12 @@ blocks, 1,000 blocks and ``BODY_BUDGET`` bytes each.
 Links whose target is ``kbsync:<kb_id>`` are page mentions: the caller's
 ``resolve`` maps the kb_id to a Notion page id (None: plain text).
 
+An image alone in its paragraph (a note's header image, a figure), linked or
+not, is an image block of its web URL with its alt text as the caption; an
+image amid text, in a quote or with a URL Notion cannot show stays its alt
+text, linked to it. ``plain_links`` turns image blocks back into such text, for
+a page Notion refused (it refuses some image URLs: "Invalid image url.").
+
 Markdown is parsed by mistune (a maintained CommonMark parser with an AST
 mode); this module only maps its tokens to Notion block types.
 """
@@ -130,7 +136,8 @@ def _block(kind: str, items: list[dict[str, Any]], **extra: Any) -> list[Block]:
 
 
 # -- blocks -------------------------------------------------------------------------------
-def _blocks(tokens: Iterable[dict[str, Any]], resolve: Resolve, depth: int) -> list[Block]:
+def _blocks(tokens: Iterable[dict[str, Any]], resolve: Resolve, depth: int, *, images: bool = True) -> list[Block]:
+    """``images``: whether an image alone in its paragraph becomes an image block (``_lone_image``)."""
     out: list[Block] = []
     for tok in tokens:
         kind = tok["type"]
@@ -140,14 +147,18 @@ def _blocks(tokens: Iterable[dict[str, Any]], resolve: Resolve, depth: int) -> l
             level = min(max(tok["attrs"]["level"], 1), 3)
             out += _block(f"heading_{level}", list(_inline(tok["children"], resolve, {})))
         elif kind in ("paragraph", "block_text", "block_html"):
+            figure = _lone_image(tok.get("children", []), resolve) if images and kind == "paragraph" else None
             items = list(_inline(tok.get("children", []), resolve, {})) if "children" in tok \
                 else rich_text(tok.get("raw", "").strip())
-            if items:
+            if figure is not None:
+                out.append(figure)
+            elif items:
                 out += _block("paragraph", items)
         elif kind == "list":
             out += _list(tok, resolve, depth)
         elif kind == "block_quote":
-            inner = _blocks(tok.get("children", []), resolve, depth)
+            # a quote is one block of text: an image in it stays text
+            inner = _blocks(tok.get("children", []), resolve, depth, images=False)
             items: list[dict[str, Any]] = []
             for block in inner:
                 body = block[block["type"]]
@@ -164,8 +175,27 @@ def _blocks(tokens: Iterable[dict[str, Any]], resolve: Resolve, depth: int) -> l
         elif kind == "table":
             out += _table_as_text(tok, resolve)
         elif "children" in tok:
-            out += _blocks(tok["children"], resolve, depth)
+            out += _blocks(tok["children"], resolve, depth, images=images)
     return out
+
+
+def _lone_image(children: list[dict[str, Any]], resolve: Resolve) -> Block | None:
+    """The image block of a paragraph that holds one image and nothing else (white space aside),
+    the image maybe inside a link (which its caption then carries); None for any other paragraph."""
+    seen = [c for c in children if not (c["type"] in ("softbreak", "linebreak")
+                                        or c["type"] == "text" and not c.get("raw", "").strip())]
+    if len(seen) != 1:
+        return None
+    image, link = seen[0], None
+    if image["type"] == "link" and len(image.get("children", [])) == 1:
+        image, link = image["children"][0], _safe_url(image["attrs"].get("url", ""))
+    url = _safe_url(image["attrs"].get("url", "")) if image["type"] == "image" else None
+    if url is None:
+        return None
+    caption = "".join(i["text"]["content"] for i in _inline(image.get("children", []), resolve, {})
+                      if i["type"] == "text").strip()
+    return {"object": "block", "type": "image",
+            "image": {"type": "external", "external": {"url": url}, "caption": rich_text(caption, link=link)}}
 
 
 def _list(tok: dict[str, Any], resolve: Resolve, depth: int) -> list[Block]:
@@ -272,7 +302,10 @@ def fingerprint_text(block: Block) -> str:
     """The text items of a block, joined: the same for a block as sent and as Notion lists it
     (mentions are left out: Notion reports them with the page's current title)."""
     body = block.get(block.get("type", ""), {}) or {}
-    return "".join(item["text"]["content"] for item in body.get("rich_text", []) if item.get("type") == "text")
+    # an image has no text of its own: its address and caption tell it from another
+    url = ((body.get("external") or {}).get("url") or "") if block.get("type") == "image" else ""
+    return url + "".join(item["text"]["content"] for item in body.get("rich_text", body.get("caption", []))
+                         if item.get("type") == "text")
 
 
 def content_fingerprint(block: Block) -> str:
@@ -288,9 +321,10 @@ def content_fingerprint(block: Block) -> str:
 def plain_links(blocks: list[Block]) -> list[Block]:
     """The blocks with every link written out as text ("title (url)") instead of linked.
 
-    For a page Notion refused a link of: sent again this way it is accepted.
+    For a page Notion refused a link or an image of: sent again this way it is accepted
+    (an image block becomes a paragraph of its caption, or "image", linked to it, then written out).
     """
-    out = copy.deepcopy(blocks)
+    out = [_image_as_text(b) if b["type"] == "image" else b for b in copy.deepcopy(blocks)]
     for block in out:
         body = block[block["type"]]
         for item in body.get("rich_text", []):
@@ -303,3 +337,9 @@ def plain_links(blocks: list[Block]) -> list[Block]:
         if body.get("children"):
             body["children"] = plain_links(body["children"])
     return out
+
+
+def _image_as_text(block: Block) -> Block:
+    image = block["image"]
+    caption = "".join(i["text"]["content"] for i in image.get("caption", []) if i.get("type") == "text")
+    return _block("paragraph", rich_text(caption or "image", link=image["external"]["url"]))[0]

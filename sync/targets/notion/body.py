@@ -6,8 +6,8 @@ blocks as they are in the page (``old``, page order) and as they should be
 
 - ``Keep(i, j)``: old block ``i`` is new block ``j`` unchanged;
 - ``Patch(i, j)``: old block ``i`` becomes new block ``j`` in place (one
-  ``PATCH /blocks/{id}``), possible when both have the same type and neither
-  has children (Notion cannot replace children in an update);
+  ``PATCH /blocks/{id}``), possible when both have the same type, not an
+  image, and neither has children (Notion cannot replace children in an update);
 - ``Delete(i)``: old block ``i`` goes;
 - ``Insert(js, after)``: new blocks ``js`` go in one append call right after
   ``after`` (``("old", i)``, ``("new", j)`` or None for the top of the page).
@@ -61,8 +61,13 @@ def _type(fp: str | None) -> str | None:
     return fp.split(":", 1)[0] if fp else None
 
 
+# media blocks are replaced, not patched: what an update of one may carry is not on record
+_REPLACED = frozenset({"image"})
+
+
 def patchable(old: str | None, new: str) -> bool:
-    return old is not None and _type(old) == _type(new) and not old.endswith("+") and not new.endswith("+")
+    return old is not None and _type(old) == _type(new) and _type(new) not in _REPLACED \
+        and not old.endswith("+") and not new.endswith("+")
 
 
 def diff(old: Sequence[str | None], new: Sequence[str]) -> list[Edit]:
