@@ -19,6 +19,7 @@ from sync.links import similarity as L
 from sync.models import Article, Link, Score
 from sync.pages.markdown import md, stars
 from sync.rollups.digest import (
+    Story,
     daily_rollup,
     day_of,
     week_bounds,
@@ -349,3 +350,29 @@ def test_a_story_from_three_feeds_lists_each_other_source_on_its_own_line():
     assert html.count("<li>also: ") == 2
     # the list ends before the next story's heading, with a blank line between them
     assert "\n\n### " in page[page.index("- also: [[m3"):] or page.rstrip().endswith("example.com/m3)")
+
+
+# titles of r/homelab posts (the shared corpus's atom_mediarss_reddit_1.xml) that the linker groups
+HOMELAB = ["I need some ideas of what i can test out on my homelab", "Docker for Desktop or Other OS?",
+           "Thoughts on my home server and potential upgrades?"]
+
+
+def test_a_trend_is_never_named_after_a_function_word_or_an_everyday_one():
+    from sync.links.features import _STOP
+    from sync.rollups.naming import EVERYDAY, name_trend, trend_name
+    from sync.links.background import word_frequency
+    # the titles share "my" (two of three) and nothing telling: no shared phrase to name them by
+    assert trend_name(HOMELAB, {}, 25) == ""
+    assert trend_name(["What I need from my NAS", "I need a new rack for my NAS"], {}, 25) == "NAS"
+    stories = [Story(kb_id=f"h{i}", title=t, url="", source="r/homelab", published=W, score=60, stars="",
+                     category="Other", tags=(), summary="", also=(), tier="skim", key_points=())
+               for i, t in enumerate(HOMELAB)]
+    name, description = name_trend(stories, [[t] for t in HOMELAB], {}, {}, 25)
+    assert name.casefold() not in _STOP and word_frequency(name) < EVERYDAY
+    assert any(name in t for t in HOMELAB)
+    assert description.startswith(f"3 articles on {name} this week") and description.endswith("from r/homelab.")
+    # nothing named in any title: the lead's title, said so
+    plain = [replace(s, title=t) for s, t in zip(stories, ["what should i buy next", "any advice on cables"])]
+    name, description = name_trend(plain, [[s.title] for s in plain], {}, {}, 25)
+    assert name == "what should i buy next"
+    assert description == "2 related articles this week, led by \u201cwhat should i buy next\u201d, from r/homelab."

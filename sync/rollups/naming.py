@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
+from ..links.features import _STOP
 from ..pages.markdown import SUMMARY_CHARS
 from ..phrases import BROAD_TAGS, KEY_PHRASES, TOPIC_LABELS
 from ..text import has_cjk, truncate
@@ -39,6 +40,7 @@ _NAME_STOP = frozenset("""a an and are as at be by for from how in into is it it
 what when why with your you this that we our can will not more most about after over just
 introducing introduces announcing announces launch launches launching release releases released
 update updates gets major first now here""".split())
+EVERYDAY = 1e-3   # per-token frequency in English from which a word alone is no trend name ("need": 1.2e-3)
 _CJK_NAME_STOP = frozenset("的了是在和与及或等也都就而但被把这那个之其为以于从我你他她它们吗呢吧啊着过很并")
 
 
@@ -51,7 +53,8 @@ def trend_name(titles: list[str], week_phrases: Mapping[str, int], week_size: in
     """
     cluster = [title_phrases(t) for t in titles]
     counts = Counter(p for ps in cluster for p in ps)
-    shared = {p: n for p, n in counts.items() if n >= 2}
+    # a word of everyday English ("need", "help", "home") names no trend by itself
+    shared = {p: n for p, n in counts.items() if n >= 2 and not _everyday(p)}
     if not shared:
         return ""
     def value(p: str) -> tuple:
@@ -69,6 +72,14 @@ def trend_name(titles: list[str], week_phrases: Mapping[str, int], week_size: in
             break
     display = {p.lower(): p for ps in cluster for p in ps}
     return " · ".join(display.get(c.lower(), c) for c in chosen)
+
+
+def _everyday(phrase: str) -> bool:
+    """A single Latin word among the most frequent of English (``EVERYDAY``)."""
+    if " " in phrase or has_cjk(phrase) or any(ch.isdigit() for ch in phrase):
+        return False
+    from ..links.background import word_frequency
+    return word_frequency(phrase) >= EVERYDAY
 
 
 def _topic(stories: Sequence[Story], week_tags: Mapping[str, int]) -> str | None:
@@ -109,15 +120,18 @@ def name_trend(stories: Sequence[Story], per_story: list[list[str]], week_phrase
     elif parts:
         label = name = ("与" if cjk else " and ").join(parts)
     else:
-        # nothing shared: the lead's own name ("Claude Opus 4.6"), else its title
-        lead_names = entities(stories[0].title, context=context)
-        label = name = lead_names[0] if lead_names else truncate(stories[0].title, 60)
+        # nothing shared: a name the stories give, the lead's first ("Claude Opus 4.6"), else its title
+        names = [e for st in stories for e in entities(st.title, context=context)]
+        label = name = names[0] if names else truncate(stories[0].title, 60)
+        if not names:
+            return name, _describe(stories, label, titles, week_phrases, week_size, cjk, titled=True)
     return name, _describe(stories, label, titles, week_phrases, week_size, cjk)
 
 
 def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phrases: Mapping[str, int],
-              week_size: int, cjk: bool) -> str:
-    """One sentence on what the group covers: the topic, each story's telling name, the sources."""
+              week_size: int, cjk: bool, *, titled: bool = False) -> str:
+    """One sentence on what the group covers: the topic, each story's telling name, the sources
+    (``titled``: the group is named after its lead's title, which it is not "on")."""
     names: list[str] = []
     for st in stories:
         best = _telling_phrase(st.title, week_phrases, week_size, label, st.summary)
@@ -129,7 +143,8 @@ def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phra
     if cjk:
         what = "、".join(shown[:-1]) + ("和" if len(shown) > 1 else "") + shown[-1] if shown else ""
         src = "、".join(sources[:3]) + ("等" if len(sources) > 3 else "")
-        return truncate(f"本周{count}篇文章关注{label}" + (f"：{what}" if what else "") + f"，来自{src}。", SUMMARY_CHARS)
+        head = f"本周{count}篇相关文章，以《{label}》为首" if titled else f"本周{count}篇文章关注{label}"
+        return truncate(head + (f"：{what}" if what else "") + f"，来自{src}。", SUMMARY_CHARS)
     what = (", ".join(shown[:-1]) + " and " + shown[-1]) if len(shown) > 1 else "".join(shown)
     more = len(sources) - 3
     src = ", ".join(sources[:3]) + (f" and {more} more" if more > 0 else "")
@@ -139,7 +154,9 @@ def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phra
     common = words and words[0][1:].islower() and not any(w[:1].isupper() for w in words[1:]) \
         and any(label == names[0] for names in TOPIC_LABELS.values())
     topic = label[:1].lower() + label[1:] if common else label
-    return truncate(f"{count} articles on {topic} this week" + (f", covering {what}" if what else "")
+    head = f"{count} related articles this week, led by \u201c{label}\u201d" if titled \
+        else f"{count} articles on {topic} this week"
+    return truncate(head + (f", covering {what}" if what else "")
                     + f", from {src}.", SUMMARY_CHARS)
 
 
@@ -292,7 +309,8 @@ def title_phrases(title: str) -> set[str]:
         out.update(p for p in _cjk_pieces(span) if p[0] not in _CJK_NAME_STOP and p[-1] not in _CJK_NAME_STOP)
     for run in _LATIN_RUN.findall(title):
         # word pairs only where the title has them side by side
-        keep = [w if w.lower() not in _NAME_STOP and len(w) > 1 else None for w in _WORD.findall(run)]
+        keep = [w if w.lower() not in _NAME_STOP and w.lower() not in _STOP and len(w) > 1 else None
+                for w in _WORD.findall(run)]
         out.update(w for w in keep if w)
         out.update(f"{a} {b}" for a, b in zip(keep, keep[1:]) if a and b)
     return {p for p in out if p}
