@@ -450,3 +450,16 @@ def test_a_notes_lone_image_is_an_image_block_or_text_where_notion_refuses_it(tm
                    if t.name == "notion"]
         run_targets(store, targets, {"img-1"}, result)
     assert emu.writes() == []                                      # and a second sync sends nothing
+
+
+def test_a_feed_without_a_name_is_a_source_option_by_its_title_not_other_source(tmp_path, emu):
+    # most readers list feeds by URL alone: the feed is called by its own title, in Notion too
+    config = notion_config(tmp_path, emu, vault=False)
+    config.write_text(config.read_text("utf-8").replace('name = "Simon Willison"\n', ""), "utf-8")
+    result = sync(config)
+    assert not result.failures and not result.problems, result.problems
+    pages = emu.pages(data_sources(emu)["Articles"]["id"])
+    sources = Counter((p["properties"]["Source"]["select"] or {}).get("name") for p in pages)
+    others = Counter(plain(p["properties"]["Other source"]["rich_text"]) for p in pages)
+    assert sources["Simon Willison's Weblog"] > 0 and None not in sources
+    assert set(others) == {""}

@@ -35,6 +35,7 @@ from ...rollups.digest import TrendNamer, day_of, week_bounds, week_label
 from ...rollups.pages import digest_links, weekly_data, window
 from ...rollups.recent import recent_weeks
 from ...rollups.render import render_weekly
+from ...sources.names import feed_names
 from ...store import Store, SyncRecord
 from .. import owed
 from ..base import Outcome, owned_hash, plan
@@ -59,7 +60,9 @@ class NotionView:
     def __init__(self, cfg: Config, store: Store, api: NotionAPI, now: datetime, *, namer: TrendNamer | None = None):
         assert cfg.notion is not None
         self.cfg, self.store, self.api, self.now = cfg, store, api, now
-        self.bounded = bounded(cfg)
+        # a feed without a configured name is called by its title, as its articles' source is
+        titles = {url: state.title for url, state in store.feed_states().items()}
+        self.bounded = bounded(cfg, feed_names(cfg.feeds, titles).values())
         self.namer = namer   # names the weekly trend groups (Claude's); None: the offline phrase names
         self.records: dict[str, SyncRecord] = store.sync_records(TARGET)
         known = {k: store.meta(f"notion:{k}") for k in KINDS}

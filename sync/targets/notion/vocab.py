@@ -8,8 +8,10 @@ options of the Articles data source: at most ``MAX_OPTIONS`` each.
   scorer's tags), in that order. A tag is matched by its spelling-blind key
   (``scoring.vocabulary.tag_key``), so "agents" shows as the configured
   "agent". Any other tag goes into the text property "More tags".
-- Sources: the names of the configured feeds. Any other source (an import,
-  a feed removed from the config) goes into the text property "Other source".
+- Sources: the names of the configured feeds as the sync calls them
+  (``sources.names``: a feed without a ``name`` by its own title). Any other
+  source (an import, a feed removed from the config) goes into the text
+  property "Other source".
 
 Why: Notion refuses a data source whose schema grows past its size limit
 ("Database schema has exceeded the maximum size"); a select that gains an
@@ -53,7 +55,8 @@ class Bounded:
         return (name, "") if name in self.sources else (None, (source or "").strip())
 
 
-def bounded(cfg: Config) -> Bounded:
+def bounded(cfg: Config, feed_names: Iterable[str] | None = None) -> Bounded:
+    """``feed_names``: the configured feeds' names as the sync calls them (default: as configured)."""
     vocab = Vocabulary.from_config(cfg.scoring.tags)
     tags: dict[str, str] = {}
     shown: list[str] = []
@@ -68,7 +71,8 @@ def bounded(cfg: Config) -> Bounded:
                 continue
             shown.append(name)
         tags[key] = name
-    return Bounded(tags, frozenset(_first(option(f.name) for f in cfg.feeds)))
+    names = [f.name for f in cfg.feeds] if feed_names is None else feed_names
+    return Bounded(tags, frozenset(_first(option(name) for name in names)))
 
 
 def _first(names: Iterable[str | None], limit: int = MAX_OPTIONS) -> Sequence[str]:
