@@ -92,7 +92,7 @@ def key_points(content: str, summary_text: str, title: str, *, limit: int, chars
     taken = [_key(summary_text), _key(title)]
     said = [_units(summary_text)]
     items = [s for s in (_clean(i) for i in _list_items(content)) if _is_prose(s)]
-    pool = items if len(items) >= 2 else [s for s in _candidates(content)]
+    pool = items if len(items) >= 2 else _candidates(content)   # lazy: at most `limit` points are kept
     points: list[str] = []
     for found in pool:
         sentence = _SPACE.sub(" ", found).strip(" -–—:;,")
