@@ -20,6 +20,7 @@ from sync.models import Article, Link, Score
 from sync.pages.markdown import md, stars
 from sync.rollups.digest import (
     Story,
+    day_overview,
     daily_rollup,
     day_of,
     week_bounds,
@@ -376,3 +377,28 @@ def test_a_trend_is_never_named_after_a_function_word_or_an_everyday_one():
     name, description = name_trend(plain, [[s.title] for s in plain], {}, {}, 25)
     assert name == "what should i buy next"
     assert description == "2 related articles this week, led by \u201cwhat should i buy next\u201d, from r/homelab."
+
+
+def test_a_day_mostly_in_no_category_names_no_leading_category():
+    # a day of the shared corpus's feeds: one story in "Coding & dev tools", 27 in Other
+    one = Story(kb_id="c1", title="Putting RDF to Work", url=None, source="A", score=63, stars="",
+                published=datetime(2026, 2, 23, 9, tzinfo=timezone.utc), category="Coding & dev tools", tags=(),
+                summary="")
+    others = [replace(one, kb_id=f"o{i}", title=f"Other {i}", category="Other", score=60) for i in range(27)]
+    assert day_overview([one, *others], [], 28) == "The biggest story is \u201cPutting RDF to Work\u201d (A)."
+    two = [one, replace(one, kb_id="c2", title="RDF again")]
+    assert day_overview([*two, *others[:2]], [], 4) == "The biggest story is \u201cPutting RDF to Work\u201d " \
+                                                       "(A); of 4 articles, most are on Coding & dev tools (2)."
+    assert "most are on" not in day_overview([*two, *others[:3]], [], 5)   # Other holds more
+
+
+def test_every_story_of_a_day_ends_with_a_blank_line_whatever_it_shows():
+    # a story with no tags, summary or other source ran into the next one's heading
+    bare = [replace(art(f"b{i}", f"Bare story {i}", "X", W + timedelta(minutes=i)), url=None) for i in range(3)]
+    tagged = art("t1", "Tagged story", "Y", W + timedelta(hours=1))
+    scores = {a.kb_id: score(a.kb_id, 60) for a in bare} | {"t1": score("t1", 60, tags=("rdf",))}
+    page = render_daily(daily_rollup(W.date(), [*bare, tagged], scores, {}, RollupConfig()), link)
+    lines = page.splitlines()
+    headings = [i for i, line in enumerate(lines) if line.startswith("### ")]
+    assert len(headings) == 4 and all(lines[i - 1] == "" for i in headings)
+    assert "\n\n\n" not in page

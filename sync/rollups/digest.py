@@ -400,9 +400,13 @@ def day_overview(listed: Sequence[Story], categories: Sequence[str], scanned: in
         return ""
     biggest = min(listed, key=lambda st: (-len(st.also), -(st.score or 0), st.published, st.kb_id))
     counts = Counter(st.category for st in listed if st.category not in ("Other", "Unscored"))
-    # what most of the day is on: said of two articles or more (the category of one is its heading)
+    unfiled = len(listed) - sum(counts.values())
     lead = min(counts, key=lambda c: (-counts[c], categories.index(c) if c in categories else 99, c)) \
         if counts and scanned > 1 else None
+    if lead is not None and (counts[lead] < 2 or counts[lead] < unfiled):
+        # "most are on X" only of a category with two stories or more, and no fewer than those in
+        # no category: not "of 28 articles, most are on Coding (1)" when 27 are in Other
+        lead = None
     title = truncate(biggest.title, 90)
     others = len(biggest.also)
     if sum(has_cjk(st.title) for st in listed) * 2 > len(listed):
