@@ -166,3 +166,11 @@ def test_real_images_and_links_stay_and_an_empty_link_goes():
                      '<a name="anchor"></a>end</p>', BASE)
     assert md == ("![chart](https://e.com/chart.png) [![](https://e.com/thumb.png)](https://e.com/big) "
                   "[a **link**](https://e.com/a) end")
+
+
+def test_a_line_break_that_ends_a_paragraph_leaves_no_trailing_spaces():
+    # Blogger posts separate paragraphs with <br><br>; many feeds end a paragraph with <br>
+    md = to_markdown("First up clarify:<br /><br />The DX on Linux is a WSL2 only thing.<br /><br />"
+                     "<p>a) compute<br>b) GUI apps<br></p><pre><code>keep  \n\nthese  </code></pre>", BASE)
+    assert md == ("First up clarify:\n\nThe DX on Linux is a WSL2 only thing.\n\n"
+                  "a) compute  \nb) GUI apps\n\n```\nkeep  \n\nthese  \n```")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import html as _html
 import re
+from collections.abc import Iterator
 
 import html_to_markdown
 import nh3
@@ -147,7 +148,7 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     options = _options(base_url) if base_url and _RELATIVE_LINK.search(html) else _ABSOLUTE_OPTIONS
     markdown = _convert(_escape_text_nodes(_CONTENT_CLEANER.clean(html)), options)
     markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
-    return restore_math(_neutralise_obsidian(markdown), maths).strip()
+    return restore_math(_neutralise_obsidian(_drop_end_breaks(markdown)), maths).strip()
 
 
 # a tag of the sanitiser's output (attribute values are double-quoted, may hold ">")
@@ -297,27 +298,50 @@ def _remember(part: str, info: tuple[bool, int, int, str]) -> tuple[bool, int, i
     return info
 
 
+def _in_code(lines: list[str]) -> Iterator[bool]:
+    """Per line, whether it belongs to a fenced code block (its fences included)."""
+    fence: str | None = None
+    for line in lines:
+        if fence is not None:
+            # A closing fence is a run of the same character, at least as long.
+            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+                fence = None
+            yield True
+        elif opening := _FENCE.match(line):
+            fence = opening.group(1)
+            yield True
+        else:
+            yield False
+
+
 def _neutralise_obsidian(markdown: str) -> str:
     """Escape ``%%`` outside code; break marker look-alikes inside it."""
     if "%" not in markdown:
         return markdown  # the common case: nothing to neutralise
+    lines = markdown.split("\n")
     out: list[str] = []
-    fence: str | None = None
-    for line in markdown.split("\n"):
-        opening = _FENCE.match(line)
-        if fence is None and opening:
-            fence = opening.group(1)
-            out.append(line)
-        elif fence is not None:
-            # A closing fence is a run of the same character, at least as long.
-            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
-                fence = None
+    for line, code in zip(lines, _in_code(lines)):
+        if code:
             out.append(_MARKER_IN_CODE.sub("%\u200b", line))
         elif "`" not in line:
             out.append(_escape_text(line))
         else:
             out.append(_escape_line(line))
     return "\n".join(out)
+
+
+def _drop_end_breaks(markdown: str) -> str:
+    """A hard line break that ends a paragraph ("end  " before a blank line: a feed's ``<br>`` before
+    ``</p>``, or blogs' ``<br><br>`` between paragraphs) breaks nothing; in source mode it is trailing
+    white space. Dropped, outside code; a break inside a paragraph stays."""
+    if " \n\n" not in markdown:
+        return markdown   # the common case (the text's last line is stripped by the caller)
+    lines = markdown.split("\n")
+    last = len(lines) - 1
+    for i, code in enumerate(_in_code(lines)):
+        if not code and i < last and lines[i].endswith(" ") and not lines[i + 1].strip():
+            lines[i] = lines[i].rstrip(" ")
+    return "\n".join(lines)
 
 
 def _escape_line(line: str) -> str:
