@@ -211,8 +211,11 @@ def test_real_feed_quirks_make_notes_a_person_would_write(tmp_path, monkeypatch)
     zh_props, zh = loads_note(written["大模型推理成本下降一半"])
     assert zh_props["summary"] == "大模型推理成本在过去一年下降了一半。"
     assert "这得益于新的批处理技术！" in zh.split("## Article")[0]
-    yt_props, _ = loads_note(written["GPT-5.3 vs Opus 4.6 | Full test [4K]"])
+    yt_props, yt = loads_note(written["GPT-5.3 vs Opus 4.6 | Full test [4K]"])
     assert yt_props["summary"] == "We test both models on 40 coding tasks and compare cost per task."
+    # a video's note plays it: Obsidian embeds a YouTube link written as an image
+    assert "## Article\n![](https://www.youtube.com/watch?v=abc_DEF-1)\n\nWe test both models" in yt
+    assert "![](https://www.youtube.com" not in wp       # a page that only links a video embeds none
     assert "- Watch the demo at" not in wp and "DEF-1 for details" not in wp.split("## Article")[0]
     # Reddit: the "submitted by /u/… [link] [comments]" footer is no summary and no key point;
     # the post's own text keeps its identifiers and its ">"

@@ -463,3 +463,26 @@ def test_a_feed_without_a_name_is_a_source_option_by_its_title_not_other_source(
     others = Counter(plain(p["properties"]["Other source"]["rich_text"]) for p in pages)
     assert sources["Simon Willison's Weblog"] > 0 and None not in sources
     assert set(others) == {""}
+
+
+def test_a_youtube_videos_page_starts_its_article_with_the_video(tmp_path, emu):
+    config = notion_config(tmp_path, emu, vault=False)
+    cfg = load_config(config)
+    now = datetime.now(timezone.utc)
+    video = Article(kb_id="yt-1", url="https://www.youtube.com/watch?v=0A1ouV7iD8o", title="Navigating with Quantum "
+                    "Entanglement", source="PBS Space Time", published=datetime(2026, 2, 10, 9, tzinfo=timezone.utc),
+                    content="Check out Weathered on PBS Terra.")
+    score = Score(kb_id="yt-1", content_hash=video.content_hash, backend="test", score=60, tier="skim",
+                  category="Other", tags=(), summary="", key_points=())
+    result = RunResult()
+    with Store(cfg.store_path) as store:
+        store.save_articles([video], [], now)
+        store.save_scores([score], now)
+        run_targets(store, [t for t in configured_targets(cfg, store, {"NOTION_TOKEN": TOKEN}, now, result,
+                                                           dry_run=False) if t.name == "notion"], {"yt-1"}, result)
+    assert not result.problems, result.problems
+    page = emu.pages(data_sources(emu)["Articles"]["id"])[0]
+    body = emu.children(page["id"])
+    kinds = [b["type"] for b in body]
+    assert kinds[kinds.index("heading_2") + 1] == "video"
+    assert body[kinds.index("video")]["video"]["external"]["url"] == "https://www.youtube.com/watch?v=0A1ouV7iD8o"

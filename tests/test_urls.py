@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
 
-from sync.sources.urls import canonical_url
+from sync.sources.urls import canonical_url, youtube_video
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -132,3 +132,19 @@ def test_canonical_url_is_idempotent(raw):
 def test_never_raises_on_garbage(raw, base):
     result = canonical_url(raw, base=base or None)
     assert result is None or result.startswith(("http://", "https://"))
+
+
+@pytest.mark.parametrize("url, video", [
+    ("https://www.youtube.com/watch?v=0A1ouV7iD8o", "https://www.youtube.com/watch?v=0A1ouV7iD8o"),
+    ("https://m.youtube.com/watch?feature=share&v=0A1ouV7iD8o", "https://www.youtube.com/watch?v=0A1ouV7iD8o"),
+    ("https://youtu.be/0A1ouV7iD8o?t=42", "https://www.youtube.com/watch?v=0A1ouV7iD8o"),
+    ("https://www.youtube.com/shorts/0A1ouV7iD8o", "https://www.youtube.com/watch?v=0A1ouV7iD8o"),
+    ("https://www.youtube.com/live/0A1ouV7iD8o?si=x", "https://www.youtube.com/watch?v=0A1ouV7iD8o"),
+    ("https://www.youtube.com/channel/UC7_gcs09iThXybpVgjHZ_7g", None),     # a channel, not a video
+    ("https://www.youtube.com/playlist?list=PLx", None),
+    ("https://www.youtube.com/watch?v=a%22onerror", None),                 # only an id's characters
+    ("https://example.com/watch?v=0A1ouV7iD8o", None),
+    ("javascript:alert(1)", None), ("http://[::1", None), (None, None),
+])
+def test_a_youtube_video_page_gives_its_watch_url(url, video):
+    assert youtube_video(url) == video

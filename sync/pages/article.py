@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 
 from ..models import Article, Score
+from ..sources.urls import youtube_video
 from . import templates
 from .doc import Doc, RelatedItem
 from .markdown import demote_headings, md, stars
@@ -87,7 +88,8 @@ def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem
         published=published.strftime("%Y-%m-%d %H:%M"),
         also=[md(s) for s in article.sources[1:]],
         key_points=[md(p) for p in score.key_points],
-        content=demote_headings(article.content.strip()), related=related)
+        content=demote_headings(article.content.strip()), related=related,
+        video=youtube_video(article.url) or "")
     return Doc(key=article.kb_id, props=props, region=region.strip("\n") + "\n", path=path)
 
 

@@ -268,3 +268,34 @@ def schemeless_host_link(link: str, base: str | None) -> str:
     if same_site or match.group(1).lower() not in _FILE_SUFFIXES:
         return "//" + text
     return link
+
+
+_YOUTUBE_HOSTS = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "youtube-nocookie.com",
+                            "www.youtube-nocookie.com"})
+_YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{6,20}")   # 11 characters today; only these characters, ever
+
+
+def youtube_video(url: str | None) -> str | None:
+    """The watch URL of the YouTube video an article URL is the page of, or None.
+
+    ``watch?v=ID``, ``youtu.be/ID``, ``/shorts/ID``, ``/live/ID`` and ``/embed/ID``
+    all give ``https://www.youtube.com/watch?v=ID``: the form Obsidian embeds as
+    a player when written as an image (``![](…)``) and Notion takes for a video
+    block. A channel, playlist or search page is no video: None.
+    """
+    try:
+        parts = urlsplit(url or "")
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https"):
+        return None
+    if host == "youtu.be":
+        video = parts.path.strip("/")
+    elif host in _YOUTUBE_HOSTS and parts.path.rstrip("/") == "/watch":
+        video = next((v for k, v in (p.partition("=")[::2] for p in parts.query.split("&")) if k == "v"), "")
+    elif host in _YOUTUBE_HOSTS and parts.path.startswith(("/shorts/", "/live/", "/embed/")):
+        video = parts.path.split("/")[2]
+    else:
+        return None
+    return f"https://www.youtube.com/watch?v={video}" if _YOUTUBE_ID.fullmatch(video) else None

@@ -24,6 +24,7 @@ from typing import Any
 
 from ...models import Article, Score, canonical_json
 from ...pages.doc import Doc
+from ...sources.urls import youtube_video
 from .blocks import (
     ARRAY_LIMIT,
     TEXT_LIMIT,
@@ -93,6 +94,8 @@ def article_doc(article: Article, score: Score, *, related: Sequence[str], tz: t
     }
     body = {"summary": (score.summary or "").strip(), "points": list(score.key_points),
             "content": article.content or "", "url": article.url, "url_ok": url_ok}
+    if video := youtube_video(article.url):
+        body["video"] = video   # only then: every other page's body stays as it was
     return Doc(key=article.kb_id, props=props, region=canonical_json(body), owned=tuple(owned))
 
 
@@ -107,6 +110,10 @@ def article_blocks(body: Mapping[str, Any]) -> list[Block]:
         # too long for the URL property: kept as text so nothing is lost
         blocks += paragraph("Link: " + body["url"])
     content = markdown_blocks(body["content"])
+    if body.get("video"):
+        # a YouTube video's page: its player first (Notion shows a YouTube link as one)
+        content.insert(0, {"object": "block", "type": "video",
+                           "video": {"type": "external", "external": {"url": body["video"]}}})
     if content:
         blocks += heading("Article")
         if len(content) > MAX_CONTENT_BLOCKS:
