@@ -31,6 +31,7 @@ from .sources.fetch import FeedRequest, Fetcher, FetchResult
 from .sources.names import FeedNamer, feed_names
 from .sources.parse import ParsedFeed
 from .sources.parse_pool import ParseJob, WorkersAhead, parse_many
+from .status import headline
 from .store import FeedState, Store
 from .store.ingest import plan_ingest
 from .targets.base import Loaded, Outcome, Projection, plan
@@ -75,8 +76,7 @@ class RunResult:
 
     def headline(self) -> str:
         """The closing line, in the seeds' style."""
-        return (f"{self.scanned} articles scanned | {self.must_read} must read | "
-                f"{self.worth_reading} worth reading")
+        return headline(self.scanned, self.must_read, self.worth_reading)
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -11,6 +11,12 @@ from .scoring.report import claude_lines
 from .store import Store
 
 
+
+def headline(scanned: int, must_read: int, worth_reading: int) -> str:
+    """A run's closing line, in the seeds' style ("1 article scanned | 0 must read | 1 worth reading")."""
+    return (f"{scanned} article{'' if scanned == 1 else 's'} scanned | {must_read} must read | "
+            f"{worth_reading} worth reading")
+
 def _notion_line(store: Store) -> str:
     records = store.sync_records("notion")
     if not records:
@@ -63,8 +69,8 @@ def status_lines(cfg: Config) -> list[str]:
                          + ", ".join(f"{r}: {n}" for r, n in list(reasons.items())[:5]) + ")")
         last = store.last_run()
         if last:
-            lines.append(f"last run: {last['started_at'][:19]} UTC: {last.get('scanned', 0)} articles scanned | "
-                         f"{last.get('must_read', 0)} must read | {last.get('worth_reading', 0)} worth reading")
+            lines.append(f"last run: {last['started_at'][:19]} UTC: "
+                         + headline(last.get("scanned", 0), last.get("must_read", 0), last.get("worth_reading", 0)))
         lines += daemon_lines(cfg, store, datetime.now(timezone.utc))
         lines += claude_lines(cfg, store, datetime.now(timezone.utc))
     return lines
