@@ -31,7 +31,6 @@ from .sources.fetch import FeedRequest, Fetcher, FetchResult
 from .sources.names import FeedNamer, feed_names
 from .sources.parse import ParsedFeed
 from .sources.parse_pool import ParseJob, WorkersAhead, parse_many
-from .status import headline
 from .store import FeedState, Store
 from .store.ingest import plan_ingest
 from .targets.base import Loaded, Outcome, Projection, plan
@@ -44,6 +43,12 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 log = logging.getLogger("kbsync")
+
+
+def headline(scanned: int, must_read: int, worth_reading: int) -> str:
+    """A run's closing line, in the seeds' style ("1 article scanned | 0 must read | 1 worth reading")."""
+    return (f"{scanned} article{'' if scanned == 1 else 's'} scanned | {must_read} must read | "
+            f"{worth_reading} worth reading")
 
 
 @dataclass

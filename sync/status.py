@@ -7,15 +7,10 @@ from datetime import datetime, timezone
 
 from .config import Config
 from .daemon.report import daemon_lines
+from .pipeline import headline
 from .scoring.report import claude_lines
 from .store import Store
 
-
-
-def headline(scanned: int, must_read: int, worth_reading: int) -> str:
-    """A run's closing line, in the seeds' style ("1 article scanned | 0 must read | 1 worth reading")."""
-    return (f"{scanned} article{'' if scanned == 1 else 's'} scanned | {must_read} must read | "
-            f"{worth_reading} worth reading")
 
 def _notion_line(store: Store) -> str:
     records = store.sync_records("notion")

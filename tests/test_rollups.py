@@ -406,7 +406,7 @@ def test_every_story_of_a_day_ends_with_a_blank_line_whatever_it_shows():
 
 def test_a_runs_closing_line_says_one_article():
     from sync.pipeline import RunResult
-    from sync.status import headline
+    from sync.pipeline import headline
     assert RunResult(scanned=1, must_read=0, worth_reading=1).headline() == \
         "1 article scanned | 0 must read | 1 worth reading"
     assert headline(25, 0, 3) == "25 articles scanned | 0 must read | 3 worth reading"
