@@ -231,6 +231,11 @@ def test_real_feed_quirks_make_notes_a_person_would_write(tmp_path, monkeypatch)
     # podcast hosts' footers are no key points
     ep_props, ep = loads_note(written["Ep. 41: Evals"])
     assert "privacy information" not in ep.split("## Article")[0] and "ad choices" not in ep.split("## Article")[0]
+    # arXiv: the listing line and the "Abstract:" label are no part of the summary; a paper is Research
+    ax_props, ax = loads_note(written["Sparse Mixture-of-Experts Routing for Long-Context Agents"])
+    assert ax_props["summary"] == ("Long-context language model agents spend most of their inference budget on "
+                                   "attention over tool outputs.")
+    assert ax_props["category"] == "Research" and "Announce Type" not in ax.split("## Article")[0]
 
 
 # -- 12.6 an archive is not a digest --------------------------------------------------------

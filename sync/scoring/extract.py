@@ -5,8 +5,9 @@ Contract:
   summary, else from the article. Never a heading, an image, a bare URL, a
   byline ("By Jane Doe"), a date line or feed boilerplate ("The post … appeared
   first on …", "Continue reading"), and never the title itself (a summary
-  that only repeats the title is skipped for the next sentence). Empty when
-  the text has no such sentence.
+  that only repeats the title is skipped for the next sentence); a label the
+  paragraph opens with ("Abstract:", arXiv's "arXiv:… Announce Type: new")
+  is left out. Empty when the text has no such sentence.
 * ``key_points`` are at most ``limit`` distinct sentences that add to the
   summary: the article's own list items when it has a list of real
   sentences, else its sentences after the summary. They hold no Markdown
@@ -63,6 +64,10 @@ _BOILERPLATE = re.compile(
     r"|(?:posted|written|published|filed) (?:by|in|on|under)\b|tags?:|categor(?:y|ies):"
     r"|(?:\S+\s+){0,3}(?:min(?:ute)?s?|分钟) read$|本文(?:转载|来源|首发)|原文(?:链接|地址)|点击|关注",
     re.IGNORECASE)
+# a label a paragraph opens with, not part of its first sentence: arXiv's listing line
+# ("arXiv:2612.01234v1 Announce Type: new Abstract: We propose …"), "Abstract:", "Summary:", "TL;DR:"
+_LEAD_IN = re.compile(r"^(?:arXiv:\S+\s+Announce Type:\s*[\w-]+\s*)?(?:(?:Abstract|Summary|TL;?DR)\s*[:：]\s*)?",
+                      re.IGNORECASE)
 _BYLINE = re.compile(r"^(?:by|von|par|por|作者[:：]?)\s+\S+(?:\s+\S+){0,4}$", re.IGNORECASE)
 _DATE_LINE = re.compile(r"^[\w ,./:-]*\b(?:19|20)\d\d\b[\w ,./:-]*$")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -116,9 +121,12 @@ def key_points(content: str, summary_text: str, title: str, *, limit: int, chars
 
 
 def _candidates(markdown: str, *, plain: bool = False) -> Iterator[str]:
-    """The prose sentences of a Markdown text (or of plain text), in order."""
+    """The prose sentences of a Markdown text (or of plain text), in order; a paragraph's
+    first one without the label it may open with (``_LEAD_IN``)."""
     for paragraph in [_clean(markdown)] if plain else _cleaned(markdown):
-        for sentence in sentences(paragraph):
+        for i, sentence in enumerate(sentences(paragraph)):
+            if i == 0 and sentence[:1] in "aAsStT":
+                sentence = _LEAD_IN.sub("", sentence, count=1)
             if _is_prose(sentence):
                 yield sentence
 

@@ -44,7 +44,9 @@ CONCEPTS: tuple[Concept, ...] = (
        "paper|arxiv|research|researchers|study|method|algorithm|theory|dataset|experiment|ablation|optimizer|"
        "pretraining|training|fine-tuning|reinforcement learning|attention|sparse attention|architecture|kv cache|"
        "iclr|neurips|icml|acl|cvpr|论文|研究|方法|算法|理论|实验|训练|预训练|优化器|注意力|架构|数据集|提出|综述|"
-       "梯度|强化学习|泛化|微调|稀疏"),
+       "梯度|强化学习|泛化|微调|稀疏|"
+       # arXiv's subject classes, as its feeds give them for each paper's <category>
+       "cs.ai|cs.cl|cs.lg|cs.cv|cs.ne|cs.ir|cs.ma|cs.ro|stat.ml"),
     _c("models", "model|release|launch|llm|foundation|模型|发布|大模型|新模型|基座",
        "release|released|launch|launches|open weights|open-weight|open weight|open-source model|checkpoint|"
        "model family|parameters|mixture-of-experts|moe|gpt|claude|gemini|qwen|deepseek|llama|kimi|mistral|"
