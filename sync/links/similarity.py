@@ -8,7 +8,9 @@ Contract (pure: no I/O; numpy only). Input: the ``Encoded`` terms of
   common the term is in English or Chinese at large), so weights hold on a
   batch of 30 as on 100,000;
   terms found in more than ``max_df(N)`` documents (5%), or kept in more than
-  ``index_cap(N)`` vectors (1%), are corpus stop words and dropped; each
+  ``index_cap(N)`` vectors (1%), are corpus stop words and dropped; a term
+  in 80% of one feed's documents is that feed's template and dropped from its
+  documents (``template_terms``); each
   vector keeps its ``TOP_TERMS`` heaviest terms and is L2-normalised.
   Similarity is the cosine of two such vectors.
 - Link rule: ``b`` may be related to ``a`` when they were published at most
@@ -98,13 +100,14 @@ class Vectors:
 
 
 def weigh(enc: Encoded, df: np.ndarray, n_docs: int, top_terms: int = TOP_TERMS,
-          stop: np.ndarray | None = None) -> Vectors:
+          stop: np.ndarray | None = None, template: np.ndarray | None = None) -> Vectors:
     """TF-IDF rows of ``enc`` given document frequencies ``df`` (per local id) among ``n_docs``.
 
     Each row keeps its ``top_terms`` heaviest terms; ties at the cut go by a
     checksum of the term text, so the result never depends on the order in
     which terms were first seen. Vectorised: one sort of packed keys. ``stop``
-    (per local id) marks further terms to leave out (see ``index_stop_words``).
+    (per local id) marks further terms to leave out (see ``index_stop_words``); ``template`` (per
+    term entry) the feeds' template words, found here when not given (``template_terms``).
     """
     # the corpus's document frequencies blended with language at large: weights hold on 30 articles
     idf = background.blended_idf(df, n_docs, enc.vocab)
@@ -114,6 +117,7 @@ def weigh(enc: Encoded, df: np.ndarray, n_docs: int, top_terms: int = TOP_TERMS,
     w = ((1.0 + np.log(np.maximum(enc.raw, 1.0))) * idf[enc.terms]).astype(np.float32)
     n = len(enc)
     row = np.repeat(np.arange(n, dtype=np.int64), np.diff(enc.ptr))
+    w[template_terms(enc, row) if template is None else template] = 0.0
     tie = np.fromiter((zlib.crc32(t.encode("utf-8")) & 0xFFFF for t in enc.vocab), dtype=np.uint64,
                       count=len(enc.vocab))
     keep = w > 0
@@ -136,6 +140,42 @@ def weigh(enc: Encoded, df: np.ndarray, n_docs: int, top_terms: int = TOP_TERMS,
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(r, minlength=n), out=ptr[1:])
     return Vectors(ptr=ptr, terms=enc.terms[chosen], weights=x.astype(np.float32))
+
+
+TEMPLATE_SHARE = 0.8   # a term in this share of one source's documents ...
+TEMPLATE_DOCS = 8      # ... of at least this many is that feed's template, not its articles' words
+
+
+def template_terms(enc: Encoded, row: np.ndarray) -> np.ndarray:
+    """Per term entry of ``enc`` (``row``: its document), whether it is its source's template.
+
+    A feed writes the same lines around every item: Hacker News's "Article URL / Comments
+    URL / Points / # Comments", Reddit's "submitted by … [link] [comments]", a podcast's
+    "Listen on …", WordPress's "The post … appeared first on …". In an item with little
+    text of its own those words are most of its vector, and every item of the feed looked
+    related to every other (20 front-page stories on unrelated topics, all linked, one
+    "trend"). A term in ``TEMPLATE_SHARE`` of a source's documents (``TEMPLATE_DOCS`` or
+    more of them in the batch) says nothing about one of them: left out of that source's
+    vectors only (another source's article that says "comments" keeps the word).
+    """
+    if len(enc) < TEMPLATE_DOCS:
+        return np.zeros(len(enc.terms), dtype=bool)
+    names, source = np.unique(np.array(enc.sources, dtype=object), return_inverse=True)
+    per_source = np.bincount(source, minlength=len(names))
+    big = per_source >= TEMPLATE_DOCS
+    if not big.any():
+        return np.zeros(len(enc.terms), dtype=bool)
+    entry_source = source[row]
+    need = TEMPLATE_SHARE * per_source[entry_source]
+    # only a term in that many documents of the whole batch can be: most entries are ruled out cheaply
+    maybe = np.flatnonzero(big[entry_source] & (enc.df()[enc.terms] >= need))
+    out = np.zeros(len(enc.terms), dtype=bool)
+    if len(maybe):
+        # a document holds each of its terms once: counting (source, term) pairs counts documents
+        key = entry_source[maybe].astype(np.int64) * max(len(enc.vocab), 1) + enc.terms[maybe]
+        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        out[maybe] = counts[inverse] >= need[maybe]
+    return out
 
 
 # -- pair search ---------------------------------------------------------------
@@ -444,11 +484,12 @@ def index_from_scratch(enc: Encoded, top_terms: int = TOP_TERMS) -> tuple[Docs, 
     """
     order = np.lexsort((id_ranks(enc.ids), enc.pub))
     df = enc.df()
-    vec = weigh(enc, df, len(enc), top_terms)
+    template = template_terms(enc, np.repeat(np.arange(len(enc), dtype=np.int64), np.diff(enc.ptr)))
+    vec = weigh(enc, df, len(enc), top_terms, template=template)
     stop = index_stop_words(vec, len(enc.vocab), len(enc))
     if stop.any():
         # weigh again without them, so their places go to terms that tell articles apart
-        vec = weigh(enc, df, len(enc), top_terms, stop)
+        vec = weigh(enc, df, len(enc), top_terms, stop, template)
     vptr, vterms, vweights = take_rows(vec.ptr, order, vec.terms, vec.weights)
     tptr, tterms = take_rows(enc.title_ptr, order, enc.title_terms)
     docs = Docs(ids=[enc.ids[i] for i in order], pub=enc.pub[order],
