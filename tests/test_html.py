@@ -174,3 +174,13 @@ def test_a_line_break_that_ends_a_paragraph_leaves_no_trailing_spaces():
                      "<p>a) compute<br>b) GUI apps<br></p><pre><code>keep  \n\nthese  </code></pre>", BASE)
     assert md == ("First up clarify:\n\nThe DX on Linux is a WSL2 only thing.\n\n"
                   "a) compute  \nb) GUI apps\n\n```\nkeep  \n\nthese  \n```")
+
+
+def test_an_embedded_youtube_player_becomes_a_video_obsidian_plays_and_other_iframes_go():
+    md = to_markdown('<p>Watch the talk:</p><iframe width="560" height="315" '
+                     'src="https://www.youtube-nocookie.com/embed/0A1ouV7iD8o?si=Xy&amp;start=30" '
+                     'title="YouTube video player" frameborder="0" allowfullscreen></iframe>'
+                     '<p>Slides:</p><iframe src="https://slides.example/deck">deck text</iframe>'
+                     "<IFRAME SRC=//www.youtube.com/embed/dQw4w9WgXcQ></IFRAME>", BASE)
+    assert md == ("Watch the talk:\n\n![](https://www.youtube.com/watch?v=0A1ouV7iD8o)\n\nSlides:\n\n"
+                  "![](https://www.youtube.com/watch?v=dQw4w9WgXcQ)")

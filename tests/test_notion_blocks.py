@@ -167,6 +167,12 @@ def test_an_image_alone_in_its_paragraph_is_an_image_block_and_amid_text_stays_t
         ("Text with ", None), ("a figure", "https://e.com/i.png"), (" inside.", None)]
     assert blocks[3]["quote"]["rich_text"][0]["text"]["link"] == {"url": "https://e.com/q.png"}
     assert fingerprint_text(blocks[0]) != fingerprint_text(blocks[2])
+    # a YouTube video written as an image (Obsidian's player) is a video block
+    video = markdown_blocks("![](https://www.youtube.com/watch?v=0A1ouV7iD8o)")
+    assert video == [{"object": "block", "type": "video", "video": {
+        "type": "external", "external": {"url": "https://www.youtube.com/watch?v=0A1ouV7iD8o"}, "caption": []}}]
+    assert plain_links(video)[0]["paragraph"]["rich_text"][0]["text"]["content"] == \
+        "video (https://www.youtube.com/watch?v=0A1ouV7iD8o)"
     # a page Notion refused (some image addresses it will not take) goes again with images as text
     plain = plain_links(blocks)
     assert [b["type"] for b in plain] == ["paragraph"] * 3 + ["quote", "paragraph"]

@@ -23,7 +23,10 @@ The output is then made safe for an Obsidian note that kbsync partly owns:
   ``![[Photo]](url)``, an Obsidian embed of a note that does not exist);
 * KaTeX and MathML that carry their TeX (``<annotation
   encoding="application/x-tex">``) become ``$…$`` / ``$$…$$`` (``mathtex.py``)
-  instead of the flattened glyphs.
+  instead of the flattened glyphs;
+* an embedded YouTube player (``<iframe src=".../embed/ID">``) becomes
+  ``![](https://www.youtube.com/watch?v=ID)``, which Obsidian plays; any other
+  iframe goes.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import nh3
 
 from ..escaping import _LINE_START, escape
 from .mathtex import extract_math, restore_math
+from .urls import youtube_video
 
 # Tags whose text goes with them: code, embedded documents and widgets whose
 # "text" is never article prose. Other removed tags (form, noscript, font...)
@@ -143,12 +147,26 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     if not html or not html.strip():
         return ""
     html = _controls_to_spaces(_safe_input(html), _MARKDOWN_CONTROL, _MARKDOWN_CONTROL_RE)
+    if "iframe" in html or "IFRAME" in html:
+        html = _IFRAME.sub(_video_of_iframe, html)
     html, maths = extract_math(html)
     # one shared options object unless a relative link needs the base
     options = _options(base_url) if base_url and _RELATIVE_LINK.search(html) else _ABSOLUTE_OPTIONS
     markdown = _convert(_escape_text_nodes(_CONTENT_CLEANER.clean(html)), options)
     markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
     return restore_math(_neutralise_obsidian(_drop_end_breaks(markdown)), maths).strip()
+
+
+# a YouTube player a post embeds, which the sanitiser drops with every iframe, becomes the video's
+# link written as an image: Obsidian plays ``![](https://www.youtube.com/watch?v=ID)`` in the note
+_IFRAME = re.compile(r"""<iframe\b[^<>]*?\bsrc\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)'|([^\s"'<>]+))[^<>]*>"""
+                     r"""(?:\s*</iframe\s*>)?""", re.IGNORECASE)
+
+
+def _video_of_iframe(iframe: re.Match[str]) -> str:
+    src = _html.unescape(iframe.group(1) or iframe.group(2) or iframe.group(3) or "")
+    watch = youtube_video("https:" + src if src.startswith("//") else src)
+    return f'<p><img src="{watch}" alt=""></p>' if watch else iframe.group(0)
 
 
 # a tag of the sanitiser's output (attribute values are double-quoted, may hold ">")

@@ -32,6 +32,8 @@ from typing import Any
 
 import mistune
 
+from ...sources.urls import youtube_video
+
 TEXT_LIMIT = 2000
 ARRAY_LIMIT = 100
 URL_LIMIT = 2000
@@ -194,8 +196,10 @@ def _lone_image(children: list[dict[str, Any]], resolve: Resolve) -> Block | Non
         return None
     caption = "".join(i["text"]["content"] for i in _inline(image.get("children", []), resolve, {})
                       if i["type"] == "text").strip()
-    return {"object": "block", "type": "image",
-            "image": {"type": "external", "external": {"url": url}, "caption": rich_text(caption, link=link)}}
+    # a YouTube video written as an image (as Obsidian embeds one) is a video block in Notion
+    kind = "video" if youtube_video(url) else "image"
+    return {"object": "block", "type": kind,
+            kind: {"type": "external", "external": {"url": url}, "caption": rich_text(caption, link=link)}}
 
 
 def _list(tok: dict[str, Any], resolve: Resolve, depth: int) -> list[Block]:
@@ -303,7 +307,7 @@ def fingerprint_text(block: Block) -> str:
     (mentions are left out: Notion reports them with the page's current title)."""
     body = block.get(block.get("type", ""), {}) or {}
     # an image has no text of its own: its address and caption tell it from another
-    url = ((body.get("external") or {}).get("url") or "") if block.get("type") == "image" else ""
+    url = ((body.get("external") or {}).get("url") or "") if block.get("type") in ("image", "video") else ""
     return url + "".join(item["text"]["content"] for item in body.get("rich_text", body.get("caption", []))
                          if item.get("type") == "text")
 
@@ -324,7 +328,7 @@ def plain_links(blocks: list[Block]) -> list[Block]:
     For a page Notion refused a link or an image of: sent again this way it is accepted
     (an image block becomes a paragraph of its caption, or "image", linked to it, then written out).
     """
-    out = [_image_as_text(b) if b["type"] == "image" else b for b in copy.deepcopy(blocks)]
+    out = [_image_as_text(b) if b["type"] in ("image", "video") else b for b in copy.deepcopy(blocks)]
     for block in out:
         body = block[block["type"]]
         for item in body.get("rich_text", []):
@@ -340,6 +344,7 @@ def plain_links(blocks: list[Block]) -> list[Block]:
 
 
 def _image_as_text(block: Block) -> Block:
-    image = block["image"]
+    """An image or video block as a paragraph: its caption (else its kind) linked to it."""
+    image = block[block["type"]]
     caption = "".join(i["text"]["content"] for i in image.get("caption", []) if i.get("type") == "text")
-    return _block("paragraph", rich_text(caption or "image", link=image["external"]["url"]))[0]
+    return _block("paragraph", rich_text(caption or block["type"], link=image["external"]["url"]))[0]

@@ -62,7 +62,7 @@ def _type(fp: str | None) -> str | None:
 
 
 # media blocks are replaced, not patched: what an update of one may carry is not on record
-_REPLACED = frozenset({"image"})
+_REPLACED = frozenset({"image", "video"})
 
 
 def patchable(old: str | None, new: str) -> bool:
