@@ -192,23 +192,40 @@ def test_a_page_trashed_in_notion_stays_deleted_unless_restore(tmp_path, emu):
     assert kb_ids(emu.pages(ds))[victim_id] == 1
 
 
+def push(config: Path, article: Article, score: Score) -> RunResult:
+    """One article and its score put in the store directly (values the importer and the scorers
+    would refuse), then the Notion target alone run on it."""
+    cfg = load_config(config)
+    now = datetime.now(timezone.utc)
+    result = RunResult()
+    with Store(cfg.store_path) as store:
+        store.save_articles([article], [], now)
+        store.save_scores([score], now)
+        targets = [t for t in configured_targets(cfg, store, {"NOTION_TOKEN": TOKEN}, now, result, dry_run=False)
+                   if t.name == "notion"]
+        run_targets(store, targets, {article.kb_id}, result)
+    return result
+
+
+def page_body(config: Path, emu, article: Article) -> list[dict]:
+    """The body of the only page, ``article``'s, pushed alone (``push``) with a plain score."""
+    score = Score(kb_id=article.kb_id, content_hash=article.content_hash, backend="test", score=60, tier="skim",
+                  category="Other", summary="A post.")
+    result = push(config, article, score)
+    assert not result.problems, result.problems
+    return emu.children(emu.pages(data_sources(emu)["Articles"]["id"])[0]["id"])
+
+
 def test_oversized_content_is_chunked_or_trimmed_never_refused(tmp_path, emu):
     # the import schema and the scorers would refuse these values: put them in the store directly
     config = notion_config(tmp_path, emu, vault=False)
-    cfg = load_config(config)
-    now = datetime.now(timezone.utc)
     article = Article(kb_id="big-1", url="https://example.com/" + "long/" * 600, title="An enormous article",
                       source="Big Feed", published=datetime(2026, 2, 10, 9, tzinfo=timezone.utc),
                       content="\n\n".join(("word " * 200).strip() for _ in range(10)) + "\n\n" + "x" * 10_000)
     score = Score(kb_id="big-1", content_hash=article.content_hash, backend="test", score=91, tier="must-read",
                   category="AI/Tech", tags=tuple(f"tag-{i}" for i in range(120)), summary="S" * 2500,
                   key_points=tuple(f"point {i}" for i in range(150)))
-    result = RunResult()
-    with Store(cfg.store_path) as store:
-        store.save_articles([article], [], now)
-        store.save_scores([score], now)
-        run_targets(store, [t for t in configured_targets(cfg, store, {"NOTION_TOKEN": TOKEN}, now, result,
-                                                           dry_run=False) if t.name == "notion"], {"big-1"}, result)
+    result = push(config, article, score)
     assert not result.problems, result.problems
     assert not [r for r in emu.requests if r.status == 400], [r.body for r in emu.requests if r.status == 400][:1]
     ds = data_sources(emu)["Articles"]["id"]
@@ -225,9 +242,7 @@ def test_oversized_content_is_chunked_or_trimmed_never_refused(tmp_path, emu):
     text = "".join(t["plain_text"] for b in body if b["type"] == "paragraph" for t in b["paragraph"]["rich_text"])
     assert "https://example.com/long/" in text and "word word" in text and "x" * 10_000 in text
     emu.clear_log()
-    with Store(cfg.store_path) as store:
-        run_targets(store, [t for t in configured_targets(cfg, store, {"NOTION_TOKEN": TOKEN}, now, result,
-                                                           dry_run=False) if t.name == "notion"], {"big-1"}, result)
+    push(config, article, score)
     assert emu.writes() == []
 
 
@@ -420,23 +435,10 @@ def test_a_notes_lone_image_is_an_image_block_or_text_where_notion_refuses_it(tm
 
     monkeypatch.setattr(emulated, "media_url", strict)
     config = notion_config(tmp_path, emu, vault=False)
-    cfg = load_config(config)
-    now = datetime.now(timezone.utc)
     article = Article(kb_id="img-1", url="https://example.com/post", title="A post with a header image",
                       source="Feed", published=datetime(2026, 2, 10, 9, tzinfo=timezone.utc),
                       content=f"![]({picture})\n\nThe post's first paragraph.")
-    score = Score(kb_id="img-1", content_hash=article.content_hash, backend="test", score=70, tier="worth-reading",
-                  category="AI/Tech", tags=(), summary="A post.", key_points=())
-    result = RunResult()
-    with Store(cfg.store_path) as store:
-        store.save_articles([article], [], now)
-        store.save_scores([score], now)
-        targets = [t for t in configured_targets(cfg, store, {"NOTION_TOKEN": TOKEN}, now, result, dry_run=False)
-                   if t.name == "notion"]
-        run_targets(store, targets, {"img-1"}, result)
-    assert not result.problems, result.problems
-    page = emu.pages(data_sources(emu)["Articles"]["id"])[0]
-    body = emu.children(page["id"])
+    body = page_body(config, emu, article)
     images = [b for b in body if b["type"] == "image"]
     texts = [t["plain_text"] for b in body if b["type"] == "paragraph" for t in b["paragraph"]["rich_text"]]
     if refused:
@@ -445,10 +447,7 @@ def test_a_notes_lone_image_is_an_image_block_or_text_where_notion_refuses_it(tm
         assert [b["image"]["external"]["url"] for b in images] == [picture]
         assert not any(picture in t for t in texts)
     emu.clear_log()
-    with Store(cfg.store_path) as store:
-        targets = [t for t in configured_targets(cfg, store, {"NOTION_TOKEN": TOKEN}, now, result, dry_run=False)
-                   if t.name == "notion"]
-        run_targets(store, targets, {"img-1"}, result)
+    page_body(config, emu, article)
     assert emu.writes() == []                                      # and a second sync sends nothing
 
 
@@ -467,22 +466,10 @@ def test_a_feed_without_a_name_is_a_source_option_by_its_title_not_other_source(
 
 def test_a_youtube_videos_page_starts_its_article_with_the_video(tmp_path, emu):
     config = notion_config(tmp_path, emu, vault=False)
-    cfg = load_config(config)
-    now = datetime.now(timezone.utc)
     video = Article(kb_id="yt-1", url="https://www.youtube.com/watch?v=0A1ouV7iD8o", title="Navigating with Quantum "
                     "Entanglement", source="PBS Space Time", published=datetime(2026, 2, 10, 9, tzinfo=timezone.utc),
                     content="Check out Weathered on PBS Terra.")
-    score = Score(kb_id="yt-1", content_hash=video.content_hash, backend="test", score=60, tier="skim",
-                  category="Other", tags=(), summary="", key_points=())
-    result = RunResult()
-    with Store(cfg.store_path) as store:
-        store.save_articles([video], [], now)
-        store.save_scores([score], now)
-        run_targets(store, [t for t in configured_targets(cfg, store, {"NOTION_TOKEN": TOKEN}, now, result,
-                                                           dry_run=False) if t.name == "notion"], {"yt-1"}, result)
-    assert not result.problems, result.problems
-    page = emu.pages(data_sources(emu)["Articles"]["id"])[0]
-    body = emu.children(page["id"])
+    body = page_body(config, emu, video)
     kinds = [b["type"] for b in body]
     assert kinds[kinds.index("heading_2") + 1] == "video"
     assert body[kinds.index("video")]["video"]["external"]["url"] == "https://www.youtube.com/watch?v=0A1ouV7iD8o"
