@@ -359,7 +359,7 @@ HOMELAB = ["I need some ideas of what i can test out on my homelab", "Docker for
 
 
 def test_a_trend_is_never_named_after_a_function_word_or_an_everyday_one():
-    from sync.links.features import _STOP
+    from sync.links.features import STOP_WORDS
     from sync.rollups.naming import EVERYDAY, name_trend, trend_name
     from sync.links.background import word_frequency
     # the titles share "my" (two of three) and nothing telling: no shared phrase to name them by
@@ -369,7 +369,7 @@ def test_a_trend_is_never_named_after_a_function_word_or_an_everyday_one():
                      category="Other", tags=(), summary="", also=(), tier="skim", key_points=())
                for i, t in enumerate(HOMELAB)]
     name, description = name_trend(stories, [[t] for t in HOMELAB], {}, {}, 25)
-    assert name.casefold() not in _STOP and word_frequency(name) < EVERYDAY
+    assert name.casefold() not in STOP_WORDS and word_frequency(name) < EVERYDAY
     assert any(name in t for t in HOMELAB)
     assert description.startswith(f"3 articles on {name} this week") and description.endswith("from r/homelab.")
     # nothing named in any title: the lead's title, said so

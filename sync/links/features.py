@@ -49,6 +49,7 @@ which while who whom why will with would you your yours yet one two also may mig
 says said say make made use used using like just how s t re ve ll d m don isn aren wasn weren won didn
 http https www com html amp nbsp
 """.split())
+STOP_WORDS = _STOP   # the linker's English stop words, which name no trend either (rollups.naming)
 # Very frequent Chinese function characters: a bigram containing one is noise.
 _CJK_STOP = frozenset("的了是在和与及或等也都就而但被把这那个之其为以于从我你他她它们吗呢吧啊着过很并")
 _CJK_STOP_RE = re.compile("[" + "".join(sorted(_CJK_STOP)) + "]")

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
-from ..links.features import _STOP
+from ..links.features import STOP_WORDS
 from ..pages.markdown import SUMMARY_CHARS
 from ..phrases import BROAD_TAGS, KEY_PHRASES, TOPIC_LABELS
 from ..text import has_cjk, truncate
@@ -309,7 +309,7 @@ def title_phrases(title: str) -> set[str]:
         out.update(p for p in _cjk_pieces(span) if p[0] not in _CJK_NAME_STOP and p[-1] not in _CJK_NAME_STOP)
     for run in _LATIN_RUN.findall(title):
         # word pairs only where the title has them side by side
-        keep = [w if w.lower() not in _NAME_STOP and w.lower() not in _STOP and len(w) > 1 else None
+        keep = [w if w.lower() not in _NAME_STOP and w.lower() not in STOP_WORDS and len(w) > 1 else None
                 for w in _WORD.findall(run)]
         out.update(w for w in keep if w)
         out.update(f"{a} {b}" for a, b in zip(keep, keep[1:]) if a and b)
