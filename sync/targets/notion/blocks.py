@@ -13,10 +13,11 @@ Links whose target is ``kbsync:<kb_id>`` are page mentions: the caller's
 ``resolve`` maps the kb_id to a Notion page id (None: plain text).
 
 An image alone in its paragraph (a note's header image, a figure), linked or
-not, is an image block of its web URL with its alt text as the caption; an
+not, is an image block of its web URL with its alt text as the caption (a
+YouTube video written as an image, as Obsidian embeds one: a video block); an
 image amid text, in a quote or with a URL Notion cannot show stays its alt
-text, linked to it. ``plain_links`` turns image blocks back into such text, for
-a page Notion refused (it refuses some image URLs: "Invalid image url.").
+text, linked to it. ``plain_links`` turns image and video blocks back into such
+text, for a page Notion refused (it refuses some image URLs: "Invalid image url.").
 
 Markdown is parsed by mistune (a maintained CommonMark parser with an AST
 mode); this module only maps its tokens to Notion block types.
@@ -326,7 +327,8 @@ def plain_links(blocks: list[Block]) -> list[Block]:
     """The blocks with every link written out as text ("title (url)") instead of linked.
 
     For a page Notion refused a link or an image of: sent again this way it is accepted
-    (an image block becomes a paragraph of its caption, or "image", linked to it, then written out).
+    (an image or video block becomes a paragraph of its caption, or its kind, linked to it, then
+    written out).
     """
     out = [_image_as_text(b) if b["type"] in ("image", "video") else b for b in copy.deepcopy(blocks)]
     for block in out:

@@ -7,7 +7,8 @@ blocks as they are in the page (``old``, page order) and as they should be
 - ``Keep(i, j)``: old block ``i`` is new block ``j`` unchanged;
 - ``Patch(i, j)``: old block ``i`` becomes new block ``j`` in place (one
   ``PATCH /blocks/{id}``), possible when both have the same type, not an
-  image, and neither has children (Notion cannot replace children in an update);
+  image or a video, and neither has children (Notion cannot replace children in
+  an update);
 - ``Delete(i)``: old block ``i`` goes;
 - ``Insert(js, after)``: new blocks ``js`` go in one append call right after
   ``after`` (``("old", i)``, ``("new", j)`` or None for the top of the page).
