@@ -207,7 +207,7 @@ def test_real_feed_quirks_make_notes_a_person_would_write(tmp_path, monkeypatch)
     assert "## Article\nThe city council approved" in written["Empty content, full description"]
     sub_props, sub = loads_note(written["Why reasoning models think in $ and %"])
     assert "$T=[0.3, 0.7]$" in sub and "T=[0.30.7]" not in sub and "\\$5-\\$10" in sub
-    assert "Thanks for reading" not in sub.split("## Article")[0]
+    assert "Thanks for reading" not in sub and "Subscribe now" not in sub   # nor in its body
     zh_props, zh = loads_note(written["大模型推理成本下降一半"])
     assert zh_props["summary"] == "大模型推理成本在过去一年下降了一半。"
     assert "这得益于新的批处理技术！" in zh.split("## Article")[0]

@@ -184,3 +184,23 @@ def test_an_embedded_youtube_player_becomes_a_video_obsidian_plays_and_other_ifr
                      "<IFRAME SRC=//www.youtube.com/embed/dQw4w9WgXcQ></IFRAME>", BASE)
     assert md == ("Watch the talk:\n\n![](https://www.youtube.com/watch?v=0A1ouV7iD8o)\n\nSlides:\n\n"
                   "![](https://www.youtube.com/watch?v=dQw4w9WgXcQ)")
+
+
+def test_a_newsletters_calls_to_action_leave_the_note_and_its_words_about_subscribing_stay():
+    # Substack's markup: its subscribe widget's caption and its buttons, each a paragraph
+    md = to_markdown(
+        '<p>Cost per token keeps falling.</p>'
+        '<div class="subscription-widget-wrap-editor" data-component-name="SubscribeWidgetToDOM">'
+        '<div class="preamble"><p class="cta-caption">Thanks for reading Interconnects! Subscribe for free to '
+        'receive new posts and support my work.</p></div><form><input type="email" placeholder="Type your email…">'
+        '<input type="submit" value="Subscribe"></form></div>'
+        '<p class="button-wrapper" data-component-name="ButtonCreateButton"><a class="button primary" '
+        'href="https://www.interconnects.ai/subscribe?"><span>Subscribe now</span></a></p>'
+        '<p class="button-wrapper"><a class="button primary" href="https://www.interconnects.ai/p/costs?utm_source='
+        'substack&amp;utm_medium=email&amp;action=share"><span>Share</span></a></p>'
+        '<p class="button-wrapper"><a class="button primary" href="https://www.interconnects.ai/p/costs/comments">'
+        '<span>Leave a comment</span></a></p>'
+        '<p>Readers who <a href="https://example.com/subscribe">subscribe to the API</a> pay less.</p>'
+        '<pre><code>[Subscribe now](https://x.example/subscribe)</code></pre>', BASE)
+    assert md == ("Cost per token keeps falling.\n\nReaders who [subscribe to the API](https://example.com/subscribe) "
+                  "pay less.\n\n```\n[Subscribe now](https://x.example/subscribe)\n```")

@@ -154,7 +154,35 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     options = _options(base_url) if base_url and _RELATIVE_LINK.search(html) else _ABSOLUTE_OPTIONS
     markdown = _convert(_escape_text_nodes(_CONTENT_CLEANER.clean(html)), options)
     markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
+    if "ubscribe" in markdown or "action=share" in markdown:
+        markdown = _drop_calls_to_action(markdown)
     return restore_math(_neutralise_obsidian(_drop_end_breaks(markdown)), maths).strip()
+
+
+# a newsletter's calls to action, each a paragraph of its own: Substack's "Thanks for reading X!
+# Subscribe for free to receive new posts and support my work." and its buttons ("Subscribe now",
+# "Share", "Leave a comment", "Give a gift subscription"), links to its own subscribe, share or
+# comment pages
+_CALL_TO_ACTION = re.compile(
+    r"Thanks for reading [^\n]{1,120}?! Subscribe for free to receive new posts(?: and support (?:my|our) work)?\."
+    r"|\[(?:Subscribe(?: now)?|Share(?: [^\]\n]{1,80})?|Leave a comment|Give a gift subscription)\]"
+    r"\(<?https?://[^\s)]*(?:/subscribe|action=share|/comments|/gift)[^\s)]*>?\)",
+    re.IGNORECASE)
+
+
+def _drop_calls_to_action(markdown: str) -> str:
+    """The text without paragraphs that are only a newsletter's call to action (``_CALL_TO_ACTION``),
+    outside code: it asks a reader of the note for nothing they can do there."""
+    lines = markdown.split("\n")
+    out: list[str] = []
+    dropped = False
+    for line, code in zip(lines, _in_code(lines)):
+        if not code and line.strip() and _CALL_TO_ACTION.fullmatch(line.strip()):
+            dropped = True          # and the blank line after it: paragraphs stay one blank line apart
+        elif not (dropped and not line.strip()):
+            out.append(line)
+            dropped = False
+    return "\n".join(out)
 
 
 # a YouTube player a post embeds, which the sanitiser drops with every iframe, becomes the video's
