@@ -13,7 +13,8 @@ before:
   every bracket;
 * ``<`` before a letter, ``/``, ``!`` or ``?`` (an HTML tag), ``&`` before an
   entity name (``&lt;`` would show as ``<``);
-* ``#`` at the start of a word followed by a tag character (an Obsidian tag),
+* ``#`` at the start of a word followed by a tag that is not a number (an
+  Obsidian tag; ``#123`` stays),
   a line-leading ``#``, ``>``, ``-``, ``+`` or ``1.`` (``line_start``);
 * ``==`` (highlight), ``~~`` (strike-through), ``%%`` (a comment: ``%\\%``);
 * ``$`` only when the text holds two of them (``$5-$10`` would be math;
@@ -36,7 +37,9 @@ _SPOTS = re.compile(
     + r"|\*+|_+"
     + r"|\[\[+|\](?=\()"
     + r"|<(?=[A-Za-z/!?])|&(?=#?\w+;)"
-    + r"|(?<![^\s(\[{\"'])#(?=[\w/-])"   # "#tag" at a word start
+    # "#tag" at a word start; a number is no tag ("#123", a pull request): Obsidian's tags hold a
+    # character that is not a digit
+    + r"|(?<![^\s(\[{\"'])#(?=[\w/-]*[^\W\d]|[\w/-]*[/-])"
     + r"|={2,}|~{2,}|%(?=%)"
     + r"|\$|\|",
     re.UNICODE)

@@ -39,6 +39,9 @@ def test_no_needless_escapes_and_none_inside_urls():
     out = to_markdown('<p>e-mail, Opus 4.6, C#, a=b, (2.0) and '
                       '<a href="https://www.youtube.com/watch?v=a_b">https://www.youtube.com/watch?v=a_b</a></p>', BASE)
     assert out == "e-mail, Opus 4.6, C#, a=b, (2.0) and <https://www.youtube.com/watch?v=a_b>"
+    # a number is no Obsidian tag: a release note's pull requests keep their "#"
+    assert to_markdown('<li>Fix the lock file (<a href="https://github.com/o/r/pull/123">#123</a>), '
+                       'see #42</li>', BASE) == "- Fix the lock file ([#123](https://github.com/o/r/pull/123)), see #42"
 
 
 def test_what_would_change_the_rendering_in_obsidian_is_escaped():
@@ -230,7 +233,8 @@ def test_real_feed_quirks_make_notes_a_person_would_write(tmp_path, monkeypatch)
                 and p.parent.name in ("Daily", "Weekly")]          # nor in the digests that list it
     # podcast hosts' footers are no key points
     ep_props, ep = loads_note(written["Ep. 41: Evals"])
-    assert "privacy information" not in ep.split("## Article")[0] and "ad choices" not in ep.split("## Article")[0]
+    assert "privacy information" not in ep and "ad choices" not in ep           # nor in its body
+    assert "appeared first on" not in wp                                       # WordPress's footer line
     # arXiv: the listing line and the "Abstract:" label are no part of the summary; a paper is Research
     ax_props, ax = loads_note(written["Sparse Mixture-of-Experts Routing for Long-Context Agents"])
     assert ax_props["summary"] == ("Long-context language model agents spend most of their inference budget on "

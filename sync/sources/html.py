@@ -154,25 +154,34 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     options = _options(base_url) if base_url and _RELATIVE_LINK.search(html) else _ABSOLUTE_OPTIONS
     markdown = _convert(_escape_text_nodes(_CONTENT_CLEANER.clean(html)), options)
     markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
-    if "ubscribe" in markdown or "action=share" in markdown:
+    if _CALL_TO_ACTION_HINT.search(markdown):
         markdown = _drop_calls_to_action(markdown)
     return restore_math(_neutralise_obsidian(_drop_end_breaks(markdown)), maths).strip()
 
 
-# a newsletter's calls to action, each a paragraph of its own: Substack's "Thanks for reading X!
-# Subscribe for free to receive new posts and support my work." and its buttons ("Subscribe now",
-# "Share", "Leave a comment", "Give a gift subscription"), links to its own subscribe, share or
-# comment pages
+# what a newsletter, blog or podcast host adds to every item, each a paragraph of its own:
+# Substack's "Thanks for reading X! Subscribe for free to receive new posts and support my work." and
+# its buttons ("Subscribe now", "Share", "Leave a comment", "Give a gift subscription": links to its
+# own subscribe, share or comment pages); WordPress's "The post X appeared first on Y."; Omny's,
+# Megaphone's and Acast's privacy and ad-choices lines
+_HOSTED = r"\[?{0}\]?(?:\(<?https?://[^\s)]*>?\))?"          # an address, maybe as a link
 _CALL_TO_ACTION = re.compile(
     r"Thanks for reading [^\n]{1,120}?! Subscribe for free to receive new posts(?: and support (?:my|our) work)?\."
     r"|\[(?:Subscribe(?: now)?|Share(?: [^\]\n]{1,80})?|Leave a comment|Give a gift subscription)\]"
-    r"\(<?https?://[^\s)]*(?:/subscribe|action=share|/comments|/gift)[^\s)]*>?\)",
+    r"\(<?https?://[^\s)]*(?:/subscribe|action=share|/comments|/gift)[^\s)]*>?\)"
+    r"|The post [^\n]{1,400}? appeared first on [^\n]{1,300}?\."
+    r"|See " + _HOSTED.format(r"omnystudio\.com/listener") + r" for privacy information\."
+    r"|Learn more about your ad choices\. Visit " + _HOSTED.format(r"(?:podcastchoices\.com|megaphone\.fm)/adchoices")
+    + r"\.?"
+    r"|Hosted on Acast\. See " + _HOSTED.format(r"acast\.com/privacy") + r" for more information\.",
     re.IGNORECASE)
+_CALL_TO_ACTION_HINT = re.compile(r"ubscribe|action=share|appeared first on|privacy information|ad choices|"
+                                  r"Hosted on Acast", re.IGNORECASE)
 
 
 def _drop_calls_to_action(markdown: str) -> str:
-    """The text without paragraphs that are only a newsletter's call to action (``_CALL_TO_ACTION``),
-    outside code: it asks a reader of the note for nothing they can do there."""
+    """The text without paragraphs that are only a host's call to action or footer
+    (``_CALL_TO_ACTION``), outside code: it tells a reader of the note nothing about the item."""
     lines = markdown.split("\n")
     out: list[str] = []
     dropped = False
