@@ -106,24 +106,10 @@ class Forked(Generic[R]):
 
     def __init__(self, fn: Callable[[], R]):
         """Raises OSError when there is no child (no memory file, no process to be had)."""
-        self._data = os.memfd_create("kbsync-forked", os.MFD_CLOEXEC)
-        try:
-            read, write = os.pipe()
-        except OSError:
-            stop_child(None, self._data)
-            raise
-        try:
-            pid = os.fork()
-        except OSError:
-            stop_child(None, self._data, read, write)
-            raise
+        pid, self._data, read, write = fork_with_channel("kbsync-forked")
         if pid == 0:
             code = 1
             try:
-                keep = sorted((self._data, write))
-                os.closerange(3, keep[0])
-                os.closerange(keep[0] + 1, keep[1])
-                os.closerange(keep[1] + 1, os.sysconf("SC_OPEN_MAX"))
                 body = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
                 view = memoryview(body)
                 while view:
@@ -167,6 +153,37 @@ class Forked(Generic[R]):
     def close(self) -> None:
         stop_child(self._pid, self._pipe, self._data)   # its result, if still to come, is not wanted
         self._pid = self._pipe = self._data = None
+
+
+def fork_with_channel(name: str) -> tuple[int, int, int, int]:
+    """Fork a child that sends through a file in memory and a pipe: (pid, the memory file, the
+    pipe's read end, its write end), pid 0 in the child.
+
+    The child keeps no other inherited descriptor (a store's lock, a SQLite connection: neither
+    may be used across a fork, and a child outliving a killed parent must not hold the lock);
+    the parent closes the write end. Raises OSError (AttributeError without ``memfd_create``),
+    having closed what it made, when no memory file, pipe or process is to be had.
+    """
+    data = os.memfd_create(name, os.MFD_CLOEXEC)
+    try:
+        read, write = os.pipe()
+    except OSError:
+        stop_child(None, data)
+        raise
+    try:
+        pid = os.fork()
+    except OSError:
+        stop_child(None, data, read, write)
+        raise
+    if pid == 0:
+        try:
+            keep = sorted((data, write))
+            os.closerange(3, keep[0])
+            os.closerange(keep[0] + 1, keep[1])
+            os.closerange(keep[1] + 1, os.sysconf("SC_OPEN_MAX"))
+        except BaseException:
+            os._exit(1)   # the child must never return into the parent's code
+    return pid, data, read, write
 
 
 def stop_child(pid: int | None, *fds: int | None) -> None:

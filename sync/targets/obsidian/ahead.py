@@ -35,7 +35,7 @@ import time
 from typing import Any
 
 from ...config import Config
-from ...parallel import stop_child
+from ...parallel import fork_with_channel, stop_child
 from .files import LocalFiles
 from .relink import vault_keys
 
@@ -72,28 +72,12 @@ class ScanAhead:
             # what the child sends goes to a file in memory, the pipe only carries its sizes:
             # a child writing 9 MB into a 64 kB pipe waited for the run to read it (when its
             # catch-up came, a second in) before it could key the names the run needed next
-            data = os.memfd_create("kbsync-listing", os.MFD_CLOEXEC)
+            pid, data, read, write = fork_with_channel("kbsync-listing")
         except (AttributeError, OSError):
-            return   # no memory file here: the listing is taken in this process, when asked
-        try:
-            read, write = os.pipe()
-        except OSError:
-            stop_child(None, data)
-            return
-        try:
-            pid = os.fork()
-        except OSError:
-            stop_child(None, data, read, write)
-            return   # no process to be had (the user's limit): listed here, when asked
+            return   # no memory file or no process here (the user's limit): listed here, when asked
         if pid == 0:
             code = 1
             try:
-                # keep no inherited descriptor (the store, its lock): a child outliving a killed
-                # parent for the rest of its walk must not hold the store's lock meanwhile
-                keep = sorted((data, write))
-                os.closerange(3, keep[0])
-                os.closerange(keep[0] + 1, keep[1])
-                os.closerange(keep[1] + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
                 found = self.files.scan()
                 # the listing first, so the run can read it while the names are keyed
                 _send(data, write, marshal.dumps((found, self.files.leftovers())))
