@@ -122,8 +122,7 @@ def _inline(tokens: Iterable[dict[str, Any]], resolve: Resolve, marks: dict[str,
                 url = ""
             yield from _inline(tok.get("children", []), resolve, marks, _safe_url(url) or link)
         elif kind == "image":
-            alt = "".join(i["text"]["content"] for i in _inline(tok.get("children", []), resolve, {})
-                          if i["type"] == "text") or "image"
+            alt = _text_of(_inline(tok.get("children", []), resolve, {})) or "image"
             yield from rich_text(alt, link=tok["attrs"].get("url"), **marks)
         elif "children" in tok:
             yield from _inline(tok["children"], resolve, marks, link)
@@ -195,12 +194,20 @@ def _lone_image(children: list[dict[str, Any]], resolve: Resolve) -> Block | Non
     url = _safe_url(image["attrs"].get("url", "")) if image["type"] == "image" else None
     if url is None:
         return None
-    caption = "".join(i["text"]["content"] for i in _inline(image.get("children", []), resolve, {})
-                      if i["type"] == "text").strip()
+    caption = _text_of(_inline(image.get("children", []), resolve, {})).strip()
     # a YouTube video written as an image (as Obsidian embeds one) is a video block in Notion
-    kind = "video" if youtube_video(url) else "image"
+    return media_block("video" if youtube_video(url) else "image", url, rich_text(caption, link=link))
+
+
+def media_block(kind: str, url: str, caption: list[dict[str, Any]] | None = None) -> Block:
+    """An image or video block of a web address."""
     return {"object": "block", "type": kind,
-            kind: {"type": "external", "external": {"url": url}, "caption": rich_text(caption, link=link)}}
+            kind: {"type": "external", "external": {"url": url}, "caption": caption or []}}
+
+
+def _text_of(items: Iterable[dict[str, Any]]) -> str:
+    """The text of rich text items, joined (mentions left out)."""
+    return "".join(item["text"]["content"] for item in items if item.get("type") == "text")
 
 
 def _list(tok: dict[str, Any], resolve: Resolve, depth: int) -> list[Block]:
@@ -309,8 +316,7 @@ def fingerprint_text(block: Block) -> str:
     body = block.get(block.get("type", ""), {}) or {}
     # an image has no text of its own: its address and caption tell it from another
     url = ((body.get("external") or {}).get("url") or "") if block.get("type") in ("image", "video") else ""
-    return url + "".join(item["text"]["content"] for item in body.get("rich_text", body.get("caption", []))
-                         if item.get("type") == "text")
+    return url + _text_of(body.get("rich_text", body.get("caption", [])))
 
 
 def content_fingerprint(block: Block) -> str:
@@ -348,5 +354,5 @@ def plain_links(blocks: list[Block]) -> list[Block]:
 def _image_as_text(block: Block) -> Block:
     """An image or video block as a paragraph: its caption (else its kind) linked to it."""
     image = block[block["type"]]
-    caption = "".join(i["text"]["content"] for i in image.get("caption", []) if i.get("type") == "text")
-    return _block("paragraph", rich_text(caption or block["type"], link=image["external"]["url"]))[0]
+    return _block("paragraph", rich_text(_text_of(image.get("caption", [])) or block["type"],
+                                         link=image["external"]["url"]))[0]

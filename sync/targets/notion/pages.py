@@ -35,6 +35,7 @@ from .blocks import (
     callout,
     heading,
     markdown_blocks,
+    media_block,
     paragraph,
     rich_text,
     split_text,
@@ -112,8 +113,7 @@ def article_blocks(body: Mapping[str, Any]) -> list[Block]:
     content = markdown_blocks(body["content"])
     if body.get("video"):
         # a YouTube video's page: its player first (Notion shows a YouTube link as one)
-        content.insert(0, {"object": "block", "type": "video",
-                           "video": {"type": "external", "external": {"url": body["video"]}}})
+        content.insert(0, media_block("video", body["video"]))
     if content:
         blocks += heading("Article")
         if len(content) > MAX_CONTENT_BLOCKS:
