@@ -12,7 +12,9 @@ outside its root.
 
 Check-and-swap: a write may carry a ``Guard`` (see ``swap``): the file is
 replaced only while it is still what was read, so no save of the reader's is
-lost; ``write_many`` returns the files it left as the reader has them.
+lost; ``write_many`` returns the files it left as the reader has them (and
+those where a save of the reader's that landed in the old file during the
+rename could not be merged in: kbsync's version is in place, not recorded).
 """
 
 from __future__ import annotations
@@ -150,6 +152,7 @@ class LocalFiles:
         staged: list[tuple[str, str, str, Guard | None, str, Stamp]] = []
         skipped: dict[str, str] = {}
         orphans: list[Orphan] = []
+        watched: dict[Path, str] = {}     # an orphan's path: its rel
         folders: set[str] = set()
         try:
             for item in items:
@@ -179,8 +182,12 @@ class LocalFiles:
                     self.placed[rel] = written
                 if done.orphan is not None:
                     orphans.append(done.orphan)
-            settle(orphans)   # kbsync's versions are in place; late saves merged in where possible
-            orphans = []
+                    watched[done.orphan.path] = rel
+            # kbsync's versions are in place; late saves merged in where possible, and a page
+            # whose late save could not be is reported like one left as the reader has it
+            unmerged, orphans = settle(orphans), []
+            for path, why in unmerged.items():
+                skipped.setdefault(watched[path], why)
         except BaseException:
             # never leave a temp file or an open descriptor behind, whatever went wrong
             for orphan in orphans:

@@ -9,16 +9,17 @@ in place or by rename) and how to merge again (``Guard.remerge``).
 ``swap`` does, for one staged temp file:
 1. open the target and compare its stamp with the one read; if it changed,
    read the new text, merge again, write that into the temp file, repeat;
-2. rename; then look at the old file once more through the descriptor opened
-   before the rename: if an editor wrote to it in that instant, its bytes
-   would go with the unlinked file, so they are merged in and the swap runs
-   again over the version just placed;
-3. an editor that opened the old file just before the rename may write to it
-   a moment later. So the old file of a note saved in the last ``RECENT``
-   seconds (one being edited) stays open, and ``settle`` looks at it again
-   after ``GRACE`` seconds, once per batch: text that landed there is merged
-   in, ahead of whatever was saved into the new file since (it came first);
-4. give up after ``SWAP_TRIES`` rounds of a file that keeps changing, leave
+2. rename. An editor that opened the old file just before the rename may
+   write to it a moment later, and those bytes would go with the unlinked
+   file. So the old file stays open when it changed during the rename or
+   when the note was saved in the last ``RECENT`` seconds (one being
+   edited), and ``settle`` looks at it again after ``GRACE`` seconds, once
+   per batch: text that landed there is merged in, ahead of whatever was
+   saved into the new file since (it came first), and swapped in like any
+   write. A note that keeps changing faster than that swap can run is
+   tried again the next round; after ``SETTLE_ROUNDS`` the late text is
+   appended to the note as it is then, out of order but not lost;
+3. give up after ``SWAP_TRIES`` rounds of a file that keeps changing, leave
    the reader's version in place and say so (never overwrite).
 
 A note the reader deleted meanwhile is not brought back. What no check can
@@ -99,17 +100,36 @@ def write_new(path: str | Path, data: bytes, mode: int = 0o666) -> Stamp:
     file's stamp as written (a rename keeps it: same inode, size and mtime)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_all(fd, data)
         return stamp(os.fstat(fd))
     finally:
         os.close(fd)
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def _restage(tmp: Path, text: str) -> None:
-    """Write ``text`` into the temp file (synced by ``_swap`` right after it is renamed)."""
-    write_new(tmp, text.encode("utf-8"), 0o644)
+    """Write ``text`` into the temp file (synced by ``_swap`` right after it is renamed).
+
+    Written over the old bytes, then cut to length, not truncated first: truncating frees
+    the file's blocks and writing allocates them again, about 25 times slower on ext4
+    (330 µs against 12 for a 116 kB note). A note saved non-stop is merged again as often
+    as this runs, and the swap goes through only when it runs faster than the saves come.
+    """
+    data = text.encode("utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        view, offset = memoryview(data), 0
+        while view:
+            done = os.pwrite(fd, view, offset)
+            view, offset = view[done:], offset + done
+        os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
 
 
 def _remerge(guard: Guard, current: str, last_read: str | None = None, last_merged: str = "") -> str | None:
@@ -186,18 +206,14 @@ def _swap(tmp: Path, path: Path, guard: Guard, placed_text: str, tries: int) -> 
                 _fsync(path)
             if fd is None:
                 return Swapped(True, as_staged=synced)
-            orphan = Orphan(fd, path, tmp, guard, placed_text, now, last_read)
-            if stamp(os.fstat(fd)) == now:
-                if not _recent(now):
-                    return Swapped(True, as_staged=synced)
-                handed_over = True   # closed by ``settle``
-                # as staged all the same: a late save merged in by ``settle`` is placed as a new file
-                return Swapped(True, orphan=orphan, as_staged=synced)
-            # an editor wrote to the old file while it was being replaced: take that text in now
-            try:
-                return _recover(orphan)
-            except Busy as exc:
-                return Swapped(True, str(exc))    # kbsync's version is in place all the same
+            if stamp(os.fstat(fd)) == now and not _recent(now):
+                return Swapped(True, as_staged=synced)
+            # the old file changed during the rename, or the note is being edited: ``settle``
+            # merges in what lands in the old file (and closes it); as staged all the same, a
+            # late save merged in is placed as a new file
+            handed_over = True
+            return Swapped(True, orphan=Orphan(fd, path, tmp, guard, placed_text, now, last_read),
+                           as_staged=synced)
         finally:
             if fd is not None and not handed_over:
                 os.close(fd)
@@ -218,29 +234,50 @@ def _fsync(path: Path) -> None:
 
 def settle(orphans: Sequence[Orphan]) -> dict[Path, str]:
     """Look again at the old files of notes being edited (``GRACE`` after the renames, once
-    per batch); merge in what an editor wrote to them late. Returns {path: why} for what
-    could not be merged (kbsync's version is in place either way)."""
+    per batch); merge in what an editor wrote to them late, and close them. Returns
+    {path: why} for late saves that could not be merged (kbsync's version is in place either
+    way)."""
     failed: dict[Path, str] = {}
-    rounds = 0
-    while orphans and rounds < SETTLE_ROUNDS:
-        rounds += 1
-        time.sleep(GRACE)
-        later: list[Orphan] = []
+    try:
+        for _ in range(SETTLE_ROUNDS):
+            if not orphans:
+                break
+            time.sleep(GRACE)
+            later: list[Orphan] = []
+            for orphan in orphans:
+                try:
+                    done = _recover(orphan)
+                except Busy:
+                    # the note kept changing while it was read: the old file still holds the late text
+                    done = Swapped(True, orphan=orphan)
+                except OSError as exc:
+                    done = Swapped(True, str(exc))
+                if done.orphan is not orphan:
+                    os.close(orphan.fd)
+                if done.why:
+                    failed[orphan.path] = done.why
+                if done.orphan is not None:
+                    later.append(done.orphan)
+            orphans = later
         for orphan in orphans:
-            try:
-                done = _recover(orphan)
-            except OSError as exc:
-                done = Swapped(True, str(exc))
-            finally:
-                os.close(orphan.fd)
-            if done.why:
-                failed[orphan.path] = done.why
-            if done.orphan is not None:
-                later.append(done.orphan)
-        orphans = later
-    for orphan in orphans:
-        os.close(orphan.fd)
+            # the note never stood still long enough: keep the late text all the same
+            if stamp(os.fstat(orphan.fd)) != orphan.after:
+                why = _append_late(orphan)
+                if why:
+                    failed[orphan.path] = why
+    finally:
+        for orphan in orphans:
+            os.close(orphan.fd)
     return failed
+
+
+def _late_text(orphan: Orphan) -> tuple[str, str | None]:
+    """The old file's text now, and what was appended to it since it was read (None: it was
+    rewritten, or its text as read is not known)."""
+    late, _ = read_fd(orphan.fd)
+    if orphan.before is not None and late.startswith(orphan.before):
+        return late, late[len(orphan.before):]
+    return late, None
 
 
 def _recover(orphan: Orphan) -> Swapped:
@@ -251,16 +288,17 @@ def _recover(orphan: Orphan) -> Swapped:
     placed). The late save came first (it opened the file before the
     rename), so the note becomes: what was placed, the late save's added
     text, then the new file's; merged once more and swapped in like any write.
+    Returns ``orphan`` itself when that swap could not be placed (the note
+    kept changing): the old file keeps the late text for the next round.
     """
     if stamp(os.fstat(orphan.fd)) == orphan.after:
         return Swapped(True)
-    late, _ = read_fd(orphan.fd)
+    late, added = _late_text(orphan)
     current_text, current = read_path(orphan.path)
     if current_text is None:
         return Swapped(True)   # deleted by the reader since
     since = current_text[len(orphan.placed):] if current_text.startswith(orphan.placed) else None
-    if orphan.before is not None and late.startswith(orphan.before):
-        added = late[len(orphan.before):]
+    if added is not None:
         full = orphan.placed + added + since if since is not None else current_text + added
     else:
         # the old file was rewritten, not appended to: that version, then what came since
@@ -273,9 +311,29 @@ def _recover(orphan: Orphan) -> Swapped:
     _restage(orphan.tmp, text)
     again = swap(orphan.tmp, orphan.path, Guard(current, orphan.guard.remerge, current_text), text)
     if not again.placed:
-        # the merged text could not be placed: what the file holds now is the reader's latest
-        return Swapped(True, again.why)
+        return Swapped(True, orphan=orphan)
     return Swapped(True, again.why, again.orphan)
+
+
+def _append_late(orphan: Orphan) -> str:
+    """The last resort for a late save ``_recover`` could never place: its added text is
+    appended to the note as it is now (after saves that came later, but kept). Returns why
+    not, if not."""
+    try:
+        _, added = _late_text(orphan)
+    except Busy as exc:
+        return str(exc)
+    if added is None:
+        return "a late save of the reader's rewrote the old file and could not be merged"
+    try:
+        fd = os.open(orphan.path, os.O_WRONLY | os.O_APPEND)
+    except FileNotFoundError:
+        return ""    # deleted by the reader since: not brought back
+    try:
+        _write_all(fd, added.encode("utf-8"))
+    finally:
+        os.close(fd)
+    return ""
 
 
 def read_path(path: Path) -> tuple[str | None, Stamp | None]:
