@@ -24,6 +24,8 @@ The output is then made safe for an Obsidian note that kbsync partly owns:
 * KaTeX and MathML that carry their TeX (``<annotation
   encoding="application/x-tex">``) become ``$…$`` / ``$$…$$`` (``mathtex.py``)
   instead of the flattened glyphs;
+* a code block keeps its language as the fence's info string (```` ```python ````),
+  read from the markup highlighters leave (``codelang.py``);
 * an embedded YouTube player (``<iframe src=".../embed/ID">``) becomes
   ``![](https://www.youtube.com/watch?v=ID)``, which Obsidian plays; any other
   iframe goes.
@@ -39,6 +41,7 @@ import html_to_markdown
 import nh3
 
 from ..escaping import _LINE_START, escape
+from .codelang import as_fence_class, mark_languages
 from .mathtex import extract_math, restore_math
 from .urls import youtube_video
 
@@ -152,7 +155,9 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     html, maths = extract_math(html)
     # one shared options object unless a relative link needs the base
     options = _options(base_url) if base_url and _RELATIVE_LINK.search(html) else _ABSOLUTE_OPTIONS
-    markdown = _convert(_escape_text_nodes(_CONTENT_CLEANER.clean(html)), options)
+    # a code block's language rides through the sanitiser as <pre lang> (codelang.py)
+    html = as_fence_class(_CONTENT_CLEANER.clean(mark_languages(html)))
+    markdown = _convert(_escape_text_nodes(html), options)
     markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
     if _CALL_TO_ACTION_HINT.search(markdown):
         markdown = _drop_calls_to_action(markdown)

@@ -48,12 +48,37 @@ Resolve = Callable[[str], str | None]
 
 _parse = mistune.create_markdown(renderer=None, plugins=["strikethrough", "table", "url"])
 
-# Notion's code block accepts only its own list of languages; these are the common spellings
-_LANGUAGES = {"py": "python", "python": "python", "js": "javascript", "javascript": "javascript",
-              "ts": "typescript", "typescript": "typescript", "sh": "shell", "bash": "bash", "shell": "shell",
-              "json": "json", "yaml": "yaml", "yml": "yaml", "toml": "toml", "rust": "rust", "go": "go",
-              "java": "java", "c": "c", "cpp": "c++", "c++": "c++", "sql": "sql", "html": "html",
-              "css": "css", "markdown": "markdown", "md": "markdown", "diff": "diff", "ruby": "ruby"}
+# Notion's code block accepts only its own list of languages (notion-sdk-js's LanguageRequest);
+# a fence's info string is looked up there, then among the usual other spellings
+_NOTION_LANGUAGES = frozenset("""abap abc agda arduino assembly bash basic bnf c c# c++ clojure coffeescript coq
+css dart dhall diff docker ebnf elixir elm erlang f# flow fortran gherkin glsl go graphql groovy haskell hcl
+html idris java javascript json julia kotlin latex less lisp livescript lua makefile markdown markup matlab
+mathematica mermaid nix objective-c ocaml pascal perl php powershell prolog protobuf purescript python r
+racket reason ruby rust sass scala scheme scss shell smalltalk solidity sql swift toml typescript vb.net
+verilog vhdl webassembly xml yaml""".split())
+_LANGUAGE_ALIASES = {
+    "py": "python", "python3": "python", "pycon": "python", "ipython": "python", "js": "javascript",
+    "jsx": "javascript", "mjs": "javascript", "node": "javascript", "ts": "typescript", "tsx": "typescript",
+    "sh": "shell", "zsh": "shell", "console": "shell", "shell-session": "shell", "shellsession": "shell",
+    "terminal": "shell", "yml": "yaml", "cpp": "c++", "cxx": "c++", "cc": "c++", "h": "c", "cs": "c#",
+    "csharp": "c#", "fsharp": "f#", "golang": "go", "rs": "rust", "rb": "ruby", "md": "markdown",
+    "dockerfile": "docker", "objc": "objective-c", "objectivec": "objective-c", "kt": "kotlin",
+    "terraform": "hcl", "tf": "hcl", "ps1": "powershell", "pwsh": "powershell", "proto": "protobuf",
+    "wasm": "webassembly", "wat": "webassembly", "vb": "visual basic", "jsonc": "json", "json5": "json",
+    "postgresql": "sql", "postgres": "sql", "mysql": "sql", "sqlite": "sql", "plpgsql": "sql",
+    "svg": "xml", "xhtml": "html", "tex": "latex", "make": "makefile", "patch": "diff", "asm": "assembly",
+    "nasm": "assembly", "llvm": "llvm ir", "ascii": "ascii art", "text": "plain text", "plaintext": "plain text",
+    "txt": "plain text", "ml": "ocaml", "clj": "clojure", "ex": "elixir", "exs": "elixir", "erl": "erlang",
+    "hs": "haskell", "jl": "julia", "pl": "perl", "sol": "solidity", "scm": "scheme", "rkt": "racket",
+}
+
+
+def code_language(info: str) -> str:
+    """Notion's name for the language of a fence whose info string is ``info`` ("plain text" if none)."""
+    name = info.split(" ")[0].lower()
+    if name in _NOTION_LANGUAGES:
+        return name
+    return _LANGUAGE_ALIASES.get(name, "plain text")
 
 
 def utf16_len(text: str) -> int:
@@ -169,9 +194,8 @@ def _blocks(tokens: Iterable[dict[str, Any]], resolve: Resolve, depth: int, *, i
                 items += body.get("rich_text", [])
             out += _block("quote", items)
         elif kind == "block_code":
-            info = (tok.get("attrs", {}).get("info") or "").split(" ")[0].lower()
             out += _block("code", rich_text(tok.get("raw", "").rstrip("\n")),
-                          language=_LANGUAGES.get(info, "plain text"))
+                          language=code_language(tok.get("attrs", {}).get("info") or ""))
         elif kind == "thematic_break":
             out.append({"object": "block", "type": "divider", "divider": {}})
         elif kind == "table":
