@@ -176,6 +176,13 @@ def test_a_line_break_that_ends_a_paragraph_leaves_no_trailing_spaces():
                   "a) compute  \nb) GUI apps\n\n```\nkeep  \n\nthese  \n```")
 
 
+def test_a_line_break_that_ends_a_list_item_leaves_no_trailing_spaces():
+    # a Middleman blog's list: every item ends with <br> (the break inside an item stays)
+    md = to_markdown("<ul><li>Which build tool?<br></li><li>Which framework?  <br></li><li>one<br>two</li>"
+                     "</ul><ol><li>Cookbook <br></li><li>How-to</li></ol>", BASE)
+    assert md == "- Which build tool?\n- Which framework?\n- one  \n  two\n\n1. Cookbook\n2. How-to"
+
+
 def test_an_embedded_youtube_player_becomes_a_video_obsidian_plays_and_other_iframes_go():
     md = to_markdown('<p>Watch the talk:</p><iframe width="560" height="315" '
                      'src="https://www.youtube-nocookie.com/embed/0A1ouV7iD8o?si=Xy&amp;start=30" '

@@ -390,16 +390,22 @@ def _neutralise_obsidian(markdown: str) -> str:
     return "\n".join(out)
 
 
+# a line that starts a list item: a hard break just before it breaks nothing
+_ITEM_START = re.compile(r" *(?:[-*+]|\d{1,9}[.)])(?: |\Z)")
+
+
 def _drop_end_breaks(markdown: str) -> str:
-    """A hard line break that ends a paragraph ("end  " before a blank line: a feed's ``<br>`` before
-    ``</p>``, or blogs' ``<br><br>`` between paragraphs) breaks nothing; in source mode it is trailing
-    white space. Dropped, outside code; a break inside a paragraph stays."""
-    if " \n\n" not in markdown:
+    """A hard line break that ends a paragraph or a list item ("end  " before a blank line or the
+    next item: a feed's ``<br>`` before ``</p>`` or ``</li>``, or blogs' ``<br><br>`` between
+    paragraphs) breaks nothing; in source mode it is trailing white space. Dropped, outside
+    code; a break inside a paragraph or an item stays."""
+    if " \n" not in markdown:
         return markdown   # the common case (the text's last line is stripped by the caller)
     lines = markdown.split("\n")
     last = len(lines) - 1
     for i, code in enumerate(_in_code(lines)):
-        if not code and i < last and lines[i].endswith(" ") and not lines[i + 1].strip():
+        if not code and i < last and lines[i].endswith(" ") and (
+                not lines[i + 1].strip() or _ITEM_START.match(lines[i + 1])):
             lines[i] = lines[i].rstrip(" ")
     return "\n".join(lines)
 
