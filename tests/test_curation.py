@@ -264,6 +264,15 @@ def test_a_category_name_brings_its_words_and_their_aliases():
     assert scorer.score([nothing])[0].category == "Other"
 
 
+def test_a_dev_blogs_tutorial_is_coding_though_it_never_says_code():
+    # a Middleman blog's post: its "class methods" made it Research ("method" is a research word)
+    scorer = HeuristicScorer(ScoringConfig())
+    art = Article("kb-dsl", None, "Creating a DSL in Ruby", "Spencer Dixon", datetime(2026, 1, 1, tzinfo=timezone.utc),
+                  content="Recently I built a small DSL for work. Using Ruby's included hook to extend class "
+                          "methods: extending that module makes every method defined in it a class method.")
+    assert scorer.score([art])[0].category == "Coding & dev tools"
+
+
 def test_configured_keywords_still_win_over_name_words():
     rules = dict(category_rules(("Research", "Mine"), {"Mine": ("tomato",)}))
     assert rules["Mine"] == ("tomato",) and "arxiv" in rules["Research"]

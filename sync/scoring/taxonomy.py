@@ -57,7 +57,11 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("coding", "developer|tool|coding|code|programming|engineering|builder|devtool|software|"
        "编程|代码|开发|开发者|工具|实践|工程|软件",
        "coding|code|codebase|developer|programming|ide|cli|terminal|repository|pull request|github|copilot|"
-       "cursor|claude code|codex|sdk|api|vs code|编程|代码|开发者|程序员|终端|仓库|工程师|开发"),
+       "cursor|claude code|codex|sdk|api|vs code|编程|代码|开发者|程序员|终端|仓库|工程师|开发|"
+       # a programming language or a developer's tool named is as plain a sign (a dev blog's tutorial
+       # says "Ruby" and "class methods", not "coding"; its "method" alone would make it Research)
+       "python|javascript|typescript|ruby|rust|golang|kotlin|java|c++|php|node.js|npm|react.js|reactjs|"
+       "rails|django|webpack|compiler|debugger|refactoring|unit tests|编程语言|编译器"),
     _c("infrastructure", "infrastructure|infra|compute|chip|hardware|hpc|datacenter|data center|cloud|"
        "算力|基础设施|芯片|硬件|集群|云",
        "gpu|chip|nvidia|amd|tpu|data center|datacenter|cluster|hbm|power|supercomputer|nvlink|rack|"
