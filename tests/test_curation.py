@@ -164,6 +164,10 @@ def test_names_are_read_from_titles():
     assert entities("终端里的编程智能体大战：Claude Code、Codex CLI与Gemini CLI实测") == \
         ["Claude Code", "Codex CLI", "Gemini CLI"]
     assert entities("Qwen3: Think Deeper, Act Faster") == ["Qwen3"]
+    # a brand in lower camel case is a name, and the name goes on after it (heise's "iPhone XR"
+    # trend was named "XR")
+    assert entities("iPhone XR: Die 10 wichtigsten Testergebnisse")[0] == "iPhone XR"
+    assert entities("Apple ships macOS Sequoia and iOS 18") == ["macOS Sequoia", "iOS 18"]
 
 
 def test_a_story_told_by_five_outlets_is_one_trend_though_not_every_pair_is_linked():

@@ -172,7 +172,7 @@ def _name_like(token: str, title_case: bool = False, context: str = "") -> bool:
     (``context``: the stories' summaries) never writes it in lower case and
     either writes it capitalised or no dictionary knows it ("Qwen", "Valkey").
     """
-    if any(ch.isdigit() for ch in token) or (len(token) > 1 and token.isupper()):
+    if any(ch.isdigit() for ch in token) or (len(token) > 1 and token.isupper()) or _camel(token):
         return True
     if not token[:1].isupper():
         return False
@@ -187,6 +187,11 @@ def _name_like(token: str, title_case: bool = False, context: str = "") -> bool:
         return False  # the text writes it in lower case: a word, not a name
     # the text writes it capitalised; else only a word no dictionary knows ("Qwen", "Valkey")
     return freq == 0.0 or re.search(rf"(?<![\w-]){re.escape(token)}(?![\w-])", context) is not None
+
+
+def _camel(token: str) -> bool:
+    """A brand written in lower camel case ("iPhone", "macOS", "eBay", "gRPC"): a name wherever it is."""
+    return token[:1].islower() and any(ch.isupper() for ch in token[1:])
 
 
 def _title_case(text: str) -> bool:
@@ -217,7 +222,7 @@ def entities(title: str, limit: int = 3, context: str = "") -> list[str]:
         # a name goes on only over a single space: punctuation or CJK text ends it
         joined = m is not None and text[end:m.start()] == " "
         # in a Title Case title a capital says nothing: a name goes on only over names and numbers
-        goes_on = token[:1].isdigit() or (token[:1].isupper() and (
+        goes_on = token[:1].isdigit() or _camel(token) or (token[:1].isupper() and (
             not title_case or _name_like(token, title_case, context)))
         if run and joined and goes_on and len(run) < limit and token.casefold() not in _NAME_STOP:
             run.append(token)
