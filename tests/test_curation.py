@@ -9,6 +9,8 @@ the seed-derived sets are measured too when ../shared is there.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import PurePosixPath
@@ -266,6 +268,20 @@ def test_a_category_name_brings_its_words_and_their_aliases():
     assert scorer.score([gpu])[0].category == "算力与基础设施"
     nothing = replace(art, kb_id="kb-z", title="Gardening notes", content="Tomatoes and basil.")
     assert scorer.score([nothing])[0].category == "Other"
+
+
+def test_every_keyword_is_matched_as_written():
+    # the matcher keeps letters and digits: a keyword whose symbols matter ("c++" is the word "c")
+    # would match what it does not say (heise's "c't" was filed under coding)
+    from sync.phrases import KEY_PHRASES
+    from sync.scoring.taxonomy import CONCEPTS
+    words = [k for c in CONCEPTS for k in c.keywords] + [k for ps in KEY_PHRASES.values() for k in ps]
+    for keyword in (k.casefold() for k in words if k.isascii()):
+        assert " ".join(re.findall(r"[a-z0-9]+", keyword)) == " ".join(re.split(r"[\s.\-]+", keyword)).strip(), keyword
+    scorer = HeuristicScorer(ScoringConfig())
+    art = Article("kb-ct", None, "c't Fotografie: Spiegeloses Vollformat im Test", "heise", datetime(2026, 1, 1, tzinfo=timezone.utc),
+                  content="Lange war Sony der einzige Anbieter für spiegellose Vollformatkameras.")
+    assert scorer.score([art])[0].category != "Coding & dev tools"
 
 
 def test_a_dev_blogs_tutorial_is_coding_though_it_never_says_code():
