@@ -10,7 +10,6 @@ the seed-derived sets are measured too when ../shared is there.
 from __future__ import annotations
 
 import re
-
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import PurePosixPath
