@@ -25,9 +25,14 @@ _TEX = re.compile(r"<annotation\b[^>]*encoding\s*=\s*[\"']application/x-tex[\"']
 _DISPLAY = re.compile(r"\bdisplay\s*=\s*[\"']block[\"']", re.IGNORECASE)
 
 
+# "<math" in any case: a case-blind search lower-cases the text first (26 us for a 7 kB entry
+# that is not ASCII, against 7 for this)
+_MATH_OPEN = re.compile(r"<[mM][aA][tT][hH]")
+
+
 def extract_math(html: str) -> tuple[str, list[tuple[str, bool]]]:
     """(html with each TeX-carrying formula replaced by a placeholder, [(tex, display)])."""
-    if "katex" not in html and "<math" not in html.lower():
+    if "katex" not in html and _MATH_OPEN.search(html) is None:
         return html, []
     maths: list[tuple[str, bool]] = []
     mark = "kbmath" + secrets.token_hex(4)   # a word no page contains
