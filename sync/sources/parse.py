@@ -5,7 +5,7 @@ comes back with a one-line ``error`` and no entries; a feed that can be read
 gives every entry either as an ``Entry`` or as a ``Reject``.
 
 Formats: JSON Feed 1.0/1.1 is read by ``jsonfeed.py``; everything else goes to
-feedparser, on bytes only (wrapped in ``BytesIO``: given raw bytes, feedparser
+feedparser (as UTF-8 when it is in a legacy charset it does not name: ``charset.py``), on bytes only (wrapped in ``BytesIO``: given raw bytes, feedparser
 would try to open them as a local file name), with ``sanitize_html=False`` and
 ``resolve_relative_uris=False`` because ``html.py`` sanitises and resolves
 ten times faster. feedparser gets expat with buffered text and its cp1252
@@ -31,6 +31,7 @@ import feedparser
 
 from sync.models import Entry, Reject
 from sync.sources.bodies import best_body, double_escaped, is_html
+from sync.sources.charset import transcode_undeclared
 from sync.sources.html import clean_line, to_markdown, to_text
 from sync.sources.identity import base_id, settle
 from sync.sources.jsonfeed import JsonFeedError, looks_like_json, read_json_feed
@@ -117,7 +118,8 @@ def parse_feed(body: bytes, *, feed_url: str, source: str,
         if looks_like_json(body):
             feed, raw_entries = read_json_feed(body)
         else:
-            feed, raw_entries, error, warning = _read_xml(body, lowered)
+            # a legacy CJK or Cyrillic feed that names no charset is handed over as UTF-8
+            feed, raw_entries, error, warning = _read_xml(transcode_undeclared(body, lowered), lowered)
             if error:
                 # an HTML page is named as such, but only once the parser found no feed in it:
                 # a valid feed may carry a stray <!DOCTYPE html> line
