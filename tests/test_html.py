@@ -211,3 +211,20 @@ def test_a_newsletters_calls_to_action_leave_the_note_and_its_words_about_subscr
         '<pre><code>[Subscribe now](https://x.example/subscribe)</code></pre>', BASE)
     assert md == ("Cost per token keeps falling.\n\nReaders who [subscribe to the API](https://example.com/subscribe) "
                   "pay less.\n\n```\n[Subscribe now](https://x.example/subscribe)\n```")
+
+
+@pytest.mark.parametrize("html,expected", [
+    # Don't Hit Save's excerpts, Medium's footer, WordPress's excerpt link, its "(more…)", a Chinese blog's
+    ('<p>This lasted until I... <a href="https://d.com/x">[read more]</a></p>', "This lasted until I..."),
+    ('<p>Intro.</p><p><a href="https://medium.com/@e/b?source=rss">Continue reading on Medium »</a></p>', "Intro."),
+    ('<p>Text. <a href="https://b.com/p">Continue reading <span>My Post</span> <span>→</span></a></p>', "Text."),
+    ('<p>Some text <a href="https://b.com/p">(more…)</a></p>', "Some text"),
+    ('<p>文章摘要。<a href="https://x.cn/a">阅读全文</a></p>', "文章摘要。"),
+    # a link that reads on inside the text, or names something else, stays
+    ('<p>See <a href="https://svelte.dev">read more in the docs</a> for details.</p>',
+     "See [read more in the docs](https://svelte.dev) for details."),
+    ('<p>A link to <a href="https://x.com">the docs</a></p>', "A link to [the docs](https://x.com)"),
+    ('<p>Chart: <img src="https://x.com/a.png" alt="Read more"></p>', "Chart: ![Read more](https://x.com/a.png)"),
+])
+def test_a_read_more_link_that_ends_an_excerpt_leaves_the_note(html: str, expected: str) -> None:
+    assert to_markdown(html, BASE) == expected

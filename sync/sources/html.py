@@ -161,6 +161,7 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
     if _may_call_to_action(markdown):
         markdown = _drop_calls_to_action(markdown)
+    markdown = _drop_read_more(markdown.rstrip())
     return restore_math(_neutralise_obsidian(_drop_end_breaks(markdown)), maths).strip()
 
 
@@ -205,6 +206,33 @@ def _drop_calls_to_action(markdown: str) -> str:
             out.append(line)
             dropped = False
     return "\n".join(out)
+
+
+# A "read more" link that ends an excerpt: the note links the article already. Its text, once
+# brackets, arrows and dots are gone, opens with one of these (a title may follow: WordPress's
+# "Continue reading <title>", Medium's "Continue reading on Medium »")
+_READ_MORE = ("read more", "continue reading", "keep reading", "read the full", "read the rest", "read full",
+              "full story", "full article", "lire la suite", "weiterlesen", "weiter lesen", "leer más",
+              "continua a leggere", "阅读全文", "阅读更多", "查看全文", "继续阅读", "続きを読む")
+_LAST_LINK = re.compile(r"\[((?:[^\]\\\n]|\\.){1,160})\]\(<?https?://[^\s)]+>?\)[\s.:»›→…)]*\Z")
+_LINK_TEXT_TRIM = " \t.…»›→«‹←:()[]\\"
+
+
+def _drop_read_more(markdown: str) -> str:
+    """The text without a "read more" link at its very end (``_READ_MORE``), and without the
+    paragraph, when that link was all of it. ``markdown`` ends with no white space."""
+    if not markdown.endswith(")") or "](" not in markdown[-400:]:
+        return markdown
+    link = _LAST_LINK.search(markdown, max(0, len(markdown) - 400))
+    if link is None or markdown[link.start() - 1:link.start()] == "!":
+        return markdown   # no link there, or an image
+    text = link.group(1).strip(_LINK_TEXT_TRIM).lower()
+    if not (text.startswith(_READ_MORE) or text in ("more", "(more)")):
+        return markdown
+    kept = markdown[:link.start()].rstrip(" \t")
+    if kept.endswith("\n") or not kept:
+        return kept.rstrip()       # the link was a paragraph of its own
+    return kept
 
 
 # a YouTube player a post embeds, which the sanitiser drops with every iframe, becomes the video's
