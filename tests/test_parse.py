@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -361,3 +362,26 @@ def test_a_body_is_found_from_its_start_as_from_the_whole(value, peek):
         assert bodies._has_body(detail) == whole
     finally:
         bodies.PEEK = original
+
+
+def test_an_items_opengraph_block_does_not_replace_the_post_with_its_one_line_description():
+    # Google's Cloud Blog: each item carries an <og> block whose unprefixed <description> (one
+    # line) feedparser files as the content, next to the whole post in the item's <description>
+    post = "<p>Time-series forecasting problems are everywhere.</p>" + "<p>A paragraph of the post.</p>" * 20
+    item = ("<item><title>Forecasting with BigQuery</title><link>https://cloud.example/blog/forecasting/</link>"
+            f"<description>{html.escape(post)}</description>"
+            '<og xmlns:og="http://ogp.me/ns#"><type>article</type><title>Forecasting with BigQuery</title>'
+            "<description>Learn how to forecast with BigQuery.</description><site_name>Google</site_name></og>"
+            '<author xmlns:author="http://www.w3.org/2005/Atom"><name>Ryan</name><title>ML Engineer</title></author>'
+            "</item>")
+    entry = only_entry(parse(rss(item)))
+    assert entry.title == "Forecasting with BigQuery"
+    assert entry.content.startswith("Time-series forecasting problems are everywhere.")
+    assert entry.content.count("A paragraph of the post.") == 20
+
+
+def test_a_plain_text_content_as_long_as_the_summary_is_still_the_body():
+    item = ("<item><title>T</title><link>https://example.com/t</link><description>&lt;p&gt;Short teaser.&lt;/p&gt;"
+            "</description><content:encoded>The whole text of the post, in plain text, longer than the teaser."
+            "</content:encoded></item>")
+    assert only_entry(parse(rss(item))).content.startswith("The whole text of the post")
