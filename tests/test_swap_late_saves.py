@@ -34,6 +34,7 @@ def orphaned(tmp_path: Path, late: str | None = "reader line 1\n", rewrite: str 
     """kbsync's version placed over BEFORE, with a save into the old file after the rename
     (``late`` appended, or the whole file rewritten to ``rewrite``) and ``since`` appended to
     the new file."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "note.md"
     path.write_text(BEFORE, encoding="utf-8")
     fd = os.open(path, os.O_RDONLY)
@@ -79,9 +80,11 @@ def failing_swaps(monkeypatch: pytest.MonkeyPatch, times: int) -> list[int]:
 
 def test_a_late_save_is_merged_in_ahead_of_what_was_saved_into_the_new_file(tmp_path: Path) -> None:
     orphan = orphaned(tmp_path, since="reader line 2\n")
+    fd = orphan.fd
     assert settle([orphan]) == {}
+    assert closed(fd)
     assert orphan.path.read_text("utf-8") == PLACED + "reader line 1\nreader line 2\n"
-    assert closed(orphan.fd)
+    assert orphan.fd == -1          # closed by settle
     assert not orphan.tmp.exists()
 
 
@@ -89,7 +92,7 @@ def test_an_old_file_nobody_wrote_to_is_closed_and_nothing_changes(tmp_path: Pat
     orphan = orphaned(tmp_path, late=None, since="reader line 1\n")
     assert settle([orphan]) == {}
     assert orphan.path.read_text("utf-8") == PLACED + "reader line 1\n"
-    assert closed(orphan.fd)
+    assert orphan.fd == -1          # closed by settle
 
 
 def test_a_merge_that_cannot_be_placed_yet_is_tried_again_the_next_round(
@@ -100,7 +103,7 @@ def test_a_merge_that_cannot_be_placed_yet_is_tried_again_the_next_round(
     assert len(calls) == 3
     # in order: the late save came first
     assert orphan.path.read_text("utf-8") == PLACED + "reader line 1\nreader line 2\n"
-    assert closed(orphan.fd)
+    assert orphan.fd == -1          # closed by settle
 
 
 def test_a_note_that_never_stands_still_gets_the_late_text_appended_not_dropped(
@@ -111,7 +114,7 @@ def test_a_note_that_never_stands_still_gets_the_late_text_appended_not_dropped(
     assert len(calls) == swapping.SETTLE_ROUNDS
     # out of order, but every line is there once
     assert orphan.path.read_text("utf-8") == PLACED + "reader line 2\nreader line 1\n"
-    assert closed(orphan.fd)
+    assert orphan.fd == -1          # closed by settle
     assert not orphan.tmp.exists()
 
 
@@ -145,7 +148,7 @@ def test_a_note_deleted_by_the_reader_meanwhile_is_not_brought_back(
     monkeypatch.setattr(swapping, "_recover", recover)
     assert settle([orphan]) == {}
     assert not orphan.path.exists()
-    assert closed(orphan.fd)
+    assert orphan.fd == -1          # closed by settle
 
 
 def test_an_old_file_rewritten_late_that_cannot_be_placed_is_reported(
@@ -155,7 +158,7 @@ def test_an_old_file_rewritten_late_that_cannot_be_placed_is_reported(
     failed = settle([orphan])
     assert "rewrote the old file" in failed[orphan.path]
     assert orphan.path.read_text("utf-8") == PLACED      # kbsync's version, as placed
-    assert closed(orphan.fd)
+    assert orphan.fd == -1          # closed by settle
 
 
 def test_an_old_file_rewritten_late_is_merged_in_when_it_can_be(tmp_path: Path) -> None:
@@ -163,3 +166,21 @@ def test_an_old_file_rewritten_late_is_merged_in_when_it_can_be(tmp_path: Path) 
     assert settle([orphan]) == {}
     # the rewrite, then what came since (the merge, here the identity, decides the rest)
     assert orphan.path.read_text("utf-8") == "the reader's own page\nreader line 1\n"
+
+
+def test_every_old_file_is_closed_once_when_a_merge_fails_unexpectedly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = orphaned(tmp_path / "a"), orphaned(tmp_path / "b")
+    real = swapping._recover
+
+    def recover(o: Orphan) -> Swapped:
+        if o is second:
+            raise RuntimeError("a bug in a merge")
+        return real(o)
+
+    monkeypatch.setattr(swapping, "_recover", recover)
+    fds = (first.fd, second.fd)
+    with pytest.raises(RuntimeError):
+        settle([first, second])
+    assert closed(fds[0]) and closed(fds[1])
+    first.close()     # closing again does nothing (the number may belong to another file by now)

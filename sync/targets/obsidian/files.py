@@ -191,7 +191,7 @@ class LocalFiles:
         except BaseException:
             # never leave a temp file or an open descriptor behind, whatever went wrong
             for orphan in orphans:
-                os.close(orphan.fd)
+                orphan.close()
             for tmp, *_ in staged:
                 try:
                     os.unlink(tmp)

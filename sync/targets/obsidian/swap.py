@@ -151,6 +151,12 @@ class Orphan:
     after: Stamp       # the old file as it was renamed away
     before: str | None # the old file's text then (None: not known)
 
+    def close(self) -> None:
+        """Close the old file (once: a second call does nothing)."""
+        if self.fd >= 0:
+            fd, self.fd = self.fd, -1
+            os.close(fd)
+
 
 @dataclass(frozen=True)
 class Swapped:
@@ -238,6 +244,7 @@ def settle(orphans: Sequence[Orphan]) -> dict[Path, str]:
     {path: why} for late saves that could not be merged (kbsync's version is in place either
     way)."""
     failed: dict[Path, str] = {}
+    seen = list(orphans)     # every old file opened, closed whatever happens
     try:
         for _ in range(SETTLE_ROUNDS):
             if not orphans:
@@ -253,11 +260,12 @@ def settle(orphans: Sequence[Orphan]) -> dict[Path, str]:
                 except OSError as exc:
                     done = Swapped(True, str(exc))
                 if done.orphan is not orphan:
-                    os.close(orphan.fd)
+                    orphan.close()
                 if done.why:
                     failed[orphan.path] = done.why
                 if done.orphan is not None:
                     later.append(done.orphan)
+                    seen.append(done.orphan)
             orphans = later
         for orphan in orphans:
             # the note never stood still long enough: keep the late text all the same
@@ -266,8 +274,8 @@ def settle(orphans: Sequence[Orphan]) -> dict[Path, str]:
                 if why:
                     failed[orphan.path] = why
     finally:
-        for orphan in orphans:
-            os.close(orphan.fd)
+        for orphan in seen:
+            orphan.close()
     return failed
 
 
