@@ -228,3 +228,15 @@ def test_a_newsletters_calls_to_action_leave_the_note_and_its_words_about_subscr
 ])
 def test_a_read_more_link_that_ends_an_excerpt_leaves_the_note(html: str, expected: str) -> None:
     assert to_markdown(html, BASE) == expected
+
+
+def test_a_line_break_in_the_pages_text_is_a_space_as_a_browser_shows_it():
+    # static-site generators wrap their HTML's lines; Obsidian shows a single line break as one,
+    # so a paragraph came out cut every 80 characters (and in Notion too). <pre> keeps its lines;
+    # between two CJK characters the break is nothing
+    html = ("<p>Recently I built a small DSL\nfrom any external API. It was\n   my first.</p>\n"
+            "<pre><code>line1\nline2\n</code></pre>\n<p>a<br>\nb</p>\n<ul>\n<li>one\ncontinues</li>\n</ul>"
+            "<blockquote><p>quoted\ntext</p></blockquote><p>中文第一行\n第二行 and\nwrap</p>")
+    assert to_markdown(html, BASE) == (
+        "Recently I built a small DSL from any external API. It was my first.\n\n```\nline1\nline2\n```\n\n"
+        "a  \nb\n\n- one continues\n\n> quoted text\n\n中文第一行第二行 and wrap")

@@ -288,14 +288,17 @@ def _escape_text_nodes(html: str) -> str:
         elif code:
             if line_start and not part.isspace():
                 line_start = False
-        elif part.isspace():
-            pass
-        elif _PLAIN_TEXT.fullmatch(part) and not (line_start and (part[0].isspace() or _LINE_START.match(part))):
-            # most text: nothing to decode, escape or strip, so the steps below give it back as is
-            line_start = False
         else:
-            parts[i] = _escape_part(part, link > 0, "$" in part and _dollars(parts, i) >= 2, line_start)
-            line_start = False
+            if "\n" in part:
+                part = parts[i] = _unwrapped(part)
+            if part.isspace():
+                pass
+            elif _PLAIN_TEXT.fullmatch(part) and not (line_start and (part[0].isspace() or _LINE_START.match(part))):
+                # most text: nothing to decode, escape or strip, so the steps below give it back as is
+                line_start = False
+            else:
+                parts[i] = _escape_part(part, link > 0, "$" in part and _dollars(parts, i) >= 2, line_start)
+                line_start = False
         if i == last:
             break
         tag = parts[i + 1]
@@ -313,6 +316,18 @@ def _escape_text_nodes(html: str) -> str:
             if kind == 2 and info[2]:
                 opened = i + 1 if info[2] > 0 else _unlink_if_empty(parts, opened, i + 1)
     return "".join(parts)
+
+
+# a line break in a page's text (not in <pre>): a browser shows a space, or nothing between two
+# CJK characters; kept, it would be a line break in Obsidian (single line breaks show) and Notion
+_CJK_BREAK = re.compile(r"(?<=[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef])[ \t]*\n\s*"
+                        r"(?=[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef])")
+_BREAK = re.compile(r"[ \t]*\n\s*")
+
+
+def _unwrapped(text: str) -> str:
+    """A text node of the page with its line breaks as the browser shows them (see above)."""
+    return _BREAK.sub(" ", _CJK_BREAK.sub("", text))
 
 
 def _unlink_if_empty(parts: list[str], opened: int, closing: int) -> int:
