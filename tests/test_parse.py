@@ -385,3 +385,15 @@ def test_a_plain_text_content_as_long_as_the_summary_is_still_the_body():
             "</description><content:encoded>The whole text of the post, in plain text, longer than the teaser."
             "</content:encoded></item>")
     assert only_entry(parse(rss(item))).content.startswith("The whole text of the post")
+
+
+def test_a_plain_text_body_keeps_its_line_breaks_where_html_text_loses_them():
+    # the author's line breaks in plain text are theirs; a break in HTML text is a space
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [
+        {"id": "1", "url": "https://example.com/1", "title": "Plain",
+         "content_text": "Line one\nline two.\n\nA second paragraph."},
+        {"id": "2", "url": "https://example.com/2", "title": "HTML",
+         "content_html": "<p>Line one\nline two.</p><p>A second paragraph.</p>"}]}
+    entries = {e.title: e for e in parse(json.dumps(feed)).entries}
+    assert entries["Plain"].content == "Line one\nline two.\n\nA second paragraph."
+    assert entries["HTML"].content == "Line one line two.\n\nA second paragraph."

@@ -138,11 +138,13 @@ _CONTENT_CLEANER = nh3.Cleaner(clean_content_tags=_DROP_WITH_CONTENT,
 _TEXT_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags=_DROP_WITH_CONTENT)
 
 
-def to_markdown(html: str, base_url: str | None = None) -> str:
+def to_markdown(html: str, base_url: str | None = None, *, text: bool = False) -> str:
     """Sanitised Markdown for feed HTML; ``""`` for empty input.
 
-    Relative links and images are made absolute against ``base_url``.
-    Plain text (no tags) comes out as the same text, with Markdown-active
+    Relative links and images are made absolute against ``base_url``. A line
+    break in the page's text is a space, as a browser shows it; ``text``: the
+    input is a plain-text body (escaped), whose line breaks are the author's
+    and stay. Plain text comes out as the same text, with Markdown-active
     characters escaped. Never contains ``%%`` outside code nor a line that
     could be taken for a ``%% kbsync:... %%`` region marker, nor a control
     character other than tab and line breaks.
@@ -157,7 +159,7 @@ def to_markdown(html: str, base_url: str | None = None) -> str:
     options = _options(base_url) if base_url and _RELATIVE_LINK.search(html) else _ABSOLUTE_OPTIONS
     # a code block's language rides through the sanitiser as <pre lang> (codelang.py)
     html = as_fence_class(_CONTENT_CLEANER.clean(mark_languages(html)))
-    markdown = _convert(_escape_text_nodes(html), options)
+    markdown = _convert(_escape_text_nodes(html, unwrap=not text), options)
     markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
     if _may_call_to_action(markdown):
         markdown = _drop_calls_to_action(markdown)
@@ -267,13 +269,14 @@ _BACKSLASH_MARK = "\ufdd1"
 _PLAIN_TEXT = re.compile(r"[^\\`*_\[\]<>&#=~%$|\xa0\ufdd0\ufdd1]*")
 
 
-def _escape_text_nodes(html: str) -> str:
+def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
     """Escape the page's text (not code, not attributes) with ``sync.escaping``.
 
     ``$`` is escaped only in a paragraph that holds two of them; link text
     has its brackets escaped; alt text loses its brackets; a ``%`` in a link
     or image address that starts no escape becomes ``%25`` (so no ``%%``
-    is left there for the comment guard to break).
+    is left there for the comment guard to break). ``unwrap``: a line break
+    in text outside code becomes what a browser shows (``_unwrapped``).
     """
     parts = _NODE.split(html)     # text, tag, text, ..., text: rewritten in place where they change
     code = link = 0
@@ -289,7 +292,7 @@ def _escape_text_nodes(html: str) -> str:
             if line_start and not part.isspace():
                 line_start = False
         else:
-            if "\n" in part:
+            if unwrap and "\n" in part:
                 part = parts[i] = _unwrapped(part)
             if part.isspace():
                 pass

@@ -304,10 +304,11 @@ def _content(raw: Mapping[str, Any], url: str | None, ctx: FeedContext) -> str:
         return ""
     if double_escaped(body):
         value = _html.unescape(value)   # escaped twice and nothing cleaner: undo one level
-    # Plain text is escaped so that it comes out as the same text.
-    markup = value if is_html(body) else _html.escape(value, quote=False)
+    # Plain text is escaped so that it comes out as the same text, its line breaks kept.
+    html = is_html(body)
+    markup = value if html else _html.escape(value, quote=False)
     base = canonical_url(body.get("base") or "", base=ctx.base) or url or ctx.base
-    return to_markdown(markup, base_url=base)
+    return to_markdown(markup, base_url=base, text=not html)
 
 
 def _valid_date(parsed: Any, now: datetime) -> datetime | None:
