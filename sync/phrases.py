@@ -42,6 +42,21 @@ KEY_PHRASES: dict[str, tuple[str, ...]] = {
     "regulation": ("regulation", "regulators", "ai act", "监管", "政策法规"),
     "digital-twin": ("digital twin", "数字孪生"),
     "speech": ("speech", "voice", "语音"),
+    # the languages and platforms a developer's post is about (a tutorial that names none of the
+    # topics above had no tag at all); "Go" alone is an English word: its other names only
+    "python": ("python",),
+    "rust": ("rust", "rustlang", "rustc"),
+    "javascript": ("javascript", "node.js", "nodejs"),
+    "typescript": ("typescript",),
+    "golang": ("golang", "go 1", "go modules", "go generics", "go 语言"),
+    "webassembly": ("webassembly", "wasm"),
+    "kubernetes": ("kubernetes", "k8s"),
+    "linux": ("linux",),
+    "ruby": ("ruby", "ruby on rails"),
+    "java": ("java", "jvm", "openjdk"),
+    "kotlin": ("kotlin",),
+    "php": ("php",),
+    "database": ("database", "databases", "postgres", "postgresql", "sqlite", "mysql", "数据库"),
 }
 
 
@@ -76,6 +91,19 @@ TOPIC_LABELS: dict[str, tuple[str, str]] = {
     "regulation": ("AI regulation", "AI 监管"),
     "digital-twin": ("Digital twins", "数字孪生"),
     "speech": ("Speech and voice", "语音"),
+    "python": ("Python", "Python"),
+    "rust": ("Rust", "Rust"),
+    "javascript": ("JavaScript", "JavaScript"),
+    "typescript": ("TypeScript", "TypeScript"),
+    "golang": ("Go", "Go 语言"),
+    "webassembly": ("WebAssembly", "WebAssembly"),
+    "kubernetes": ("Kubernetes", "Kubernetes"),
+    "linux": ("Linux", "Linux"),
+    "ruby": ("Ruby", "Ruby"),
+    "java": ("Java", "Java"),
+    "kotlin": ("Kotlin", "Kotlin"),
+    "php": ("PHP", "PHP"),
+    "database": ("Databases", "数据库"),
 }
 # Tags too broad to name a trend alone (they still join one: "Coding agents and MCP").
 BROAD_TAGS = frozenset({"agent", "open-source", "benchmark", "multimodal", "inference", "security"})

@@ -269,6 +269,16 @@ def test_a_category_name_brings_its_words_and_their_aliases():
     assert scorer.score([nothing])[0].category == "Other"
 
 
+def test_a_developers_post_is_tagged_with_the_language_it_is_about():
+    scorer = HeuristicScorer(ScoringConfig())
+    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    tags = lambda title: scorer.score([Article(f"kb-{title}", None, title, "Blog", when, content="Text.")])[0].tags  # noqa: E731
+    assert "ruby" in tags("Creating a DSL in Ruby")
+    assert "rust" in tags("Programmiersprache: Rust 1.30 will mehr Klarheit schaffen")
+    assert "golang" in tags("What's new in Go 1.22")
+    assert "golang" not in tags("Go ahead and ship it")      # "Go" alone is an English word
+
+
 def test_every_keyword_is_matched_as_written():
     # the matcher keeps letters and digits: a keyword whose symbols matter ("c++" is the word "c")
     # would match what it does not say (heise's "c't" was filed under coding)
