@@ -53,6 +53,8 @@ def test_the_fence_names_the_language_the_highlighter_wrote(html: str, language:
     '<pre class="wp-block-preformatted">a poem</pre>',                           # a class that names no language
     '<pre><code class="language-plaintext">x</code></pre>',                      # "plain text" is no language
     '<pre class="highlight-default">x</pre>',
+    '<pre lang="en">a quoted passage</pre>',                                     # HTML's lang: a human language
+    '<pre lang="zh-CN">一段文字</pre>',
 ])
 def test_a_block_whose_language_is_not_said_gets_a_bare_fence(html: str) -> None:
     assert to_markdown(html).startswith("```\n")

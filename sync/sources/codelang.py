@@ -45,6 +45,9 @@ _NOT_LANGUAGES = frozenset({
     "linenums", "line-numbers", "numberlines", "code", "codehilite", "wp-block-code", "syntax",
     "plaintext", "plain", "text", "txt", "none", "nohighlight", "no-highlight", "auto", "default",
 })
+# HTML's own ``lang`` names a human language just as well ("en", "zh-cn"): those are none of code's
+_HUMAN = re.compile(r"(?:en|fr|de|es|it|pt|ru|zh|ja|ko|nl|sv|da|no|fi|pl|cs|tr|ar|he|uk|el|hu|vi|id|th|hi)"
+                    r"|[a-z]{2}-[a-z]{2,4}")
 _LOOK_BACK = 400   # characters before a <pre> searched for the divs around it
 _LANG_PRE = re.compile(r'<pre lang="([^"]*)">')
 
@@ -90,7 +93,7 @@ def _language(attrs: str) -> str | None:
     values = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) or m.group(4) or ""
               for m in _ATTR.finditer(attrs)}
     for key in ("data-lang", "data-language", "lang"):
-        if key in values and (name := _checked(values[key])):
+        if key in values and (name := _checked(values[key])) and not (key == "lang" and _HUMAN.fullmatch(name)):
             return name
     classes = values.get("class", "")
     if not classes:
