@@ -45,6 +45,12 @@ def test_a_legacy_feed_that_names_no_charset_reads_as_its_text(charset: str, tex
     assert titles(feed(texts).encode(charset)) == texts
 
 
+def test_a_servers_default_charset_the_body_is_not_in_names_nothing() -> None:
+    # a GBK file served as "charset=utf-8" (a web server's default)
+    body = feed(CHINESE).encode("gbk")
+    assert titles(body, {"content-type": "application/rss+xml; charset=utf-8"}) == CHINESE
+
+
 def test_a_latin_feed_in_windows_1252_that_names_none_still_reads_right() -> None:
     # the detector guessed cp1250 and cp1257 for French: a Latin guess is left to feedparser
     texts = ["Perturbateurs endocriniens : quels effets sur le cerveau ?", "Café, déjà vu – « l'été »"]
@@ -56,6 +62,7 @@ def test_a_latin_feed_in_windows_1252_that_names_none_still_reads_right() -> Non
     (feed(["plain"]).encode("ascii"), {}),                                           # ASCII
     (feed(CHINESE, declaration='<?xml version="1.0" encoding="GB2312"?>').encode("gb2312"), {}),
     (feed(CHINESE).encode("gb2312"), {"content-type": "text/xml; charset=gb2312"}),
+    (feed(CHINESE).encode("gb2312"), {"content-type": "text/xml; charset=GBK"}),
     (b"\xef\xbb\xbf" + feed(CHINESE).encode("utf-8"), {}),                           # a BOM
 ])
 def test_a_feed_that_is_utf8_or_names_its_charset_is_handed_over_as_it_is(body: bytes, headers: dict[str, str]) -> None:

@@ -7,8 +7,9 @@ out as mojibake ("ÈË¹¤ÖÇÄÜ" for 人工智能). ``transcode_undeclared`` 
 charset-normalizer in that case only, and hands feedparser the text as UTF-8.
 
 Contract: a body that is ASCII, valid UTF-8, starts with a byte-order mark,
-or names its charset (HTTP ``Content-Type``, XML declaration) comes back as
-it is; so does one whose guess is a Latin single-byte charset: a detector
+or names its charset (the XML declaration, or an HTTP ``Content-Type`` whose
+charset the body decodes in: a server's default "utf-8" on a GBK file names
+nothing) comes back as it is; so does one whose guess is a Latin single-byte charset: a detector
 cannot tell French in cp1252 from cp1250 or cp1257 (it guessed both for
 French text), and feedparser's windows-1252 fallback reads those feeds
 right. Only a guess of a charset for another script is taken. The cost for
@@ -30,19 +31,15 @@ _OTHER_SCRIPTS = frozenset("""
     tis_620 cp874 iso8859_11
 """.split())
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']\s*[\w.:-]+""", re.IGNORECASE)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def transcode_undeclared(body: bytes, headers: Mapping[str, str]) -> bytes:
     """``body`` as UTF-8 when it names no charset and is in a non-Latin legacy one (see the
     module); otherwise ``body`` itself. ``headers``: the response's, keys lower-cased."""
-    if body.isascii() or body.startswith(_BOMS) or _declared(body, headers):
+    if body.isascii() or body.startswith(_BOMS) or _decodes(body, "utf-8") or _declared(body, headers):
         return body
-    try:
-        body.decode("utf-8")
-        return body
-    except UnicodeDecodeError:
-        pass
     from charset_normalizer import from_bytes   # only for the rare feed that gets here
 
     best = from_bytes(body).best()
@@ -52,7 +49,17 @@ def transcode_undeclared(body: bytes, headers: Mapping[str, str]) -> bytes:
 
 
 def _declared(body: bytes, headers: Mapping[str, str]) -> bool:
-    """Whether the HTTP header or the XML declaration names a charset."""
-    if "charset=" in headers.get("content-type", "").lower():
+    """Whether the XML declaration names a charset, or the HTTP header names one the body is in
+    (servers send "charset=utf-8" by default whatever the file: that one names nothing)."""
+    if _XML_ENCODING.match(body[:512]) is not None:
         return True
-    return _XML_ENCODING.match(body[:512]) is not None
+    charset = _HEADER_CHARSET.search(headers.get("content-type", ""))
+    return charset is not None and _decodes(body, charset.group(1))
+
+
+def _decodes(body: bytes, charset: str) -> bool:
+    try:
+        body.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
