@@ -86,6 +86,9 @@ class Entry:
     summary: str = ""
     categories: tuple[str, ...] = ()
     language: str | None = None
+    # the keys an earlier kbsync gave this entry (its link's canonical form has changed since,
+    # ``urls.LATER_TRACKING_PARAMS``): the ingest keeps the article stored under one of them
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from .sources.names import FeedNamer, feed_names
 from .sources.parse import ParsedFeed
 from .sources.parse_pool import ParseJob, WorkersAhead, parse_many
 from .store import FeedState, Store
-from .store.ingest import plan_ingest
+from .store.ingest import adopt_legacy_keys, plan_ingest
 from .targets.base import Loaded, Outcome, Projection, plan
 from .targets.obsidian.ahead import ScanAhead
 from .targets.obsidian.ahead import for_run as listing_for_run
@@ -193,8 +193,11 @@ def ingest(store: Store, cfg: Config, fetcher: Fetcher, now: datetime, result: R
                 report.status, report.message = ("error", parsed.error) if parsed.error else ("warning", parsed.warning)
             entries = [e if e.source == state.name else dataclasses.replace(e, source=state.name)
                        for e in parsed.entries]
-            merged, records = plan_ingest(entries, store.entry_hashes(state.url),
-                                          store.get_articles({e.kb_id for e in entries}), now)
+            hashes = store.entry_hashes(state.url)
+            stored = store.get_articles({e.kb_id for e in entries} | {a for e in entries for a in e.aliases})
+            # an article stored under its link's earlier canonical form keeps its key
+            entries = adopt_legacy_keys(entries, hashes.keys() | stored.keys())
+            merged, records = plan_ingest(entries, hashes, stored, now)
             store.save_articles(merged.values(), records, now)
             if fresh is not None:
                 fresh.update(merged)

@@ -29,14 +29,14 @@ from urllib.parse import unquote, urlsplit
 
 import feedparser
 
-from sync.models import Entry, Reject
+from sync.models import Entry, Reject, stable_id
 from sync.sources.bodies import best_body, double_escaped, is_html
 from sync.sources.charset import transcode_undeclared
 from sync.sources.html import clean_line, to_markdown, to_text
 from sync.sources.identity import base_id, settle
 from sync.sources.jsonfeed import JsonFeedError, looks_like_json, read_json_feed
 from sync.sources.saxdriver import cp1252_table
-from sync.sources.urls import canonical_url, schemeless_host_link
+from sync.sources.urls import canonical_url, legacy_url, schemeless_host_link
 
 TITLE_MAX = 300
 SUMMARY_MAX = 600
@@ -235,10 +235,12 @@ def normalise_entry(raw: Mapping[str, Any], ctx: FeedContext, index: int) -> Ent
       the entry URL, else the feed link, else the document URL.
     """
     guid = _one_line(str(raw.get("id") or ""), 2048) or None
-    url = canonical_url(schemeless_host_link(raw.get("link") or "", ctx.base), base=ctx.base)
+    link = schemeless_host_link(raw.get("link") or "", ctx.base)
+    url = canonical_url(link, base=ctx.base)
+    old = legacy_url(link, base=ctx.base) if url is not None else None
     if url is None and guid:
         # Only a guid that is an absolute URL by itself counts as a link.
-        url = canonical_url(guid)
+        url, old = canonical_url(guid), legacy_url(guid)
     title = _cap(_field_text(raw.get("title"), raw.get("title_detail")), TITLE_MAX)
     summary_detail = raw.get("summary_detail")
     summary = _field_text(raw.get("summary"), summary_detail)
@@ -269,6 +271,8 @@ def normalise_entry(raw: Mapping[str, Any], ctx: FeedContext, index: int) -> Ent
         summary=_cap(summary, SUMMARY_MAX),
         categories=_categories(raw.get("tags")),
         language=_entry_language(raw) or ctx.language,
+        # the key the link's earlier canonical form gave (see urls.LATER_TRACKING_PARAMS)
+        aliases=(stable_id(old),) if old else (),
     )
     # the key within the feed (see identity.py); ``settle`` refines it when entries collide
     return dataclasses.replace(entry, kb_id=base_id(entry))

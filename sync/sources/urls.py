@@ -12,8 +12,9 @@ Contract:
   are dropped (credentials are never part of an article's identity, and
   ``https://bank.com@evil.example`` is a classic disguise); the fragment is
   dropped; an empty path becomes ``/``; ``.``/``..`` segments are resolved.
-* Tracking parameters (``TRACKING_PARAMS``, any ``utm_*``, ``TRACKING_VALUES``
-  and the per-host ``HOST_TRACKING_PARAMS``) are removed; every other
+* Tracking parameters (``TRACKING_PARAMS``, any ``utm_*``, ``TRACKING_VALUES``,
+  ``LATER_TRACKING_PARAMS`` / ``_VALUES`` and the per-host
+  ``HOST_TRACKING_PARAMS``) are removed; every other
   parameter is kept, in its original order. WeChat articles
   (``mp.weixin.qq.com/s?__biz=..&mid=..&idx=..&sn=..``) are identified by
   their parameters, so those are always kept.
@@ -58,6 +59,21 @@ TRACKING_VALUES: tuple[tuple[str, str], ...] = (
     ("ref", "rss"), ("ref", "feed"),
 )
 
+# Campaign tags some news sites put on every link of their feeds: heise's ``wt_mc=rss.ho…``
+# (Webtrekk), the BBC's ``at_medium=RSS&at_campaign=…`` (AT Internet), the New York Times'
+# ``partner=rss&emc=rss``, ``src=rss``, ``ncid=rss…``, ``cmpid=rss…``. Added after articles
+# were keyed by URLs that kept them: ``canonical_url(..., legacy=True)`` keeps them still, the
+# form an article first stored with one of them was keyed by (``store.ingest.adopt_legacy_keys``).
+LATER_TRACKING_PARAMS: frozenset[str] = frozenset({
+    "wt_mc", "wt_zmc", "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4",
+    "at_link_id", "at_link_type", "at_link_origin", "at_ptr_name", "at_bbc_team", "at_format",
+})
+LATER_TRACKING_VALUES: tuple[tuple[str, str], ...] = (
+    ("partner", "rss"), ("emc", "rss"), ("src", "rss"), ("ncid", "rss"), ("cmpid", "rss"),
+)
+# in a link that may hold one of those (compared lower-cased): the others need no second look
+_LATER_HINTS = ("wt_", "at_", "=rss")
+
 # Per-host extras: share/session noise on WeChat article links. The identity
 # parameters (__biz, mid, idx, sn) are deliberately absent from this list;
 # ``key``/``uin``/``pass_ticket`` are the reader's session tokens and must not
@@ -84,12 +100,13 @@ _STRIP_INSIDE = re.compile(r"[\t\r\n]")       # WHATWG: removed anywhere in a UR
 _HOST_OK = re.compile(r"[a-z0-9._-]+|\[[0-9a-f:.]+\]")
 
 
-def canonical_url(url: str, base: str | None = None) -> str | None:
+def canonical_url(url: str, base: str | None = None, *, legacy: bool = False) -> str | None:
     """Return the canonical absolute http(s) form of ``url``, or ``None``.
 
     ``base`` resolves relative references (``/post/1``, ``../x``,
     ``//cdn.example.com/y``); a base that is itself not http(s) resolves
-    nothing. See the module docstring for the full contract.
+    nothing. ``legacy``: the form before ``LATER_TRACKING_PARAMS`` were
+    dropped. See the module docstring for the full contract.
     """
     if not isinstance(url, str):
         return None
@@ -119,8 +136,18 @@ def canonical_url(url: str, base: str | None = None) -> str | None:
     path = _remove_dot_segments(_normalise_pct(parts.path or "/", _PATH_SAFE))
     if not path.startswith("/"):
         path = "/" + path
-    query = _clean_query(parts.query, host)
+    query = _clean_query(parts.query, host, legacy)
     return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def legacy_url(url: str, base: str | None = None) -> str | None:
+    """``canonical_url(url, base, legacy=True)`` when it differs from the canonical form (a
+    link that carries one of ``LATER_TRACKING_PARAMS``), else None."""
+    lowered = url.lower() if isinstance(url, str) and "?" in url else ""
+    if not any(hint in lowered for hint in _LATER_HINTS):
+        return None
+    old = canonical_url(url, base, legacy=True)
+    return old if old != canonical_url(url, base) else None
 
 
 def _split(url: str) -> SplitResult | None:
@@ -206,17 +233,20 @@ def _normalise_pct(text: str, safe: frozenset[str]) -> str:
     return "".join(out)
 
 
-def _is_tracking(key: str, value: str, host: str) -> bool:
+def _is_tracking(key: str, value: str, host: str, legacy: bool = False) -> bool:
     k = key.lower()
     if k in TRACKING_PARAMS or k.startswith(TRACKING_PREFIXES):
         return True
     if k in HOST_TRACKING_PARAMS.get(host, ()):
         return True
+    if not legacy and k in LATER_TRACKING_PARAMS:
+        return True
     v = value.lower()
-    return any(k == tk and v.startswith(tv) for tk, tv in TRACKING_VALUES)
+    values = TRACKING_VALUES if legacy else TRACKING_VALUES + LATER_TRACKING_VALUES
+    return any(k == tk and v.startswith(tv) for tk, tv in values)
 
 
-def _clean_query(query: str, host: str) -> str:
+def _clean_query(query: str, host: str, legacy: bool = False) -> str:
     """Drop tracking parameters and empty pieces; keep the rest in order."""
     if not query:
         return ""
@@ -227,7 +257,7 @@ def _clean_query(query: str, host: str) -> str:
         key, sep, value = piece.partition("=")
         # Decide on the decoded key so that ``utm%5Fsource`` is caught too.
         plain_key = _PCT.sub(lambda m: chr(int(m.group(1), 16)), key)
-        if _is_tracking(plain_key, value, host):
+        if _is_tracking(plain_key, value, host, legacy):
             continue
         key_n = _normalise_pct(key, _QUERY_SAFE - {"&", "="})
         value_n = _normalise_pct(value, _QUERY_SAFE - {"&"})

@@ -14,7 +14,7 @@ Contract:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from datetime import datetime
 
 from ..models import Article, Entry, content_hash
@@ -26,7 +26,8 @@ def entry_hash(entry: Entry) -> str:
     A first-seen fallback date is not part of what the feed said, so it is
     left out: otherwise every re-read of a dateless entry would look new.
     """
-    data = {f.name: getattr(entry, f.name) for f in dataclasses.fields(entry)}
+    # ``aliases`` says how an earlier version keyed the entry, not what the feed said
+    data = {f.name: getattr(entry, f.name) for f in dataclasses.fields(entry) if f.name != "aliases"}
     if entry.published_from == "first_seen":
         data["published"] = None
     return content_hash(data)
@@ -59,6 +60,21 @@ def merge_entry(existing: Article | None, entry: Entry, now: datetime) -> Articl
         existing, sources=sources, categories=categories,
         content=existing.content or entry.content, summary=existing.summary or entry.summary,
         author=existing.author or entry.author, language=existing.language or entry.language)
+
+
+def adopt_legacy_keys(entries: Iterable[Entry], known: Container[str]) -> list[Entry]:
+    """The entries, each whose key is not ``known`` but one of whose ``aliases`` is keyed by
+    that alias: an article first stored under its link's earlier canonical form stays that
+    article (its note, its Notion page, its links), and takes the new URL with its next
+    version. ``known``: the keys the store has (articles or this feed's entry records)."""
+    out = []
+    for entry in entries:
+        if entry.aliases and entry.kb_id not in known:
+            alias = next((a for a in entry.aliases if a in known), None)
+            if alias is not None:
+                entry = dataclasses.replace(entry, kb_id=alias)
+        out.append(entry)
+    return out
 
 
 def plan_ingest(entries: Iterable[Entry], known_hashes: Mapping[str, str],
