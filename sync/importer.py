@@ -22,9 +22,9 @@ from .config import Config, ConfigError, load_config
 from .models import Score
 from .pipeline import Clock, RunResult, project
 from .scoring.heuristic import tier_for
-from .sources.imports import ImportError_, ImportResult, read_import
+from .sources.imports import ImportedArticle, ImportError_, ImportResult, read_import
 from .store import Store
-from .store.ingest import plan_ingest
+from .store.ingest import adopt_legacy_keys, plan_ingest
 from .tags import clean_tags
 
 
@@ -56,15 +56,18 @@ def add_feeds(cfg: Config, result: ImportResult) -> tuple[int, int]:
 def import_articles(cfg: Config, store: Store, result: ImportResult, env: Mapping[str, str],
                     now: datetime, *, dry_run: bool = False) -> RunResult:
     run = RunResult()
-    entries = [a.entry for a in result.articles]
-    feed_key = entries[0].feed_url if entries else "import:"
-    merged, records = plan_ingest(entries, store.entry_hashes(feed_key),
-                                  store.get_articles({e.kb_id for e in entries}), now)
+    hashes = store.entry_hashes(result.articles[0].entry.feed_url if result.articles else "import:")
+    stored = store.get_articles({k for a in result.articles for k in (a.entry.kb_id, *a.entry.aliases)})
+    # an article stored under its URL's earlier form keeps its key (and takes this score)
+    items = [ImportedArticle(entry, item.prescore) for item, entry in zip(
+        result.articles, adopt_legacy_keys([a.entry for a in result.articles], hashes.keys() | stored.keys()))]
+    entries = [a.entry for a in items]
+    merged, records = plan_ingest(entries, hashes, stored, now)
     store.save_articles(merged.values(), records, now)
     store.save_rejects(result.rejects, now)
-    stored = store.get_articles(a.entry.kb_id for a in result.articles if a.prescore)
+    stored = store.get_articles(a.entry.kb_id for a in items if a.prescore)
     prescores = []
-    for item in result.articles:
+    for item in items:
         article, pre = stored.get(item.entry.kb_id), item.prescore
         if article is None or pre is None:
             continue

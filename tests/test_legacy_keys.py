@@ -87,3 +87,22 @@ def test_an_article_stored_by_an_earlier_version_is_not_written_twice(tmp_path: 
         assert store.get_articles(ids)[ids[0]].url == CLEAN     # the next version took the clean URL
     notes = list((tmp_path / "vault" / "Articles").rglob("*.md"))
     assert len(notes) == 1 and f"url: {CLEAN}\n" in notes[0].read_text("utf-8")
+
+
+def test_an_import_of_an_article_stored_under_its_tagged_url_keeps_its_key(tmp_path: Path) -> None:
+    import json
+
+    from sync.importer import run_import
+
+    legacy = canonical_url(HEISE, legacy=True)
+    (tmp_path / "config.toml").write_text('[vault]\npath = "vault"\n[scoring]\nbackend = "heuristic"\n', "utf-8")
+    cfg = load_config(tmp_path / "config.toml")
+    with Store.open_for(cfg.store_path) as store:
+        merged, records = plan_ingest([entry(stable_id(legacy), legacy)], {}, {}, NOW)
+        store.save_articles(merged.values(), records, NOW)
+    (tmp_path / "articles.jsonl").write_text(json.dumps(
+        {"url": HEISE, "title": "Übernahme", "content": "Text.", "score": 80}) + "\n", "utf-8")
+    run_import(cfg, tmp_path / "articles.jsonl", env={})
+    with Store.open_for(cfg.store_path) as store:
+        assert store.all_ids() == [stable_id(legacy)]
+        assert store.scores([stable_id(legacy)])[stable_id(legacy)].score == 80

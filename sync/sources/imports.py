@@ -319,6 +319,7 @@ class _Tools(NamedTuple):
     canonical_url: Callable[..., str | None]
     to_markdown: Callable[..., str]
     to_text: Callable[[str], str]
+    legacy_url: Callable[..., str | None]
 
 
 def read_articles_json(data: bytes, *, origin: str, now: datetime) -> ImportResult:
@@ -423,6 +424,8 @@ def _article(record: Any, *, origin: str, now: datetime, tools: _Tools,
         summary=_summary(record.get("summary", ""), tools),
         categories=categories,
         language=record.get("language"),
+        # the key an earlier version gave the URL (see urls.LATER_TRACKING_PARAMS)
+        aliases=(stable_id(old),) if url and (old := tools.legacy_url(record["url"].strip())) else (),
     )
     prescore = None
     if scored:
@@ -615,6 +618,6 @@ def _one_line(text: str) -> str:
 def _tools() -> _Tools:
     """The converters, imported on first use (their modules load Rust code)."""
     from sync.sources.html import to_markdown, to_text
-    from sync.sources.urls import canonical_url
+    from sync.sources.urls import canonical_url, legacy_url
 
-    return _Tools(canonical_url, to_markdown, to_text)
+    return _Tools(canonical_url, to_markdown, to_text, legacy_url)
