@@ -106,3 +106,38 @@ def test_an_import_of_an_article_stored_under_its_tagged_url_keeps_its_key(tmp_p
     with Store.open_for(cfg.store_path) as store:
         assert store.all_ids() == [stable_id(legacy)]
         assert store.scores([stable_id(legacy)])[stable_id(legacy)].score == 80
+
+
+PROXY = "http://feedproxy.google.com/~r/RockPaperShotgun/~3/YzgyCq5DQhs/the-sunday-papers-607"
+ORIGINAL = "https://www.rockpapershotgun.com/the-sunday-papers-607"
+FEEDBURNER = ('<rss version="2.0" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"><channel>'
+              '<title>Rock Paper Shotgun</title><item><title>The Sunday Papers</title>'
+              f'<link>{PROXY}</link><feedburner:origLink>{ORIGINAL}</feedburner:origLink>'
+              '<pubDate>Sun, 01 Mar 2026 12:00:00 +0000</pubDate>'
+              '<description>&lt;p&gt;Sundays are for &lt;a href="/topics/x"&gt;reading&lt;/a&gt;.&lt;/p&gt;</description>'
+              '</item></channel></rss>')
+
+
+def test_a_feedburner_entry_is_the_article_at_its_own_address_not_the_redirect() -> None:
+    (only,) = parse_feed(FEEDBURNER.encode(), feed_url="https://feeds.feedburner.com/rps", source="RPS",
+                         now=NOW).entries
+    assert only.url == ORIGINAL and only.kb_id == stable_id(ORIGINAL)
+    assert only.aliases == (stable_id(canonical_url(PROXY)),)       # the key it had before
+    assert "(https://www.rockpapershotgun.com/topics/x)" in only.content   # relative links against it too
+
+
+def test_a_feedburner_article_stored_under_the_redirect_keeps_its_key(tmp_path: Path) -> None:
+    (tmp_path / "feed.xml").write_text(FEEDBURNER, "utf-8")
+    (tmp_path / "config.toml").write_text('[vault]\npath = "vault"\n[scoring]\nbackend = "heuristic"\n'
+                                          '[[feeds]]\nurl = "feed.xml"\nname = "RPS"\n', "utf-8")
+    cfg = load_config(tmp_path / "config.toml")
+    proxy = canonical_url(PROXY)
+    with Store.open_for(cfg.store_path) as store:
+        old = dataclasses.replace(entry(stable_id(proxy), proxy), title="The Sunday Papers", source="RPS",
+                                  feed_url=str(tmp_path / "feed.xml"))
+        merged, records = plan_ingest([old], {}, {}, NOW)
+        store.save_articles(merged.values(), records, NOW)
+    run_sync(cfg, env={}, now=NOW)
+    with Store.open_for(cfg.store_path) as store:
+        assert store.all_ids() == [stable_id(proxy)]
+        assert store.get_articles([stable_id(proxy)])[stable_id(proxy)].url == ORIGINAL

@@ -241,6 +241,13 @@ def normalise_entry(raw: Mapping[str, Any], ctx: FeedContext, index: int) -> Ent
     if url is None and guid:
         # Only a guid that is an absolute URL by itself counts as a link.
         url, old = canonical_url(guid), legacy_url(guid)
+    # the keys an earlier version gave this entry: its link's earlier canonical form (see
+    # urls.LATER_TRACKING_PARAMS), and FeedBurner's redirect, which was its link before
+    aliases = [stable_id(old)] if old else []
+    original = _feedburner_original(raw)
+    if original is not None and url is not None and original != url:
+        aliases.insert(0, stable_id(url))
+        url = original
     title = _cap(_field_text(raw.get("title"), raw.get("title_detail")), TITLE_MAX)
     summary_detail = raw.get("summary_detail")
     summary = _field_text(raw.get("summary"), summary_detail)
@@ -272,7 +279,7 @@ def normalise_entry(raw: Mapping[str, Any], ctx: FeedContext, index: int) -> Ent
         categories=_categories(raw.get("tags")),
         language=_entry_language(raw) or ctx.language,
         # the key the link's earlier canonical form gave (see urls.LATER_TRACKING_PARAMS)
-        aliases=(stable_id(old),) if old else (),
+        aliases=tuple(aliases),
     )
     # the key within the feed (see identity.py); ``settle`` refines it when entries collide
     return dataclasses.replace(entry, kb_id=base_id(entry))
@@ -313,6 +320,13 @@ def _content(raw: Mapping[str, Any], url: str | None, ctx: FeedContext) -> str:
     markup = value if html else _html.escape(value, quote=False)
     base = canonical_url(body.get("base") or "", base=ctx.base) or url or ctx.base
     return to_markdown(markup, base_url=base, text=not html)
+
+
+def _feedburner_original(raw: Mapping[str, Any]) -> str | None:
+    """The article's own address in a FeedBurner feed (``<feedburner:origLink>``), whose
+    ``<link>`` is FeedBurner's redirect (feedproxy.google.com, which Google no longer serves)."""
+    original = raw.get("feedburner_origlink")
+    return canonical_url(original) if isinstance(original, str) and original.strip() else None
 
 
 def _valid_date(parsed: Any, now: datetime) -> datetime | None:
