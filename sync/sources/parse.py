@@ -324,7 +324,8 @@ def _content(raw: Mapping[str, Any], url: str | None, ctx: FeedContext) -> str:
 
 def _feedburner_original(raw: Mapping[str, Any]) -> str | None:
     """The article's own address in a FeedBurner feed (``<feedburner:origLink>``), whose
-    ``<link>`` is FeedBurner's redirect (feedproxy.google.com, which Google no longer serves)."""
+    ``<link>`` is FeedBurner's redirect (feedproxy.google.com): a hop through Google on every
+    click, and an address no other feed gives for the same story."""
     original = raw.get("feedburner_origlink")
     return canonical_url(original) if isinstance(original, str) and original.strip() else None
 
