@@ -310,3 +310,13 @@ def test_sentence_ends_are_found_where_the_plain_pattern_finds_them(text):
 
     plain = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|[。！？]+[”’」』）)\"']*")
     assert [m.span() for m in T._END.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_a_byline_that_names_the_kind_of_piece_is_no_key_point():
+    # every Golem item ends with one
+    content = ("Der Microsoft-Angestellte beschreibt den Wandel bei Microsoft als kulturell getrieben. "
+               "Das Unternehmen hat noch viel Arbeit vor sich.\n\n"
+               "Ein Bericht von Sebastian Grüner (Microsoft, Softwarepatent)\n\nAn analysis by Jane Doe")
+    points = extract.key_points(content, "Der Microsoft-Angestellte beschreibt den Wandel bei Microsoft als "
+                                "kulturell getrieben.", "Linux und Patente", limit=5, chars=200)
+    assert points == ("Das Unternehmen hat noch viel Arbeit vor sich.",)

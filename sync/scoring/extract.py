@@ -68,7 +68,10 @@ _BOILERPLATE = re.compile(
 # ("arXiv:2612.01234v1 Announce Type: new Abstract: We propose …"), "Abstract:", "Summary:", "TL;DR:"
 _LEAD_IN = re.compile(r"^(?:arXiv:\S+\s+Announce Type:\s*[\w-]+\s*)?(?:(?:Abstract|Summary|TL;?DR)\s*[:：]\s*)?",
                       re.IGNORECASE)
-_BYLINE = re.compile(r"^(?:by|von|par|por|作者[:：]?)\s+\S+(?:\s+\S+){0,4}$", re.IGNORECASE)
+# a byline, plain ("By Jane Doe") or with the kind of piece first: Golem's "Ein Bericht von X (Tag,
+# Tag)", "An analysis by X", "Une analyse par X"
+_BYLINE = re.compile(r"^(?:(?:an?|ein|eine|un|une|una|uma)\s+\S+\s+)?(?:by|von|par|por|作者[:：]?)\s+\S+(?:\s+\S+){0,4}$",
+                     re.IGNORECASE)
 _DATE_LINE = re.compile(r"^[\w ,./:-]*\b(?:19|20)\d\d\b[\w ,./:-]*$")
 _LETTER = re.compile(r"[^\W\d_]")
 # what ``_key`` drops: every character ``str.isalnum`` rejects (``\w`` is isalnum plus "_")
