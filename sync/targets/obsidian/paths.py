@@ -7,8 +7,9 @@ links") live here and nowhere else:
 * NFC, because macOS may hand back NFD and two spellings would be two notes;
 * Windows' forbidden characters ``< > : " / \\ | ? *``, the link breakers
   ``# ^ [ ]``, Android's ``+`` and ``'``, control characters, bidi overrides
-  and the BOM are removed.  The apostrophe is deleted outright ("Don't" ->
-  "Dont"); every other run of removed characters becomes ONE space, so
+  and the BOM are removed.  The apostrophe becomes the typographic one
+  ("Don't" -> "Don’t", "l'état" -> "l’état": deleted, it made "Dont" and
+  "létat"), which every system stores; every other run of removed characters becomes ONE space, so
   "AC/DC: Live" -> "AC DC Live".  White space is then collapsed to single
   spaces;
 * a run of ``%`` becomes one ``%``: ``%%`` is Obsidian's comment mark, and a
@@ -68,7 +69,7 @@ def legal_name(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
     """
     if max_bytes < len(UNTITLED):
         raise ValueError(f"max_bytes must be at least {len(UNTITLED)}, got {max_bytes}")
-    text = unicodedata.normalize("NFC", name).replace("'", "")
+    text = unicodedata.normalize("NFC", name).replace("'", "\u2019")
     text = _COMMENT_MARK.sub("%", " ".join(_REMOVED.sub(" ", text).split()))
     text = _strip_dots_spaces(_cap_bytes(_strip_dots_spaces(text), max_bytes))
     text = _unreserve(text, max_bytes)
