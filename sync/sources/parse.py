@@ -5,8 +5,9 @@ comes back with a one-line ``error`` and no entries; a feed that can be read
 gives every entry either as an ``Entry`` or as a ``Reject``.
 
 Formats: JSON Feed 1.0/1.1 is read by ``jsonfeed.py``; everything else goes to
-feedparser (as UTF-8 when it is in a legacy charset it does not name: ``charset.py``), on bytes only (wrapped in ``BytesIO``: given raw bytes, feedparser
-would try to open them as a local file name), with ``sanitize_html=False`` and
+feedparser, on bytes only (wrapped in ``BytesIO``: given raw bytes, feedparser
+would try to open them as a local file name; as UTF-8 when they are in a legacy
+charset they do not name: ``charset.py``), with ``sanitize_html=False`` and
 ``resolve_relative_uris=False`` because ``html.py`` sanitises and resolves
 ten times faster. feedparser gets expat with buffered text and its cp1252
 table as a string (``saxdriver.py``): the same values for a quarter less of its
@@ -278,8 +279,7 @@ def normalise_entry(raw: Mapping[str, Any], ctx: FeedContext, index: int) -> Ent
         summary=_cap(summary, SUMMARY_MAX),
         categories=_categories(raw.get("tags")),
         language=_entry_language(raw) or ctx.language,
-        # the key the link's earlier canonical form gave (see urls.LATER_TRACKING_PARAMS)
-        aliases=tuple(aliases),
+        aliases=tuple(aliases),   # the keys an earlier version gave it (above)
     )
     # the key within the feed (see identity.py); ``settle`` refines it when entries collide
     return dataclasses.replace(entry, kb_id=base_id(entry))
