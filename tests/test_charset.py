@@ -37,10 +37,11 @@ RUSSIAN = ["Новая языковая модель показала рекор
            "Как работают агенты искусственного интеллекта"]
 
 
-@pytest.mark.parametrize("charset,texts", [("gb2312", CHINESE), ("gbk", CHINESE), ("big5", ["開源模型在基準測試中領先", "智慧體框架發布新版本"]),
-                                           ("shift_jis", ["人工知能のニュース", "オープンモデルが首位に"]),
-                                           ("euc-kr", ["인공지능 뉴스", "오픈 모델이 벤치마크 1위"]),
-                                           ("cp1251", RUSSIAN), ("koi8-r", RUSSIAN)])
+@pytest.mark.parametrize("charset,texts", [
+    ("gb2312", CHINESE), ("gbk", CHINESE), ("big5", ["開源模型在基準測試中領先", "智慧體框架發布新版本"]),
+    ("shift_jis", ["人工知能のニュース", "オープンモデルが首位に"]), ("euc-kr", ["인공지능 뉴스", "오픈 모델이 벤치마크 1위"]),
+    ("cp1251", RUSSIAN), ("koi8-r", RUSSIAN),
+])
 def test_a_legacy_feed_that_names_no_charset_reads_as_its_text(charset: str, texts: list[str]) -> None:
     assert titles(feed(texts).encode(charset)) == texts
 
