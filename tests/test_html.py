@@ -214,20 +214,24 @@ def test_a_newsletters_calls_to_action_leave_the_note_and_its_words_about_subscr
 
 
 @pytest.mark.parametrize("html,expected", [
-    # Don't Hit Save's excerpts, Medium's footer, WordPress's excerpt link, its "(more…)", a Chinese blog's
+    # Don't Hit Save's excerpts, Medium's footer (its ?source=rss tag), WordPress's excerpt link
+    # (with its #more anchor), its "(more…)", a Chinese blog's: each a link to the article itself
     ('<p>This lasted until I... <a href="https://d.com/x">[read more]</a></p>', "This lasted until I..."),
-    ('<p>Intro.</p><p><a href="https://medium.com/@e/b?source=rss">Continue reading on Medium »</a></p>', "Intro."),
-    ('<p>Text. <a href="https://b.com/p">Continue reading <span>My Post</span> <span>→</span></a></p>', "Text."),
-    ('<p>Some text <a href="https://b.com/p">(more…)</a></p>', "Some text"),
-    ('<p>文章摘要。<a href="https://x.cn/a">阅读全文</a></p>', "文章摘要。"),
-    # a link that reads on inside the text, or names something else, stays
-    ('<p>See <a href="https://svelte.dev">read more in the docs</a> for details.</p>',
-     "See [read more in the docs](https://svelte.dev) for details."),
-    ('<p>A link to <a href="https://x.com">the docs</a></p>', "A link to [the docs](https://x.com)"),
-    ('<p>Chart: <img src="https://x.com/a.png" alt="Read more"></p>', "Chart: ![Read more](https://x.com/a.png)"),
+    ('<p>Intro.</p><p><a href="https://d.com/x?source=rss----abc---4">Continue reading on Medium »</a></p>', "Intro."),
+    ('<p>Text. <a href="https://d.com/x#more-12">Continue reading <span>My Post</span> <span>→</span></a></p>',
+     "Text."),
+    ('<p>Some text <a href="https://d.com/x">(more…)</a></p>', "Some text"),
+    ('<p>文章摘要。<a href="https://d.com/x">阅读全文</a></p>', "文章摘要。"),
+    # a "read more" that leads elsewhere (a newsletter's source), or reads on inside the text, stays
+    ('<p>OpenAI released a model. <a href="https://openai.com/index/x">Read more</a></p>',
+     "OpenAI released a model. [Read more](https://openai.com/index/x)"),
+    ('<p>See <a href="https://d.com/x">read more in the docs</a> for details.</p>',
+     "See [read more in the docs](https://d.com/x) for details."),
+    ('<p>A link to <a href="https://d.com/x">the docs</a></p>', "A link to [the docs](https://d.com/x)"),
+    ('<p>Chart: <img src="https://d.com/x" alt="Read more"></p>', "Chart: ![Read more](https://d.com/x)"),
 ])
-def test_a_read_more_link_that_ends_an_excerpt_leaves_the_note(html: str, expected: str) -> None:
-    assert to_markdown(html, BASE) == expected
+def test_a_read_more_link_to_the_article_that_ends_an_excerpt_leaves_the_note(html: str, expected: str) -> None:
+    assert to_markdown(html, BASE, article_url="https://d.com/x") == expected
 
 
 def test_a_line_break_in_the_pages_text_is_a_space_as_a_browser_shows_it():

@@ -43,7 +43,7 @@ import nh3
 from ..escaping import _LINE_START, escape
 from .codelang import as_fence_class, mark_languages
 from .mathtex import extract_math, restore_math
-from .urls import youtube_video
+from .urls import canonical_url, youtube_video
 
 # Tags whose text goes with them: code, embedded documents and widgets whose
 # "text" is never article prose. Other removed tags (form, noscript, font...)
@@ -138,14 +138,16 @@ _CONTENT_CLEANER = nh3.Cleaner(clean_content_tags=_DROP_WITH_CONTENT,
 _TEXT_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags=_DROP_WITH_CONTENT)
 
 
-def to_markdown(html: str, base_url: str | None = None, *, text: bool = False) -> str:
+def to_markdown(html: str, base_url: str | None = None, *, text: bool = False,
+                article_url: str | None = None) -> str:
     """Sanitised Markdown for feed HTML; ``""`` for empty input.
 
     Relative links and images are made absolute against ``base_url``. A line
     break in the page's text is a space, as a browser shows it; ``text``: the
     input is a plain-text body (escaped), whose line breaks are the author's
-    and stay. Plain text comes out as the same text, with Markdown-active
-    characters escaped. Never contains ``%%`` outside code nor a line that
+    and stay. ``article_url``: the entry's own address; a "read more" link to
+    it that ends the text goes (the note links it already). Plain text comes
+    out as the same text, with Markdown-active characters escaped. Never contains ``%%`` outside code nor a line that
     could be taken for a ``%% kbsync:... %%`` region marker, nor a control
     character other than tab and line breaks.
     """
@@ -163,7 +165,9 @@ def to_markdown(html: str, base_url: str | None = None, *, text: bool = False) -
     markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
     if _may_call_to_action(markdown):
         markdown = _drop_calls_to_action(markdown)
-    markdown = _drop_read_more(markdown.rstrip())
+    markdown = markdown.rstrip()
+    if article_url:
+        markdown = _drop_read_more(markdown, article_url)
     return restore_math(_neutralise_obsidian(_drop_end_breaks(markdown)), maths).strip()
 
 
@@ -210,19 +214,21 @@ def _drop_calls_to_action(markdown: str) -> str:
     return "\n".join(out)
 
 
-# A "read more" link that ends an excerpt: the note links the article already. Its text, once
-# brackets, arrows and dots are gone, opens with one of these (a title may follow: WordPress's
-# "Continue reading <title>", Medium's "Continue reading on Medium »")
+# A "read more" link to the article itself that ends an excerpt: the note links the article
+# already (a "read more" to another page, a newsletter's source, stays). Its text, once brackets,
+# arrows and dots are gone, opens with one of these (a title may follow: WordPress's "Continue
+# reading <title>", Medium's "Continue reading on Medium »")
 _READ_MORE = ("read more", "continue reading", "keep reading", "read the full", "read the rest", "read full",
               "full story", "full article", "lire la suite", "weiterlesen", "weiter lesen", "leer más",
               "continua a leggere", "阅读全文", "阅读更多", "查看全文", "继续阅读", "続きを読む")
-_LAST_LINK = re.compile(r"\[((?:[^\]\\\n]|\\.){1,160})\]\(<?https?://[^\s)]+>?\)[\s.:»›→…)]*\Z")
+_LAST_LINK = re.compile(r"\[((?:[^\]\\\n]|\\.){1,160})\]\(<?(https?://[^\s)>]+)>?\)[\s.:»›→…)]*\Z")
 _LINK_TEXT_TRIM = " \t.…»›→«‹←:()[]\\"
 
 
-def _drop_read_more(markdown: str) -> str:
-    """The text without a "read more" link at its very end (``_READ_MORE``), and without the
-    paragraph, when that link was all of it. ``markdown`` ends with no white space."""
+def _drop_read_more(markdown: str, article_url: str) -> str:
+    """The text without a "read more" link to ``article_url`` at its very end (``_READ_MORE``),
+    and without the paragraph, when that link was all of it. ``markdown`` ends with no white
+    space."""
     if not markdown.endswith(")") or "](" not in markdown[-400:]:
         return markdown
     link = _LAST_LINK.search(markdown, max(0, len(markdown) - 400))
@@ -231,6 +237,8 @@ def _drop_read_more(markdown: str) -> str:
     text = link.group(1).strip(_LINK_TEXT_TRIM).lower()
     if not (text.startswith(_READ_MORE) or text in ("more", "(more)")):
         return markdown
+    if canonical_url(link.group(2)) != canonical_url(article_url):
+        return markdown   # it leads elsewhere: the source of a newsletter's item, say
     kept = markdown[:link.start()].rstrip(" \t")
     if kept.endswith("\n") or not kept:
         return kept.rstrip()       # the link was a paragraph of its own

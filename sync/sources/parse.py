@@ -319,7 +319,7 @@ def _content(raw: Mapping[str, Any], url: str | None, ctx: FeedContext) -> str:
     html = is_html(body)
     markup = value if html else _html.escape(value, quote=False)
     base = canonical_url(body.get("base") or "", base=ctx.base) or url or ctx.base
-    return to_markdown(markup, base_url=base, text=not html)
+    return to_markdown(markup, base_url=base, text=not html, article_url=url)
 
 
 def _feedburner_original(raw: Mapping[str, Any]) -> str | None:
