@@ -240,7 +240,7 @@ def test_a_line_break_in_the_pages_text_is_a_space_as_a_browser_shows_it():
     # between two CJK characters the break is nothing
     html = ("<p>Recently I built a small DSL\nfrom any external API. It was\n   my first.</p>\n"
             "<pre><code>line1\nline2\n</code></pre>\n<p>a<br>\nb</p>\n<ul>\n<li>one\ncontinues</li>\n</ul>"
-            "<blockquote><p>quoted\ntext</p></blockquote><p>中文第一行\n第二行 and\nwrap</p>")
+            "<blockquote><p>quoted\ntext</p></blockquote><p>中文第一行\n第二行 and\nwrap</p><p>인공지능\n뉴스</p>")
     assert to_markdown(html, BASE) == (
         "Recently I built a small DSL from any external API. It was my first.\n\n```\nline1\nline2\n```\n\n"
-        "a  \nb\n\n- one continues\n\n> quoted text\n\n中文第一行第二行 and wrap")
+        "a  \nb\n\n- one continues\n\n> quoted text\n\n中文第一行第二行 and wrap\n\n인공지능 뉴스")   # Korean spaces its words

@@ -330,9 +330,10 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
 
 
 # a line break in a page's text (not in <pre>): a browser shows a space, or nothing between two
-# CJK characters; kept, it would be a line break in Obsidian (single line breaks show) and Notion
-_CJK_BREAK = re.compile(r"(?<=[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef])[ \t]*\n\s*"
-                        r"(?=[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef])")
+# Chinese or Japanese characters (not Korean, which spaces its words: CSS Text's segment break
+# rule); kept, it would be a line break in Obsidian (single line breaks show) and Notion
+_CJK_BREAK = re.compile(r"(?<=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef])[ \t]*\n\s*"
+                        r"(?=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef])")
 _BREAK = re.compile(r"[ \t]*\n\s*")
 
 
