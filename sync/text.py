@@ -35,8 +35,11 @@ _INLINE_MARK = re.compile(
 _QUOTED = "\ufdd4"
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")   # CommonMark: any ASCII punctuation may be escaped
 # an escaped character is text, never markup: hidden as a private-use character while the markup goes
-# (found again by a regex, not ``str.translate``: a mapping table costs a lookup per character)
-_HIDDEN = re.compile("[\ue021-\ue07e]")
+# (found again by a regex, not ``str.translate``: a mapping table costs a lookup per character).
+# The stand-ins are U+E021-E07E, or the same offsets in the next 256 of the private use area that the
+# text does not use itself: an icon font's glyph in a feed's text must not come back as a letter
+_HIDE_BASES = range(0xE000, 0xF900, 0x100)
+_HIDDEN = {base: re.compile(f"[{chr(base + 0x21)}-{chr(base + 0x7E)}]") for base in _HIDE_BASES}
 # a possible sentence end: Latin . ! ? … (then white space), or CJK 。！？ (then anything);
 # closing quotes and brackets stay with the sentence they close. (Said plainly, that is
 # ``[.!?…]+[closers]*(?=\s)|[。！？]+[closers]*``; written to open with the end mark itself, so
@@ -65,13 +68,18 @@ def plain_text(markdown: str) -> str:
     text = _LINK.sub(r"\1", markdown) if "](" in markdown else markdown
     if "<http" in text:
         text = _AUTOLINK.sub(r"\1", text)
-    escaped = "\\" in text
-    if escaped:
-        text = _ESCAPE.sub(_hide, text)
-    text = _markup_gone(text)
-    if escaped:
-        text = _HIDDEN.sub(_unhide, text)
+    text = _markup_gone(text) if "\\" not in text else _escapes_kept(text)
     return " ".join(text.split())   # white space collapsed, ends stripped
+
+
+def _escapes_kept(text: str) -> str:
+    """``_markup_gone`` of a text with escapes: each escaped character stays, as text."""
+    base = 0xE000 if text.isascii() else next((b for b, used in _HIDDEN.items() if used.search(text) is None), None)
+    if base is None:
+        return _markup_gone(text)   # every block of stand-ins is the text's own: escapes count as markup
+    hide, unhide = (_hide, _unhide) if base == 0xE000 else (
+        lambda m: chr(base + ord(m.group(1))), lambda m: chr(ord(m.group()) - base))
+    return _HIDDEN[base].sub(unhide, _markup_gone(_ESCAPE.sub(hide, text)))
 
 
 def _markup_gone(text: str) -> str:

@@ -123,6 +123,8 @@ def test_plain_text_drops_markup_and_keeps_what_only_looks_like_it():
     assert plain_text("set tensor_parallel_size for /u/Ok_Relative5802") == "set tensor_parallel_size for /u/Ok_Relative5802"
     assert plain_text("2 * 3 = 6 and latency > 2 s at ~6k tokens") == "2 * 3 = 6 and latency > 2 s at ~6k tokens"
     assert plain_text("2024\\. The year of \\*stars\\* and \\_under\\_") == "2024. The year of *stars* and _under_"
+    # an icon font's glyph (private use) stays itself beside an escape (it had come back as "0")
+    assert plain_text("\\*new\\* \ue030 \ue041 \ue130") == "*new* \ue030 \ue041 \ue130"
 
 
 @given(st.text())
@@ -130,6 +132,34 @@ def test_the_sameness_key_keeps_letters_and_digits_only_whatever_the_script(text
     # the ASCII shortcut (a translation table) and the regex agree on every text
     assert extract._key(text) == re.sub(r"[\W_]+", "", text.casefold())
     assert extract._key(text) == "".join(c for c in text.casefold() if c.isalnum())
+
+
+# pieces Markdown paragraphs are made of: markup, links, images, addresses, list numbers, escapes
+_MARKDOWN_PIECES = st.sampled_from([
+    "word", "Ünïcode", "模型", "12", "2024.", " ", "  ", "\t", "*", "**", "_", "__", "`", "~~", "#", "## ", ">", "- ",
+    "+ ", "1. ", "3) ", "\\", "\\*", "\\_", "[", "]", "(", ")", "](", "![", "[a](b)", "[t](http://x.y/p q)",
+    "![alt](src.png)", "[](e)", "<http://a.b/c>", "https://h.io/x_y", "www.w.com", "site.com/path", "&amp;",
+    "\ufdd2", "\ufdd4", "\ue030", "\n"])
+
+
+@given(st.lists(st.one_of(_MARKDOWN_PIECES, st.text(max_size=3)), max_size=14).map("".join))
+@settings(max_examples=400)
+def test_a_paragraphs_key_is_its_clean_texts_key(paragraph: str):
+    # asking whether the feed's summary opens the article keys its paragraphs without cleaning
+    # them: the shortcut must give the key of the clean text on any Markdown
+    assert extract._clean_key(paragraph) == extract._key(extract._clean(paragraph))
+
+
+def test_the_feed_summary_is_found_wherever_it_stands_in_the_article():
+    # read paragraph by paragraph: found in the first, in the tenth, across two, or not at all
+    paras = [f"Paragraph number {i} tells [part {i}](https://x.io/{i}) of the story, with **markup**." for i in range(12)]
+    text = "\n\n".join(["## A heading", *paras[:5], "```\ncode()\n```", *paras[5:]])
+    whole = extract._key(" ".join(extract._clean(p) for p in paras))
+    for start in (0, 37, 200, len(whole) - 60, whole.index("paragraphnumber10") - 20):
+        assert extract._cleaned(text).holds(whole[start:start + 60])
+    assert not extract._cleaned(text).holds("paragraphnumber12tells")
+    assert not extract._cleaned(text).holds(extract._key("A heading Paragraph number 0"))   # headings are no prose
+    assert list(extract._cleaned(text)) == [extract._clean(p) for p in paras]
 
 
 def test_key_points_skip_reddit_and_podcast_footers_and_bare_addresses():
