@@ -280,26 +280,37 @@ def _cjk_pieces(span: str) -> tuple[str, ...]:
     the title bounds them: a piece that starts where the run starts may open with an unknown
     run, and the run itself is one piece. Without a word list (no ``wordfreq``) every piece
     passes, as before."""
-    from ..links.background import cjk_words
-
-    known, lexicon = cjk_words(), _lexicon_phrases()
+    known = _cjk_vocabulary()
     size = len(span)
     if not known:
         return tuple(sorted({span[i:j] for i in range(size) for j in range(i + 2, min(size, i + 8) + 1)}))
     # words[i]: the ends of the words that start at i
-    words = [[j for j in range(i + 2, min(size, i + 6) + 1) if span[i:j] in known or span[i:j] in lexicon]
-             for i in range(size)]
+    words = [[j for j in range(i + 2, min(size, i + 6) + 1) if span[i:j] in known] for i in range(size)]
     ending = {j for ends in words for j in ends}
     kept = {span} if 2 <= size <= 8 else set()
     # a piece at the run's start: an unknown opening, then a word that ends the piece
     kept |= {span[:j] for j in ending if j <= 8}
-    for i in range(1, size):
-        reached = {i}
-        for k in range(i, min(size, i + 8)):
-            if k in reached:
-                reached.update(j for j in words[k] if j <= i + 8)
-        kept |= {span[i:j] for j in reached if j >= i + 2}
+    # a piece inside the run: words end to end from where it starts. reach[i]: where a chain of
+    # words from i can end, at most 8 characters on (filled from the right: a chain from i is a
+    # word from i, then a chain from where it ends)
+    reach: list[tuple[int, ...]] = [()] * size + [(size,)]
+    for i in range(size - 1, 0, -1):
+        ends = {i}
+        for j in words[i]:
+            ends.update(n for n in reach[j] if n <= i + 8)
+        reach[i] = tuple(ends)
+        kept.update(span[i:j] for j in ends if j >= i + 2)
     return tuple(sorted(kept))
+
+
+@lru_cache(maxsize=1)
+def _cjk_vocabulary() -> frozenset[str]:
+    """The words ``_cjk_pieces`` knows: the background's and the lexicon's, in one set (one lookup
+    a piece); empty without ``wordfreq``."""
+    from ..links.background import cjk_words
+
+    known = cjk_words()
+    return known | _lexicon_phrases() if known else frozenset()
 
 
 @lru_cache(maxsize=1)
