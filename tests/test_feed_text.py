@@ -4,7 +4,8 @@ and an archive that is not a digest.
 The fixtures in ``tests/data/quirks/`` are small copies of real feeds' quirks:
 WordPress (boilerplate, ``alt="[Photo]"``, an ``<h1>`` repeating the title, a
 byline, an empty ``content:encoded``), GitHub releases, YouTube, a podcast,
-Substack (KaTeX, ``$5-$10``, "Thanks for reading") and a Chinese feed.
+Substack (KaTeX, ``$5-$10``, "Thanks for reading"), Medium (a subtitle and a caption
+before the text, a paywall note, its footer) and a Chinese feed.
 """
 
 from __future__ import annotations
@@ -270,6 +271,16 @@ def test_real_feed_quirks_make_notes_a_person_would_write(tmp_path, monkeypatch)
     assert ax_props["summary"] == ("Long-context language model agents spend most of their inference budget on "
                                    "attention over tool outputs.")
     assert ax_props["category"] == "Research" and "Announce Type" not in ax.split("## Article")[0]
+    # Medium: no description, so feedparser's summary is the whole post flattened; its subtitle
+    # (an <h4>) and its figure's caption are no part of the first sentence, the caption is no key
+    # point, nor the lead-in to a list or the paywall note; its "originally published" footer and
+    # the rule above it leave the note
+    md_props, md = loads_note(written["What we learned serving a 70B model on one node"])
+    md_points = md.split("## Article")[0]
+    assert md_props["summary"] == "We moved our 70B assistant from two nodes to one in January."
+    assert "Our serving rack" not in md_points and "Here is what made the difference" not in md_points
+    assert "Medium Members" not in md_points and "Paged attention let us double the batch" in md_points
+    assert "originally published" not in md and not re.search(r"^---\s*$", md.split("## Article")[1], re.M)
 
 
 # -- 12.6 an archive is not a digest --------------------------------------------------------

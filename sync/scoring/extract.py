@@ -63,7 +63,9 @@ _BOILERPLATE = re.compile(
     r"(?:appeared|published|first appeared)|originally (?:published|posted)|(?:\[?\s*)?(?:…|\.\.\.)\s*\]?$"
     r"|comments?\b|photo(?:graph)?s?\s*(?:by|:|credit)|image\s*(?:by|:|credit)|credit:|source:"
     r"|(?:posted|written|published|filed) (?:by|in|on|under)\b|tags?:|categor(?:y|ies):"
-    r"|(?:\S+\s+){0,3}(?:min(?:ute)?s?|分钟) read$|本文(?:转载|来源|首发)|原文(?:链接|地址)|点击|关注",
+    r"|(?:\S+\s+){0,3}(?:min(?:ute)?s?|分钟) read$|本文(?:转载|来源|首发)|原文(?:链接|地址)|点击|关注"
+    # Medium's paywall notes: "This story is currently available to Medium Members…", "… now unlocked"
+    r"|this (?:story|article|post) is (?:currently |now )?(?:available|unlocked)|previously available only to",
     re.IGNORECASE)
 # a label a paragraph opens with, not part of its first sentence: arXiv's listing line
 # ("arXiv:2612.01234v1 Announce Type: new Abstract: We propose …"), "Abstract:", "Summary:", "TL;DR:"
@@ -83,9 +85,12 @@ _ASCII_NOT_ALNUM = str.maketrans("", "", "".join(c for c in map(chr, range(128))
 def summary(feed_summary: str, content: str, title: str, limit: int) -> str:
     """The first real sentence of prose (see the module contract), at most ``limit`` chars."""
     # the feed's summary is one flattened line: when it is the article's own opening, the
-    # article's paragraphs tell a byline or a source line from the first sentence
+    # article's paragraphs tell a byline or a source line from the first sentence. It may be the
+    # whole article flattened, headings and captions run into its first sentence (feedparser
+    # copies the content into the summary of an item that has none: Medium's subtitle and
+    # figure caption read "… NOT for everyone GROW, you bastards, GROW!")
     opening = _opening_key(feed_summary, 60)
-    if opening and _cleaned(content).holds(opening):
+    if opening and (_cleaned(content).holds(opening) or opening in _head_key(content)):
         feed_summary = ""
     for sentence in _candidates(feed_summary, plain=True):
         if not _same(sentence, title):
@@ -191,8 +196,42 @@ class _Cleaned:
         return False
 
 
+# how far into an article its flattened text is compared with the feed's summary (``_head_key``)
+_HEAD = 3000
+
+
+def _head_key(markdown: str) -> str:
+    """``_key`` of the plain text of an article's start, every block of it (headings, captions,
+    code) and without its images, as a feed flattens the article into a summary."""
+    return _key(plain_text(_IMAGE.sub(" ", markdown[:_HEAD])))
+
+
 def _paragraphs(markdown: str) -> Iterator[str]:
-    """Paragraphs and list items of prose: no code, headings, tables, rules or image-only lines."""
+    """Paragraphs and list items of prose: no code, headings, tables, rules, image-only lines or
+    an image's caption (``_captions_dropped``)."""
+    return _captions_dropped(_blocks(markdown))
+
+
+def _captions_dropped(blocks: Iterable[str]) -> Iterator[str]:
+    """The blocks but an image's caption: a paragraph in emphasis only, right after a paragraph of
+    images only (a ``<figcaption>``, "*Photo: Reuters*"). Said of the picture, it is no summary
+    and no key point of the article."""
+    after_image = False
+    for block in blocks:
+        if after_image and _EMPHASIS_ONLY.match(block):
+            after_image = False
+            continue
+        after_image = block[:1] in "![" and not _EMPTY_LINK.sub("", _IMAGE.sub("", block)).strip()
+        yield block
+
+
+# a paragraph all in one emphasis: "*…*", "**…**", "_…_" (the same markers at each end and none
+# between: "**Mangaluru:** Corporation Bank … **Award.**" is a paragraph with two bold parts)
+_EMPHASIS_ONLY = re.compile(r"^([*_]{1,3})(?![*_\s])(?:(?!\1).)*(?<![*_\s\\])\1$")
+
+
+def _blocks(markdown: str) -> Iterator[str]:
+    """Paragraphs and list items: no code, headings, tables or rules."""
     fence: str | None = None
     block: list[str] = []
     for line in markdown.split("\n"):
@@ -277,6 +316,8 @@ def _is_prose(sentence: str) -> bool:
         return False
     if "](" in text or text.startswith(("![", "[!")):
         return False                      # Markdown a cleaner could not take apart
+    if text.endswith((":", "：")):
+        return False                      # a lead-in ("Here is a thing:"): what it says comes after it
     if has_cjk(text):
         return len(text) >= 8
     return len(text.split()) >= 4

@@ -181,7 +181,8 @@ def to_markdown(html: str, base_url: str | None = None, *, text: bool = False,
 # what a newsletter, blog or podcast host adds to every item, each a paragraph of its own:
 # Substack's "Thanks for reading X! Subscribe for free to receive new posts and support my work." and
 # its buttons ("Subscribe now", "Share", "Leave a comment", "Give a gift subscription": links to its
-# own subscribe, share or comment pages); WordPress's "The post X appeared first on Y."; Omny's,
+# own subscribe, share or comment pages); WordPress's "The post X appeared first on Y."; Medium's
+# "X was originally published in Y on Medium, where people are continuing the conversation…"; Omny's,
 # Megaphone's and Acast's privacy and ad-choices lines
 _HOSTED = r"\[?{0}\]?(?:\(<?https?://[^\s)]*>?\))?"          # an address, maybe as a link
 _CALL_TO_ACTION = re.compile(
@@ -189,6 +190,8 @@ _CALL_TO_ACTION = re.compile(
     r"|\[(?:Subscribe(?: now)?|Share(?: [^\]\n]{1,80})?|Leave a comment|Give a gift subscription)\]"
     r"\(<?https?://[^\s)]*(?:/subscribe|action=share|/comments|/gift)[^\s)]*>?\)"
     r"|The post [^\n]{1,400}? appeared first on [^\n]{1,300}?\."
+    r"|[^\n]{1,600}? was originally published in [^\n]{1,300}? on Medium, where people are continuing the"
+    r" conversation by highlighting and responding to this story\."
     r"|See " + _HOSTED.format(r"omnystudio\.com/listener") + r" for privacy information\."
     r"|Learn more about your ad choices\. Visit " + _HOSTED.format(r"(?:podcastchoices\.com|megaphone\.fm)/adchoices")
     + r"\.?"
@@ -198,7 +201,7 @@ _CALL_TO_ACTION = re.compile(
 # without ``_CALL_TO_ACTION``. Lower-casing once and looking for each is 8x faster than one
 # case-blind regex over text that is not ASCII (26 us against 200 for a 4 kB Chinese entry)
 _CALL_TO_ACTION_WORDS = ("ubscribe", "action=share", "appeared first on", "privacy information", "ad choices",
-                         "hosted on acast")
+                         "hosted on acast", "continuing the conversation")
 
 
 def _may_call_to_action(markdown: str) -> bool:
@@ -218,7 +221,13 @@ def _drop_calls_to_action(markdown: str) -> str:
         elif not (dropped and not line.strip()):
             out.append(line)
             dropped = False
+    # a footer set off by a rule (Medium's "<hr>"): the rule goes with it
+    while dropped and out and (not out[-1].strip() or _RULE_LINE.fullmatch(out[-1].strip())):
+        out.pop()
     return "\n".join(out)
+
+
+_RULE_LINE = re.compile(r"(?:[-*_] *){3,}")
 
 
 # A "read more" link to the article itself that ends an excerpt: the note links the article
