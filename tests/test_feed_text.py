@@ -163,6 +163,15 @@ def test_the_feed_summary_is_found_wherever_it_stands_in_the_article():
     assert list(extract._cleaned(text)) == [extract._clean(p) for p in paras]
 
 
+def test_a_sentence_the_feed_cut_short_is_no_key_point():
+    # an excerpt ends inside a word or with a bracketed ellipsis (UOL, Craigslist, kicker.de)
+    body = ("The council approved the new budget on Tuesday. Spending on schools rises by a tenth next year. "
+            "O termo de renovaç...\n\nThe unit features a spacious kitchen [...]\n\n"
+            "Der Klub verkündete am Montag, dass der Profi zur SpVgg...\n\n模型推理成本下降了一半，然后……")
+    points = extract.key_points(body, "The council approved the new budget on Tuesday.", "Budget", limit=5, chars=200)
+    assert points == ("Spending on schools rises by a tenth next year.", "模型推理成本下降了一半，然后……")
+
+
 def test_key_points_skip_reddit_and_podcast_footers_and_bare_addresses():
     body = ("Power draw stays below 600 W for the pair of cards.\n\n"
             "See [omnystudio.com/listener](https://omnystudio.com/listener) for privacy information.\n\n"

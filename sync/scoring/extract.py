@@ -67,6 +67,10 @@ _BOILERPLATE = re.compile(
     # Medium's paywall notes: "This story is currently available to Medium Members…", "… now unlocked"
     r"|this (?:story|article|post) is (?:currently |now )?(?:available|unlocked)|previously available only to",
     re.IGNORECASE)
+# the end of a sentence a feed cut short: "… O termo de renovaç...", "… spacious [...]", "(…)": an
+# ellipsis right after a Latin letter, or in brackets. A writer's own "She paused…" goes with them
+# (as a key point only); one after a space, and Chinese "……", which trails off, stay
+_CUT_OFF = re.compile(r"(?:[A-Za-z\u00c0-\u024f](?:\.\.\.|…)|[\[(]\s*(?:\.\.\.|…)\s*[\])])[\s\"'”’»)\]]*$")
 # a label a paragraph opens with, not part of its first sentence: arXiv's listing line
 # ("arXiv:2612.01234v1 Announce Type: new Abstract: We propose …"), "Abstract:", "Summary:", "TL;DR:"
 _LEAD_IN = re.compile(r"^(?:arXiv:\S+\s+Announce Type:\s*[\w-]+\s*)?(?:(?:Abstract|Summary|TL;?DR)\s*[:：]\s*)?",
@@ -115,6 +119,8 @@ def key_points(content: str, summary_text: str, title: str, *, limit: int, chars
         # every sentence of the pool is prose as found; tidied into another, it is asked again
         if sentence != found and not _is_prose(sentence):
             continue
+        if _CUT_OFF.search(sentence):
+            continue                      # where a feed cut its excerpt: half a sentence
         key = _key(sentence)
         # the same as the summary, the title or a point, or one of them inside the other
         if not key or any(key == t or (len(t) >= 20 and t in key) or (len(key) >= 20 and key in t) for t in taken):
