@@ -33,6 +33,7 @@ import feedparser
 from sync.models import Entry, Reject, stable_id
 from sync.sources.bodies import best_body, double_escaped, is_html
 from sync.sources.charset import transcode_undeclared
+from sync.sources.dates import localized_date
 from sync.sources.html import clean_line, to_markdown, to_text
 from sync.sources.identity import base_id, settle
 from sync.sources.jsonfeed import JsonFeedError, looks_like_json, read_json_feed
@@ -256,8 +257,10 @@ def normalise_entry(raw: Mapping[str, Any], ctx: FeedContext, index: int) -> Ent
         return Reject(ctx.feed_url, _ref(raw, index), "no link and no title")
     if not title:
         title = _cap(summary, FALLBACK_TITLE_MAX) or _title_from_url(url or "")
-    published = _valid_date(raw.get("published_parsed"), ctx.now)
-    updated = _valid_date(raw.get("updated_parsed"), ctx.now)
+    # a date feedparser could not read may be written in the feed's language (dates.py)
+    language = _entry_language(raw) or ctx.language
+    published = _valid_date(raw.get("published_parsed") or localized_date(raw.get("published"), language), ctx.now)
+    updated = _valid_date(raw.get("updated_parsed") or localized_date(raw.get("updated"), language), ctx.now)
     if published is not None:
         when, when_from = published, "published"
     elif updated is not None:
@@ -278,7 +281,7 @@ def normalise_entry(raw: Mapping[str, Any], ctx: FeedContext, index: int) -> Ent
         content=_content(raw, url, ctx),
         summary=_cap(summary, SUMMARY_MAX),
         categories=_categories(raw.get("tags")),
-        language=_entry_language(raw) or ctx.language,
+        language=language,
         aliases=tuple(aliases),   # the keys an earlier version gave it (above)
     )
     # the key within the feed (see identity.py); ``settle`` refines it when entries collide
