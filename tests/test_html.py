@@ -168,6 +168,29 @@ def test_real_images_and_links_stay_and_an_empty_link_goes():
                   "[a **link**](https://e.com/a) end")
 
 
+def test_a_number_after_a_marker_the_converter_writes_is_not_escaped_as_a_list_item():
+    # Medium and news sites number their sections in bold: "**2.** Conifer" is no list item, and
+    # "2\\." there is a stray backslash in source mode; where nothing is written before it, it stays
+    md = to_markdown("<p><strong>2.</strong> <strong>Conifer Vinegar</strong></p><p><b>3. Photography</b></p>"
+                     "<p><em>- a dash</em></p><p><a href='https://e.com/'>1.</a> linked</p>"
+                     "<p><img src='https://e.com/a.png'>4. after an image</p>"
+                     "<p><span>5.</span> plain</p><p><strong></strong>6. empty bold</p>"
+                     "<p><img src='https://e.com/p.gif' width='1' height='1'>7. after a pixel</p>", BASE)
+    assert md.split("\n\n") == ["**2.** **Conifer Vinegar**", "**3. Photography**", "*- a dash*",
+                                "[1.](https://e.com/) linked", "![](https://e.com/a.png)4. after an image",
+                                "5\\. plain", "6\\. empty bold", "7\\. after a pixel"]
+
+
+def test_an_image_title_that_repeats_its_alt_text_is_left_out():
+    # Reddit and WordPress repeat the alt text as the title: in the note, a second copy with its
+    # quotes escaped ("\\"Safe Space\\"") that Obsidian does not show; a title of its own stays
+    md = to_markdown('<a href="https://r.example/x"><img src="https://t.example/a.jpg" alt="&quot;Safe Space&quot; '
+                     'at school" title="&quot;Safe Space&quot; at school" /></a> <img src="https://t.example/b.png" '
+                     'alt="A chart" title="Source: IEA">', BASE)
+    assert md == ('[!["Safe Space" at school](https://t.example/a.jpg)](https://r.example/x) '
+                  '![A chart](https://t.example/b.png "Source: IEA")')
+
+
 def test_a_line_break_that_ends_a_paragraph_leaves_no_trailing_spaces():
     # Blogger posts separate paragraphs with <br><br>; many feeds end a paragraph with <br>
     md = to_markdown("First up clarify:<br /><br />The DX on Linux is a WSL2 only thing.<br /><br />"

@@ -280,6 +280,7 @@ _PARAGRAPH_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3
                              "td", "th", "table", "blockquote", "pre", "section", "article", "header",
                              "footer", "hr", "dd", "dt", "figure", "figcaption"})
 _ALT = re.compile(r'(\balt=")([^"]*)(")')
+_TITLE = re.compile(r'(\s+title=")([^"]*)(")')
 _HREF = re.compile(r'(\b(?:href|src)=")([^"]*)(")')
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # the escapes' backslash while the converter runs: it would escape a real one before
@@ -306,6 +307,8 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
     code = link = 0
     opened = -1           # the part that opened the current link
     line_start = True     # the next text begins a line: a leading "-", "#", ">", "1." would be markup
+    marked = False        # inside a tag the converter opens with a marker ("**", "[", "~~"): the text
+    #                       after it does not begin its line ("**2.** Conifer" is no list item)
     tags = _TAGS
     last = len(parts) - 1
     for i in range(0, last + 1, 2):
@@ -324,14 +327,18 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
                 # most text: nothing to decode, escape or strip, so the steps below give it back as is
                 line_start = False
             else:
-                parts[i] = _escape_part(part, link > 0, "$" in part and _dollars(parts, i) >= 2, line_start)
+                parts[i] = _escape_part(part, link > 0, "$" in part and _dollars(parts, i) >= 2,
+                                        line_start and not marked)
                 line_start = False
         if i == last:
             break
         tag = parts[i + 1]
         info = tags.get(tag) or _tag_of(tag)
         if info[0]:
-            line_start = True
+            line_start, marked = True, False
+        elif info[4]:
+            # opened: the text in it follows the marker; closed empty, the converter wrote no marker
+            marked = info[2] > 0
         kind = info[1]
         if kind:
             if kind == 1:
@@ -392,7 +399,7 @@ def _dollars(parts: list[str], i: int) -> int:
 
 # pages repeat the same few tags ("<p>", "</li>", ...): each is looked at once per run (a plain
 # dict, bounded: looked up inline, cheaper than a call through lru_cache)
-_TAGS: dict[str, tuple[bool, int, int, str]] = {}
+_TAGS: dict[str, tuple[bool, int, int, str, bool]] = {}
 _TAGS_MAX = 1 << 12
 _KIND = {"code": 1, "pre": 1, "kbd": 1, "samp": 1, "a": 2, "img": 3}
 
@@ -413,24 +420,34 @@ def tracking_pixel(img: str) -> bool:
     return "src=\"http" in img and _TRACKER_SRC.search(img) is not None
 
 
-def _tag_of(part: str) -> tuple[bool, int, int, str]:
+def _tag_of(part: str) -> tuple[bool, int, int, str, bool]:
     """A tag of the sanitiser's output: (whether it starts a block, its kind: 1 code, 2 link,
     3 image, 0 other, nesting step, the tag as written out: an image's alt text without brackets, a stray
-    "%" in an address as %25, nothing for a tracking pixel; the very same string when unchanged)."""
+    "%" in an address as %25, nothing for a tracking pixel; the very same string when unchanged;
+    whether the converter writes it with a marker before its text: ``_MARKED``, a kept image)."""
     name = _NODE_NAME.match(part)
     tag = name.group(1).lower() if name else ""
     step = -1 if part.startswith("</") else (0 if part.endswith("/>") else 1)
     out = part
     if tag == "img":
         if tracking_pixel(part):
-            return _remember(part, (False, 3, step, ""))
+            return _remember(part, (False, 3, step, "", False))
         out = _ALT.sub(lambda m: m[1] + m[2].replace("[", "").replace("]", "") + m[3], out)
+        # a title that says the alt text again (WordPress, Reddit) is only noise in the note
+        alt, title = _ALT.search(part), _TITLE.search(out)
+        if alt and title and title[2].strip() == alt[2].strip():
+            out = out[:title.start()] + out[title.end():]
     if tag in ("a", "img"):
         out = _HREF.sub(lambda m: m[1] + _BAD_PERCENT.sub("%25", m[2]) + m[3], out)
-    return _remember(part, (tag in _PARAGRAPH_TAGS, _KIND.get(tag, 0), step, part if out == part else out))
+    return _remember(part, (tag in _PARAGRAPH_TAGS, _KIND.get(tag, 0), step, part if out == part else out,
+                            tag in _MARKED))
 
 
-def _remember(part: str, info: tuple[bool, int, int, str]) -> tuple[bool, int, int, str]:
+# tags html_to_markdown writes with a marker before their text: "**", "*", "[", "~~", "==", '"', "!["
+_MARKED = frozenset({"strong", "b", "em", "i", "a", "del", "s", "strike", "mark", "q", "img"})
+
+
+def _remember(part: str, info: tuple[bool, int, int, str, bool]) -> tuple[bool, int, int, str, bool]:
     if len(_TAGS) >= _TAGS_MAX:
         _TAGS.clear()
     _TAGS[part] = info
