@@ -335,7 +335,8 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
         tag = parts[i + 1]
         info = tags.get(tag) or _tag_of(tag)
         if info[0]:
-            line_start, marked = True, False
+            # a heading's text follows its "#"s: "#### 1. Leitlinien" is no list item
+            line_start, marked = True, info[4] and info[2] > 0
         elif info[4]:
             # opened: the text in it follows the marker; closed empty, the converter wrote no marker
             marked = info[2] > 0
@@ -443,8 +444,10 @@ def _tag_of(part: str) -> tuple[bool, int, int, str, bool]:
                             tag in _MARKED))
 
 
-# tags html_to_markdown writes with a marker before their text: "**", "*", "[", "~~", "==", '"', "!["
-_MARKED = frozenset({"strong", "b", "em", "i", "a", "del", "s", "strike", "mark", "q", "img"})
+# tags html_to_markdown writes with a marker before their text: "**", "*", "[", "~~", "==", '"', "![",
+# a heading's "#"s
+_MARKED = frozenset({"strong", "b", "em", "i", "a", "del", "s", "strike", "mark", "q", "img",
+                     "h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 def _remember(part: str, info: tuple[bool, int, int, str, bool]) -> tuple[bool, int, int, str, bool]:
