@@ -304,7 +304,7 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
     in text outside code becomes what a browser shows (``_unwrapped``).
     """
     parts = _NODE.split(html)     # text, tag, text, ..., text: rewritten in place where they change
-    code = link = 0
+    code = link = cell = 0
     opened = -1           # the part that opened the current link
     line_start = True     # the next text begins a line: a leading "-", "#", ">", "1." would be markup
     marked = False        # inside a tag the converter opens with a marker ("**", "[", "~~"): the text
@@ -335,8 +335,9 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
         tag = parts[i + 1]
         info = tags.get(tag) or _tag_of(tag)
         if info[0]:
-            # a heading's text follows its "#"s: "#### 1. Leitlinien" is no list item
-            line_start, marked = True, info[4] and info[2] > 0
+            # a heading's text follows its "#"s ("#### 1. Leitlinien" is no list item), a table cell's
+            # its "|", and a cell is one line (a <br> in it starts none)
+            line_start, marked = True, (info[4] and info[2] > 0) or cell > 0
         elif info[4]:
             # opened: the text in it follows the marker; closed empty, the converter wrote no marker
             marked = info[2] > 0
@@ -346,6 +347,8 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
                 code = max(0, code + info[2])
             elif kind == 2:
                 link = max(0, link + info[2])
+            elif kind == 4:
+                cell = max(0, cell + info[2])
             if info[3] is not tag:
                 parts[i + 1] = info[3]
             if kind == 2 and info[2]:
@@ -402,7 +405,7 @@ def _dollars(parts: list[str], i: int) -> int:
 # dict, bounded: looked up inline, cheaper than a call through lru_cache)
 _TAGS: dict[str, tuple[bool, int, int, str, bool]] = {}
 _TAGS_MAX = 1 << 12
-_KIND = {"code": 1, "pre": 1, "kbd": 1, "samp": 1, "a": 2, "img": 3}
+_KIND = {"code": 1, "pre": 1, "kbd": 1, "samp": 1, "a": 2, "img": 3, "td": 4, "th": 4}
 
 
 # tracking pixels: an image of at most 1x1 pixels, or one from a feed or stats service's counter
@@ -423,7 +426,7 @@ def tracking_pixel(img: str) -> bool:
 
 def _tag_of(part: str) -> tuple[bool, int, int, str, bool]:
     """A tag of the sanitiser's output: (whether it starts a block, its kind: 1 code, 2 link,
-    3 image, 0 other, nesting step, the tag as written out: an image's alt text without brackets, a stray
+    3 image, 4 table cell, 0 other, nesting step, the tag as written out: an image's alt text without brackets, a stray
     "%" in an address as %25, nothing for a tracking pixel; the very same string when unchanged;
     whether the converter writes it with a marker before its text: ``_MARKED``, a kept image)."""
     name = _NODE_NAME.match(part)
@@ -445,9 +448,9 @@ def _tag_of(part: str) -> tuple[bool, int, int, str, bool]:
 
 
 # tags html_to_markdown writes with a marker before their text: "**", "*", "[", "~~", "==", '"', "![",
-# a heading's "#"s
+# a heading's "#"s, a table cell's "|"
 _MARKED = frozenset({"strong", "b", "em", "i", "a", "del", "s", "strike", "mark", "q", "img",
-                     "h1", "h2", "h3", "h4", "h5", "h6"})
+                     "h1", "h2", "h3", "h4", "h5", "h6", "td", "th"})
 
 
 def _remember(part: str, info: tuple[bool, int, int, str, bool]) -> tuple[bool, int, int, str, bool]:
