@@ -172,6 +172,23 @@ def test_a_sentence_the_feed_cut_short_is_no_key_point():
     assert points == ("Spending on schools rises by a tenth next year.", "模型推理成本下降了一半，然后……")
 
 
+def test_show_notes_links_are_no_key_points_and_an_address_as_link_text_is_an_address():
+    # The Omni Show: "Full transcript and show notes at [theomnishow.omnigroup.com](…)", then a list
+    # of the people and places mentioned, each only a link
+    body = ("Full transcript and show notes at [theomnishow.omnigroup.com](https://theomnishow.omnigroup.com/ep/1/)\n\n"
+            "For our first episode we interview Kristina Sontag, who runs the test department. "
+            "She got her start playing games for a living at [LucasArts](http://lucasfilm.com/games).\n\n"
+            "Some other people and places mentioned:\n\n- [Industrial Light & Magic (ILM)](http://www.ilm.com/)\n"
+            "- [Major League Soccer (MLS)](https://www.mlssoccer.com/)\n- [Skywalker Ranch](http://lucasfilm.com/ranch)")
+    summary = extract.summary("", body, "Kristina Sontag, Software Test Manager", 220)
+    assert summary == "For our first episode we interview Kristina Sontag, who runs the test department."
+    assert extract.key_points(body, summary, "Kristina Sontag", limit=5, chars=200) == (
+        "She got her start playing games for a living at LucasArts.",)
+    # a name with a dot is no address: "Amazon.com", "Node.js", a version, a file
+    assert extract.summary("", "[Amazon.com](https://amazon.com) reported record sales in its third quarter.",
+                           "Q3", 220) == "Amazon.com reported record sales in its third quarter."
+
+
 def test_key_points_skip_reddit_and_podcast_footers_and_bare_addresses():
     body = ("Power draw stays below 600 W for the pair of cards.\n\n"
             "See [omnystudio.com/listener](https://omnystudio.com/listener) for privacy information.\n\n"

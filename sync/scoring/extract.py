@@ -42,8 +42,8 @@ _URL = re.compile(r"<?(?:https?://|www\.)\S+>?")
 # an address without its scheme, as a link's text or typed: a domain and a path ("omnystudio.com/listener");
 # the common top-level domains only, so "Node.js/Deno" is not one. Found by its ".tld/" alone (the
 # question is whether a sentence holds one, not where it starts)
-_BARE_URL = re.compile(r"\.(?:com|org|net|io|fm|co|ai|dev|app|gg|ly|me|tv|so|sh|xyz|info|edu|gov|de|uk|fr|cn|jp)/",
-                       re.IGNORECASE)
+_TLDS = r"(?:com|org|net|io|fm|co|ai|dev|app|gg|ly|me|tv|so|sh|xyz|info|edu|gov|de|uk|fr|cn|jp)"
+_BARE_URL = re.compile(r"\." + _TLDS + "/", re.IGNORECASE)
 _URL_MARK = "\ufdd2"   # where a URL stood: plain_text must not take it apart (it drops "_" and "*")
 _SPACE = re.compile(r"\s+")
 _WORDS = re.compile(r"[^\W_]+", re.ASCII)
@@ -110,6 +110,7 @@ def key_points(content: str, summary_text: str, title: str, *, limit: int, chars
     taken = [_key(summary_text), _key(title)]
     said = [_units(summary_text)]
     # the list's items when it has two of prose, else the sentences; lazy: at most `limit` are kept
+    # (an item that is only a link is a reference, not a point: show notes' "people and places")
     items = (s for s in map(_clean, _list_items(content)) if _is_prose(s))
     first = list(itertools.islice(items, 2))
     pool = itertools.chain(first, items) if len(first) == 2 else _candidates(content)
@@ -218,8 +219,8 @@ def _head_key(markdown: str) -> str:
 
 
 def _paragraphs(markdown: str) -> Iterator[str]:
-    """Paragraphs and list items of prose: no code, headings, tables, rules, image-only lines or
-    an image's caption: a paragraph in emphasis only right after a paragraph of images only (a
+    """Paragraphs and list items of prose: no code, headings, tables, rules, image-only lines,
+    list items that are only a link, or an image's caption: a paragraph in emphasis only right after a paragraph of images only (a
     ``<figcaption>``, "*Photo: Reuters*"). Said of the picture, it is no summary and no key
     point of the article."""
     fence: str | None = None
@@ -244,8 +245,8 @@ def _paragraphs(markdown: str) -> Iterator[str]:
             if line.strip():
                 after_image = False       # a heading, rule, table, code or list item comes between
             item = _LIST_ITEM.match(line)
-            if item and not opening:
-                yield item.group(1)
+            if item and not opening and not _LINK_ONLY.fullmatch(item.group(1).strip()):
+                yield item.group(1)       # (an item that is only a link is a reference: no prose)
             continue
         block.append(line.strip().lstrip(">").strip())
     if block and not (after_image and _EMPHASIS_ONLY.match(paragraph := " ".join(block))):
@@ -262,12 +263,16 @@ _EMPHASIS_ONLY = re.compile(r"^([*_]{1,3})(?![*_\s])(?:(?!\1).)*(?<![*_\s\\])\1$
 
 
 def _list_items(markdown: str) -> Iterable[str]:
+    """The list items outside code, but those that are only a link."""
     fence = False
     for line in markdown.split("\n"):
         if _FENCE.match(line):
             fence = not fence
-        elif not fence and (item := _LIST_ITEM.match(line)):
+        elif not fence and (item := _LIST_ITEM.match(line)) and not _LINK_ONLY.fullmatch(item.group(1).strip()):
             yield item.group(1)
+
+
+_LINK_ONLY = re.compile(_LINK.pattern + r"[\s.,;:!?]*")
 
 
 # a list item is a paragraph (``_cleaned``) and a key point candidate (``_list_items``): cleaned once
@@ -283,10 +288,23 @@ def _unlinked(markdown: str) -> str:
     if "](" in text:                      # every image and link has one
         text = _IMAGE.sub(" ", text)
         text = _EMPTY_LINK.sub(" ", text)
-        text = _LINK.sub(r"\1", text)
+        text = _LINK.sub(_link_text, text)
     if _has_url(text):
         text = _URL.sub(_URL_MARK, text)
     return text
+
+
+# a link whose text is an address: a host of three parts or more ("theomnishow.omnigroup.com"),
+# or a host and a path ("example.com/listen"), ending in a common top-level domain (``_BARE_URL``'s);
+# "Amazon.com", "Node.js", "v1.2.3" and "model_4.15.zip" are names
+_ADDRESS = re.compile(r"(?:https?://)?(?:[a-z0-9-]+\.){2,}" + _TLDS + r"/?"
+                      r"|(?:https?://)?(?:[a-z0-9-]+\.)+" + _TLDS + r"/\S*", re.IGNORECASE)
+
+
+def _link_text(link: re.Match[str]) -> str:
+    """A link's text, or the URL mark when its text is an address: "Show notes at
+    [theomnishow.omnigroup.com](…)" is a sentence built around a URL, as one with it written out."""
+    return _URL_MARK if _ADDRESS.fullmatch(link[1]) else link[1]
 
 
 # what ``plain_text`` takes of a line's letters and digits: an ordered list's number at its start
