@@ -171,7 +171,8 @@ def test_real_images_and_links_stay_and_an_empty_link_goes():
 def test_a_number_after_a_marker_the_converter_writes_is_not_escaped_as_a_list_item():
     # Medium and news sites number their sections in bold, blogs their headings, and a table's cell
     # is one line: "**2.** Conifer", "#### 1. Leitlinien", "| 1. Provide |" are no list items, and "2\\." there is a stray backslash in source
-    # mode; where nothing is written before it, it stays
+    # mode; where nothing is written before it (an empty <strong>, an anchor without an address, a
+    # dropped pixel, a <span>), it stays
     md = to_markdown("<p><strong>2.</strong> <strong>Conifer Vinegar</strong></p><p><b>3. Photography</b></p>"
                      "<p><em>- a dash</em></p><p><a href='https://e.com/'>1.</a> linked</p>"
                      "<p><img src='https://e.com/a.png'>4. after an image</p>"
@@ -179,13 +180,14 @@ def test_a_number_after_a_marker_the_converter_writes_is_not_escaped_as_a_list_i
                      "<p><img src='https://e.com/p.gif' width='1' height='1'>7. after a pixel</p>"
                      "<h4>1. Leitlinien</h4><h3>2) Running</h3><h2>- dash</h2><h2>&gt; quote</h2>"
                      "<table><tr><th>Goal</th><th>Yes</th></tr><tr><td>aims:<br>1. Provide</td><td>-</td></tr></table>"
-                     "<p>8. after the table</p>", BASE)
+                     "<p>8. after the table</p><p><a name='s1'>9. an anchor</a></p>"
+                     "<h2><a id='s2' href='#s2'></a>10. Anchored</h2>", BASE)
     assert md.split("\n\n") == ["**2.** **Conifer Vinegar**", "**3. Photography**", "*- a dash*",
                                 "[1.](https://e.com/) linked", "![](https://e.com/a.png)4. after an image",
                                 "5\\. plain", "6\\. empty bold", "7\\. after a pixel",
                                 "#### 1. Leitlinien", "### 2) Running", "## - dash", "## > quote",
                                 "| Goal             | Yes |\n| ---------------- | --- |\n| aims: 1. Provide | -   |",
-                                "8\\. after the table"]
+                                "8\\. after the table", "9\\. an anchor", "## 10. Anchored"]
 
 
 def test_an_image_title_that_repeats_its_alt_text_is_left_out():

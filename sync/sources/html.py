@@ -307,8 +307,10 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
     code = link = cell = 0
     opened = -1           # the part that opened the current link
     line_start = True     # the next text begins a line: a leading "-", "#", ">", "1." would be markup
-    marked = False        # inside a tag the converter opens with a marker ("**", "[", "~~"): the text
-    #                       after it does not begin its line ("**2.** Conifer" is no list item)
+    marked = False        # the converter has written a marker on this line ("**", "[", "~~", "#"): the
+    #                       text after it does not begin its line ("**2.** Conifer" is no list item)
+    opens: list[tuple[bool, int]] = []   # per open marker tag: ``marked`` before it, texts seen by then
+    texts = 0
     tags = _TAGS
     last = len(parts) - 1
     for i in range(0, last + 1, 2):
@@ -330,6 +332,7 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
                 parts[i] = _escape_part(part, link > 0, "$" in part and _dollars(parts, i) >= 2,
                                         line_start and not marked)
                 line_start = False
+            texts += not part.isspace()
         if i == last:
             break
         tag = parts[i + 1]
@@ -338,9 +341,16 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
             # a heading's text follows its "#"s ("#### 1. Leitlinien" is no list item), a table cell's
             # its "|", and a cell is one line (a <br> in it starts none)
             line_start, marked = True, (info[4] and info[2] > 0) or cell > 0
+            opens.clear()
         elif info[4]:
-            # opened: the text in it follows the marker; closed empty, the converter wrote no marker
-            marked = info[2] > 0
+            if info[2] > 0:
+                opens.append((marked, texts))
+                marked = True
+            elif opens:
+                # closed with no text in it, the converter wrote no marker: as before it opened
+                before, seen = opens.pop()
+                if seen == texts:
+                    marked = before
         kind = info[1]
         if kind:
             if kind == 1:
@@ -443,8 +453,9 @@ def _tag_of(part: str) -> tuple[bool, int, int, str, bool]:
             out = out[:title.start()] + out[title.end():]
     if tag in ("a", "img"):
         out = _HREF.sub(lambda m: m[1] + _BAD_PERCENT.sub("%25", m[2]) + m[3], out)
-    return _remember(part, (tag in _PARAGRAPH_TAGS, _KIND.get(tag, 0), step, part if out == part else out,
-                            tag in _MARKED))
+    # (a link is written "[…](…)" only with an address: an anchor, <a name>, is its text alone)
+    marked = tag in _MARKED and (tag != "a" or step < 0 or " href=" in part)
+    return _remember(part, (tag in _PARAGRAPH_TAGS, _KIND.get(tag, 0), step, part if out == part else out, marked))
 
 
 # tags html_to_markdown writes with a marker before their text: "**", "*", "[", "~~", "==", '"', "![",
