@@ -85,6 +85,46 @@ def test_text_in_a_feed_renders_as_the_same_text(text: str):
     assert " ".join(_html.unescape(inner).split()) == line
 
 
+_LEADERS = st.sampled_from(["1. x", "2) y", "- z", "+ w", "* v", "> q", "# h", "## h", "3.", "-", " 4. u", "a", " "])
+_INLINE = st.sampled_from(["strong", "em", "b", "i", "del", "mark", "q", "span", "small", "a href='https://e.example/'",
+                           "a name='n'", "a"])
+_BLOCKS = {"p": ("<p>", "</p>", set()), "h2": ("<h2>", "</h2>", {"h2"}), "li": ("<ul><li>", "</li></ul>", {"ul", "li"}),
+           "td": ("<table><tr><td>", "</td></tr></table>", {"table"})}
+
+
+@st.composite
+def _block_html(draw) -> tuple[str, set[str]]:
+    """A block of the page (paragraph, heading, list item, table cell) whose text starts with what
+    could be read as markup, inside inline tags, some of them empty, some with a <br>."""
+    parts = []
+    for _ in range(draw(st.integers(1, 4))):
+        tag = draw(st.one_of(st.none(), _INLINE))
+        text = draw(_LEADERS) + draw(st.sampled_from(["", "<br>", " more"]))
+        inner = draw(st.sampled_from([text, "", text]))
+        parts.append(text if tag is None else f"<{tag}>{inner}</{tag.split()[0]}>")
+    kind = draw(st.sampled_from(sorted(_BLOCKS)))
+    opening, closing, structure = _BLOCKS[kind]
+    return opening + "".join(parts) + closing, structure
+
+
+@settings(max_examples=400)
+@given(_block_html())
+def test_text_that_starts_a_line_never_becomes_markup_whatever_tags_are_around_it(block):
+    """What precedes a text on its line (a "**", a "[", a heading's "#"s, a cell's "|") decides whether
+    a leading "1." or "-" would be read as a list: no list, quote or heading appears that the page
+    did not have, with its inline tags empty or not, linked or anchored."""
+    html, structure = block
+    markdown = to_markdown(html, BASE)
+    rendered = _RENDER_TABLES(markdown)
+    found = set(re.findall(r"<(ol|ul|li|blockquote|h[1-6]|table)\b", rendered))
+    assert found <= structure, (html, markdown, rendered)
+    # and the block itself is there, unless it held no text at all
+    assert found >= structure or not re.sub(r"<[^>]+>|\s", "", html), (html, markdown, rendered)
+
+
+_RENDER_TABLES = mistune.create_markdown(plugins=["strikethrough", "url", "table"])
+
+
 def test_bracketed_alt_text_is_not_an_embed():
     assert to_markdown('<img alt="[Photo]" src="https://x.example/p.png">', BASE) == "![Photo](https://x.example/p.png)"
 
