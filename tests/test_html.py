@@ -200,6 +200,21 @@ def test_an_image_title_that_repeats_its_alt_text_is_left_out():
                   '![A chart](https://t.example/b.png "Source: IEA")')
 
 
+def test_links_in_the_text_lose_their_campaign_tags_and_nothing_else():
+    # a sponsor post's utm_* (Katie Floyd), heise's wt_mc, Medium's source=rss; the rest of the
+    # address as written (its other parameters in order, its fragment); images are left alone
+    md = to_markdown('<p><a href="https://www.feingeist.io/mailbutler/?utm_source=Katie%20Floyd&amp;utm_medium=Blog">'
+                     'MailButler</a>, <a href="http://www.heise.de/meldung/x-3088627.html?wt_mc=rss.developer.beitrag.atom">'
+                     'heise</a>, <a href="https://medium.com/p/abc?source=rss----1a2b---4">Medium</a>, '
+                     '<a href="https://e.example/p?id=3&amp;utm_source=x&amp;B=2#part">this</a>, '
+                     '<a href="https://e.example/search?source=web&amp;q=x">search</a></p>'
+                     '<p><img src="https://i.example/a.png?utm_source=x"></p>', BASE)
+    assert md == ("[MailButler](https://www.feingeist.io/mailbutler/), "
+                  "[heise](http://www.heise.de/meldung/x-3088627.html), [Medium](https://medium.com/p/abc), "
+                  "[this](https://e.example/p?id=3&B=2#part), [search](https://e.example/search?source=web&q=x)"
+                  "\n\n![](https://i.example/a.png?utm_source=x)")
+
+
 def test_a_line_break_that_ends_a_paragraph_leaves_no_trailing_spaces():
     # Blogger posts separate paragraphs with <br><br>; many feeds end a paragraph with <br>
     md = to_markdown("First up clarify:<br /><br />The DX on Linux is a WSL2 only thing.<br /><br />"

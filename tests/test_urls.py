@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
 
-from sync.sources.urls import canonical_url, youtube_video
+from sync.sources.urls import canonical_url, without_tracking, youtube_video
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -125,6 +125,26 @@ def test_canonical_url_is_idempotent(raw):
         assert once.startswith(("http://", "https://"))
         assert "#" not in once and " " not in once
         assert canonical_url(once) == once
+
+
+_PARAMS = st.sampled_from(["utm_source=rss", "utm_medium=x", "UTM_Campaign=y", "fbclid=1", "wt_mc=rss.ho",
+                           "source=rss----ab---4", "source=web", "id=3", "q=a+b", "ref=rss", "ref=home", "", "x",
+                           "a=%20b", "utm%5Fsource=z"])
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(["https://e.example/p", "http://www.heise.de/x.html", "https://mp.weixin.qq.com/s", "/rel"]),
+       st.lists(_PARAMS, max_size=5), st.sampled_from(["", "#part", "#a?b"]))
+def test_a_link_loses_its_tracking_parameters_and_only_them(head, params, fragment):
+    url = head + ("?" + "&".join(params) if params else "") + fragment
+    clean = without_tracking(url)
+    # the same canonical address; nothing that is not tracking is lost, nothing is reordered
+    assert canonical_url(clean, base="https://base.example/") == canonical_url(url, base="https://base.example/")
+    assert clean.endswith(fragment) and clean.startswith(head)
+    kept = [p for p in params if p and p.split("=")[0].lower().replace("%5f", "_") not in
+            ("utm_source", "utm_medium", "utm_campaign", "fbclid", "wt_mc") and p not in ("source=rss----ab---4", "ref=rss")]
+    assert [p for p in clean[len(head):].split("#")[0].lstrip("?").split("&") if p] == kept
+    assert without_tracking(clean) == clean
 
 
 @settings(max_examples=200)

@@ -43,7 +43,7 @@ import nh3
 from ..escaping import _LINE_START, escape
 from .codelang import as_fence_class, mark_languages
 from .mathtex import extract_math, restore_math
-from .urls import canonical_url, youtube_video
+from .urls import canonical_url, without_tracking, youtube_video
 
 # Tags whose text goes with them: code, embedded documents and widgets whose
 # "text" is never article prose. Other removed tags (form, noscript, font...)
@@ -451,6 +451,8 @@ def _tag_of(part: str) -> tuple[bool, int, int, str, bool]:
         alt, title = _ALT.search(part), _TITLE.search(out)
         if alt and title and title[2].strip() == alt[2].strip():
             out = out[:title.start()] + out[title.end():]
+    if tag == "a" and "?" in out:
+        out = _HREF.sub(_untracked_href, out)
     if tag in ("a", "img"):
         out = _HREF.sub(lambda m: m[1] + _BAD_PERCENT.sub("%25", m[2]) + m[3], out)
     # (a link is written "[…](…)" only with an address: an anchor, <a name>, is its text alone)
@@ -462,6 +464,15 @@ def _tag_of(part: str) -> tuple[bool, int, int, str, bool]:
 # a heading's "#"s, a table cell's "|"
 _MARKED = frozenset({"strong", "b", "em", "i", "a", "del", "s", "strike", "mark", "q", "img",
                      "h1", "h2", "h3", "h4", "h5", "h6", "td", "th"})
+
+
+def _untracked_href(href: re.Match[str]) -> str:
+    """A link's address without its campaign tags (``urls.without_tracking``: ``utm_*``, heise's
+    ``wt_mc``, Medium's ``source=rss``): they tell the site where the reader came from, and make a
+    note's source mode harder to read. (The address as the sanitiser wrote it: "&" is "&amp;".)"""
+    url = href[2].replace("&amp;", "&")
+    clean = without_tracking(url)
+    return href[0] if clean == url else href[1] + clean.replace("&", "&amp;") + href[3]
 
 
 def _remember(part: str, info: tuple[bool, int, int, str, bool]) -> tuple[bool, int, int, str, bool]:

@@ -265,6 +265,24 @@ def _clean_query(query: str, host: str, legacy: bool = False) -> str:
     return "&".join(kept)
 
 
+def without_tracking(url: str) -> str:
+    """``url`` without the tracking parameters ``canonical_url`` drops, and otherwise exactly as
+    written (the rest of its query in order, its fragment): for the links in an article's text,
+    which go where the author sent the reader, not to a canonical form."""
+    head, mark, rest = url.partition("?")
+    if not mark:
+        return url
+    query, hash_, fragment = rest.partition("#")
+    host = (_split(head) or _split("http://x")).hostname or ""
+    pieces = [piece for piece in query.split("&") if piece]
+    kept = [piece for piece in pieces
+            if not _is_tracking(_PCT.sub(lambda m: chr(int(m.group(1), 16)), piece.partition("=")[0]),
+                                piece.partition("=")[2], _canonical_host(host) or host)]
+    if len(kept) == len(pieces):
+        return url
+    return head + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
+
+
 # A relative reference whose first segment is a host name: "example.org/x", "www.site.com".
 _HOSTLIKE = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})(?::\d{1,5})?(?=/|\?|#|$)",
                        re.IGNORECASE)
