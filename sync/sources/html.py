@@ -114,18 +114,11 @@ def _controls_to_spaces(text: str, table: dict[int, str], pattern: re.Pattern[st
 # options on every call (25 us, more than converting a 1.5 kB entry), so the Rust binding
 # is called directly with options made here (an entry with relative links gets its own,
 # with its base URL; 3 us).
-# The converter's single-pass scanner ("tier 1") is asked for: its output is the same, byte for
-# byte, as its DOM walk's ("tier 2"; the project tests the two against each other, and the scanner
-# hands any input it cannot convert exactly to the walk), and the sanitiser's well-formed output is
-# what it reads best: 2x faster on the bench entries. Its automatic choice took the walk for every
-# one of them (html-to-markdown 3.21). The same output was checked on 2,424 bodies of real and bench feeds.
 try:
     from html_to_markdown import _html_to_markdown as _rust
 
-    _TIER = {"tier_strategy": _rust.TierStrategy.TIER1} if hasattr(_rust, "TierStrategy") else {}
-
     def _options(base_url: str | None = None) -> object:
-        return _rust.ConversionOptions(extract_metadata=False, base_url=base_url, **_ESCAPES, **_TIER)
+        return _rust.ConversionOptions(extract_metadata=False, base_url=base_url, **_ESCAPES)
 
     def _convert(html: str, options: object) -> str:
         return _rust.convert(html=html, options=options, visitor=None).content or ""
