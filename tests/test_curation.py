@@ -406,6 +406,27 @@ def test_policy_and_security_named_alone_are_two_categories():
     assert scorer.score([hole])[0].category == "Security"
 
 
+def test_everyday_media_words_make_multimodal_only_beside_a_word_about_ai():
+    # the default taxonomy: a gaming podcast ("video games" in its categories) and a talk about guitar
+    # chords ("music") are no "Multimodal & video"; a video model is; a reader's own "Video" category,
+    # named or given keywords, keeps counting the word alone
+    def art(k, title, content, categories=()):
+        return Article(kb_id=k, url=None, title=title, source="x", sources=("x",), content=content,
+                       categories=categories, published=datetime(2025, 7, 1, tzinfo=timezone.utc))
+
+    podcast = art("p", "Bombcast 602: Easy Chicken", "A zillion games came out last week; we talk about 12.",
+                  ("video games", "PC"))
+    talk = art("t", "My conference talk", "We played a three-chord medley on guitar, and the music was loud.")
+    veo = art("v", "Veo 3 makes video with sound", "The new video model writes audio and dialogue for each clip.")
+    default = HeuristicScorer(ScoringConfig())
+    assert [s.category for s in default.score([podcast, talk, veo])] == ["Other", "Other", "Multimodal & video"]
+    mine = HeuristicScorer(ScoringConfig(categories=("Video", "Research")))
+    assert mine.score([podcast])[0].category == "Video"
+    keyed = HeuristicScorer(ScoringConfig(categories=("Multimodal & video",),
+                                          category_keywords=(("Multimodal & video", ("video",)),)))
+    assert keyed.score([podcast])[0].category == "Multimodal & video"
+
+
 def test_products_are_launches_not_business_words():
     scorer = HeuristicScorer(ScoringConfig(categories=("Products", "Security")))
 

@@ -45,7 +45,7 @@ from ..text import plain_text, reading_units
 from . import extract
 from .learned import MIN_SIMILARITY, CategoryLearner
 from ..phrases import KEY_PHRASES
-from .taxonomy import OTHER, category_rules
+from .taxonomy import OTHER, category_contexts, category_rules
 
 T = TypeVar("T")
 PARALLEL_MIN = 2000   # articles; below this, worker start-up costs more than it saves
@@ -173,6 +173,12 @@ class HeuristicScorer:
         return TermMatcher(self.cfg.interests)
 
     @cached_property
+    def _contexts(self) -> dict[str, TermMatcher]:
+        # categories whose keywords count only beside a word about AI (taxonomy.AI_CONTEXT)
+        contexts = category_contexts(self.cfg.categories, dict(self.cfg.category_keywords))
+        return {category: TermMatcher(words) for category, words in contexts.items()}
+
+    @cached_property
     def _rules(self) -> tuple[TermMatcher, list[tuple[str, tuple[str, ...]]], dict[str, list[str]]]:
         # configured order breaks ties; categories without keywords get their name's (taxonomy.py)
         rules = category_rules(self.cfg.categories, dict(self.cfg.category_keywords))
@@ -247,6 +253,9 @@ class HeuristicScorer:
         for word in in_title | in_body:
             for category in owners[word]:
                 hits[category] += 2 * (word in in_title) + (word in in_body)
+        for category, context in self._contexts.items():
+            if hits.get(category) and not (context.found(title) or context.found(body)):
+                hits[category] = 0     # "video games", "music": everyday words, no AI around them
         top = max(hits.values(), default=0)
         # keyword hits (relative to the best) plus the likeness to what the reader filed there
         sims = self.learner.similarities(article) if self.learner else {}

@@ -187,6 +187,26 @@ def category_rules(categories: Sequence[str],
             for c in ordered]
 
 
+# Everyday words name "Multimodal & video" in the default taxonomy (video, image, music, voice,
+# film): in a gaming podcast's "video games" or a talk about guitar chords they say nothing about
+# AI. There, the category counts only beside a word that does.
+AI_CONTEXT: tuple[str, ...] = (
+    "ai", "a.i.", "artificial intelligence", "machine learning", "deep learning", "neural", "neural network",
+    "llm", "llms", "model", "models", "generative", "genai", "gen ai", "diffusion", "transformer", "gpt",
+    "openai", "deepmind", "anthropic", "midjourney", "stable diffusion", "sora", "veo", "runway", "pika",
+    "multimodal", "text-to-video", "text-to-image", "text-to-speech", "image generation", "video generation",
+    "vision-language", "computer vision", "人工智能", "模型", "大模型", "多模态", "生成", "算法", "aigc",
+    "文生图", "文生视频", "智能体")
+_NEEDS_CONTEXT = frozenset({"Multimodal & video"})
+
+
+def category_contexts(categories: Sequence[str], configured: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """The categories of the default taxonomy, as ``category_rules`` gives them, whose keywords count
+    only beside a word about AI (``AI_CONTEXT``); a category the reader gave keywords keeps its own."""
+    return {c: AI_CONTEXT for c, _ in category_rules(categories, configured)
+            if c in _NEEDS_CONTEXT and not configured.get(c)}
+
+
 def category_order(categories: Sequence[str]) -> list[str]:
     """The order digests list categories in: as configured (or the default taxonomy), Other last."""
     names = list(categories) if categories else [n for n, _ in DEFAULT_CATEGORIES]
