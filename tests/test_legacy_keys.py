@@ -19,7 +19,7 @@ from sync.config import load_config
 from sync.models import Entry, stable_id
 from sync.pipeline import run_sync
 from sync.sources.parse import parse_feed
-from sync.sources.urls import canonical_url, legacy_url
+from sync.sources.urls import canonical_url, legacy_url, redirect_target
 from sync.store import Store
 from sync.store.ingest import adopt_legacy_keys, plan_ingest
 
@@ -141,3 +141,35 @@ def test_a_feedburner_article_stored_under_the_redirect_keeps_its_key(tmp_path: 
     with Store.open_for(cfg.store_path) as store:
         assert store.all_ids() == [stable_id(proxy)]
         assert store.get_articles([stable_id(proxy)])[stable_id(proxy)].url == ORIGINAL
+
+
+REDIR = "https://redir.folha.com.br/redir/online/poder/eleicoes-2018/rss091/*https://www1.folha.uol.com.br/poder/2018/09/match.shtml"
+FOLHA = "https://www1.folha.uol.com.br/poder/2018/09/match.shtml"
+
+
+@pytest.mark.parametrize("url,target", [
+    (REDIR, FOLHA),
+    ("https://r.example/go/x/*https%3A//news.example/a?id=1", "https://news.example/a?id=1"),   # written encoded
+    ("https://web.archive.org/web/2020/https://news.example/a", None),   # an address of its own, not a redirect
+    ("https://news.example/a/*b", None),
+    ("https://news.example/x?u=*https://other.example/", None),           # not in the path
+    (None, None),
+])
+def test_a_redirectors_link_gives_the_address_it_carries(url: str | None, target: str | None) -> None:
+    assert redirect_target(url) == target
+
+
+def test_an_entry_behind_a_sites_redirector_is_the_article_at_its_own_address() -> None:
+    # Folha (via UOL's feed) gives some stories twice: once at their address, once through its
+    # redirector; they are one article, at the address, and the redirect's key is kept as an alias
+    feed = ('<rss version="2.0"><channel><title>UOL</title>'
+            f'<item><title>Match Eleitoral</title><link>{FOLHA}</link></item>'
+            f'<item><title>Match Eleitoral</title><link>{REDIR}</link></item>'
+            f'<item><title>Only redirected</title><link>{REDIR.replace("match", "other")}</link></item>'
+            '</channel></rss>').encode()
+    parsed = parse_feed(feed, feed_url="https://rss.uol.com.br/feed/noticias.xml", source="UOL", now=NOW)
+    first, other = parsed.entries
+    assert first.url == FOLHA and [r.reason for r in parsed.rejects] == [
+        "merged: same link as an earlier entry of the feed (the first one is kept)"]
+    assert other.url == FOLHA.replace("match", "other")
+    assert other.aliases == (stable_id(canonical_url(REDIR.replace("match", "other"))),)

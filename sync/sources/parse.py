@@ -38,7 +38,7 @@ from sync.sources.html import clean_line, to_markdown, to_text
 from sync.sources.identity import base_id, settle
 from sync.sources.jsonfeed import JsonFeedError, looks_like_json, read_json_feed
 from sync.sources.saxdriver import cp1252_table
-from sync.sources.urls import canonical_url, legacy_url, schemeless_host_link
+from sync.sources.urls import canonical_url, legacy_url, redirect_target, schemeless_host_link
 
 TITLE_MAX = 300
 SUMMARY_MAX = 600
@@ -244,9 +244,9 @@ def normalise_entry(raw: Mapping[str, Any], ctx: FeedContext, index: int) -> Ent
         # Only a guid that is an absolute URL by itself counts as a link.
         url, old = canonical_url(guid), legacy_url(guid)
     # the keys an earlier version gave this entry: its link's earlier canonical form (see
-    # urls.LATER_TRACKING_PARAMS), and FeedBurner's redirect, which was its link before
+    # urls.LATER_TRACKING_PARAMS), and a redirect's (FeedBurner's, a site's own), which was its link before
     aliases = [stable_id(old)] if old else []
-    original = _feedburner_original(raw)
+    original = _feedburner_original(raw) or redirect_target(url)
     if original is not None and url is not None and original != url:
         aliases.insert(0, stable_id(url))
         url = original

@@ -265,6 +265,24 @@ def _clean_query(query: str, host: str, legacy: bool = False) -> str:
     return "&".join(kept)
 
 
+# a site's redirector that carries the address it sends to after "/*" in its path: Folha de S.Paulo's
+# "https://redir.folha.com.br/redir/online/poder/eleicoes-2018/rss091/*https://www1.folha.uol.com.br/…"
+_EMBEDDED_TARGET = re.compile(r"^https?://[^/]+/[^?#]*?/\*(https?(?::|%3A)//.+)$", re.IGNORECASE)
+
+
+def redirect_target(url: str | None) -> str | None:
+    """The canonical address a redirector's link carries in its path, or None: the article's own
+    address, the one its other feeds give (the same story keyed once, its note linking the site
+    itself). Only an address written whole after "/*" counts."""
+    match = _EMBEDDED_TARGET.match(url or "")
+    if match is None:
+        return None
+    target = match.group(1)
+    if target[4:8].lower() in ("%3a/", "s%3a"):
+        target = _PCT.sub(lambda m: chr(int(m.group(1), 16)), target)
+    return canonical_url(target)
+
+
 def without_tracking(url: str) -> str:
     """``url`` without the tracking parameters ``canonical_url`` drops, and otherwise exactly as
     written (the rest of its query in order, its fragment): for the links in an article's text,
