@@ -220,9 +220,9 @@ def _head_key(markdown: str) -> str:
 
 def _paragraphs(markdown: str) -> Iterator[str]:
     """Paragraphs and list items of prose: no code, headings, tables, rules, image-only lines,
-    list items that are only a link, or an image's caption: a paragraph in emphasis only right after a paragraph of images only (a
-    ``<figcaption>``, "*Photo: Reuters*"). Said of the picture, it is no summary and no key
-    point of the article."""
+    list items that are only a link, or an image's caption: a paragraph in emphasis only, right
+    after a paragraph of images only (a ``<figcaption>``, "*Photo: Reuters*"). Said of the
+    picture, it is no summary and no key point of the article."""
     fence: str | None = None
     block: list[str] = []
     after_image = False
@@ -249,8 +249,10 @@ def _paragraphs(markdown: str) -> Iterator[str]:
                 yield item.group(1)       # (an item that is only a link is a reference: no prose)
             continue
         block.append(line.strip().lstrip(">").strip())
-    if block and not (after_image and _EMPHASIS_ONLY.match(paragraph := " ".join(block))):
-        yield " ".join(block)
+    if block:
+        paragraph = " ".join(block)
+        if not (after_image and _EMPHASIS_ONLY.match(paragraph)):
+            yield paragraph
 
 
 def _images_only(paragraph: str) -> bool:

@@ -200,7 +200,8 @@ AI_CONTEXT: tuple[str, ...] = (
 _NEEDS_CONTEXT = frozenset({"Multimodal & video"})
 
 
-def category_contexts(categories: Sequence[str], configured: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+def category_contexts(categories: Sequence[str],
+                      configured: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
     """The categories of the default taxonomy, as ``category_rules`` gives them, whose keywords count
     only beside a word about AI (``AI_CONTEXT``); a category the reader gave keywords keeps its own."""
     return {c: AI_CONTEXT for c, _ in category_rules(categories, configured)

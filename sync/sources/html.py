@@ -428,10 +428,11 @@ def tracking_pixel(img: str) -> bool:
 
 
 def _tag_of(part: str) -> tuple[bool, int, int, str, bool]:
-    """A tag of the sanitiser's output: (whether it starts a block, its kind: 1 code, 2 link,
-    3 image, 4 table cell, 0 other, nesting step, the tag as written out: an image's alt text without brackets, a stray
-    "%" in an address as %25, nothing for a tracking pixel; the very same string when unchanged;
-    whether the converter writes it with a marker before its text: ``_MARKED``, a kept image)."""
+    """A tag of the sanitiser's output: (whether it starts a block; its kind: 1 code, 2 link,
+    3 image, 4 table cell, 0 other; nesting step; the tag as written out: an image's alt text
+    without brackets and no title that repeats it, a link's address without campaign tags, a
+    stray "%" in an address as %25, nothing for a tracking pixel, the very same string when
+    unchanged; whether the converter writes a marker before its text: ``_MARKED``)."""
     name = _NODE_NAME.match(part)
     tag = name.group(1).lower() if name else ""
     step = -1 if part.startswith("</") else (0 if part.endswith("/>") else 1)
