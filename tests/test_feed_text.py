@@ -207,10 +207,12 @@ def test_the_feed_summary_is_found_wherever_it_stands_in_the_article():
 
 
 def test_a_sentence_the_feed_cut_short_is_no_key_point():
-    # an excerpt ends inside a word or with a bracketed ellipsis (UOL, Craigslist, kicker.de)
+    # an excerpt ends inside a word or with a bracketed ellipsis (UOL, Craigslist, kicker.de); nor is
+    # a "read more" line in the feed's language (Folha's "Leia mais (date)") a point
     body = ("The council approved the new budget on Tuesday. Spending on schools rises by a tenth next year. "
             "O termo de renovaç...\n\nThe unit features a spacious kitchen [...]\n\n"
             "Der Klub verkündete am Montag, dass der Profi zur SpVgg...\n\n模型推理成本下降了一半，然后……")
+    body += "\n\nLeia mais (09/24/2018 - 19h22)\n\nLire la suite de l'article ici"
     points = extract.key_points(body, "The council approved the new budget on Tuesday.", "Budget", limit=5, chars=200)
     assert points == ("Spending on schools rises by a tenth next year.", "模型推理成本下降了一半，然后……")
 

@@ -229,7 +229,8 @@ _RULE_LINE = re.compile(r"(?:[-*_] *){3,}")
 # reading <title>", Medium's "Continue reading on Medium »")
 _READ_MORE = ("read more", "continue reading", "keep reading", "read the full", "read the rest", "read full",
               "full story", "full article", "lire la suite", "weiterlesen", "weiter lesen", "leer más",
-              "continua a leggere", "阅读全文", "阅读更多", "查看全文", "继续阅读", "続きを読む")
+              "seguir leyendo", "leia mais", "continue lendo", "continua a leggere", "lees verder",
+              "czytaj dalej", "читать далее", "阅读全文", "阅读更多", "查看全文", "继续阅读", "続きを読む")
 _LAST_LINK = re.compile(r"\[((?:[^\]\\\n]|\\.){1,160})\]\(<?(https?://[^\s)>]+)>?\)[\s.:»›→…)]*\Z")
 _LINK_TEXT_TRIM = " \t.…»›→«‹←:()[]\\"
 
