@@ -248,8 +248,8 @@ def _paragraphs(markdown: str) -> Iterator[str]:
             if line.strip():
                 after_image = False       # a heading, rule, table, code or list item comes between
             item = _LIST_ITEM.match(line)
-            if item and not opening and not _LINK_ONLY.fullmatch(item.group(1).strip()):
-                yield item.group(1)       # (an item that is only a link is a reference: no prose)
+            if item and not opening and not _reference(item.group(1)):
+                yield item.group(1)
             continue
         block.append(line.strip().lstrip(">").strip())
     if block:
@@ -273,11 +273,17 @@ def _list_items(markdown: str) -> Iterable[str]:
     for line in markdown.split("\n"):
         if _FENCE.match(line):
             fence = not fence
-        elif not fence and (item := _LIST_ITEM.match(line)) and not _LINK_ONLY.fullmatch(item.group(1).strip()):
+        elif not fence and (item := _LIST_ITEM.match(line)) and not _reference(item.group(1)):
             yield item.group(1)
 
 
 _LINK_ONLY = re.compile(_LINK.pattern + r"[\s.,;:!?]*")
+
+
+def _reference(item: str) -> bool:
+    """A list item that is only a link: a reference (show notes' "people and places mentioned",
+    related stories), not prose."""
+    return _LINK_ONLY.fullmatch(item.strip()) is not None
 
 
 # a list item is a paragraph (``_cleaned``) and a key point candidate (``_list_items``): cleaned once

@@ -246,19 +246,27 @@ def _is_tracking(key: str, value: str, host: str, legacy: bool = False) -> bool:
     return any(k == tk and v.startswith(tv) for tk, tv in values)
 
 
+def _pct_decoded(text: str) -> str:
+    """Every %XX escape of ``text`` as its character."""
+    return _PCT.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _tracking_piece(piece: str, host: str, legacy: bool = False) -> bool:
+    """Whether one ``key=value`` piece of a query is tracking (``_is_tracking``), decided on the
+    decoded key so that ``utm%5Fsource`` is caught too."""
+    key, _, value = piece.partition("=")
+    return _is_tracking(_pct_decoded(key), value, host, legacy)
+
+
 def _clean_query(query: str, host: str, legacy: bool = False) -> str:
     """Drop tracking parameters and empty pieces; keep the rest in order."""
     if not query:
         return ""
     kept: list[str] = []
     for piece in query.split("&"):
-        if not piece:
+        if not piece or _tracking_piece(piece, host, legacy):
             continue
         key, sep, value = piece.partition("=")
-        # Decide on the decoded key so that ``utm%5Fsource`` is caught too.
-        plain_key = _PCT.sub(lambda m: chr(int(m.group(1), 16)), key)
-        if _is_tracking(plain_key, value, host, legacy):
-            continue
         key_n = _normalise_pct(key, _QUERY_SAFE - {"&", "="})
         value_n = _normalise_pct(value, _QUERY_SAFE - {"&"})
         kept.append(key_n + sep + value_n)
@@ -278,8 +286,8 @@ def redirect_target(url: str | None) -> str | None:
     if match is None:
         return None
     target = match.group(1)
-    if target[4:8].lower() in ("%3a/", "s%3a"):
-        target = _PCT.sub(lambda m: chr(int(m.group(1), 16)), target)
+    if not target.lower().startswith(("http://", "https://")):
+        target = _pct_decoded(target)     # written escaped: "https%3A//…"
     return canonical_url(target)
 
 
@@ -291,11 +299,11 @@ def without_tracking(url: str) -> str:
     if not mark:
         return url
     query, hash_, fragment = rest.partition("#")
-    host = (_split(head) or _split("http://x")).hostname or ""
+    parts = _split(head)
+    host = (parts.hostname or "") if parts else ""
+    host = _canonical_host(host) or host
     pieces = [piece for piece in query.split("&") if piece]
-    kept = [piece for piece in pieces
-            if not _is_tracking(_PCT.sub(lambda m: chr(int(m.group(1), 16)), piece.partition("=")[0]),
-                                piece.partition("=")[2], _canonical_host(host) or host)]
+    kept = [piece for piece in pieces if not _tracking_piece(piece, host)]
     if len(kept) == len(pieces):
         return url
     return head + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
