@@ -37,7 +37,10 @@ def spellings(language: str) -> dict[str, int]:
             for month, name in get_month_names(width, context, locale=language).items():
                 # Catalan's format names are "de gener", "d’octubre": the month is the last word
                 name = re.split(r"[\s’']", name.strip())[-1]
-                for spelling in {name, unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()}:
+                # as written, without accents, and as its capitals fold (Turkish "MAYIS" is "mayis",
+                # not "mayıs")
+                for spelling in {name, unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode(),
+                                 name.upper()}:
                     spelling = spelling.casefold().rstrip(".").strip()
                     if spelling:
                         found.setdefault(spelling, set()).add(month)
