@@ -163,13 +163,16 @@ def test_an_entry_behind_a_sites_redirector_is_the_article_at_its_own_address() 
     # Folha (via UOL's feed) gives some stories twice: once at their address, once through its
     # redirector; they are one article, at the address, and the redirect's key is kept as an alias
     feed = ('<rss version="2.0"><channel><title>UOL</title>'
-            f'<item><title>Match Eleitoral</title><link>{FOLHA}</link></item>'
-            f'<item><title>Match Eleitoral</title><link>{REDIR}</link></item>'
+            f'<item><title>Match Eleitoral</title><link>{FOLHA}</link><description></description></item>'
+            f'<item><title>Match Eleitoral</title><link>{REDIR}</link>'
+            '<description>Mais de 500 mil testes completos no Match Eleitoral.</description></item>'
             f'<item><title>Only redirected</title><link>{REDIR.replace("match", "other")}</link></item>'
             '</channel></rss>').encode()
     parsed = parse_feed(feed, feed_url="https://rss.uol.com.br/feed/noticias.xml", source="UOL", now=NOW)
     first, other = parsed.entries
     assert first.url == FOLHA and [r.reason for r in parsed.rejects] == [
         "merged: same link as an earlier entry of the feed (the first one is kept)"]
+    # the first one was bare: it takes the text the second gave (as a second feed fills an article's gaps)
+    assert first.content == "Mais de 500 mil testes completos no Match Eleitoral."
     assert other.url == FOLHA.replace("match", "other")
     assert other.aliases == (stable_id(canonical_url(REDIR.replace("match", "other"))),)

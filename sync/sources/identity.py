@@ -17,6 +17,10 @@ reason says which earlier entry it duplicates. Nothing is merged silently.
   (feeds list newest first) is kept, the others are rejected with a reason
   ("duplicate ..." when identical, "same ... as an earlier entry ..." when
   their text differs, which is a merge the reader should be able to see).
+  What the first left empty (its text, summary, author, language) a later
+  one fills, as a second feed does for an article (``store.ingest``): UOL
+  gives a Folha story once bare and once, through Folha's redirector, with
+  its text.
 
 Re-reading the same feed therefore gives the same keys, whatever the order
 of its entries, which is what makes a second sync write nothing.
@@ -62,18 +66,27 @@ def settle(entries: Sequence[Entry], fragments: Sequence[str], refs: Sequence[st
             for i, entry in _split(members, entries, fragments):
                 keyed[i] = entry
     kept: dict[str, int] = {}
+    at: dict[str, int] = {}       # where the kept entry of a key is in ``out``
     out: list[Entry] = []
     rejects: list[Reject] = []
     for i, entry in enumerate(keyed):
         assert entry is not None
         first = kept.get(entry.kb_id)
         if first is None:
-            kept[entry.kb_id] = i
+            kept[entry.kb_id], at[entry.kb_id] = i, len(out)
             out.append(entry)
             continue
+        out[at[entry.kb_id]] = _gaps_filled(out[at[entry.kb_id]], entry)
         rejects.append(Reject(entry.feed_url, f"{refs[i]} (entry #{i + 1}, as #{first + 1})",
                               _why(entries[first], entries[i])))
     return out, rejects
+
+
+def _gaps_filled(first: Entry, later: Entry) -> Entry:
+    """The kept entry with what it left empty taken from a later one of the same key."""
+    gaps = {name: getattr(later, name) for name in ("content", "summary", "author", "language")
+            if not getattr(first, name) and getattr(later, name)}
+    return dataclasses.replace(first, **gaps) if gaps else first
 
 
 def _split(members: list[int], entries: Sequence[Entry], fragments: Sequence[str]) -> list[tuple[int, Entry]]:
