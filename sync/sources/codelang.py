@@ -9,7 +9,10 @@ attribute nh3 keeps); after, ``as_fence_class`` turns that into the
 ``class="language-X"`` html_to_markdown writes as the fence's info string.
 
 Where the language is written, nearest first (the ``<pre>``, the ``<code>``
-right inside it, then up to two ``<div>`` right around it):
+right inside it, then up to two ``<div>`` right around it; for code in a
+line-numbered table, ``codeblocks.unnumbered``, the ``<div>`` or ``<figure>``
+right around the table: Hexo's ``<figure class="highlight python">``,
+Sphinx's ``<div class="highlight-python">``):
 
 * ``language-X`` / ``lang-X`` / ``lang:X`` classes (CommonMark, Prism,
   highlight.js, Hugo, Ghost, Docusaurus; Jekyll's kramdown on the outer
@@ -49,6 +52,13 @@ _NOT_LANGUAGES = frozenset({
 _HUMAN = re.compile(r"(?:en|fr|de|es|it|pt|ru|zh|ja|ko|nl|sv|da|no|fi|pl|cs|tr|ar|he|uk|el|hu|vi|id|th|hi)"
                     r"|[a-z]{2}-[a-z]{2,4}")
 _LOOK_BACK = 400   # characters before a <pre> searched for the divs around it
+# a <pre> in a table's cell (the code of a line-numbered block), and what is around that table
+_IN_CELL = re.compile(r"<td\b[^>]*>\s*(?:<div\b[^>]*>\s*)?\Z", re.IGNORECASE)
+_TABLE_START = re.compile(r"<table\b", re.IGNORECASE)
+_TABLE_END = re.compile(r"</table\b", re.IGNORECASE)
+_AROUND_TABLE = re.compile(r"<(?:div|figure)\b([^>]*)>\s*(?:<div\b([^>]*)>\s*)?\Z", re.IGNORECASE)
+_TABLE_LOOK_BACK = 20_000   # characters before such a <pre> searched for its table's start: the
+#                             line numbers' cell comes first (Hexo writes ~35 characters a line)
 _LANG_PRE = re.compile(r'<pre lang="([^"]*)">')
 
 
@@ -68,14 +78,31 @@ def mark_languages(html: str) -> str:
 
 def _marked(html: str, pre: re.Match[str], last: int) -> str:
     """The ``<pre>`` tag matched by ``pre``, written with its language (nearest first: the
-    ``<pre>``, its ``<code>``, the inner then the outer ``<div>``; none before ``last``)."""
+    ``<pre>``, its ``<code>``, the inner then the outer ``<div>``, for a ``<pre>`` in a table's
+    cell what is around the table; none before ``last`` but that table's start)."""
     language = _language(pre.group(1))
     if language is None and (code := _CODE_AFTER.match(html, pre.end())) is not None:
         language = _language(code.group(1))
     if language is None and (divs := _DIV_BEFORE.search(html, max(last, pre.start() - _LOOK_BACK),
                                                         pre.start())) is not None:
         language = _language(divs.group(2) or "") or _language(divs.group(1))
+    if language is None and _IN_CELL.search(html, max(last, pre.start() - _LOOK_BACK), pre.start()):
+        language = _table_language(html, pre.start())
     return f'<pre lang="{language}">' if language else "<pre>"
+
+
+def _table_language(html: str, pre: int) -> str | None:
+    """The language on the ``<div>`` or ``<figure>`` around the table whose cell holds the
+    ``<pre>`` at ``pre`` (the nearest table start before it, with no table end between)."""
+    start = None
+    for start in _TABLE_START.finditer(html, max(0, pre - _TABLE_LOOK_BACK), pre):
+        pass
+    if start is None or _TABLE_END.search(html, start.start(), pre):
+        return None
+    around = _AROUND_TABLE.search(html, max(0, start.start() - _LOOK_BACK), start.start())
+    if around is None:
+        return None
+    return _language(around.group(2) or "") or _language(around.group(1))
 
 
 def as_fence_class(html: str) -> str:

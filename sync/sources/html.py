@@ -41,6 +41,7 @@ import html_to_markdown
 import nh3
 
 from ..escaping import _LINE_START, escape
+from .codeblocks import monospace_blocks, unnumbered
 from .codelang import as_fence_class, mark_languages
 from .mathtex import extract_math, restore_math
 from .urls import canonical_url, without_tracking, youtube_video
@@ -160,7 +161,8 @@ def to_markdown(html: str, base_url: str | None = None, *, text: bool = False,
     # one shared options object unless a relative link needs the base
     options = _options(base_url) if base_url and _RELATIVE_LINK.search(html) else _ABSOLUTE_OPTIONS
     # a code block's language rides through the sanitiser as <pre lang> (codelang.py)
-    html = as_fence_class(_CONTENT_CLEANER.clean(mark_languages(html)))
+    # code a highlighter laid out as a numbered table or a monospace div is one <pre> (codeblocks.py)
+    html = as_fence_class(unnumbered(_CONTENT_CLEANER.clean(mark_languages(monospace_blocks(html)))))
     markdown = _convert(_escape_text_nodes(html, unwrap=not text), options)
     markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
     if _may_call_to_action(markdown):

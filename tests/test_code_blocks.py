@@ -1,0 +1,162 @@
+"""Code a highlighter laid out as a line-numbered table or a monospace div reaches the note
+as one fenced block, line by line (``sync.sources.codeblocks``).
+
+Each case is the markup that generator writes in its feeds (Jekyll's Rouge, Hugo's Chroma,
+Pygments and Sphinx, Hexo, WordPress's WP-Syntax, CodeColorer and CodeSnippet/GeSHi), with
+the code of the case. Before, each became a one-row Markdown table with the code squeezed
+onto one line (``| `1 2 3` | `spring: security: scope: email` |``), or a paragraph of hard
+breaks with its indentation gone and its ``#`` escaped.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
+
+from sync.sources.codeblocks import monospace_blocks, unnumbered
+from sync.sources.html import to_markdown
+
+YAML = ["spring:", "  security:", "    scope: profile, email"]
+PYTHON = ["def f(x):", "    return x * 2  # a #comment and *stars*"]
+
+
+def _rouge(lines: list[str], language: str) -> str:
+    numbers = "".join(f"{i}\n" for i in range(1, len(lines) + 1))
+    code = "".join(f'<span class="na">{html.escape(line)}</span>\n' for line in lines)
+    return (f'<div class="language-{language} highlighter-rouge"><div class="highlight"><pre class="highlight">'
+            f'<code><table class="rouge-table"><tbody><tr><td class="rouge-gutter gl"><pre class="lineno">{numbers}'
+            f'</pre></td><td class="rouge-code"><pre>{code}</pre></td></tr></tbody></table></code></pre></div></div>')
+
+
+def _chroma(lines: list[str], language: str) -> str:
+    numbers = "".join(f'<span class="lnt" id="hl-0-{i}"><a class="lnlinks" href="#hl-0-{i}">{i}</a>\n</span>'
+                      for i in range(1, len(lines) + 1))
+    code = "".join(f'<span class="line"><span class="cl">{html.escape(line)}\n</span></span>' for line in lines)
+    return (f'<div class="highlight"><div class="chroma">\n<table class="lntable"><tr><td class="lntd">\n'
+            f'<pre tabindex="0" class="chroma"><code>{numbers}</code></pre></td>\n<td class="lntd">\n'
+            f'<pre tabindex="0" class="chroma"><code class="language-{language}" data-lang="{language}">{code}'
+            f'</code></pre></td></tr></table>\n</div>\n</div>')
+
+
+def _pygments(lines: list[str], language: str) -> str:
+    numbers = "\n".join(f'<span class="normal">{i}</span>' for i in range(1, len(lines) + 1))
+    code = "".join(f"{html.escape(line)}\n" for line in lines)
+    return (f'<div class="highlight-{language} notranslate"><table class="highlighttable"><tr><td class="linenos">'
+            f'<div class="linenodiv"><pre>{numbers}</pre></div></td><td class="code"><div class="highlight">'
+            f'<pre><span></span>{code}</pre></div></td></tr></table></div>')
+
+
+def _hexo(lines: list[str], language: str) -> str:
+    numbers = "".join(f'<span class="line">{i}</span><br>' for i in range(1, len(lines) + 1))
+    code = "".join(f'<span class="line">{html.escape(line)}</span><br>' for line in lines)
+    return (f'<figure class="highlight {language}"><table><tr><td class="gutter"><pre>{numbers}</pre></td>'
+            f'<td class="code"><pre>{code}</pre></td></tr></table></figure>')
+
+
+def _wp_syntax(lines: list[str], language: str) -> str:
+    numbers = "\n".join(str(i) for i in range(1, len(lines) + 1))
+    code = "\n".join(f'<span style="color: #000000;">{html.escape(line)}</span>' for line in lines)
+    return (f'<div class="wp_syntax"><table><tr><td class="line_numbers"><pre>{numbers}\n</pre></td>'
+            f'<td class="code"><pre class="{language}" style="font-family:monospace;">{code}</pre></td></tr>'
+            f'</table></div>')
+
+
+def _nbsp(line: str) -> str:
+    indent = len(line) - len(line.lstrip(" "))
+    return "&nbsp;" * indent + html.escape(line[indent:])
+
+
+def _codecolorer(lines: list[str], language: str) -> str:
+    numbers = "".join(f"{i}<br />" for i in range(1, len(lines) + 1))
+    code = "<br />".join(f'<span class="kw2">{_nbsp(line)}</span>' for line in lines)
+    return (f'<div class="codecolorer-container {language} default" style="overflow:auto;white-space:nowrap;">'
+            f'<table cellspacing="0" cellpadding="0"><tbody><tr><td class="line-numbers"><div>{numbers}</div></td>'
+            f'<td><div class="{language} codecolorer">{code}</div></td></tr></tbody></table></div>')
+
+
+def _codesnip(lines: list[str], language: str) -> str:
+    code = "<br />\n".join(_nbsp(line) for line in lines)
+    return (f'<div class="codesnip-container" >\n<div class="codesnip" style="font-family: monospace;">{code}'
+            f'</div>\n</div>')
+
+
+def _blogger(lines: list[str], language: str) -> str:
+    code = "<br />".join(_nbsp(line) for line in lines)
+    return f'<div style="font-family: &quot;Courier New&quot;, Courier, monospace; font-size: small;">{code}</div>'
+
+
+# each layout, and whether the language it names reaches the fence
+LAYOUTS = {"Jekyll (Rouge, lineno)": (_rouge, True), "Hugo (Chroma, lineNumbersInTable)": (_chroma, True),
+           "Sphinx (Pygments, linenos table)": (_pygments, True), "Hexo": (_hexo, True),
+           "WP-Syntax": (_wp_syntax, False), "CodeColorer": (_codecolorer, False),
+           "CodeSnippet (GeSHi)": (_codesnip, False), "Blogger (a Courier div)": (_blogger, False)}
+
+
+@pytest.mark.parametrize("layout,named", LAYOUTS.values(), ids=LAYOUTS.keys())
+@pytest.mark.parametrize("lines,language", [(YAML, "yaml"), (PYTHON, "python")])
+def test_the_code_is_one_fenced_block_line_by_line(layout, named, lines, language):
+    markdown = to_markdown(f"<p>Before:</p>{layout(lines, language)}<p>After.</p>")
+    fence = "```" + (language if named else "")
+    assert markdown == "\n".join(["Before:", "", fence, *lines, "```", "", "After."])
+
+
+@pytest.mark.parametrize("table", [
+    # data, not code: the numbers are not consecutive, or there is more than one row, a header
+    # row, a third column, text beside the block, or lines that are no CodeColorer <div>
+    "<table><tr><td>1<br>3</td><td><pre>a\nb</pre></td></tr></table>",
+    "<table><tr><td>1</td><td><pre>a</pre></td></tr><tr><td>2</td><td><pre>b</pre></td></tr></table>",
+    "<table><tr><th>#</th><th>code</th></tr><tr><td>1</td><td><pre>a</pre></td></tr></table>",
+    "<table><tr><td>1</td><td><pre>a</pre></td><td>note</td></tr></table>",
+    "<table><tr><td>1</td><td><pre>a</pre> and a word</td></tr></table>",
+    "<table><tr><td>1<br>2</td><td>GPT-5<br>Claude</td></tr></table>",
+    "<table><tr><td>1<br>2</td><td><div>GPT-5<br>Claude<br>Gemini<br>Llama</div></td></tr></table>",
+    "<table><tr><td>Rank</td><td><pre>a</pre></td></tr></table>",
+])
+def test_a_table_of_data_stays_a_table(table):
+    assert unnumbered(table) == table
+    assert to_markdown(table).startswith("|")
+
+
+@pytest.mark.parametrize("div", [
+    '<div style="font-family: monospace">pip install kbsync</div>',                 # one line: as before
+    '<div style="font-family: monospace"><p>A styled</p><br><p>layout</p></div>',    # blocks of its own
+    '<div style="font-family: Georgia, serif">A poem<br>in two lines</div>',         # not monospace
+    '<div style="font-family: monospace"><img src="https://x.example/a.png"><br>caption</div>',
+])
+def test_a_monospace_div_that_is_no_code_is_left_alone(div):
+    assert monospace_blocks(div) == div
+
+
+def test_a_blank_line_wordpress_made_a_paragraph_break_stays_a_blank_line():
+    # wpautop ends and opens a paragraph inside the code for its blank line (tenderlovemaking.com)
+    div = ('<div class="codesnip" style="font-family: monospace;"><span class="kw3">require</span> '
+           "'nokogiri'</p>\n<p>doc = Nokogiri::HTML<span class=\"br0\">&#40;</span>&lt;&lt;-eohtml"
+           '<span class="br0">&#41;</span><br />\n&lt;html&gt;<br />\n&nbsp; &lt;body&gt;<br />\neohtml</div>')
+    assert to_markdown(div) == "```\nrequire 'nokogiri'\n\ndoc = Nokogiri::HTML(<<-eohtml)\n<html>\n  <body>\neohtml\n```"
+
+
+def test_html_without_such_layouts_is_given_back_as_is():
+    page = '<p>Text</p><table><tr><th>a</th></tr><tr><td>1</td></tr></table><pre lang="go">x</pre>'
+    assert unnumbered(page) is page
+    assert monospace_blocks(page) is page
+
+
+_CODE_CHARS = st.characters(min_codepoint=0x21, max_codepoint=0x7E) | st.sampled_from("智能体推理é")
+_LINE = st.builds(lambda indent, text: " " * indent + text,
+                  st.integers(0, 8), st.text(_CODE_CHARS | st.just(" "), min_size=1, max_size=30).map(str.rstrip)
+                  ).filter(lambda line: line.strip())
+
+
+@settings(max_examples=60, deadline=None)
+@given(layout=st.sampled_from(sorted(LAYOUTS)), lines=st.lists(_LINE, min_size=1, max_size=12))
+@example(layout="CodeSnippet (GeSHi)", lines=["<?php", "  echo '&amp;' . $x; // 50% of $y"])
+@example(layout="Hugo (Chroma, lineNumbersInTable)", lines=["a = [[1]] == ~~2~~ %% *x*", "  # not a heading"])
+def test_every_line_of_the_code_arrives_as_written(layout, lines):
+    build, named = LAYOUTS[layout]
+    # one line in a div stays a paragraph, and a one-row table holding a number and a div a table
+    assume(len(lines) > 1 or build not in (_codesnip, _blogger, _codecolorer))
+    markdown = to_markdown(build(lines, "python"))
+    assert markdown.split("\n") == ["```python" if named else "```", *lines, "```"]
