@@ -93,6 +93,20 @@ def test_atom_with_xml_base_updated_only_and_html_title():
     assert entry.content == "见 [参考](https://blog.example.org/zh/refs.html)"
 
 
+def test_a_category_term_that_is_an_address_gives_way_to_its_label():
+    # GData (Google Docs, Blogger, old YouTube) identifies a category by a URI and names it in the label
+    atom = """<feed xmlns="http://www.w3.org/2005/Atom"><title>Docs</title><id>urn:d</id>
+      <entry><title>Budget</title><link href="https://docs.example.com/d/1"/><id>urn:1</id>
+        <updated>2026-02-03T10:00:00Z</updated>
+        <category scheme="http://schemas.google.com/g/2005#kind" term="http://schemas.google.com/docs/2007#pdf" label="pdf"/>
+        <category scheme="http://schemas.google.com/g/2005/labels" term="http://schemas.google.com/g/2005/labels#starred" label="starred"/>
+        <category scheme="http://gdata.youtube.com/schemas/2007/categories.cat" term="urn:x-kind:video"/>
+        <category scheme="http://schemas.google.com/g/2005#kind" term="https://schemas.example.com/2007#video"/>
+        <category scheme="http://www.blogger.com/atom/ns#" term="Machine Learning" label="ML"/>
+      </entry></feed>"""
+    assert only_entry(parse(atom)).categories == ("pdf", "starred", "Machine Learning")
+
+
 def _json_feed(version: str, items: list, **extra) -> bytes:
     doc = {"version": f"https://jsonfeed.org/version/{version}", "title": "JF",
            "home_page_url": "https://jf.example.com/", "items": items, **extra}

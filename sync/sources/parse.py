@@ -44,6 +44,7 @@ TITLE_MAX = 300
 SUMMARY_MAX = 600
 FALLBACK_TITLE_MAX = 80
 _TERM_MAX = 100
+_IDENTIFIER = re.compile(r"\s*(?:https?://|urn:|tag:)", re.IGNORECASE)   # a category term that is an address
 _AUTHOR_MAX = 200
 _REF_MAX = 200
 _ERROR_MAX = 200
@@ -354,13 +355,21 @@ def _author(raw: Mapping[str, Any]) -> str | None:
 
 
 def _categories(tags: Any) -> tuple[str, ...]:
-    """Tag terms, stripped, deduplicated case-insensitively, first one wins."""
+    """Tag terms, stripped, deduplicated case-insensitively, first one wins.
+
+    A term that is an address is an identifier, not a name (Atom allows a
+    URI: Google's GData feeds write ``term="http://schemas.google.com/g/2005/
+    labels#starred" label="starred"``, YouTube's the video kind): its
+    ``label`` stands for it, and without one it is no category.
+    """
     seen: set[str] = set()
     out: list[str] = []
     for tag in tags or []:
         if not isinstance(tag, Mapping):
             continue
-        term = tag.get("term") or tag.get("label")
+        term = tag.get("term")
+        if not isinstance(term, str) or not term.strip() or _IDENTIFIER.match(term):
+            term = tag.get("label")
         text = _cap(_field_text(term, None), _TERM_MAX)
         if text and text.casefold() not in seen:
             seen.add(text.casefold())
