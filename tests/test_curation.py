@@ -10,9 +10,11 @@ the seed-derived sets are measured too when ../shared is there.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pytest
@@ -32,6 +34,8 @@ from sync.store import Store
 from sync.tags import fold_tag, fold_tags
 from sync.targets.obsidian.paths import unique_path
 from tests import curation_sets as C
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -425,6 +429,38 @@ def test_everyday_media_words_make_multimodal_only_beside_a_word_about_ai():
     keyed = HeuristicScorer(ScoringConfig(categories=("Multimodal & video",),
                                           category_keywords=(("Multimodal & video", ("video",)),)))
     assert keyed.score([podcast])[0].category == "Multimodal & video"
+
+
+def test_one_everyday_word_of_the_text_files_nothing_without_ai_or_code_around_it():
+    # a baseball column's "training", a stats column's "power", a pet-food review's "product", a
+    # podcast sponsor's "use code ATP": one everyday word of the text (everyday.py) is no topic; beside
+    # a word about AI, a block of code, a second keyword, or in the title, it counts as before
+    def art(k, title, content, categories=()):
+        return Article(kb_id=k, url=None, title=title, source="x", sources=("x",), content=content,
+                       categories=categories, published=datetime(2025, 7, 1, tzinfo=timezone.utc))
+
+    default = HeuristicScorer(ScoringConfig())
+    alone = [art("b", "Closer updates", "Kimbrel is back from spring training and should close on Friday."),
+             art("s", "The proof is in the peripherals", "His power numbers are up; the walk rate is not."),
+             art("p", "Fat Cat Foodies Boogie Mats", "Our cats liked this product a lot, and so did we."),
+             art("a", "279: You'll hate what I'm doing", "Sponsored by Squarespace: use code ATP for 10% off.")]
+    assert [s.category for s in default.score(alone)] == ["Other"] * 4
+    beside = [art("m", "Training notes", "Its training run used 10,000 GPUs.")]            # a second keyword
+    beside += [art("g", "Closer updates", "The model's training took a week."),         # a word about AI
+               art("c", "When to use guard", "Use it for early exits in code:\n\n```swift\nguard x else { return }\n```"),
+               art("t", "Power in the data center", "Racks draw more than ever.")]        # in the title
+    assert [s.category for s in default.score(beside)] == ["Research", "Research", "Coding & dev tools",
+                                                            "Infrastructure & chips"]
+    # a word that is no everyday one stands alone ("cyberattack"), and a reader's own keyword always does
+    assert default.score([art("o", "Statement", "This was not a cyberattack.")])[0].category == "Safety & policy"
+    keyed = HeuristicScorer(ScoringConfig(categories=("Sports",), category_keywords=(("Sports", ("training",)),)))
+    assert keyed.score(alone[:1])[0].category == "Sports"
+
+
+def test_the_everyday_words_are_the_generators_output():
+    written = subprocess.run([sys.executable, str(ROOT / "contrib" / "data" / "everyday_words.py")],
+                             capture_output=True, text=True, check=True).stdout
+    assert written == (ROOT / "sync" / "scoring" / "everyday.py").read_text("utf-8")
 
 
 def test_products_are_launches_not_business_words():

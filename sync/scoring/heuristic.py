@@ -45,7 +45,8 @@ from ..text import plain_text, reading_units
 from . import extract
 from .learned import MIN_SIMILARITY, CategoryLearner
 from ..phrases import KEY_PHRASES
-from .taxonomy import OTHER, category_contexts, category_rules
+from .everyday import EVERYDAY
+from .taxonomy import AI_CONTEXT, OTHER, category_contexts, category_rules
 
 T = TypeVar("T")
 PARALLEL_MIN = 2000   # articles; below this, worker start-up costs more than it saves
@@ -179,6 +180,16 @@ class HeuristicScorer:
         return {category: TermMatcher(words) for category, words in contexts.items()}
 
     @cached_property
+    def _ai(self) -> TermMatcher:
+        return TermMatcher(AI_CONTEXT)
+
+    @cached_property
+    def _everyday(self) -> frozenset[str]:
+        # the lexicon's everyday words (everyday.py), but not a keyword the reader configured
+        chosen = {word.casefold() for words in dict(self.cfg.category_keywords).values() for word in words}
+        return EVERYDAY - chosen
+
+    @cached_property
     def _rules(self) -> tuple[TermMatcher, list[tuple[str, tuple[str, ...]]], dict[str, list[str]]]:
         # configured order breaks ties; categories without keywords get their name's (taxonomy.py)
         rules = category_rules(self.cfg.categories, dict(self.cfg.category_keywords))
@@ -250,12 +261,21 @@ class HeuristicScorer:
         in_title = matcher.found(title) | matcher.found(" ; ".join(article.categories).casefold())
         in_body = matcher.found(body)
         hits = dict.fromkeys((c for c, _ in rules), 0)
+        word_of: dict[str, str] = {}
         for word in in_title | in_body:
             for category in owners[word]:
                 hits[category] += 2 * (word in in_title) + (word in in_body)
+                word_of[category] = word
         for category, context in self._contexts.items():
             if hits.get(category) and not (context.found(title) or context.found(body)):
                 hits[category] = 0     # "video games", "music": everyday words, no AI around them
+        weak = [c for c, n in hits.items() if n == 1 and word_of[c] in self._everyday]
+        if weak and not (self._ai.found(title) or self._ai.found(body) or "```" in article.content):
+            # one everyday word of the text, and nothing about AI nor a block of code: "training" in a
+            # baseball column, "power" in a stats one, "product" in a pet-food review, a sponsor's
+            # "use code ATP" in a podcast's notes
+            for category in weak:
+                hits[category] = 0
         top = max(hits.values(), default=0)
         # keyword hits (relative to the best) plus the likeness to what the reader filed there
         sims = self.learner.similarities(article) if self.learner else {}

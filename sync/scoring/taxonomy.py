@@ -189,11 +189,13 @@ def category_rules(categories: Sequence[str],
 
 # Everyday words name "Multimodal & video" in the default taxonomy (video, image, music, voice,
 # film): in a gaming podcast's "video games" or a talk about guitar chords they say nothing about
-# AI. There, the category counts only beside a word that does.
+# AI. There, the category counts only beside a word that does. The same words tell whether one
+# everyday word of an article's text is enough for any category (``everyday.py``).
 AI_CONTEXT: tuple[str, ...] = (
     "ai", "a.i.", "artificial intelligence", "machine learning", "deep learning", "neural", "neural network",
     "llm", "llms", "model", "models", "generative", "genai", "gen ai", "diffusion", "transformer", "gpt",
-    "openai", "deepmind", "anthropic", "midjourney", "stable diffusion", "sora", "veo", "runway", "pika",
+    "openai", "deepmind", "anthropic", "gemini", "claude", "chatgpt", "llama", "mistral", "qwen", "deepseek",
+    "kimi", "copilot", "agentic", "ai agent", "ai agents", "language model", "language models", "midjourney", "stable diffusion", "sora", "veo", "runway", "pika",
     "multimodal", "text-to-video", "text-to-image", "text-to-speech", "image generation", "video generation",
     "vision-language", "computer vision", "人工智能", "模型", "大模型", "多模态", "生成", "算法", "aigc",
     "文生图", "文生视频", "智能体")
