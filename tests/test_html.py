@@ -293,3 +293,20 @@ def test_a_line_break_in_the_pages_text_is_a_space_as_a_browser_shows_it():
     assert to_markdown(html, BASE) == (
         "Recently I built a small DSL from any external API. It was my first.\n\n```\nline1\nline2\n```\n\n"
         "a  \nb\n\n- one continues\n\n> quoted text\n\n中文第一行第二行 and wrap\n\n인공지능 뉴스")   # Korean spaces its words
+
+
+def test_an_inline_element_styled_as_a_block_is_a_line_of_its_own():
+    # HuffPost's pull quote: the attribution is a <span style="display:block">; the sanitiser drops the
+    # style, and the note read "… super exciting.Nusaybah Mohamed" (a key point too)
+    quote = ('<blockquote class="pull-quote"><span class="quote">We are the second school to do this.</span>'
+             '<span class="attribution" style="display:block;">Nusaybah Mohamed</span></blockquote>')
+    assert to_markdown(quote, BASE) == "> We are the second school to do this.  \n> Nusaybah Mohamed"
+    assert to_text(quote) == "We are the second school to do this. Nusaybah Mohamed"
+    # text after such an element starts a line too; one that begins its line gains nothing
+    assert to_markdown('<p><span style="font-weight:bold; display: block">Update</span>It shipped.</p>', BASE) == \
+        "Update  \nIt shipped."
+    assert to_markdown('<p><a href="https://d.com/x" style="display:block">Docs</a></p><p>Next.</p>', BASE) == \
+        "[Docs](https://d.com/x)\n\nNext."
+    # any other display, or a block element, is as before
+    for html in ('<p>a<span style="display:inline-block">b</span>c</p>', '<p>a<span style="color:red">b</span>c</p>'):
+        assert to_markdown(html, BASE) == "abc"

@@ -44,6 +44,7 @@ from ..escaping import _LINE_START, escape
 from .codeblocks import monospace_blocks, unnumbered
 from .codelang import as_fence_class, mark_languages
 from .mathtex import extract_math, restore_math
+from .styles import shown_as_blocks
 from .urls import canonical_url, without_tracking, youtube_video
 
 # Tags whose text goes with them: code, embedded documents and widgets whose
@@ -162,7 +163,7 @@ def to_markdown(html: str, base_url: str | None = None, *, text: bool = False,
     options = _options(base_url) if base_url and _RELATIVE_LINK.search(html) else _ABSOLUTE_OPTIONS
     # a code block's language rides through the sanitiser as <pre lang> (codelang.py)
     # code a highlighter laid out as a numbered table or a monospace div is one <pre> (codeblocks.py)
-    html = as_fence_class(unnumbered(_CONTENT_CLEANER.clean(mark_languages(monospace_blocks(html)))))
+    html = as_fence_class(unnumbered(_CONTENT_CLEANER.clean(mark_languages(monospace_blocks(shown_as_blocks(html))))))
     markdown = _convert(_escape_text_nodes(html, unwrap=not text), options)
     markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
     if _may_call_to_action(markdown):
@@ -593,7 +594,7 @@ def to_text(html: str) -> str:
     """
     if not html:
         return ""
-    safe = _safe_input(html)
+    safe = shown_as_blocks(_safe_input(html))
     # A space before block tags keeps "<p>a</p><p>b</p>" from becoming "ab".
     spaced = _BLOCK_TAG.sub(" <", safe)
     stripped = _TEXT_CLEANER.clean(spaced)
