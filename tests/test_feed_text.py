@@ -267,6 +267,26 @@ def test_key_points_skip_images_links_boilerplate_and_urls():
 
 
 # -- real feeds' quirks, end to end ----------------------------------------------------
+def test_lines_set_apart_by_line_breaks_are_no_run_on_sentence():
+    # a JSON Feed's "There's a Developer site<br>There's a font creator: Caps<br>…" (lukedorny.com) was
+    # one summary; a software catalogue's "Developer: X<br>Language: Y<br>Description: …" too
+    body = to_markdown("<p>There's a <a href='https://play.date/dev/'>Developer site</a><br>There's a font creator: "
+                       "<a href='https://play.date/caps/'>Caps</a><br>There's a <a href='https://podcast.play.date/'>"
+                       "Podcast</a><br>There's a <a href='https://play.date/games/'>Game directory</a></p>"
+                       "<p>I sat on this post for nine months so I'd have time to write more.</p>", BASE)
+    assert extract.summary("", body, "Play", 220) == "I sat on this post for nine months so I'd have time to write more."
+    listing = to_markdown("<p>Developer: MobiFactor<br>Language: English<br>License: Free<br>"
+                          "<b>Description:</b> A music player for Symbian phones with skins and album covers<br>"
+                          "- plays MP3, OGG and AAC files from the memory card</p><p>player_v1.15.zip (1 MB)</p>", BASE)
+    assert extract.summary("", listing, "PowerMP3", 220) == \
+        "Description: A music player for Symbian phones with skins and album covers"
+    assert extract.key_points(listing, extract.summary("", listing, "PowerMP3", 220), "PowerMP3", limit=5, chars=200) \
+        == ("plays MP3, OGG and AAC files from the memory card",)
+    # lines that are sentences (a poem's, a letter's), or two that end one, stay the paragraph they are
+    verse = to_markdown("<p>The model shipped on Monday.<br>It ran out of memory on Tuesday.<br>We fixed it</p>", BASE)
+    assert extract.summary("", verse, "Week", 220) == "The model shipped on Monday."
+
+
 def test_a_german_date_does_not_end_a_sentence():
     text = "Seit dem 2. Februar gelten die ersten Verbote. Am 19. Juli 2024 fielen Rechner aus. It shipped in 2024. Then more."
     assert sentences(text) == ["Seit dem 2. Februar gelten die ersten Verbote.", "Am 19. Juli 2024 fielen Rechner aus.",

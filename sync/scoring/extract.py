@@ -228,6 +228,7 @@ def _paragraphs(markdown: str) -> Iterator[str]:
     picture, it is no summary and no key point of the article."""
     fence: str | None = None
     block: list[str] = []
+    broken = 0                            # lines of the block that end in a hard break
     after_image = False
     for line in markdown.split("\n"):
         opening = _FENCE.match(line)
@@ -241,9 +242,9 @@ def _paragraphs(markdown: str) -> Iterator[str]:
                 or _LIST_ITEM.match(line):
             if block:
                 paragraph = " ".join(block)
-                block = []
                 if not (after_image and _EMPHASIS_ONLY.match(paragraph)):
-                    yield paragraph
+                    yield from _prose_of(paragraph, block, broken)
+                block, broken = [], 0
                 after_image = paragraph.startswith(("![", "[![")) and _images_only(paragraph)
             if line.strip():
                 after_image = False       # a heading, rule, table, code or list item comes between
@@ -251,11 +252,51 @@ def _paragraphs(markdown: str) -> Iterator[str]:
             if item and not opening and not _reference(item.group(1)):
                 yield item.group(1)
             continue
+        broken += line.endswith(("  ", "\\"))
         block.append(line.strip().lstrip(">").strip())
     if block:
         paragraph = " ".join(block)
         if not (after_image and _EMPHASIS_ONLY.match(paragraph)):
-            yield paragraph
+            yield from _prose_of(paragraph, block, broken)
+
+
+_BULLET = re.compile(r"\\?[-*+•·]\s+")         # a line's bullet, escaped as the converter writes it at a line's start
+# a line's label: "Description: ", "**Product Dimensions:** "
+_LABEL = re.compile(r"[*_]{0,3}[^\W\d][\w’'-]*(?: [\w’'-]+){0,2}\s*[:：][*_]{0,3}\s*")
+LONG_LINE_WORDS = 8   # a line of a list written as lines that is this long is a sentence without its full stop
+# what ends a sentence, at the end of a line (a closing quote or bracket may follow)
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*\\?$")
+
+
+def _prose_of(paragraph: str, lines: list[str], broken: int) -> Iterator[str]:
+    """A paragraph, or, when its lines set apart by hard breaks (``<br>``) are a list written as
+    lines (three or more, at most one ending a sentence: "There's a Developer site / There's a
+    font creator: Caps / …", a listing's "Developer: X / Language: Y / Description: …"), each
+    of its lines that ends a sentence or is long enough to be one, on its own. Joined, such
+    lines read as one run-on sentence."""
+    if broken < 2 or len(lines) < 3 or sum(bool(_SENTENCE_END.search(line)) for line in lines) > 1:
+        yield paragraph
+        return
+    for line in _whole_links(lines):
+        if (bullet := _BULLET.match(line)) is not None:
+            line = line[bullet.end():]
+        label = _LABEL.match(line)                 # "Description: …" is as long as what follows its label
+        said = line[label.end():] if label else line
+        if _SENTENCE_END.search(line) or len(said.split()) >= LONG_LINE_WORDS or \
+                len(said) >= 2 * LONG_LINE_WORDS and has_cjk(said):
+            yield line
+
+
+def _whole_links(lines: list[str]) -> Iterator[str]:
+    """The lines, a line that opens a link's text joined with the ones up to where it closes."""
+    held = ""
+    for line in lines:
+        held = f"{held} {line}" if held else line
+        if held.count("[") <= held.count("]"):
+            yield held
+            held = ""
+    if held:
+        yield held
 
 
 def _images_only(paragraph: str) -> bool:
