@@ -163,18 +163,27 @@ def alias_conflict(cfg: TagsConfig) -> str | None:
 # -- folding: one spelling per tag ------------------------------------------------------
 
 # words ending in "s" that are not plurals (kept as they are)
-_NOT_PLURAL = frozenset("news series species physics robotics analytics economics ethics graphics mathematics "
-                        "politics statistics diffusers transformers kubernetes aws ios macos windows campus corpus".split())
+_NOT_PLURAL = frozenset("news series species diffusers transformers kubernetes aws ios macos windows campus corpus "
+                        "christmas xmas rails".split())
+
+
+# nouns in "-ie", whose plural is no "-y" word's ("movies" is no "movy")
+_IE_NOUNS = tuple("movie cookie zombie rookie selfie hoodie goalie calorie brownie freebie indie newbie "
+                  "techie foodie smoothie sortie prairie pixie genie auntie".split())
 
 
 def _singular_word(word: str) -> str:
-    """An English plural as its singular, for display ("agents" -> "agent", "policies" -> "policy")."""
-    if not word.isascii() or len(word) <= 3 or word in _NOT_PLURAL or not word.endswith("s"):
+    """An English plural as its singular, for display ("agents" -> "agent", "policies" -> "policy").
+
+    A word in "-ics" names a field ("genetics", "electronics") and one in "-news" a section
+    ("worldnews"): kept as they are, as are the words of ``_NOT_PLURAL``."""
+    if not word.isascii() or len(word) <= 3 or word in _NOT_PLURAL or not word.endswith("s") \
+            or word.endswith(("ics", "news")):
         return word
     if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
-        return word[:-2]
+        return word[:-1] if word[:-1].endswith(_IE_NOUNS) else word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zes")) or word.endswith("oes") and len(word) > 6:
+        return word[:-2]              # "tornadoes", "embargoes"; "shoes", "canoes" lose the "s" alone
     if word.endswith(("ss", "us", "is")) and not word.endswith("pus"):   # gpus, tpus are plurals
         return word
     return word[:-1]
@@ -191,9 +200,22 @@ def fold_tag(raw: str) -> str | None:
     segments = []
     for segment in tag.casefold().split("/"):
         words = segment.split("-")
-        words[-1] = _singular_word(words[-1])
+        singular = _singular_word(words[-1])
+        # a name's last word is no plural ("tiger-woods", "united-states", "star-wars", "nadine-dorries"):
+        # in a tag of several words, only a word the lexicon knows is made singular ("coding-agents")
+        if len(words) == 1 or singular in _lexicon_words():
+            words[-1] = singular
         segments.append("-".join(words))
     return "/".join(segments)
+
+
+@lru_cache(maxsize=1)
+def _lexicon_words() -> frozenset[str]:
+    """The words of the key-phrase lexicon and its topic labels (``sync.phrases``), singular."""
+    from .phrases import KEY_PHRASES, TOPIC_LABELS
+
+    phrases = [*KEY_PHRASES, *(p for ps in KEY_PHRASES.values() for p in ps), *TOPIC_LABELS]
+    return frozenset(_singular_word(w) for p in phrases for w in re.split(r"[-\s/_]+", p.casefold()) if w)
 
 
 def fold_tags(raws: Iterable[str], limit: int = 10) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from sync.models import Article, Link, Score
 from sync.rollups.digest import Story, daily_rollup, weekly_rollup
 from sync.rollups.naming import entities, name_trend, title_phrases
 from sync.rollups.render import render_daily
-from sync.scoring.heuristic import HeuristicScorer
+from sync.scoring.heuristic import HeuristicScorer, category_leaf
 from sync.scoring.learned import CategoryLearner, reader_categories
 from sync.phrases import KEY_PHRASES, TOPIC_LABELS
 from sync.scoring.taxonomy import DEFAULT_CATEGORIES, category_rules, keywords_for_name
@@ -366,6 +366,35 @@ def test_other_sorts_last_in_the_weekly_and_daily_digests():
 def test_tag_variants_fold_to_one(variants, folded):
     assert {fold_tag(v) for v in variants} == {folded}
     assert fold_tags(variants) == (folded,)
+
+
+@pytest.mark.parametrize("raw, folded", [
+    # a name or a field is no plural: before, "tiger-wood", "united-state", "bill-gate", "movy", "genetic"
+    ("tiger-woods", "tiger-woods"), ("United States", "united-states"), ("Star Wars", "star-wars"),
+    ("Bill Gates", "bill-gates"), ("Nadine Dorries", "nadine-dorries"), ("video games", "video-games"),
+    ("movies", "movie"), ("TVAndMovies", "tvandmovie"), ("genetics", "genetics"), ("worldnews", "worldnews"),
+    ("Consumer Electronics", "consumer-electronics"), ("christmas", "christmas"), ("rails", "rails"),
+    # one word is made singular; in a tag of several, a word the lexicon knows ("agents", "models", "gpus")
+    ("Games", "game"), ("hobbies", "hobby"), ("Tornadoes", "tornado"), ("AI Agents", "ai-agent"),
+    ("Large Language Models", "large-language-model"), ("Data Center GPUs", "data-center-gpu"),
+])
+def test_a_tag_is_made_singular_only_where_that_is_sure(raw, folded):
+    assert fold_tag(raw) == folded
+
+
+@pytest.mark.parametrize("category, tag", [
+    # a site's taxonomy around the name: the Telegraph's namespaces, DMOZ's paths (cut at 60 characters
+    # as a nested tag, mid-word: "computer/software/internet/site-management/content-manageme")
+    ("topics:place/bucha", "bucha"), ("topics:people/volodymyr-zelenskyy", "volodymyr-zelenskyy"),
+    ("structure:news/world-news", "world-news"),
+    ("Computers/Software/Internet/Site Management/Content Management", "content-management"),
+    ("AI/ML", "ai/ml"), ("Machine Learning", "machine-learning"), ("cs.AI", "cs-ai"),
+])
+def test_a_feed_category_gives_the_name_not_the_sites_taxonomy(category, tag):
+    article = Article(kb_id="k", url=None, title="A note", source="x", sources=("x",), categories=(category,),
+                      published=datetime(2025, 7, 1, tzinfo=timezone.utc))
+    assert HeuristicScorer(ScoringConfig()).score([article])[0].tags[:1] == (tag,)
+    assert category_leaf("https://example.com/tags/ai") == ""
 
 
 def test_lexicon_tags_are_already_folded():

@@ -301,8 +301,28 @@ class HeuristicScorer:
 
     def _tags(self, article: Article, matched: Sequence[str], topics: Sequence[str]) -> tuple[str, ...]:
         """The feed's categories, matched interests, then the lexicon's topics (title first), folded."""
-        feed = [c for c in article.categories if not section_name(c, article.source)]
+        feed = [c for c in map(category_leaf, article.categories) if c and not section_name(c, article.source)]
         return fold_tags([*feed, *matched, *topics], limit=min(TAGS, self.cfg.max_tags))
+
+
+# a site's own taxonomy in a category: a namespace ("topics:", "storytype:", no space in it) and a path
+_NAMESPACE = re.compile(r"[A-Za-z][\w.-]*:(?=[^\s/])")
+
+
+def category_leaf(category: str) -> str:
+    """What a feed category names, without the site's taxonomy around it: the Telegraph's
+    "topics:place/bucha" is "bucha", DMOZ's "Computers/Software/Internet/Site Management/Content
+    Management" is "Content Management" (as a nested tag it was cut at 60 characters, mid-word).
+    A path of two parts without a namespace stays whole: "AI/ML" is one name. An address names
+    nothing ("")."""
+    if "://" in category:
+        return ""
+    namespace = _NAMESPACE.match(category)
+    rest = category[namespace.end():] if namespace else category
+    parts = [part.strip() for part in rest.split("/") if part.strip()]
+    if len(parts) >= 3 or (namespace and parts):
+        return parts[-1]
+    return rest
 
 
 # A feed's <category> that names a section of the site, not a topic: "News", "Blog", "Press Release",
