@@ -271,6 +271,9 @@ def test_a_newsletters_calls_to_action_leave_the_note_and_its_words_about_subscr
     ('<p>文章摘要。<a href="https://d.com/x">阅读全文</a></p>', "文章摘要。"),
     ('<p>O eleitor escolhe. <a href="https://d.com/x">Leia mais</a></p>', "O eleitor escolhe."),   # Folha
     ('<p>Texto. <a href="https://d.com/x">Seguir leyendo</a></p>', "Texto."),
+    # BuzzFeed's, set off by a rule, which goes with it
+    ('<h1>Rest in peace a legend.</h1><hr /><p><a href="https://d.com/x">View Entire Post &rsaquo;</a></p>',
+     "# Rest in peace a legend."),
     # a "read more" that leads elsewhere (a newsletter's source), or reads on inside the text, stays
     ('<p>OpenAI released a model. <a href="https://openai.com/index/x">Read more</a></p>',
      "OpenAI released a model. [Read more](https://openai.com/index/x)"),

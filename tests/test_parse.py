@@ -107,6 +107,23 @@ def test_a_category_term_that_is_an_address_gives_way_to_its_label():
     assert only_entry(parse(atom)).categories == ("pdf", "starred", "Machine Learning")
 
 
+def test_a_hosts_footer_leaves_the_feeds_summary():
+    # Acast's privacy line filed a comedy podcast under Safety & policy; WordPress's "The post … appeared
+    # first on …" and Omny's line were the end of every summary of their feeds
+    descriptions = [
+        "Ed and James open the restaurant.<br /><hr><p style='color:grey;'> Hosted on Acast. See "
+        "<a href='https://acast.com/privacy'>acast.com/privacy</a> for more information.</p>",
+        "<p>We ship it.</p><p>The post <a href='https://b.example.com/x'>Big news</a> appeared first "
+        "on <a href='https://b.example.com'>Daily</a>.</p>",
+        "A talk. See omnystudio.com/listener for privacy information.",
+        "Privacy is the theme of this episode."]
+    items = "".join(f"<item><title>Ep {i}</title><link>https://pod.example.com/{i}</link>"
+                    f"<description><![CDATA[{d}]]></description></item>" for i, d in enumerate(descriptions))
+    result = parse(f"<rss version='2.0'><channel><title>P</title>{items}</channel></rss>")
+    assert [e.summary for e in result.entries] == ["Ed and James open the restaurant.", "We ship it.", "A talk.",
+                                                   "Privacy is the theme of this episode."]
+
+
 def _json_feed(version: str, items: list, **extra) -> bytes:
     doc = {"version": f"https://jsonfeed.org/version/{version}", "title": "JF",
            "home_page_url": "https://jf.example.com/", "items": items, **extra}

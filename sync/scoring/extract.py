@@ -57,6 +57,7 @@ _BOILERPLATE_ANYWHERE = re.compile(r"\bappeared first on\b|\bfor privacy informa
                                    re.IGNORECASE)
 _BOILERPLATE = re.compile(
     r"the post\b.*\bappeared first on\b|continue reading|read (?:more|the full|the rest)"
+    r"|view (?:the )?(?:entire|full) (?:post|article|story)"
     # the same in the languages feeds come in: "Leia mais (09/24/2018 - 19h22)" (Folha), "Lire la suite"
     r"|leia mais|continue lendo|saiba mais|leer más|seguir leyendo|lire la suite|weiter ?lesen"
     r"|continua a leggere|lees verder|czytaj dalej|читать далее|阅读(?:全文|更多|原文)|查看全文|继续阅读|続きを読む"

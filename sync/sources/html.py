@@ -181,18 +181,21 @@ def to_markdown(html: str, base_url: str | None = None, *, text: bool = False,
 # "X was originally published in Y on Medium, where people are continuing the conversation…"; Omny's,
 # Megaphone's and Acast's privacy and ad-choices lines
 _HOSTED = r"\[?{0}\]?(?:\(<?https?://[^\s)]*>?\))?"          # an address, maybe as a link
-_CALL_TO_ACTION = re.compile(
-    r"Thanks for reading [^\n]{1,120}?! Subscribe for free to receive new posts(?: and support (?:my|our) work)?\."
-    r"|\[(?:Subscribe(?: now)?|Share(?: [^\]\n]{1,80})?|Leave a comment|Give a gift subscription)\]"
-    r"\(<?https?://[^\s)]*(?:/subscribe|action=share|/comments|/gift)[^\s)]*>?\)"
-    r"|The post [^\n]{1,400}? appeared first on [^\n]{1,300}?\."
-    r"|[^\n]{1,600}? was originally published in [^\n]{1,300}? on Medium, where people are continuing the"
-    r" conversation by highlighting and responding to this story\."
-    r"|See " + _HOSTED.format(r"omnystudio\.com/listener") + r" for privacy information\."
+_THANKS = r"Thanks for reading [^\n]{1,120}?! Subscribe for free to receive new posts(?: and support (?:my|our) work)?\."
+_BUTTONS = (r"\[(?:Subscribe(?: now)?|Share(?: [^\]\n]{1,80})?|Leave a comment|Give a gift subscription)\]"
+            r"\(<?https?://[^\s)]*(?:/subscribe|action=share|/comments|/gift)[^\s)]*>?\)")
+_WORDPRESS = r"The post [^\n]{1,400}? appeared first on [^\n]{1,300}?\."
+_MEDIUM = (r"[^\n]{1,600}? was originally published in [^\n]{1,300}? on Medium, where people are continuing the"
+           r" conversation by highlighting and responding to this story\.")
+_PODCAST_HOSTS = (
+    r"See " + _HOSTED.format(r"omnystudio\.com/listener") + r" for privacy information\."
     r"|Learn more about your ad choices\. Visit " + _HOSTED.format(r"(?:podcastchoices\.com|megaphone\.fm)/adchoices")
     + r"\.?"
-    r"|Hosted on Acast\. See " + _HOSTED.format(r"acast\.com/privacy") + r" for more information\.",
-    re.IGNORECASE)
+    r"|Hosted on Acast\. See " + _HOSTED.format(r"acast\.com/privacy") + r" for more information\.")
+_CALL_TO_ACTION = re.compile("|".join((_THANKS, _BUTTONS, _WORDPRESS, _MEDIUM, _PODCAST_HOSTS)), re.IGNORECASE)
+# the same footers where a feed's one-line summary ends with them (not Medium's, whose start is the
+# post's title: in one line, nothing tells where it begins)
+_FOOTER_IN_LINE = re.compile(r"\s*(?:" + "|".join((_THANKS, _WORDPRESS, _PODCAST_HOSTS)) + r")\s*", re.IGNORECASE)
 # words one of those always has (compared lower-cased): the text that has none is let through
 # without ``_CALL_TO_ACTION``. Lower-casing once and looking for each is 8x faster than one
 # case-blind regex over text that is not ASCII (26 us against 200 for a 4 kB Chinese entry)
@@ -203,6 +206,15 @@ _CALL_TO_ACTION_WORDS = ("ubscribe", "action=share", "appeared first on", "priva
 def _may_call_to_action(markdown: str) -> bool:
     lowered = markdown.lower()
     return any(word in lowered for word in _CALL_TO_ACTION_WORDS)
+
+
+def without_footers(text: str) -> str:
+    """One line of plain text (a feed's summary) without a host's footer in it (``_FOOTER_IN_LINE``):
+    Acast's "Hosted on Acast. See acast.com/privacy for more information." filed a comedy podcast
+    under Safety & policy for its "privacy"."""
+    if not _may_call_to_action(text):
+        return text
+    return _FOOTER_IN_LINE.sub(" ", text).strip()
 
 
 def _drop_calls_to_action(markdown: str) -> str:
@@ -231,7 +243,7 @@ _RULE_LINE = re.compile(r"(?:[-*_] *){3,}")
 # arrows and dots are gone, opens with one of these (a title may follow: WordPress's "Continue
 # reading <title>", Medium's "Continue reading on Medium »")
 _READ_MORE = ("read more", "continue reading", "keep reading", "read the full", "read the rest", "read full",
-              "full story", "full article", "lire la suite", "weiterlesen", "weiter lesen", "leer más",
+              "full story", "full article", "view entire", "view full", "view the full", "view the entire", "lire la suite", "weiterlesen", "weiter lesen", "leer más",
               "seguir leyendo", "leia mais", "continue lendo", "continua a leggere", "lees verder",
               "czytaj dalej", "читать далее", "阅读全文", "阅读更多", "查看全文", "继续阅读", "続きを読む")
 _LAST_LINK = re.compile(r"\[((?:[^\]\\\n]|\\.){1,160})\]\(<?(https?://[^\s)>]+)>?\)[\s.:»›→…)]*\Z")
@@ -254,7 +266,10 @@ def _drop_read_more(markdown: str, article_url: str) -> str:
         return markdown   # it leads elsewhere: the source of a newsletter's item, say
     kept = markdown[:link.start()].rstrip(" \t")
     if kept.endswith("\n") or not kept:
-        return kept.rstrip()       # the link was a paragraph of its own
+        # the link was a paragraph of its own; a rule that set it off (BuzzFeed's) goes with it
+        kept = kept.rstrip()
+        rule = kept.rfind("\n") + 1
+        return kept[:rule].rstrip() if _RULE_LINE.fullmatch(kept[rule:].strip()) else kept
     return kept
 
 

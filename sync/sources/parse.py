@@ -34,7 +34,7 @@ from sync.models import Entry, Reject, stable_id
 from sync.sources.bodies import best_body, double_escaped, is_html
 from sync.sources.charset import transcode_undeclared
 from sync.sources.dates import localized_date
-from sync.sources.html import clean_line, to_markdown, to_text
+from sync.sources.html import clean_line, to_markdown, to_text, without_footers
 from sync.sources.identity import base_id, settle
 from sync.sources.jsonfeed import JsonFeedError, looks_like_json, read_json_feed
 from sync.sources.saxdriver import cp1252_table
@@ -253,7 +253,7 @@ def normalise_entry(raw: Mapping[str, Any], ctx: FeedContext, index: int) -> Ent
         url = original
     title = _cap(_field_text(raw.get("title"), raw.get("title_detail")), TITLE_MAX)
     summary_detail = raw.get("summary_detail")
-    summary = _field_text(raw.get("summary"), summary_detail)
+    summary = without_footers(_field_text(raw.get("summary"), summary_detail))
     if url is None and not title:
         return Reject(ctx.feed_url, _ref(raw, index), "no link and no title")
     if not title:
