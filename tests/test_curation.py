@@ -395,6 +395,7 @@ def test_a_feed_category_gives_the_name_not_the_sites_taxonomy(category, tag):
                       published=datetime(2025, 7, 1, tzinfo=timezone.utc))
     assert HeuristicScorer(ScoringConfig()).score([article])[0].tags[:1] == (tag,)
     assert category_leaf("https://example.com/tags/ai") == ""
+    assert [category_leaf(c) for c in ("site|engadget", "provider_name|Engadget", "language|en-US")] == [""] * 3
 
 
 def test_lexicon_tags_are_already_folded():

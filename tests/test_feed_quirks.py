@@ -127,6 +127,18 @@ def test_feeds_without_a_name_are_called_by_their_title_uniquely():
     assert len({n.casefold() for n in names.values()}) == len(feeds)
 
 
+def test_a_title_that_describes_the_site_gives_the_name_before_the_description():
+    # notes said "source: Engadget is a web magazine with obsessive daily coverage of everything new in…"
+    titles = ["Engadget is a web magazine with obsessive daily coverage of everything new in gadgets",
+              "www.telegraph.co.uk for the latest news from the UK and around the world.",
+              "HuffPost - Breaking News, U.S. and World News", "BBC News - World", "BBC News - Technology",
+              "Off Menu with Ed Gamble and James Acaster"]
+    feeds = [_feed(f"https://site{i}.example/feed") for i in range(len(titles))]
+    names = feed_names(feeds, {f.url: t for f, t in zip(feeds, titles)})
+    assert [names[f.url] for f in feeds] == ["Engadget", "www.telegraph.co.uk", "HuffPost", "BBC News - World",
+                                             "BBC News - Technology", "Off Menu with Ed Gamble and James Acaster"]
+
+
 def test_feeds_named_one_at_a_time_as_their_titles_arrive_get_the_same_names():
     # the sync names each feed as soon as it is parsed (FeedNamer), before later feeds are read
     feeds = [_feed("https://github.com/a/releases.atom"), _feed("https://blog.example/feed", "Releases"),

@@ -306,6 +306,7 @@ class HeuristicScorer:
 
 
 # a site's own taxonomy in a category: a namespace ("topics:", "storytype:", no space in it) and a path
+_FIELD = re.compile(r"[a-z][a-z_]*\|")
 _NAMESPACE = re.compile(r"[A-Za-z][\w.-]*:(?=[^\s/])")
 
 
@@ -313,9 +314,10 @@ def category_leaf(category: str) -> str:
     """What a feed category names, without the site's taxonomy around it: the Telegraph's
     "topics:place/bucha" is "bucha", DMOZ's "Computers/Software/Internet/Site Management/Content
     Management" is "Content Management" (as a nested tag it was cut at 60 characters, mid-word).
-    A path of two parts without a namespace stays whole: "AI/ML" is one name. An address names
+    A path of two parts without a namespace stays whole: "AI/ML" is one name. An address and a
+    record's field (Engadget's "provider_name|Engadget", "region|US", "language|en-US") name
     nothing ("")."""
-    if "://" in category:
+    if "://" in category or _FIELD.match(category):
         return ""
     namespace = _NAMESPACE.match(category)
     rest = category[namespace.end():] if namespace else category

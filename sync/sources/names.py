@@ -12,6 +12,7 @@ config order, so the same config and titles always give the same names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
@@ -87,7 +88,21 @@ def _host(url: str) -> str:
         return ""
 
 
+# a title that describes the site after its name: "Engadget is a web magazine with obsessive daily
+# coverage of everything new in…", "www.telegraph.co.uk for the latest news from the UK and around the
+# world.", "HuffPost - Breaking News, U.S. and World News"
+LONG_TITLE = 40
+_DESCRIBED = re.compile(r"(?P<name>\S.{0,29}?)(?:\s+[-–—|»]\s+|:\s+|\s+(?:is|are)\s+(?:an?|the|your)\s"
+                        r"|\s+for\s+(?:the|all|your)\s)")
+
+
 def _short(title: str) -> str:
+    """A feed's name from its title: the name before a description of the site, when the title is
+    long and the name is one to four words ("Engadget"); at most ``NAME_MAX`` characters. A short
+    title keeps its part after a dash: "BBC News - World" and "BBC News - Technology" are two feeds."""
+    if len(title) > LONG_TITLE and (described := _DESCRIBED.match(title)) is not None \
+            and len(described["name"].split()) <= 4:
+        return described["name"].rstrip(" ,;:")
     if len(title) <= NAME_MAX:
         return title
     cut = title[:NAME_MAX - 1].rsplit(" ", 1)[0]
