@@ -11,6 +11,8 @@ breaks with its indentation gone and its ``#`` escaped.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from typing import NamedTuple
 
 import pytest
 from hypothesis import assume, example, given, settings
@@ -23,83 +25,78 @@ YAML = ["spring:", "  security:", "    scope: profile, email"]
 PYTHON = ["def f(x):", "    return x * 2  # a #comment and *stars*"]
 
 
-def _rouge(lines: list[str], language: str) -> str:
-    numbers = "".join(f"{i}\n" for i in range(1, len(lines) + 1))
-    code = "".join(f'<span class="na">{html.escape(line)}</span>\n' for line in lines)
-    return (f'<div class="language-{language} highlighter-rouge"><div class="highlight"><pre class="highlight">'
-            f'<code><table class="rouge-table"><tbody><tr><td class="rouge-gutter gl"><pre class="lineno">{numbers}'
-            f'</pre></td><td class="rouge-code"><pre>{code}</pre></td></tr></tbody></table></code></pre></div></div>')
-
-
-def _chroma(lines: list[str], language: str) -> str:
-    numbers = "".join(f'<span class="lnt" id="hl-0-{i}"><a class="lnlinks" href="#hl-0-{i}">{i}</a>\n</span>'
-                      for i in range(1, len(lines) + 1))
-    code = "".join(f'<span class="line"><span class="cl">{html.escape(line)}\n</span></span>' for line in lines)
-    return (f'<div class="highlight"><div class="chroma">\n<table class="lntable"><tr><td class="lntd">\n'
-            f'<pre tabindex="0" class="chroma"><code>{numbers}</code></pre></td>\n<td class="lntd">\n'
-            f'<pre tabindex="0" class="chroma"><code class="language-{language}" data-lang="{language}">{code}'
-            f'</code></pre></td></tr></table>\n</div>\n</div>')
-
-
-def _pygments(lines: list[str], language: str) -> str:
-    numbers = "\n".join(f'<span class="normal">{i}</span>' for i in range(1, len(lines) + 1))
-    code = "".join(f"{html.escape(line)}\n" for line in lines)
-    return (f'<div class="highlight-{language} notranslate"><table class="highlighttable"><tr><td class="linenos">'
-            f'<div class="linenodiv"><pre>{numbers}</pre></div></td><td class="code"><div class="highlight">'
-            f'<pre><span></span>{code}</pre></div></td></tr></table></div>')
-
-
-def _hexo(lines: list[str], language: str) -> str:
-    numbers = "".join(f'<span class="line">{i}</span><br>' for i in range(1, len(lines) + 1))
-    code = "".join(f'<span class="line">{html.escape(line)}</span><br>' for line in lines)
-    return (f'<figure class="highlight {language}"><table><tr><td class="gutter"><pre>{numbers}</pre></td>'
-            f'<td class="code"><pre>{code}</pre></td></tr></table></figure>')
-
-
-def _wp_syntax(lines: list[str], language: str) -> str:
-    numbers = "\n".join(str(i) for i in range(1, len(lines) + 1))
-    code = "\n".join(f'<span style="color: #000000;">{html.escape(line)}</span>' for line in lines)
-    return (f'<div class="wp_syntax"><table><tr><td class="line_numbers"><pre>{numbers}\n</pre></td>'
-            f'<td class="code"><pre class="{language}" style="font-family:monospace;">{code}</pre></td></tr>'
-            f'</table></div>')
-
-
 def _nbsp(line: str) -> str:
+    """A line as GeSHi and CodeColorer write it: its indentation in non-breaking spaces."""
     indent = len(line) - len(line.lstrip(" "))
     return "&nbsp;" * indent + html.escape(line[indent:])
 
 
-def _codecolorer(lines: list[str], language: str) -> str:
-    numbers = "".join(f"{i}<br />" for i in range(1, len(lines) + 1))
-    code = "<br />".join(f'<span class="kw2">{_nbsp(line)}</span>' for line in lines)
-    return (f'<div class="codecolorer-container {language} default" style="overflow:auto;white-space:nowrap;">'
-            f'<table cellspacing="0" cellpadding="0"><tbody><tr><td class="line-numbers"><div>{numbers}</div></td>'
-            f'<td><div class="{language} codecolorer">{code}</div></td></tr></tbody></table></div>')
+class Layout(NamedTuple):
+    """How one generator writes a block: each line number, each code line (its text as ``{code}``,
+    written by ``text``), what joins them, and the page around both (``{numbers}``, ``{code}``,
+    ``{language}``); ``named``: whether the language it writes reaches the fence."""
+
+    page: str
+    number: str
+    line: str
+    named: bool
+    number_sep: str = ""
+    line_sep: str = ""
+    text: Callable[[str], str] = html.escape
+
+    def __call__(self, lines: list[str], language: str) -> str:
+        numbers = self.number_sep.join(self.number.format(n=n) for n in range(1, len(lines) + 1))
+        code = self.line_sep.join(self.line.format(code=self.text(line)) for line in lines)
+        return self.page.format(numbers=numbers, code=code, language=language)
 
 
-def _codesnip(lines: list[str], language: str) -> str:
-    code = "<br />\n".join(_nbsp(line) for line in lines)
-    return (f'<div class="codesnip-container" >\n<div class="codesnip" style="font-family: monospace;">{code}'
-            f'</div>\n</div>')
+LAYOUTS = {
+    "Jekyll (Rouge, lineno)": Layout(
+        '<div class="language-{language} highlighter-rouge"><div class="highlight"><pre class="highlight"><code>'
+        '<table class="rouge-table"><tbody><tr><td class="rouge-gutter gl"><pre class="lineno">{numbers}</pre></td>'
+        '<td class="rouge-code"><pre>{code}</pre></td></tr></tbody></table></code></pre></div></div>',
+        "{n}\n", '<span class="na">{code}</span>\n', named=True),
+    "Hugo (Chroma, lineNumbersInTable)": Layout(
+        '<div class="highlight"><div class="chroma">\n<table class="lntable"><tr><td class="lntd">\n'
+        '<pre tabindex="0" class="chroma"><code>{numbers}</code></pre></td>\n<td class="lntd">\n'
+        '<pre tabindex="0" class="chroma"><code class="language-{language}" data-lang="{language}">{code}'
+        '</code></pre></td></tr></table>\n</div>\n</div>',
+        '<span class="lnt" id="hl-0-{n}"><a class="lnlinks" href="#hl-0-{n}">{n}</a>\n</span>',
+        '<span class="line"><span class="cl">{code}\n</span></span>', named=True),
+    "Sphinx (Pygments, linenos table)": Layout(
+        '<div class="highlight-{language} notranslate"><table class="highlighttable"><tr><td class="linenos">'
+        '<div class="linenodiv"><pre>{numbers}</pre></div></td><td class="code"><div class="highlight">'
+        '<pre><span></span>{code}</pre></div></td></tr></table></div>',
+        '<span class="normal">{n}</span>', "{code}\n", named=True, number_sep="\n"),
+    "Hexo": Layout(
+        '<figure class="highlight {language}"><table><tr><td class="gutter"><pre>{numbers}</pre></td>'
+        '<td class="code"><pre>{code}</pre></td></tr></table></figure>',
+        '<span class="line">{n}</span><br>', '<span class="line">{code}</span><br>', named=True),
+    "WP-Syntax": Layout(
+        '<div class="wp_syntax"><table><tr><td class="line_numbers"><pre>{numbers}\n</pre></td><td class="code">'
+        '<pre class="{language}" style="font-family:monospace;">{code}</pre></td></tr></table></div>',
+        "{n}", '<span style="color: #000000;">{code}</span>', named=False, number_sep="\n", line_sep="\n"),
+    "CodeColorer": Layout(
+        '<div class="codecolorer-container {language} default" style="overflow:auto;white-space:nowrap;">'
+        '<table cellspacing="0" cellpadding="0"><tbody><tr><td class="line-numbers"><div>{numbers}</div></td>'
+        '<td><div class="{language} codecolorer">{code}</div></td></tr></tbody></table></div>',
+        "{n}<br />", '<span class="kw2">{code}</span>', named=False, line_sep="<br />", text=_nbsp),
+    "CodeSnippet (GeSHi)": Layout(
+        '<div class="codesnip-container" >\n<div class="codesnip" style="font-family: monospace;">{code}'
+        '</div>\n</div>', "", "{code}", named=False, line_sep="<br />\n", text=_nbsp),
+    "Blogger (a Courier div)": Layout(
+        '<div style="font-family: &quot;Courier New&quot;, Courier, monospace; font-size: small;">{code}</div>',
+        "", "{code}", named=False, line_sep="<br />", text=_nbsp),
+}
+# where one line is no block: a div's single line stays a paragraph, a one-row table of a number and a div a table
+TWO_LINES_AT_LEAST = ("CodeSnippet (GeSHi)", "Blogger (a Courier div)", "CodeColorer")
 
 
-def _blogger(lines: list[str], language: str) -> str:
-    code = "<br />".join(_nbsp(line) for line in lines)
-    return f'<div style="font-family: &quot;Courier New&quot;, Courier, monospace; font-size: small;">{code}</div>'
-
-
-# each layout, and whether the language it names reaches the fence
-LAYOUTS = {"Jekyll (Rouge, lineno)": (_rouge, True), "Hugo (Chroma, lineNumbersInTable)": (_chroma, True),
-           "Sphinx (Pygments, linenos table)": (_pygments, True), "Hexo": (_hexo, True),
-           "WP-Syntax": (_wp_syntax, False), "CodeColorer": (_codecolorer, False),
-           "CodeSnippet (GeSHi)": (_codesnip, False), "Blogger (a Courier div)": (_blogger, False)}
-
-
-@pytest.mark.parametrize("layout,named", LAYOUTS.values(), ids=LAYOUTS.keys())
+@pytest.mark.parametrize("layout", LAYOUTS.values(), ids=LAYOUTS.keys())
 @pytest.mark.parametrize("lines,language", [(YAML, "yaml"), (PYTHON, "python")])
-def test_the_code_is_one_fenced_block_line_by_line(layout, named, lines, language):
+def test_the_code_is_one_fenced_block_line_by_line(layout, lines, language):
     markdown = to_markdown(f"<p>Before:</p>{layout(lines, language)}<p>After.</p>")
-    fence = "```" + (language if named else "")
+    fence = "```" + (language if layout.named else "")
     assert markdown == "\n".join(["Before:", "", fence, *lines, "```", "", "After."])
 
 
@@ -155,8 +152,6 @@ _LINE = st.builds(lambda indent, text: " " * indent + text,
 @example(layout="CodeSnippet (GeSHi)", lines=["<?php", "  echo '&amp;' . $x; // 50% of $y"])
 @example(layout="Hugo (Chroma, lineNumbersInTable)", lines=["a = [[1]] == ~~2~~ %% *x*", "  # not a heading"])
 def test_every_line_of_the_code_arrives_as_written(layout, lines):
-    build, named = LAYOUTS[layout]
-    # one line in a div stays a paragraph, and a one-row table holding a number and a div a table
-    assume(len(lines) > 1 or build not in (_codesnip, _blogger, _codecolorer))
-    markdown = to_markdown(build(lines, "python"))
-    assert markdown.split("\n") == ["```python" if named else "```", *lines, "```"]
+    assume(len(lines) > 1 or layout not in TWO_LINES_AT_LEAST)
+    markdown = to_markdown(LAYOUTS[layout](lines, "python"))
+    assert markdown.split("\n") == ["```python" if LAYOUTS[layout].named else "```", *lines, "```"]
