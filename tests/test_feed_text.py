@@ -287,6 +287,18 @@ def test_lines_set_apart_by_line_breaks_are_no_run_on_sentence():
     assert extract.summary("", verse, "Week", 220) == "The model shipped on Monday."
 
 
+def test_a_slight_sentence_or_a_question_is_no_key_point():
+    # tenderlovemaking.com's points were "It's been a while.", "I know, I know.", "I suck at blogging."
+    body = ("Hey internet. How are you doing? Ya. It's been a while. I know, I know. Which one is better? "
+            "The new parser reads HTML and XML in one pass. It opens in May. This was not a cyberattack. "
+            "Thank you very much.")
+    points = extract.key_points(body, "How are you doing?", "Nokogiri is released", limit=5, chars=200)
+    assert points == ("The new parser reads HTML and XML in one pass.", "It opens in May.", "This was not a cyberattack.")
+    # a list's items stay points however short: a release's "Fix the lock file"
+    items = "Changes:\n\n- Fix the lock file\n- Drop support for it"
+    assert extract.key_points(items, "", "v2.0", limit=5, chars=200) == ("Fix the lock file", "Drop support for it")
+
+
 def test_a_german_date_does_not_end_a_sentence():
     text = "Seit dem 2. Februar gelten die ersten Verbote. Am 19. Juli 2024 fielen Rechner aus. It shipped in 2024. Then more."
     assert sentences(text) == ["Seit dem 2. Februar gelten die ersten Verbote.", "Am 19. Juli 2024 fielen Rechner aus.",

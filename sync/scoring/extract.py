@@ -15,6 +15,8 @@ Contract:
   with its URL cut out, or cut inside it, reads worse than none), and none
   repeats the summary, the title or another point, also in other words (a
   sentence whose words are mostly, ``NEAR_SAME``, the summary's or a point's).
+  A sentence of the text (not a list item) is a point only with ``POINT_WORDS``
+  words or more and no question mark: "I know, I know." is no point.
 Sentences come from ``text.sentences``: abbreviation-aware for English,
 split at 。！？ for Chinese.
 """
@@ -61,7 +63,7 @@ _BOILERPLATE = re.compile(
     # the same in the languages feeds come in: "Leia mais (09/24/2018 - 19h22)" (Folha), "Lire la suite"
     r"|leia mais|continue lendo|saiba mais|leer más|seguir leyendo|lire la suite|weiter ?lesen"
     r"|continua a leggere|lees verder|czytaj dalej|читать далее|阅读(?:全文|更多|原文)|查看全文|继续阅读|続きを読む"
-    r"|submitted by\b|hosted on acast\b"
+    r"|submitted by|hosted on acast\b"
     r"|(?:click|tap) here|subscribe\b|thanks for reading|share this|like this post|leave a comment"
     r"|listen (?:on|to)\b|watch (?:on|the video)|this (?:article|post|story) (?:was )?(?:originally )?"
     r"(?:appeared|published|first appeared)|originally (?:published|posted)|(?:\[?\s*)?(?:…|\.\.\.)\s*\]?$"
@@ -117,7 +119,9 @@ def key_points(content: str, summary_text: str, title: str, *, limit: int, chars
     # (an item that is only a link is a reference, not a point: show notes' "people and places")
     items = (s for s in map(_clean, _list_items(content)) if _is_prose(s))
     first = list(itertools.islice(items, 2))
-    pool = itertools.chain(first, items) if len(first) == 2 else _candidates(content)
+    # the article's sentences, when it has no such list: not the slight ones ("Of course they are.",
+    # "It's been a while.", "Which one is better?"), which a list item may be ("Fix the lock file")
+    pool = itertools.chain(first, items) if len(first) == 2 else filter(_weighty, _candidates(content))
     points: list[str] = []
     for found in pool:
         sentence = _SPACE.sub(" ", found).strip(" -–—:;,")
@@ -140,6 +144,29 @@ def key_points(content: str, summary_text: str, title: str, *, limit: int, chars
         if len(points) == limit:
             break
     return tuple(points)
+
+
+POINT_WORDS = 6   # a sentence of the text shorter than this says too little to be a key point
+
+
+def _weighty(sentence: str) -> bool:
+    """A sentence of the article that can be a key point: no question, and ``POINT_WORDS`` words or
+    more (twice as many characters in a Chinese or Japanese one, which has no spaces), or fewer with
+    a fact in them, a number, a name or a long word: "It opens in May.", "The KeySmart Pro is
+    rechargeable.", "This was not a cyberattack."."""
+    text = sentence.strip()
+    if text.endswith(("?", "？")):
+        return False
+    if has_cjk(text):
+        return len(text) >= 2 * POINT_WORDS or _DIGIT.search(text) is not None
+    words = text.split()
+    return len(words) >= POINT_WORDS or any(_FACT.match(word) for word in words[1:])
+
+
+_DIGIT = re.compile(r"\d")
+# a word that carries a fact: a number, a name (a capital not at the sentence's start, not "I"), or a
+# word of nine letters or more ("cyberattack", "rechargeable"), which everyday chat has few of
+_FACT = re.compile(r"\W*(?:\d|(?!I\b|I['’])[A-Z]|[^\W\d_]{9})")
 
 
 def _candidates(markdown: str, *, plain: bool = False) -> Iterator[str]:
