@@ -388,7 +388,7 @@ def test_a_tag_is_made_singular_only_where_that_is_sure(raw, folded):
     ("topics:place/bucha", "bucha"), ("topics:people/volodymyr-zelenskyy", "volodymyr-zelenskyy"),
     ("structure:news/world-news", "world-news"),
     ("Computers/Software/Internet/Site Management/Content Management", "content-management"),
-    ("AI/ML", "ai/ml"), ("Machine Learning", "machine-learning"), ("cs.AI", "cs-ai"),
+    ("AI/ML", "ai/ml"), ("Machine Learning", "machine-learning"), ("cs.AI", "cs-ai"), ("re:Invent", "re-invent"),
 ])
 def test_a_feed_category_gives_the_name_not_the_sites_taxonomy(category, tag):
     article = Article(kb_id="k", url=None, title="A note", source="x", sources=("x",), categories=(category,),

@@ -305,9 +305,10 @@ class HeuristicScorer:
         return fold_tags([*feed, *matched, *topics], limit=min(TAGS, self.cfg.max_tags))
 
 
-# a site's own taxonomy in a category: a namespace ("topics:", "storytype:", no space in it) and a path
+# a site's own taxonomy in a category: a namespace ("topics:", "storytype:", three letters or more and
+# no space: "re:Invent" is a name) and a path
 _FIELD = re.compile(r"[a-z][a-z_]*\|")
-_NAMESPACE = re.compile(r"[A-Za-z][\w.-]*:(?=[^\s/])")
+_NAMESPACE = re.compile(r"[A-Za-z][\w.-]{2,}:(?=[^\s/])")
 
 
 def category_leaf(category: str) -> str:
