@@ -288,7 +288,7 @@ def _paragraphs(markdown: str) -> Iterator[str]:
             yield from _prose_of(paragraph, block, broken)
 
 
-_BULLET = re.compile(r"\\?[-*+•·]\s+")         # a line's bullet, escaped as the converter writes it at a line's start
+_BULLET = re.compile(r"\\?[-*+•·]\s+")   # a line's bullet, escaped as the converter writes it at a line's start
 # a line's label: "Description: ", "**Product Dimensions:** "
 _LABEL = re.compile(r"[*_]{0,3}[^\W\d][\w’'-]*(?: [\w’'-]+){0,2}\s*[:：][*_]{0,3}\s*")
 LONG_LINE_WORDS = 8   # a line of a list written as lines that is this long is a sentence without its full stop

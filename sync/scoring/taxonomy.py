@@ -195,7 +195,8 @@ AI_CONTEXT: tuple[str, ...] = (
     "ai", "a.i.", "artificial intelligence", "machine learning", "deep learning", "neural", "neural network",
     "llm", "llms", "model", "models", "generative", "genai", "gen ai", "diffusion", "transformer", "gpt",
     "openai", "deepmind", "anthropic", "gemini", "claude", "chatgpt", "llama", "mistral", "qwen", "deepseek",
-    "kimi", "copilot", "agentic", "ai agent", "ai agents", "language model", "language models", "midjourney", "stable diffusion", "sora", "veo", "runway", "pika",
+    "kimi", "copilot", "agentic", "ai agent", "ai agents", "language model", "language models", "midjourney",
+    "stable diffusion", "sora", "veo", "runway", "pika",
     "multimodal", "text-to-video", "text-to-image", "text-to-speech", "image generation", "video generation",
     "vision-language", "computer vision", "人工智能", "模型", "大模型", "多模态", "生成", "算法", "aigc",
     "文生图", "文生视频", "智能体")
