@@ -245,7 +245,8 @@ _RULE_LINE = re.compile(r"(?:[-*_] *){3,}")
 _READ_MORE = ("read more", "continue reading", "keep reading", "read the full", "read the rest", "read full",
               "full story", "full article", "view entire", "view full", "view the full", "view the entire",
               "lire la suite", "weiterlesen", "weiter lesen", "leer más", "seguir leyendo", "leia mais",
-              "continue lendo", "continua a leggere", "lees verder", "czytaj dalej", "читать далее", "阅读全文", "阅读更多", "查看全文", "继续阅读", "続きを読む")
+              "continue lendo", "continua a leggere", "lees verder", "czytaj dalej", "читать далее",
+              "阅读全文", "阅读更多", "查看全文", "继续阅读", "続きを読む")
 _LAST_LINK = re.compile(r"\[((?:[^\]\\\n]|\\.){1,160})\]\(<?(https?://[^\s)>]+)>?\)[\s.:»›→…)]*\Z")
 _LINK_TEXT_TRIM = " \t.…»›→«‹←:()[]\\"
 
