@@ -313,3 +313,17 @@ def test_an_inline_element_styled_as_a_block_is_a_line_of_its_own():
     # any other display, or a block element, is as before
     for html in ('<p>a<span style="display:inline-block">b</span>c</p>', '<p>a<span style="color:red">b</span>c</p>'):
         assert to_markdown(html, BASE) == "abc"
+
+
+def test_a_github_commit_message_is_text_not_a_code_block():
+    # GitHub's commit feeds preformat each message at a terminal's width; the note showed it as code
+    # (no summary, no key points); it is Markdown by convention, and HTML in it is text
+    message = ("Fix HasMenuCurrent when comparing to itself\n\nThere may be sites that depend on the faulty\n"
+               "behaviour, but\n\n* The documentation says a thing is no descendant of itself.\n"
+               "* The bug in `HasMenuCurrent` comes from that.\n\nFixes #9846 and &lt;div&gt; rendering")
+    assert to_markdown(f'<pre style="white-space: pre-wrap; width: 81ex;">{message}</pre>', BASE) == (
+        "Fix HasMenuCurrent when comparing to itself\n\nThere may be sites that depend on the faulty behaviour, "
+        "but\n\n- The documentation says a thing is no descendant of itself.\n- The bug in `HasMenuCurrent` comes "
+        "from that.\n\nFixes #9846 and \\<div> rendering")
+    # a site's own wrapped code block stays code
+    assert to_markdown('<pre style="white-space: pre-wrap">x = 1\ny = 2</pre>', BASE) == "```\nx = 1\ny = 2\n```"

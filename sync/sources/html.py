@@ -44,7 +44,7 @@ from ..escaping import _LINE_START, escape
 from .codeblocks import monospace_blocks, unnumbered
 from .codelang import as_fence_class, mark_languages
 from .mathtex import extract_math, restore_math
-from .styles import shown_as_blocks
+from .styles import commit_messages, shown_as_blocks
 from .urls import canonical_url, without_tracking, youtube_video
 
 # Tags whose text goes with them: code, embedded documents and widgets whose
@@ -161,9 +161,12 @@ def to_markdown(html: str, base_url: str | None = None, *, text: bool = False,
     html, maths = extract_math(html)
     # one shared options object unless a relative link needs the base
     options = _options(base_url) if base_url and _RELATIVE_LINK.search(html) else _ABSOLUTE_OPTIONS
-    # a code block's language rides through the sanitiser as <pre lang> (codelang.py)
-    # code a highlighter laid out as a numbered table or a monospace div is one <pre> (codeblocks.py)
-    html = as_fence_class(unnumbered(_CONTENT_CLEANER.clean(mark_languages(monospace_blocks(shown_as_blocks(html))))))
+    # what only a style says (styles.py; a monospace div of code lines: codeblocks.py), read before
+    # the sanitiser drops it
+    html = monospace_blocks(shown_as_blocks(commit_messages(html)))
+    # a code block's language rides through the sanitiser as <pre lang> (codelang.py); code a
+    # highlighter laid out as a numbered table is one <pre> (codeblocks.py)
+    html = as_fence_class(unnumbered(_CONTENT_CLEANER.clean(mark_languages(html))))
     markdown = _convert(_escape_text_nodes(html, unwrap=not text), options)
     markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
     if _may_call_to_action(markdown):
