@@ -398,6 +398,15 @@ def test_a_feed_category_gives_the_name_not_the_sites_taxonomy(category, tag):
     assert [category_leaf(c) for c in ("site|engadget", "provider_name|Engadget", "language|en-US")] == [""] * 3
 
 
+def test_a_feed_category_longer_than_a_tag_is_a_keyword_list_not_a_tag():
+    # a podcast's "Warcraft Taverncast Mannoroth MMORPG RP WoW World of Warcraft", cut at 60 characters,
+    # was the tag "warcraft-taverncast-mannoroth-mmorpg-rp-wow-world-of-warcraf"
+    article = Article(kb_id="k", url=None, title="Episode 12", source="x", sources=("x",),
+                      categories=("Warcraft Taverncast Mannoroth MMORPG RP WoW World of Warcraft Roleplay", "WoW"),
+                      published=datetime(2025, 7, 1, tzinfo=timezone.utc))
+    assert HeuristicScorer(ScoringConfig()).score([article])[0].tags == ("wow",)
+
+
 def test_lexicon_tags_are_already_folded():
     for tag in [*KEY_PHRASES, *TOPIC_LABELS]:
         assert fold_tag(tag) == tag

@@ -40,7 +40,7 @@ from typing import TypeVar
 from ..config import ScoringConfig
 from ..models import Article, Score
 from ..parallel import map_maybe_parallel
-from ..tags import fold_tags
+from ..tags import MAX_TAG_CHARS, fold_tags
 from ..text import plain_text, reading_units
 from . import extract
 from .learned import MIN_SIMILARITY, CategoryLearner
@@ -301,7 +301,10 @@ class HeuristicScorer:
 
     def _tags(self, article: Article, matched: Sequence[str], topics: Sequence[str]) -> tuple[str, ...]:
         """The feed's categories, matched interests, then the lexicon's topics (title first), folded."""
-        feed = [c for c in map(category_leaf, article.categories) if c and not section_name(c, article.source)]
+        # a category longer than a tag may be is a keyword list ("Warcraft Taverncast Mannoroth MMORPG RP
+        # WoW World of Warcraft"), not a topic: cut to length, it ended mid-word ("…world-of-warcraf")
+        feed = [c for c in map(category_leaf, article.categories)
+                if c and len(c) <= MAX_TAG_CHARS and not section_name(c, article.source)]
         return fold_tags([*feed, *matched, *topics], limit=min(TAGS, self.cfg.max_tags))
 
 
