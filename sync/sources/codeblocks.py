@@ -44,9 +44,10 @@ _OUTER_OPEN = re.compile(r'<pre(?: lang="([^"]*)")?>\s*<code\b[^>]*>\s*\Z')
 _OUTER_CLOSE = re.compile(r"\s*</code>\s*</pre>")
 _LOOK_BACK = 200
 # a <div> whose style's font is a monospace one
+_MONOSPACE = r"\b(?:monospace|courier|consolas|menlo|monaco)\b"
 _MONOSPACE_DIV = re.compile(
-    r"""<div\b[^>]*?\bstyle\s*=\s*(?:"[^"]*?font-family\s*:[^"]*?\b(?:monospace|courier|consolas|menlo|monaco)\b[^"]*"|"""
-    r"""'[^']*?font-family\s*:[^']*?\b(?:monospace|courier|consolas|menlo|monaco)\b[^']*')[^>]*>""",
+    r"""<div\b[^>]*?\bstyle\s*=\s*(?:"[^"]*?font-family\s*:[^"]*?""" + _MONOSPACE + r"""[^"]*"|"""
+    r"""'[^']*?font-family\s*:[^']*?""" + _MONOSPACE + r"""[^']*')[^>]*>""",
     re.IGNORECASE)
 _DIV_END = re.compile(r"</div\s*>", re.IGNORECASE)
 # what a div of code never holds: a block of its own (then it is a layout, not code) or an image
@@ -68,7 +69,8 @@ def unnumbered(html: str) -> str:
             break
         end = stop + len("</table>")
         # one row (counted as found: most tables of data have more, and cost no regex)
-        code = _numbered_code(html[html.find(">", start) + 1:stop]) if html.count("<tr", start, stop) == 1 else None
+        one_row = html.count("<tr", start, stop) == 1
+        code = _numbered_code(html[html.find(">", start) + 1:stop]) if one_row else None
         if code is None:
             start = html.find("<table", start + 1)
             continue      # a table of data: left to the converter
