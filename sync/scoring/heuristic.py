@@ -174,10 +174,9 @@ class HeuristicScorer:
         return TermMatcher(self.cfg.interests)
 
     @cached_property
-    def _contexts(self) -> dict[str, TermMatcher]:
+    def _needs_ai(self) -> frozenset[str]:
         # categories whose keywords count only beside a word about AI (taxonomy.AI_CONTEXT)
-        contexts = category_contexts(self.cfg.categories, dict(self.cfg.category_keywords))
-        return {category: TermMatcher(words) for category, words in contexts.items()}
+        return category_contexts(self.cfg.categories, dict(self.cfg.category_keywords))
 
     @cached_property
     def _ai(self) -> TermMatcher:
@@ -266,16 +265,18 @@ class HeuristicScorer:
             for category in owners[word]:
                 hits[category] += 2 * (word in in_title) + (word in in_body)
                 word_of[category] = word
-        for category, context in self._contexts.items():
-            if hits.get(category) and not (context.found(title) or context.found(body)):
-                hits[category] = 0     # "video games", "music": everyday words, no AI around them
+        # whether the article says anything about AI is asked once, and only when a category depends on it
+        doubtful = [c for c in self._needs_ai if hits.get(c)]
         weak = [c for c, n in hits.items() if n == 1 and word_of[c] in self._everyday]
-        if weak and not (self._ai.found(title) or self._ai.found(body) or "```" in article.content):
-            # one everyday word of the text, and nothing about AI nor a block of code: "training" in a
-            # baseball column, "power" in a stats one, "product" in a pet-food review, a sponsor's
-            # "use code ATP" in a podcast's notes
-            for category in weak:
-                hits[category] = 0
+        if (doubtful or weak) and not (self._ai.found(title) or self._ai.found(body)):
+            for category in doubtful:
+                hits[category] = 0     # "video games", "music": everyday words, no AI around them
+            if "```" not in article.content:
+                # one everyday word of the text, and no block of code either: "training" in a baseball
+                # column, "power" in a stats one, "product" in a pet-food review, a sponsor's "use code
+                # ATP" in a podcast's notes
+                for category in weak:
+                    hits[category] = 0
         top = max(hits.values(), default=0)
         # keyword hits (relative to the best) plus the likeness to what the reader filed there
         sims = self.learner.similarities(article) if self.learner else {}

@@ -203,12 +203,11 @@ AI_CONTEXT: tuple[str, ...] = (
 _NEEDS_CONTEXT = frozenset({"Multimodal & video"})
 
 
-def category_contexts(categories: Sequence[str],
-                      configured: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+def category_contexts(categories: Sequence[str], configured: Mapping[str, Sequence[str]]) -> frozenset[str]:
     """The categories of the default taxonomy, as ``category_rules`` gives them, whose keywords count
     only beside a word about AI (``AI_CONTEXT``); a category the reader gave keywords keeps its own."""
-    return {c: AI_CONTEXT for c, _ in category_rules(categories, configured)
-            if c in _NEEDS_CONTEXT and not configured.get(c)}
+    return frozenset(c for c, _ in category_rules(categories, configured)
+                     if c in _NEEDS_CONTEXT and not configured.get(c))
 
 
 def category_order(categories: Sequence[str]) -> list[str]:
