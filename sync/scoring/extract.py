@@ -269,11 +269,9 @@ def _paragraphs(markdown: str) -> Iterator[str]:
         if opening or not line.strip() or _HEADING.match(line) or _TABLE.match(line) or _RULE.match(line) \
                 or _LIST_ITEM.match(line):
             if block:
-                paragraph = " ".join(block)
-                if not (after_image and _EMPHASIS_ONLY.match(paragraph)):
-                    yield from _prose_of(paragraph, block, broken)
+                yield from _prose_of(block, broken, after_image)
+                after_image = block[0].startswith(("![", "[![")) and _images_only(" ".join(block))
                 block, broken = [], 0
-                after_image = paragraph.startswith(("![", "[![")) and _images_only(paragraph)
             if line.strip():
                 after_image = False       # a heading, rule, table, code or list item comes between
             item = _LIST_ITEM.match(line)
@@ -283,9 +281,7 @@ def _paragraphs(markdown: str) -> Iterator[str]:
         broken += line.endswith(("  ", "\\"))
         block.append(line.strip().lstrip(">").strip())
     if block:
-        paragraph = " ".join(block)
-        if not (after_image and _EMPHASIS_ONLY.match(paragraph)):
-            yield from _prose_of(paragraph, block, broken)
+        yield from _prose_of(block, broken, after_image)
 
 
 _BULLET = re.compile(r"\\?[-*+•·]\s+")   # a line's bullet, escaped as the converter writes it at a line's start
@@ -296,12 +292,16 @@ LONG_LINE_WORDS = 8   # a line of a list written as lines that is this long is a
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*\\?$")
 
 
-def _prose_of(paragraph: str, lines: list[str], broken: int) -> Iterator[str]:
-    """A paragraph, or, when its lines set apart by hard breaks (``<br>``) are a list written as
-    lines (three or more, at most one ending a sentence: "There's a Developer site / There's a
-    font creator: Caps / …", a listing's "Developer: X / Language: Y / Description: …"), each
-    of its lines that ends a sentence or is long enough to be one, on its own. Joined, such
-    lines read as one run-on sentence."""
+def _prose_of(lines: list[str], broken: int, after_image: bool) -> Iterator[str]:
+    """A paragraph's lines (``broken`` of them end in a hard break, ``<br>``) joined, or nothing
+    for an image's caption (``after_image``: it follows a paragraph of images only). When the
+    lines are a list written as lines (three or more, at most one ending a sentence: "There's a
+    Developer site / There's a font creator: Caps / …", a listing's "Developer: X / Language: Y /
+    Description: …"), each of them that ends a sentence or is long enough to be one, on its own:
+    joined, such lines read as one run-on sentence."""
+    paragraph = " ".join(lines)
+    if after_image and _EMPHASIS_ONLY.match(paragraph):
+        return
     if broken < 2 or len(lines) < 3 or sum(bool(_SENTENCE_END.search(line)) for line in lines) > 1:
         yield paragraph
         return
