@@ -32,7 +32,9 @@ import re
 _URL = r"(?:https?://|www\.)[^\s<]*[^\s<?!.,:;*_~'\"()\[\]]"
 _SPOTS = re.compile(
     _URL                              # kept as is
-    + r"|\\(?=[!-/:-@\[-`{-~]|$)"      # a backslash that would escape the next character
+    # a backslash that would escape the next character, or the one after white space that ends the
+    # text: the converter trims that ("<em>a\\ </em>" is "*a\\*", whose backslash escapes the "*")
+    + r"|\\(?=[!-/:-@\[-`{-~]|\s*$)"
     + r"|`"
     + r"|\*+|_+"
     + r"|\[\[+|\](?=\()"

@@ -28,6 +28,8 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
+from ..text import IMAGE as _IMAGE
+from ..text import LINK as _LINK
 from ..text import cjk_chars, has_cjk, plain_text, sentences, truncate
 
 # Markdown blocks that are not prose
@@ -36,10 +38,7 @@ _HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
 _TABLE = re.compile(r"^\s*\|")
 _RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(.*)$")
-# images, also inside links ("[![alt](src)](href)"), and link syntax that keeps its text
-_IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\]]*\])*\]\((?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\)")
 _EMPTY_LINK = re.compile(r"\[\s*\]\([^)]*\)")
-_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\)")
 _URL = re.compile(r"<?(?:https?://|www\.)\S+>?")
 # an address without its scheme, as a link's text or typed: a domain and a path ("omnystudio.com/listener");
 # the common top-level domains only, so "Node.js/Deno" is not one. Found by its ".tld/" alone (the
@@ -393,10 +392,11 @@ _NUMBER_MARK = re.compile(r"^[ \t]*\d+\.(?=\s)")
 
 def _clean_key(paragraph: str) -> str:
     """``_key(_clean(paragraph))`` for one line of Markdown, without ``plain_text`` where it would
-    take no letter or digit away: it drops markup characters only, except a leading list number
-    and the target of what still looks like a link (a property test holds the two equal)."""
+    take no letter or digit away: it drops markup characters only, except a leading list number,
+    the target of what still looks like a link and a code fence's language (a property test holds
+    the two equal)."""
     text = _unlinked(paragraph)
-    if "](" in text or "\n" in text:
+    if "](" in text or "\n" in text or "```" in text or "~~~" in text:
         return _key(plain_text(text))
     return _key(_NUMBER_MARK.sub("", text, count=1))
 

@@ -20,7 +20,8 @@ The output is then made safe for an Obsidian note that kbsync partly owns:
   do not become links, tags, highlights or math); code, link targets and
   image sources are never escaped;
 * image alt text loses its brackets (``alt="[Photo]"`` would write
-  ``![[Photo]](url)``, an Obsidian embed of a note that does not exist);
+  ``![[Photo]](url)``, an Obsidian embed of a note that does not exist)
+  and its backticks (one would open a code span that swallows the image);
 * KaTeX and MathML that carry their TeX (``<annotation
   encoding="application/x-tex">``) become ``$…$`` / ``$$…$$`` (``mathtex.py``)
   instead of the flattened glyphs;
@@ -168,6 +169,10 @@ def to_markdown(html: str, base_url: str | None = None, *, text: bool = False,
     # highlighter laid out as a numbered table is one <pre> (codeblocks.py)
     html = as_fence_class(unnumbered(_CONTENT_CLEANER.clean(mark_languages(html))))
     markdown = _convert(_escape_text_nodes(html, unwrap=not text), options)
+    if _ESCAPE_MARK + "\\" in markdown:
+        # a bracket of a link's text that has no partner the converter escapes itself: one escape
+        # ("[a\\]b](…)"), not two, which would be a backslash and the link's end
+        markdown = markdown.replace(_ESCAPE_MARK + "\\[", "\\[").replace(_ESCAPE_MARK + "\\]", "\\]")
     markdown = markdown.replace(_ESCAPE_MARK, "\\").replace(_BACKSLASH_MARK, "\\")
     if _may_call_to_action(markdown):
         markdown = _drop_calls_to_action(markdown)
@@ -296,6 +301,9 @@ _PARAGRAPH_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3
                              "td", "th", "table", "blockquote", "pre", "section", "article", "header",
                              "footer", "hr", "dd", "dt", "figure", "figcaption"})
 _ALT = re.compile(r'(\balt=")([^"]*)(")')
+# what alt text loses: brackets, which end it early or make an embed ("![[Photo]](…)"), and backticks,
+# which start a code span that swallows the image ("![`](…) and `x`": code binds before brackets)
+_ALT_GONE = str.maketrans("", "", "[]`")
 _TITLE = re.compile(r'(\s+title=")([^"]*)(")')
 _HREF = re.compile(r'(\b(?:href|src)=")([^"]*)(")')
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -314,7 +322,7 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
     """Escape the page's text (not code, not attributes) with ``sync.escaping``.
 
     ``$`` is escaped only in a paragraph that holds two of them; link text
-    has its brackets escaped; alt text loses its brackets; a ``%`` in a link
+    has its brackets escaped; alt text loses its brackets and backticks; a ``%`` in a link
     or image address that starts no escape becomes ``%25`` (so no ``%%``
     is left there for the comment guard to break). ``unwrap``: a line break
     in text outside code becomes what a browser shows (``_unwrapped``).
@@ -463,7 +471,7 @@ def _tag_of(part: str) -> tuple[bool, int, int, str, bool]:
     if tag == "img":
         if tracking_pixel(part):
             return _remember(part, (False, 3, step, "", False))
-        out = _ALT.sub(lambda m: m[1] + m[2].replace("[", "").replace("]", "") + m[3], out)
+        out = _ALT.sub(lambda m: m[1] + m[2].translate(_ALT_GONE) + m[3], out)
         # a title that says the alt text again (WordPress, Reddit) is only noise in the note
         alt, title = _ALT.search(part), _TITLE.search(out)
         if alt and title and title[2].strip() == alt[2].strip():
