@@ -298,6 +298,17 @@ def test_a_line_break_in_the_pages_text_is_a_space_as_a_browser_shows_it():
         "a  \nb\n\n- one continues\n\n> quoted text\n\n中文第一行第二行 and wrap\n\n인공지능 뉴스")   # Korean spaces its words
 
 
+def test_white_space_between_a_quotes_paragraphs_makes_no_empty_quote_lines():
+    # an embedded tweet (TPM, WordPress): "<blockquote><p>…</p>\n<p>— …</p></blockquote>"; the line
+    # break read as a space made the converter write three empty quote lines between the two
+    for gap in ("\n", " ", "\n  \n\t"):
+        html = f'<blockquote class="twitter-tweet"><p>FM Lavrov: facts.</p>{gap}<p>— Russian Embassy</p></blockquote>'
+        assert to_markdown(html, BASE) == "> FM Lavrov: facts.\n>\n> — Russian Embassy"
+    # between inline elements it is still a space
+    assert to_markdown("<p><em>a</em>\n<em>b</em> <a href='https://d.com/x'>c</a>\n<b>d</b></p>", BASE) == \
+        "*a* *b* [c](https://d.com/x) **d**"
+
+
 def test_an_inline_element_styled_as_a_block_is_a_line_of_its_own():
     # HuffPost's pull quote: the attribution is a <span style="display:block">; the sanitiser drops the
     # style, and the note read "… super exciting.Nusaybah Mohamed" (a key point too)

@@ -328,7 +328,7 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
     in text outside code becomes what a browser shows (``_unwrapped``).
     """
     parts = _NODE.split(html)     # text, tag, text, ..., text: rewritten in place where they change
-    code = link = cell = 0
+    code = link = cell = quote = 0
     opened = -1           # the part that opened the current link
     line_start = True     # the next text begins a line: a leading "-", "#", ">", "1." would be markup
     marked = False        # the converter has written a marker on this line ("**", "[", "~~", "#"): the
@@ -345,7 +345,13 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
             if line_start and not part.isspace():
                 line_start = False
         else:
-            if unwrap and "\n" in part:
+            if quote and part.isspace() and part.isascii():
+                # white space alone between tags in a quote: a line break, which the converter reads as
+                # a space inline and as nothing between paragraphs, where a space made three empty
+                # quote lines ("> A\n>\n>\n>\n> B"; outside a quote, a line break there would lose the
+                # blank line before one)
+                part = parts[i] = "\n"
+            elif unwrap and "\n" in part:
                 part = parts[i] = _unwrapped(part)
             if part.isspace():
                 pass
@@ -383,6 +389,8 @@ def _escape_text_nodes(html: str, *, unwrap: bool = True) -> str:
                 link = max(0, link + info[2])
             elif kind == 4:
                 cell = max(0, cell + info[2])
+            elif kind == 5:
+                quote = max(0, quote + info[2])
             if info[3] is not tag:
                 parts[i + 1] = info[3]
             if kind == 2 and info[2]:
@@ -439,7 +447,7 @@ def _dollars(parts: list[str], i: int) -> int:
 # dict, bounded: looked up inline, cheaper than a call through lru_cache)
 _TAGS: dict[str, tuple[bool, int, int, str, bool]] = {}
 _TAGS_MAX = 1 << 12
-_KIND = {"code": 1, "pre": 1, "kbd": 1, "samp": 1, "a": 2, "img": 3, "td": 4, "th": 4}
+_KIND = {"code": 1, "pre": 1, "kbd": 1, "samp": 1, "a": 2, "img": 3, "td": 4, "th": 4, "blockquote": 5}
 
 
 # tracking pixels: an image of at most 1x1 pixels, or one from a feed or stats service's counter
@@ -460,7 +468,7 @@ def tracking_pixel(img: str) -> bool:
 
 def _tag_of(part: str) -> tuple[bool, int, int, str, bool]:
     """A tag of the sanitiser's output: (whether it starts a block; its kind: 1 code, 2 link,
-    3 image, 4 table cell, 0 other; nesting step; the tag as written out: an image's alt text
+    3 image, 4 table cell, 5 quote, 0 other; nesting step; the tag as written out: an image's alt text
     without brackets and no title that repeats it, a link's address without campaign tags, a
     stray "%" in an address as %25, nothing for a tracking pixel, the very same string when
     unchanged; whether the converter writes a marker before its text: ``_MARKED``)."""
