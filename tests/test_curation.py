@@ -173,6 +173,11 @@ def test_names_are_read_from_titles():
     # trend was named "XR")
     assert entities("iPhone XR: Die 10 wichtigsten Testergebnisse")[0] == "iPhone XR"
     assert entities("Apple ships macOS Sequoia and iOS 18") == ["macOS Sequoia", "iOS 18"]
+    # an ordinal or a decade is no name ("2 articles on Menendez this week, covering 2nd"); it may go
+    # on one ("iPhone 4s")
+    assert entities("Menendez Will Be Cleared After 2nd Day Sans Verdict") == ["Menendez"]
+    assert entities("Apple ships iPhone 4s in the 3rd quarter of the 1990s") == ["iPhone 4s"]
+    assert entities("GPT-5 arrives on the 4th of July, the 21st century's") == ["GPT-5"]
 
 
 def test_a_story_told_by_five_outlets_is_one_trend_though_not_every_pair_is_linked():

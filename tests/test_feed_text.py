@@ -456,6 +456,45 @@ def test_sentence_ends_are_found_where_the_plain_pattern_finds_them(text):
     assert [m.span() for m in T._END.finditer(text)] == [m.span() for m in plain.finditer(text)]
 
 
+def test_a_quotes_paragraphs_are_read_as_paragraphs_without_their_markers():
+    # Daring Fireball quoting TechDirt quoting a poll: a key point read "> > (1) Should unlock the
+    # iPhone …", and the summary "The question asked was > As you may know, …": nested markers were
+    # left, and an empty quote line (">") joined the quote's paragraphs into one
+    content = ("Mike Masnick, writing for TechDirt:\n\n> The question was put plainly to them.\n>\n"
+               "> > As you may know, the FBI has said that accessing the iPhone is important.\n> >\n"
+               "> > (1) Should unlock the iPhone (2) Should not unlock the iPhone (3) Don’t Know.\n>\n"
+               "> *But that’s not the issue in this case!*\n\n"
+               "[Apple’s answer](https://x.io/a)\n> The answer will be published here after 30 days.")
+    assert list(extract._paragraphs(content)) == [
+        "Mike Masnick, writing for TechDirt:", "The question was put plainly to them.",
+        "As you may know, the FBI has said that accessing the iPhone is important.",
+        "(1) Should unlock the iPhone (2) Should not unlock the iPhone (3) Don’t Know.",
+        "*But that’s not the issue in this case!*",
+        # a quote right after a line, with no blank line between (the HTML converter writes it so)
+        "[Apple’s answer](https://x.io/a)", "The answer will be published here after 30 days."]
+    assert extract.summary("", content, "Pew’s poll", 200) == "The question was put plainly to them."
+    assert extract.key_points(content, "The question was put plainly to them.", "Pew’s poll", limit=5, chars=200)[:2] == (
+        "As you may know, the FBI has said that accessing the iPhone is important.",
+        "(1) Should unlock the iPhone (2) Should not unlock the iPhone (3) Don’t Know.")
+    # a list or a heading inside a quote is one as it is outside
+    assert list(extract._paragraphs("> ## Update\n>\n> - first item of the list\n> - second item")) == [
+        "first item of the list", "second item"]
+
+
+def test_an_embedded_posts_attribution_and_a_paywall_note_are_no_key_points():
+    # every embedded tweet ends with its author's line; Medium's note on a story still behind its paywall
+    content = ("Netflix quote-tweeted the rap on Twitter, casually saying it was a good idea.\n\n"
+               "> good idea <https://t.co/PIIix3MZUK>\n>\n"
+               "> — Netflix Is A Joke (@NetflixIsAJoke) [April 4, 2022](https://twitter.com/x/status/1)\n\n"
+               "The category lists films shorter than ninety minutes, organised by genre.\n\n"
+               "[Wild Flavors](https://medium.com/x)\n> The story will be unlocked and available to all of our readers after 30 days.")
+    points = extract.key_points(content, "", "Netflix adds a category", limit=5, chars=200)
+    assert points == ("Netflix quote-tweeted the rap on Twitter, casually saying it was a good idea.",
+                      "The category lists films shorter than ninety minutes, organised by genre.")
+    # a line of dialogue that opens with a dash is prose
+    assert extract._is_prose("— Да, — сказал он, и мы пошли домой вдвоём.")
+
+
 def test_a_byline_that_names_the_kind_of_piece_is_no_key_point():
     # every Golem item ends with one
     content = ("Der Microsoft-Angestellte beschreibt den Wandel bei Microsoft als kulturell getrieben. "

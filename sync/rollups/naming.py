@@ -162,6 +162,7 @@ def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phra
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#.\-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
 RARE = 1e-5   # per-token frequency in English under which a word is a name ("Qwen", "Stargate")
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|s)", re.IGNORECASE)   # an ordinal or a decade: no name
 
 
 def _name_like(token: str, title_case: bool = False, context: str = "") -> bool:
@@ -172,7 +173,9 @@ def _name_like(token: str, title_case: bool = False, context: str = "") -> bool:
     (``context``: the stories' summaries) never writes it in lower case and
     either writes it capitalised or no dictionary knows it ("Qwen", "Valkey").
     """
-    if any(ch.isdigit() for ch in token) or (len(token) > 1 and token.isupper()) or _camel(token):
+    if any(ch.isdigit() for ch in token):
+        return _ORDINAL.fullmatch(token) is None     # "Qwen3", "GPT-5", "2026"; not "2nd", "1990s"
+    if (len(token) > 1 and token.isupper()) or _camel(token):
         return True
     if not token[:1].isupper():
         return False

@@ -38,6 +38,7 @@ _HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
 _TABLE = re.compile(r"^\s*\|")
 _RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(.*)$")
+_QUOTE_MARKS = re.compile(r"[ \t]*>(?:[ \t]*>)*[ \t]?")   # a quote's markers at a line's start, nested ones too
 _EMPTY_LINK = re.compile(r"\[\s*\]\([^)]*\)")
 _URL = re.compile(r"<?(?:https?://|www\.)\S+>?")
 # an address without its scheme, as a link's text or typed: a domain and a path ("omnystudio.com/listener");
@@ -69,8 +70,12 @@ _BOILERPLATE = re.compile(
     r"|comments?\b|photo(?:graph)?s?\s*(?:by|:|credit)|image\s*(?:by|:|credit)|credit:|source:"
     r"|(?:posted|written|published|filed) (?:by|in|on|under)\b|tags?:|categor(?:y|ies):"
     r"|(?:\S+\s+){0,3}(?:min(?:ute)?s?|分钟) read$|本文(?:转载|来源|首发)|原文(?:链接|地址)|点击|关注"
-    # Medium's paywall notes: "This story is currently available to Medium Members…", "… now unlocked"
-    r"|this (?:story|article|post) is (?:currently |now )?(?:available|unlocked)|previously available only to",
+    # Medium's paywall notes: "This story is currently available to Medium Members…", "… now unlocked",
+    # "The story will be unlocked and available to all of our readers after 30 days."
+    r"|(?:this|the) (?:story|article|post) (?:is|will be) (?:currently |now )?(?:available|unlocked)"
+    r"|previously available only to"
+    # an embedded post's attribution, a quote's last line: "— Netflix Is A Joke (@NetflixIsAJoke) April 4, 2022"
+    r"|[—–]\s*[^.!?]{0,80}\(@\w",
     re.IGNORECASE)
 # the end of a sentence a feed cut short: "… O termo de renovaç...", "… spacious [...]", "(…)": an
 # ellipsis right after a Latin letter, or in brackets. A writer's own "She paused…" goes with them
@@ -257,7 +262,14 @@ def _paragraphs(markdown: str) -> Iterator[str]:
     block: list[str] = []
     broken = 0                            # lines of the block that end in a hard break
     after_image = False
+    depth = 0                             # how deep in quotes the block's lines are
     for line in markdown.split("\n"):
+        # a quote's lines are read without their markers, nested ones too: its paragraphs, lists and
+        # headings are what they are outside one ("> >" was left on a key point, and an empty quote
+        # line, ">", joined a quote's paragraphs into one)
+        level = 0
+        if ">" in line[:4] and (quote := _QUOTE_MARKS.match(line)):
+            line, level = line[quote.end():], quote.group().count(">")
         opening = _FENCE.match(line)
         if fence is not None:
             if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
@@ -265,12 +277,15 @@ def _paragraphs(markdown: str) -> Iterator[str]:
             continue
         if opening:
             fence = opening.group(1)
-        if opening or not line.strip() or _HEADING.match(line) or _TABLE.match(line) or _RULE.match(line) \
-                or _LIST_ITEM.match(line):
-            if block:
-                yield from _prose_of(block, broken, after_image)
-                after_image = block[0].startswith(("![", "[![")) and _images_only(" ".join(block))
-                block, broken = [], 0
+        ends = opening or not line.strip() or _HEADING.match(line) or _TABLE.match(line) or _RULE.match(line) \
+            or _LIST_ITEM.match(line)
+        if block and (ends or level != depth):
+            # (a quote that starts or ends without a blank line still ends the paragraph before it)
+            yield from _prose_of(block, broken, after_image)
+            after_image = block[0].startswith(("![", "[![")) and _images_only(" ".join(block))
+            block, broken = [], 0
+        depth = level
+        if ends:
             if line.strip():
                 after_image = False       # a heading, rule, table, code or list item comes between
             item = _LIST_ITEM.match(line)
@@ -278,7 +293,7 @@ def _paragraphs(markdown: str) -> Iterator[str]:
                 yield item.group(1)
             continue
         broken += line.endswith(("  ", "\\"))
-        block.append(line.strip().lstrip(">").strip())
+        block.append(line.strip())
     if block:
         yield from _prose_of(block, broken, after_image)
 
