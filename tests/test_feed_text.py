@@ -495,6 +495,25 @@ def test_an_embedded_posts_attribution_and_a_paywall_note_are_no_key_points():
     assert extract._is_prose("— Да, — сказал он, и мы пошли домой вдвоём.")
 
 
+def test_a_line_of_links_is_no_key_point_but_still_opens_the_article():
+    # It Will Never Work in Theory's talks end with "[slides] / Transcript: [English] [Español]"; CRE's
+    # show notes are names linked and set apart by dashes: each was a key point ("slides Transcript:
+    # English Español")
+    content = ("Gustavo is Head of Research at Zup Innovation and a professor in Brazil.\n\n"
+               "[slides](https://x.io/s.pdf)  \nTranscript: [English](https://x.io/en.txt) [Español](https://x.io/es.txt)\n\n"
+               "[Eberhard Zwicker](https://x.io/1) — [Signalverarbeitung](https://x.io/2) — [Kybernetik](https://x.io/3)\n\n"
+               "[OpenAI](https://x.io/o) released [GPT-5](https://x.io/g) to every user this week.")
+    assert extract.key_points(content, "", "Talk", limit=5, chars=200) == (
+        "Gustavo is Head of Research at Zup Innovation and a professor in Brazil.",
+        "OpenAI released GPT-5 to every user this week.")
+    # a feed summary that flattens the article, links and all, is still known for its opening: the
+    # article's own first sentence is the summary
+    flat = ("slides Transcript: English Español Eberhard Zwicker — Signalverarbeitung — Kybernetik "
+            "OpenAI released GPT-5 to every user this week.")
+    assert extract.summary(flat, content.split("\n\n", 1)[1], "Talk", 200) == \
+        "OpenAI released GPT-5 to every user this week."
+
+
 def test_a_byline_that_names_the_kind_of_piece_is_no_key_point():
     # every Golem item ends with one
     content = ("Der Microsoft-Angestellte beschreibt den Wandel bei Microsoft als kulturell getrieben. "

@@ -206,6 +206,7 @@ class _Cleaned:
         self._source = _paragraphs(markdown)
         self._raw: list[str] = []
         self._clean: list[str] = []
+        self._read: list[bool] = []     # per paragraph: read as prose (a line of links is not)
 
     def _raw_at(self, i: int) -> str | None:
         while i >= len(self._raw):
@@ -216,11 +217,15 @@ class _Cleaned:
         return self._raw[i]
 
     def __iter__(self) -> Iterator[str]:
+        """The paragraphs read as prose. A line of links is left out (``_links_only``), but it is
+        text a feed's flattened summary holds: ``holds`` reads it."""
         i = 0
         while (raw := self._raw_at(i)) is not None:
             if i == len(self._clean):
                 self._clean.append(_clean(raw))
-            yield self._clean[i]
+                self._read.append("](" not in raw or not _links_only(raw))
+            if self._read[i]:
+                yield self._clean[i]
             i += 1
 
     def holds(self, key: str) -> bool:
@@ -327,6 +332,18 @@ def _prose_of(lines: list[str], broken: int, after_image: bool) -> Iterator[str]
         if _SENTENCE_END.search(line) or len(said.split()) >= LONG_LINE_WORDS or \
                 len(said) >= 2 * LONG_LINE_WORDS and has_cjk(said):
             yield line
+
+
+# what may stand between the links of a line of links: a label ("Transcript:"), a separator ("|", "·")
+_BETWEEN_LINKS = re.compile(r"[^\w\s]*|[\w’'-]+[:：]", re.UNICODE)
+
+
+def _links_only(paragraph: str) -> bool:
+    """A line of links, two or more with at most labels and separators between them ("[slides] /
+    Transcript: [English] [Español]", "[Code] | [Paper] | [Demo]"): a reference, read as prose it
+    is a list of names ("slides Transcript: English Español"). "[OpenAI] released [GPT-5]" is prose."""
+    rest, links = _LINK.subn(" ", paragraph)
+    return links >= 2 and all(_BETWEEN_LINKS.fullmatch(word) for word in rest.split())
 
 
 def _whole_links(lines: list[str]) -> Iterator[str]:
