@@ -473,3 +473,29 @@ def test_a_youtube_videos_page_starts_its_article_with_the_video(tmp_path, emu):
     kinds = [b["type"] for b in body]
     assert kinds[kinds.index("heading_2") + 1] == "video"
     assert body[kinds.index("video")]["video"]["external"]["url"] == "https://www.youtube.com/watch?v=0A1ouV7iD8o"
+
+
+def test_an_entry_without_a_link_has_its_page_and_stops_no_run(tmp_path, emu):
+    # RSS 2.0 lets an item be a title and a description alone: its page crashed every Notion run
+    # (a TypeError on the missing URL), so no page at all was written after it
+    config = notion_config(tmp_path, emu)
+    long_text = "".join(f"<p>Paragraph {i} of a long post without a link.</p>" for i in range(320))
+    feed = tmp_path / "nolink.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Linkless</title><link>https://l.example/</link>'
+        '<item><title>A note without a link</title><description>Only a title and a description.</description>'
+        '<pubDate>Tue, 10 Feb 2026 09:00:00 GMT</pubDate></item>'
+        f'<item><title>A long post without a link</title><description><![CDATA[{long_text}]]></description>'
+        '<pubDate>Tue, 10 Feb 2026 10:00:00 GMT</pubDate></item></channel></rss>', "utf-8")
+    config.write_text(config.read_text("utf-8") + f'\n[[feeds]]\nurl = "{feed.as_uri()}"\nname = "Linkless"\n', "utf-8")
+    result = sync(config)
+    assert not result.failures and not result.problems, result.problems
+    every = emu.pages(data_sources(emu)["Articles"]["id"])
+    assert len(every) == len(list((tmp_path / "vault" / "Articles").rglob("*.md")))   # every article has both
+    pages = {plain(p["properties"]["Name"]["title"]): p for p in every}
+    short, long_ = pages["A note without a link"], pages["A long post without a link"]
+    assert short["properties"]["URL"]["url"] is None and long_["properties"]["URL"]["url"] is None
+    body = emu.children(long_["id"])
+    texts = [plain(b[b["type"]]["rich_text"]) for b in body if "rich_text" in b.get(b["type"], {})]
+    assert not any(t.startswith("Link:") for t in texts)
+    assert texts[-1] == "… the rest is not shown: the article is longer than a Notion page holds."

@@ -75,12 +75,13 @@ def article_doc(article: Article, score: Score, *, related: Sequence[str], tz: t
     one column that shows the same on both pages, so each page holds all of its own);
     ``tags``: the score's tags with the reader's edits applied (default: the score's);
     ``split_tags``/``split_source``: the bounded options and the rest as text (``vocab.Bounded``)."""
-    url_ok = len(article.url) <= URL_LIMIT
+    url = article.url or ""       # an entry may have no link (RSS 2.0 allows a title and a description alone)
+    url_ok = len(url) <= URL_LIMIT
     shown, more = split_tags(score.tags if tags is None else tags)
     source, other_source = split_source(article.source)
     props = {
-        "Name": one_line(article.title) or article.url[:TEXT_LIMIT],
-        "URL": article.url if url_ok else None,
+        "Name": one_line(article.title) or url[:TEXT_LIMIT],
+        "URL": url if url and url_ok else None,
         "Score": score.score,
         "Tier": option(score.tier),
         "Category": option(score.category),
@@ -94,8 +95,8 @@ def article_doc(article: Article, score: Score, *, related: Sequence[str], tz: t
         "Related": list(related)[:ARRAY_LIMIT],
     }
     body = {"summary": (score.summary or "").strip(), "points": list(score.key_points),
-            "content": article.content or "", "url": article.url, "url_ok": url_ok}
-    if video := youtube_video(article.url):
+            "content": article.content or "", "url": url, "url_ok": url_ok}
+    if video := youtube_video(url):
         body["video"] = video   # only then: every other page's body stays as it was
     return Doc(key=article.kb_id, props=props, region=canonical_json(body), owned=tuple(owned))
 
@@ -117,9 +118,11 @@ def article_blocks(body: Mapping[str, Any]) -> list[Block]:
     if content:
         blocks += heading("Article")
         if len(content) > MAX_CONTENT_BLOCKS:
-            link = body["url"] if body["url_ok"] else None
-            content = content[:MAX_CONTENT_BLOCKS] + paragraph("… the rest is in the original article.",
-                                                               link=link, italic=True)
+            link = body["url"] if body["url_ok"] and body["url"] else None
+            # (an entry without a link has no original to point to: the page says why it stops)
+            content = content[:MAX_CONTENT_BLOCKS] + paragraph(
+                "… the rest is in the original article." if body["url"] else
+                "… the rest is not shown: the article is longer than a Notion page holds.", link=link, italic=True)
         blocks += content
     return blocks
 
