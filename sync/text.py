@@ -26,8 +26,10 @@ LINK = re.compile(r"\[" + _LINK_TEXT + r"\]" + _DESTINATION)
 # open with a literal character, so the regex engine skips to the next one in a tight loop: a
 # fence is looked for in "\n" + text, a line at a time; a span's "`" is checked, after it is
 # taken, for a "`" or "\\" before it. 30x and 4x faster than "^ {0,3}(`{3,}…" and "(?<![`\\])(`+)…")
-_FENCED = re.compile(r"\n {0,3}(`{3,}|~{3,})[^\n]*((?:\n[^\n]*)*?)(?:\n {0,3}\1[`~]*[ \t]*(?=\n|\Z)|\Z)")
-_CODE_SPAN = re.compile(r"(`(?<![`\\]`)`*)(?!`)([^\n]+?)(?<!`)\1(?!`)")   # on one line, as the converter writes them
+_FENCED = re.compile(r"\n {0,3}(`{3,}|~{3,})[^\n]*((?:\n[^\n]*)*?)"
+                     r"(?:\n {0,3}\1[`~]*[ \t]*(?=\n|\Z)|\Z)")
+# (a span is on one line, as the converter writes them)
+_CODE_SPAN = re.compile(r"(`(?<![`\\]`)`*)(?!`)([^\n]+?)(?<!`)\1(?!`)")
 _CODE_MARK = "\ufdd5"
 # a link's text stands where its "[" stood, after this mark, and an image leaves it: neither a space
 # nor a word's character, as "[" is, so the text starts no quote, list or heading ("[> 5 ms](…)" keeps
@@ -35,11 +37,11 @@ _CODE_MARK = "\ufdd5"
 _LINKED = "\ufdd6"
 _CODE_BACK = re.compile(_CODE_MARK + r"(\d+)" + _CODE_MARK)
 _AUTOLINK = re.compile(r"<(https?://[^>]+)>")
-# What is markup and what is text (CommonMark), for a whole run of "*" or "_": "*" is emphasis unless
-# white space (or a line's end) stands on both sides ("2 * 3", "a ** b"); "_" only at a word's edge ("snake_case",
-# "/u/Ok_Relative", "a__b" keep theirs);
-# ">" only as a quote marker at a line's start ("latency > 100 ms" keeps it); "~" only doubled
-# (strikethrough: "~5%" keeps it); backticks always; an escaped character never ("2024\. The").
+# What is markup and what is text (CommonMark), for a whole run of "*" or "_": "*" is emphasis
+# unless white space (or a line's end) stands on both sides ("2 * 3", "a ** b"); "_" only at a
+# word's edge ("snake_case", "/u/Ok_Relative", "a__b" keep theirs); ">" only as a quote marker at
+# a line's start ("latency > 100 ms" keeps it); "~" only doubled (strikethrough: "~5%" keeps it);
+# backticks always; an escaped character never ("2024\. The"); a "-" alone on a line is an empty item.
 # Every marker goes, the white space around it stays: "**bold**," is "bold,", "## Title" " Title".
 # ``_MARKUP`` says it in one pattern, the reference; ``_markup_gone`` finds the same matches faster.
 _MARKUP = re.compile(
