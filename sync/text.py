@@ -166,14 +166,18 @@ def sentences(text: str) -> list[str]:
 
     A period ends no sentence after a common abbreviation (``Dr.``,
     ``Rev.``, ``e.g.``, ``U.S.``), an initial (``J. Smith``), a day before
-    its month (``2. Februar``) or before a lower-case word; ``?`` and ``.`` inside a URL end nothing (they are not
-    followed by white space). Chinese and Japanese sentences end at 。！？.
+    its month (``2. Februar``) or before a lower-case word, and neither does a ``!`` or ``?``
+    before one ("Yahoo! and", '"Why?" she asked'); ``?`` and ``.`` inside a URL end nothing
+    (they are not followed by white space). Chinese and Japanese sentences end at 。！？.
     """
     out: list[str] = []
     start = 0
     for m in _END.finditer(text):
-        if m.group()[0] == "." and not _ends_sentence(text, m.start(), m.end()):
+        mark = m.group()[0]
+        if mark == "." and not _ends_sentence(text, m.start(), m.end()):
             continue
+        if mark in "!?" and text[m.end():m.end() + 4].lstrip()[:1].islower():
+            continue      # "from Yahoo! and you", '"Why?" she asked': a lower-case word goes on with it
         part = text[start:m.end()].strip()
         if part:
             out.append(part)

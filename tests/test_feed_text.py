@@ -157,6 +157,12 @@ def test_the_sentence_splitter_knows_abbreviations_urls_and_chinese():
         "Dr. Smith met Rev. Jones in the U.S. on Monday.", "See https://x.com/w?v=1.", "Done!"]
     assert sentences("J. R. R. Tolkien wrote it. Really? Yes.") == ["J. R. R. Tolkien wrote it.", "Really?", "Yes."]
     assert sentences("成本下降了一半。这是好事！对吗？是的") == ["成本下降了一半。", "这是好事！", "对吗？", "是的"]
+    # a "!" or "?" before a lower-case word is inside the sentence: a name ("Yahoo!", "Jimmy Kimmel Live!",
+    # a book's title "What's Your Problem?") or a quoted question
+    assert sentences("Numbers are from Yahoo! and you can expect more on CBS. Really? Yes! "
+                     "Jack Dee’s new book ‘What’s Your Problem?’ is out. \"Why?\" she asked.") == [
+        "Numbers are from Yahoo! and you can expect more on CBS.", "Really?", "Yes!",
+        "Jack Dee’s new book ‘What’s Your Problem?’ is out.", "\"Why?\" she asked."]
 
 
 def test_plain_text_drops_markup_and_keeps_what_only_looks_like_it():
