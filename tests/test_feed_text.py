@@ -499,6 +499,13 @@ def test_an_embedded_posts_attribution_and_a_paywall_note_are_no_key_points():
                       "The category lists films shorter than ninety minutes, organised by genre.")
     # a line of dialogue that opens with a dash is prose
     assert extract._is_prose("— Да, — сказал он, и мы пошли домой вдвоём.")
+    # a show's credits (every Off Menu episode ends with two) are no point of the episode; a sentence
+    # with "produced by" in it is
+    for credit in ("Recorded and edited by Ben Williams for Plosive Productions.",
+                   "Artwork by Paul Gilbey (photography and design) and Amy Browne (illustrations).",
+                   "Produced, mixed and mastered by Jane Roe.", "Theme music by Kevin MacLeod."):
+        assert not extract._is_prose(credit), credit
+    assert extract._is_prose("The output produced by such tools is incorrect.")
 
 
 def test_a_line_of_links_is_no_key_point_but_still_opens_the_article():

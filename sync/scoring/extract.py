@@ -69,6 +69,10 @@ _BOILERPLATE = re.compile(
     r"(?:appeared|published|first appeared)|originally (?:published|posted)|(?:\[?\s*)?(?:…|\.\.\.)\s*\]?$"
     r"|comments?\b|photo(?:graph)?s?\s*(?:by|:|credit)|image\s*(?:by|:|credit)|credit:|source:"
     r"|(?:posted|written|published|filed) (?:by|in|on|under)\b|tags?:|categor(?:y|ies):"
+    # a show's credits: "Recorded and edited by Ben Williams for Plosive.", "Artwork by …", "Theme music by …"
+    r"|(?:(?:recorded|edited|produced|mixed|mastered|engineered|hosted|presented|directed)(?:,? (?:and )?"
+    r"(?:recorded|edited|produced|mixed|mastered|engineered|hosted|presented|directed))*"
+    r"|(?:cover |theme |original )?(?:artwork|art|music|illustrations?)) by\b"
     r"|(?:\S+\s+){0,3}(?:min(?:ute)?s?|分钟) read$|本文(?:转载|来源|首发)|原文(?:链接|地址)|点击|关注"
     # Medium's paywall notes: "This story is currently available to Medium Members…", "… now unlocked",
     # "The story will be unlocked and available to all of our readers after 30 days."
