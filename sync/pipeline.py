@@ -245,7 +245,8 @@ def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterabl
     scores = store.scores(articles)
     todo = needs_scoring(articles.values(), scores, rescore=rescore)
     # Claude scores through the session above; a dry run never calls it. The store: the reader's categories
-    scorer = heuristic_for(cfg, {url: s.name for url, s in store.feed_states().items()}, store)
+    scorer = heuristic_for(cfg, {url: s.name for url, s in store.feed_states().items()}, store,
+                           sources={a.source for a in todo})
     result.backend = scorer.name
     if dry_run and backend_name(cfg, env) == "claude":
         result.backend = "heuristic (dry run: Claude not called)"

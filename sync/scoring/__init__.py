@@ -48,16 +48,21 @@ def backend_name(cfg: Config, env: Mapping[str, str]) -> str:
     return cfg.scoring.backend
 
 
-def heuristic_for(cfg: Config, names: Mapping[str, str] | None = None, store=None) -> Scorer:
+def heuristic_for(cfg: Config, names: Mapping[str, str] | None = None, store=None,
+                  sources: Iterable[str] = ()) -> Scorer:
     """The offline scorer. ``names`` (config url -> the feed's name as stored) keys the
     weights of feeds that are named by their own title; with a ``store``, it also follows
-    the reader's category corrections."""
+    the reader's category corrections and knows what each of ``sources`` (the sources of the
+    articles it will score) repeats in every post (``repeats``)."""
     from .heuristic import HeuristicScorer
     from .learned import CategoryLearner
+    from .repeats import for_sources
 
     names = names or {}
     learner = CategoryLearner.from_store(store) if store is not None else None
-    return HeuristicScorer(cfg.scoring, {names.get(f.url, f.name): f.weight for f in cfg.feeds}, learner=learner)
+    repeats = for_sources(store, sources) if store is not None else None
+    return HeuristicScorer(cfg.scoring, {names.get(f.url, f.name): f.weight for f in cfg.feeds}, learner=learner,
+                           repeats=repeats)
 
 
 def make_scorer(cfg: Config, env: Mapping[str, str]) -> Scorer:

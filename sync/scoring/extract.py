@@ -100,8 +100,13 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 _ASCII_NOT_ALNUM = str.maketrans("", "", "".join(c for c in map(chr, range(128)) if not c.isalnum()))
 
 
-def summary(feed_summary: str, content: str, title: str, limit: int) -> str:
-    """The first real sentence of prose (see the module contract), at most ``limit`` chars."""
+_NOTHING: frozenset[str] = frozenset()
+
+
+def summary(feed_summary: str, content: str, title: str, limit: int, *, skip: frozenset[str] = _NOTHING) -> str:
+    """The first real sentence of prose (see the module contract), at most ``limit`` chars.
+    ``skip``: keys (``paragraph_key``) of paragraphs that are no candidates: the lines the feed
+    repeats in every post (``repeats``)."""
     # the feed's summary is one flattened line: when it is the article's own opening, the
     # article's paragraphs tell a byline or a source line from the first sentence. It may be the
     # whole article flattened, headings and captions run into its first sentence (feedparser
@@ -110,26 +115,27 @@ def summary(feed_summary: str, content: str, title: str, limit: int) -> str:
     opening = _opening_key(feed_summary, 60)
     if opening and (_cleaned(content).holds(opening) or opening in _head_key(content)):
         feed_summary = ""
-    for sentence in _candidates(feed_summary, plain=True):
+    for sentence in _candidates(feed_summary, plain=True, skip=skip):
         if not _same(sentence, title):
             return truncate(sentence, limit)
-    for sentence in _candidates(content):
+    for sentence in _candidates(content, skip=skip):
         if not _same(sentence, title):
             return truncate(sentence, limit)
     return ""
 
 
-def key_points(content: str, summary_text: str, title: str, *, limit: int, chars: int) -> tuple[str, ...]:
-    """Distinct sentences that add to the summary (see the module contract)."""
+def key_points(content: str, summary_text: str, title: str, *, limit: int, chars: int,
+               skip: frozenset[str] = _NOTHING) -> tuple[str, ...]:
+    """Distinct sentences that add to the summary (see the module contract); ``skip`` as for ``summary``."""
     taken = [_key(summary_text), _key(title)]
     said = [_units(summary_text)]
     # the list's items when it has two of prose, else the sentences; lazy: at most `limit` are kept
     # (an item that is only a link is a reference, not a point: show notes' "people and places")
-    items = (s for s in map(_clean, _list_items(content)) if _is_prose(s))
+    items = (s for s in map(_clean, _list_items(content)) if _is_prose(s) and not (skip and _key(s) in skip))
     first = list(itertools.islice(items, 2))
     # the article's sentences, when it has no such list: not the slight ones ("Of course they are.",
     # "It's been a while.", "Which one is better?"), which a list item may be ("Fix the lock file")
-    pool = itertools.chain(first, items) if len(first) == 2 else filter(_weighty, _candidates(content))
+    pool = itertools.chain(first, items) if len(first) == 2 else filter(_weighty, _candidates(content, skip=skip))
     points: list[str] = []
     for found in pool:
         sentence = _SPACE.sub(" ", found).strip(" -–—:;,")
@@ -177,10 +183,13 @@ _DIGIT = re.compile(r"\d")
 _FACT = re.compile(r"\W*(?:\d|(?!I\b|I['’])[A-Z]|[^\W\d_]{9})")
 
 
-def _candidates(markdown: str, *, plain: bool = False) -> Iterator[str]:
+def _candidates(markdown: str, *, plain: bool = False, skip: frozenset[str] = _NOTHING) -> Iterator[str]:
     """The prose sentences of a Markdown text (or of plain text), in order; a paragraph's
-    first one without the label it may open with (``_LEAD_IN``)."""
+    first one without the label it may open with (``_LEAD_IN``); none of a paragraph whose key
+    is in ``skip``."""
     for paragraph in [_clean(markdown)] if plain else _cleaned(markdown):
+        if skip and _key(paragraph) in skip:
+            continue
         for i, sentence in enumerate(sentences(paragraph)):
             if i == 0 and sentence[:1] in "aAsStT":
                 sentence = _LEAD_IN.sub("", sentence, count=1)
@@ -424,6 +433,12 @@ def _link_text(link: re.Match[str]) -> str:
 
 # what ``plain_text`` takes of a line's letters and digits: an ordered list's number at its start
 _NUMBER_MARK = re.compile(r"^[ \t]*\d+\.(?=\s)")
+
+
+def paragraph_key(line: str) -> str:
+    """The key (``_key``: letters and digits, case-folded) of one line of Markdown as the summary and
+    the key points read it: what ``skip`` holds (``repeats``)."""
+    return _clean_key(line)
 
 
 def _clean_key(paragraph: str) -> str:

@@ -149,6 +149,9 @@ def _read(text: str) -> _Read:
     return _Read(text)
 
 
+_NO_REPEATS: frozenset[str] = frozenset()
+
+
 def _score_chunk(job: tuple[HeuristicScorer, Sequence[Article], Callable[..., T] | None]) -> tuple[list[Score], T | None]:
     scorer, articles, then = job
     scores = [scorer.score_one(a) for a in articles]
@@ -159,10 +162,13 @@ class HeuristicScorer:
     name = "heuristic"
 
     def __init__(self, cfg: ScoringConfig, source_weights: Mapping[str, float] | None = None,
-                 learner: CategoryLearner | None = None):
+                 learner: CategoryLearner | None = None, repeats: Mapping[str, frozenset[str]] | None = None):
+        """``repeats``: per source, the lines it repeats in every post (``repeats.for_sources``),
+        which are no summary and no key point."""
         self.cfg = cfg
         self.source_weights = dict(source_weights or {})
         self.learner = learner or None
+        self.repeats = dict(repeats or {})
 
     @cached_property
     def _phrases(self) -> tuple[TermMatcher, dict[str, str]]:
@@ -245,13 +251,14 @@ class HeuristicScorer:
         depth = min(15, int(15.0 * math.log1p(units) / math.log1p(600)))
         total = max(0, min(100, int(round(BASE + interests + source + coverage + depth))))
 
-        summary = extract.summary(article.summary, article.content, article.title, SUMMARY_CHARS)
+        skip = self.repeats.get(article.source, _NO_REPEATS)
+        summary = extract.summary(article.summary, article.content, article.title, SUMMARY_CHARS, skip=skip)
         return Score(
             kb_id=article.kb_id, content_hash=article.content_hash, backend=self.name,
             score=total, tier=tier_for(total, self.cfg), category=self._category(article, title, body),
             tags=self._tags(article, matched, headline + lead),
             summary=summary, key_points=extract.key_points(article.content, summary, article.title,
-                                                           limit=MAX_POINTS, chars=POINT_CHARS))
+                                                           limit=MAX_POINTS, chars=POINT_CHARS, skip=skip))
 
     def _category(self, article: Article, title: str, body: str) -> str:
         matcher, rules, owners = self._rules

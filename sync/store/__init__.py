@@ -331,6 +331,15 @@ class Store:
             out.setdefault(r[0], {})[r[1]] = r[2]
         return out
 
+    def recent_contents(self, sources: Iterable[str], limit: int) -> dict[str, list[str]]:
+        """Per source, the Markdown of its ``limit`` latest articles (by publication), newest first."""
+        out: dict[str, list[str]] = {}
+        for source in sorted(set(sources)):
+            rows = self.conn.execute("SELECT content FROM articles WHERE source = ? ORDER BY published DESC LIMIT ?",
+                                     (source, limit)).fetchall()
+            out[source] = [row[0] for row in rows]
+        return out
+
     def iter_articles(self, since: datetime | None = None, until: datetime | None = None) -> Iterator[Article]:
         """Articles by publication time (oldest first), optionally within [since, until)."""
         sql, args = "SELECT * FROM articles", []

@@ -316,6 +316,11 @@ MIGRATIONS: list[tuple[str, str]] = [
     DROP INDEX articles_content_hash;
     DROP INDEX scores_content_hash;
     """),
+    # a feed's latest articles, read for the lines it repeats in every post (scoring.repeats): by
+    # source, newest first, without a scan of every article's text
+    ("articles_by_source", """
+    CREATE INDEX articles_source ON articles(source, published);
+    """),
 ]
 
 # Migrations that rebuild a table others refer to: run with foreign keys off, as SQLite's

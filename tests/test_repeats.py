@@ -1,0 +1,90 @@
+"""A feed's repeated lines (sponsor reads, "follow us" lines, a newsletter's sign-off) are no
+summary and no key point, on a first sync and on every later day (``sync.scoring.repeats``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+from sync.scoring import extract
+from sync.scoring.repeats import repeated_lines
+from sync.targets.obsidian.yamlfm import loads_note
+from tests.feedserver import FeedServer, Static
+from tests.test_e2e import kbsync, notes
+
+FOOTER = ("Follow Off Menu on Twitter and Instagram: @offmenuofficial.",
+          "Watch Ed and James's YouTube series 'Just Puddings' on their channel.")
+SPONSORS = ("- Squarespace: Make your next move. Use code ATP for 10% off your first order.",
+            "- Betterment: Investing made better, with a year of management for free.")
+
+
+def episode(n: int) -> str:
+    """An episode's notes: its own two paragraphs, then what every episode says."""
+    return "\n\n".join([f"Guest number {n} joins the dream restaurant to order a starter of soup {n}.",
+                        f"They talk about the {n}th season of their show and a tour across {n} cities.",
+                        *FOOTER, "\n".join(SPONSORS)])
+
+
+def test_the_lines_a_feed_says_in_three_posts_are_its_boilerplate():
+    keys = repeated_lines([episode(n) for n in range(1, 4)])
+    assert keys == {extract.paragraph_key(line) for line in (*FOOTER, *SPONSORS)}
+    assert repeated_lines([episode(1), episode(2)]) == frozenset()        # twice is no habit yet
+    # an article quoting a line once is not boilerplate; a key is the line's letters and digits
+    assert extract.paragraph_key("> **Follow** [Off Menu](https://x.io) on Twitter!") == "followoffmenuontwitter"
+
+
+def test_the_summary_and_key_points_leave_the_feeds_repeated_lines_out():
+    content = episode(7)
+    skip = repeated_lines([episode(n) for n in range(1, 4)])
+    # without: the sponsor list is read as the key points (a list of two items of prose or more)
+    before = extract.key_points(content, "", "Ep 7", limit=5, chars=200)
+    assert before[0].startswith("Squarespace")
+    points = extract.key_points(content, "", "Ep 7", limit=5, chars=200, skip=skip)
+    assert points == ("Guest number 7 joins the dream restaurant to order a starter of soup 7.",
+                      "They talk about the 7th season of their show and a tour across 7 cities.")
+    # a post that is nothing but the feed's lines has no summary rather than one of them
+    assert extract.summary("", "\n\n".join(FOOTER), "Ep 8", 200, skip=skip) == ""
+    # a list of sponsors: only the one the feed has not read before
+    sponsors = "Our thanks to:\n\n" + "\n".join(SPONSORS) + "\n- Hover: Find a domain name for your passion today."
+    assert extract.key_points(sponsors, "", "Ep 9", limit=5, chars=200, skip=skip) == (
+        "Hover: Find a domain name for your passion today.",)
+
+
+def _rss(items: list[tuple[int, str]], start: datetime) -> bytes:
+    body = "".join(
+        f"<item><title>Ep {n}: Guest {n}</title><link>https://offmenu.example/ep/{n}</link>"
+        f"<pubDate>{format_datetime(start + timedelta(days=n))}</pubDate>"
+        f"<description><![CDATA[{html}]]></description></item>" for n, html in items)
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Off Menu</title>'
+            f"<link>https://offmenu.example/</link>{body}</channel></rss>").encode()
+
+
+def _html(n: int) -> str:
+    return (f"<p>Guest number {n} joins the dream restaurant to order a starter of soup {n}.</p>"
+            f"<p>They talk about the {n}th season of their show and a tour across {n} cities.</p>"
+            + "".join(f"<p>{line}</p>" for line in FOOTER)
+            + "<ul>" + "".join(f"<li>{line[2:]}</li>" for line in SPONSORS) + "</ul>")
+
+
+def test_a_feeds_boilerplate_is_known_on_the_first_sync_and_on_each_later_day(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=20)
+    with FeedServer() as server:
+        url = server.add("/offmenu.xml", Static(_rss([(n, _html(n)) for n in range(1, 5)], start)))
+        config = tmp_path / "config.toml"
+        config.write_text(f'[vault]\npath = "vault"\n[scoring]\nbackend = "heuristic"\n[[feeds]]\nurl = "{url}"\n',
+                          "utf-8")
+        kbsync("sync", "--config", str(config))
+        # the next day the feed brings one new episode: three of its lines are known from the store
+        server.add("/offmenu.xml", Static(_rss([(n, _html(n)) for n in range(1, 6)], start)))
+        kbsync("sync", "--config", str(config))
+    written = [loads_note(p.read_text("utf-8")) for p in notes(tmp_path / "vault")]
+    assert len(written) == 5
+    for props, body in written:
+        points = re.search(r"## Key points\n((?:- .*\n)+)", body)
+        assert points is not None, body
+        said = props["summary"] + points.group(1)
+        assert "Follow Off Menu" not in said and "Squarespace" not in said, (props["title"], said)
+        assert props["summary"].startswith("Guest number"), props
+        assert "Follow Off Menu on Twitter" in body            # the article's text keeps them
