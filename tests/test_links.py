@@ -189,6 +189,27 @@ def test_compute_links_finds_topics_and_same_stories():
     assert got["opt1"][0].reason.startswith("similar (")
 
 
+def test_hacker_news_posts_are_not_alike_by_what_the_feed_says_of_each():
+    # hnrss.org writes each post's text as its facts: every two front-page posts were "similar" by
+    # "url", "comment" and "point"; "Show HN"/"Ask HN" posts by "hn"
+    def hn(kb: str, title: str, url: str, points: int) -> Article:
+        content = (f"Article URL: <{url}>\n\nComments URL: <https://news.ycombinator.com/item?id={kb}>\n\n"
+                   f"Points: {points}\n\n\\# Comments: {points // 2}")
+        return art(kb, title, "Hacker News: Front Page", summary=f"Article URL: {url} Comments URL: "
+                   f"https://news.ycombinator.com/item?id={kb} Points: {points} # Comments: {points // 2}",
+                   content=content)
+
+    posts = [hn("1", "Anthropic raises $30B at a $380B valuation", "https://anthropic.com/news/g", 512),
+             hn("2", "Ask HN: How do you keep up with research papers?", "https://news.ycombinator.com/item?id=2", 88),
+             hn("3", "Show HN: I built a tiny inference engine in Rust", "https://github.com/x/tiny", 310)]
+    for post in posts:
+        terms = set(F.features(post, None).terms)
+        assert not terms & {"url", "comment", "point", "article", "hn"}, terms
+    assert corpus_links(items=posts) == {}
+    # a sentence with a colon stays words of the post
+    assert "revenue" in F.features(art("4", "Q3", "S", summary="Revenue: up 4% on the year."), None).terms
+
+
 def test_links_carry_shared_tags_in_reason():
     scores = {"opt1": score("opt1", tags=("llm", "optimizer")), "opt2": score("opt2", tags=("optimizer", "llm"))}
     link = corpus_links(scores=scores)["opt1"][0]

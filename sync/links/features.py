@@ -32,7 +32,7 @@ from ..models import Article, Score
 from ..parallel import PRELOAD
 from .lazy_numpy import np
 
-FEATURES_VERSION = "2"       # bump when tokenising changes: stored digests then no longer match
+FEATURES_VERSION = "3"       # bump when tokenising changes: stored digests then no longer match
 CONTENT_CHARS = 3000
 TOP_TERMS = 40
 CONTENT_MIN_COUNT = 2
@@ -54,6 +54,15 @@ STOP_WORDS = _STOP   # the linker's English stop words, which name no trend eith
 _CJK_STOP = frozenset("的了是在和与及或等也都就而但被把这那个之其为以于从我你他她它们吗呢吧啊着过很并")
 _CJK_STOP_RE = re.compile("[" + "".join(sorted(_CJK_STOP)) + "]")
 _NOISE = re.compile(r"\]\([^)]*\)|https?://\S+|<[^>]*>|&[a-z]+;")  # link targets, bare URLs, tags
+# a link aggregator's facts about a post, not words of it: hnrss.org writes "Article URL: <…>",
+# "Comments URL: <…>", "Points: 512", "# Comments: 389" as the post's text, which made every pair
+# of Hacker News posts "similar" by "url", "comment" and "point". A line that is only a label and
+# an address or a number (the note keeps it); in a one-line summary, each such label and value
+_FACT_LINE = re.compile(r"^[ \t]*\\?#?[ \t]*[A-Za-z][A-Za-z ]{0,24}:[ \t]*(?:<?https?://[^\s>]*>?|\d[\d,.]*)[ \t]*$",
+                        re.MULTILINE)
+# Hacker News's kinds of post ("Show HN: …", "Ask HN: …"): a genre, which made every two of them alike
+_HN_KIND = re.compile(r"^(?:Show|Ask|Tell|Launch) HN:\s*")
+_FACT = re.compile(r"(?:#\s*)?\b[A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)?:\s*(?:https?://\S+|\d[\d,.]*)(?!\S)")
 _LATIN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:[-.'][a-z0-9+#]+)*")
 
 @lru_cache(maxsize=1)
@@ -157,15 +166,20 @@ def normalise_tag(tag: str) -> str:
 def features(article: Article, score: Score | None) -> Features:
     """The article's terms (title 3x, summary 1.5x, content lead 1x), tags and title terms."""
     summary = article.summary
+    if ":" in summary:
+        summary = _NOISE.sub(" ", _FACT.sub(" ", summary))
     if score is not None and score.summary and score.summary != summary:
         summary = f"{summary} {score.summary}"
     # link targets and URLs are not words of the article; other markup is skipped by the tokeniser
-    content = _NOISE.sub(" ", article.content[:CONTENT_CHARS + 500])[:CONTENT_CHARS]
+    content = article.content[:CONTENT_CHARS + 500]
+    if ":" in content:
+        content = _FACT_LINE.sub(" ", content)
+    content = _NOISE.sub(" ", content)[:CONTENT_CHARS]
     head = content[:600]
     if len(head.encode("utf-8")) - len(head) > 400:
         # mostly CJK (3 bytes a character): it carries about three times the meaning per character
         content = content[:CONTENT_CHARS // 3]
-    title = tokens(article.title)
+    title = tokens(_HN_KIND.sub("", article.title) if "HN:" in article.title else article.title)
     # a content term must occur twice to count (title and summary terms always do): one-off
     # words of the body rarely say what an article is about, and they are most of its terms
     terms: dict[str, float] = content_terms(content, CONTENT_MIN_COUNT)
