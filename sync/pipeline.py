@@ -244,7 +244,8 @@ def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterabl
     articles.update(store.get_articles(k for k in ids if k not in articles))
     scores = store.scores(articles)
     todo = needs_scoring(articles.values(), scores, rescore=rescore)
-    # Claude scores through the session above; a dry run never calls it. The store: the reader's categories
+    # Claude scores through the session above; a dry run never calls it. The store: the reader's categories,
+    # and what each source of these articles repeats in every post
     scorer = heuristic_for(cfg, {url: s.name for url, s in store.feed_states().items()}, store,
                            sources={a.source for a in todo})
     result.backend = scorer.name
