@@ -289,13 +289,19 @@ def test_a_developers_post_is_tagged_with_the_language_it_is_about():
 
 
 def test_every_keyword_is_matched_as_written():
-    # the matcher keeps letters and digits: a keyword whose symbols matter ("c++" is the word "c")
-    # would match what it does not say (heise's "c't" was filed under coding)
+    # the matcher keeps letters and digits, and a language's "++" or "#": a keyword whose other symbols
+    # matter would match what it does not say (when "c++" was the word "c", heise's "c't" was filed
+    # under coding)
     from sync.phrases import KEY_PHRASES
+    from sync.scoring.heuristic import TermMatcher
     from sync.scoring.taxonomy import CONCEPTS
     words = [k for c in CONCEPTS for k in c.keywords] + [k for ps in KEY_PHRASES.values() for k in ps]
     for keyword in (k.casefold() for k in words if k.isascii()):
-        assert " ".join(re.findall(r"[a-z0-9]+", keyword)) == " ".join(re.split(r"[\s.\-]+", keyword)).strip(), keyword
+        assert " ".join(re.findall(r"[a-z0-9]+(?:\+\+|#)?", keyword)) == \
+            " ".join(re.split(r"[\s.\-]+", keyword)).strip(), keyword
+    languages = TermMatcher(["c++", "c#"])
+    assert languages.found("new in c++20 and c# 12 for visual c++") == {"c++", "c#"}
+    assert languages.found("c't 12/2024: the letter c, a c+ grade and #c") == set()
     scorer = HeuristicScorer(ScoringConfig())
     art = Article("kb-ct", None, "c't Fotografie: Spiegeloses Vollformat im Test", "heise", datetime(2026, 1, 1, tzinfo=timezone.utc),
                   content="Lange war Sony der einzige Anbieter für spiegellose Vollformatkameras.")

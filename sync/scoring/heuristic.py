@@ -68,7 +68,8 @@ def tier_for(score: int, cfg: ScoringConfig) -> str:
     return "skim"
 
 
-_TOKEN = re.compile(r"[a-z0-9]+")
+# a word's letters and digits; "c++" and "c#" keep their marks (a language's name, not the letter "c")
+_TOKEN = re.compile(r"[a-z0-9]+(?:\+\+|#)?")
 
 
 class TermMatcher:

@@ -60,7 +60,7 @@ CONCEPTS: tuple[Concept, ...] = (
        "cursor|claude code|codex|sdk|api|vs code|编程|代码|开发者|程序员|终端|仓库|工程师|开发|"
        # a programming language or a developer's tool named is as plain a sign (a dev blog's tutorial
        # says "Ruby" and "class methods", not "coding"; its "method" alone would make it Research)
-       "python|javascript|typescript|ruby|rust|golang|kotlin|java|php|node.js|npm|react.js|reactjs|"
+       "python|javascript|typescript|ruby|rust|golang|kotlin|java|php|c++|c#|node.js|npm|react.js|reactjs|"
        "rails|django|webpack|compiler|debugger|refactoring|unit tests|编程语言|编译器"),
     _c("infrastructure", "infrastructure|infra|compute|chip|hardware|hpc|datacenter|data center|cloud|"
        "算力|基础设施|芯片|硬件|集群|云",
