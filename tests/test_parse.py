@@ -328,6 +328,24 @@ def test_unreadable_bodies_give_one_line_errors(body, expected):
     assert result.entries == [] and result.rejects == []
 
 
+def test_a_feed_sent_gzip_compressed_without_saying_so_is_read():
+    # a server that compresses a feed file and sends no Content-Encoding, or compresses it twice
+    # (the client undoes one layer): the body is gzip data (node-feedparser's compressed.xml)
+    import gzip
+    import zlib
+
+    feed = ("<?xml version='1.0'?><rss version='2.0'><channel><title>Packed</title><link>https://p.example/</link>"
+            "<item><title>Inside</title><link>https://p.example/1</link><description>Text.</description></item>"
+            "</channel></rss>").encode()
+    for body in (gzip.compress(feed), gzip.compress(gzip.compress(feed))):
+        result = parse(body)
+        assert result.error is None and result.title == "Packed" and [e.title for e in result.entries] == ["Inside"]
+    # inflated at most 20 MB (a small body can hold a large bomb), and never half of one
+    assert parse(gzip.compress(b"\0" * 30_000_000)).error == "not a feed: gzip data larger than 20 MB inflated"
+    assert parse(gzip.compress(feed)[:40]).error == "not a feed: gzip data cut short"
+    assert parse(b"\x1f\x8b" + zlib.compress(feed)).error == "not a feed: gzip data that cannot be read"
+
+
 def test_truncated_xml_keeps_the_entries_it_has():
     body = rss("<item><title>one</title><link>https://example.com/1</link></item>"
                "<item><title>two</title><link>https://example.com/2</link></item>")

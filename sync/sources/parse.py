@@ -22,6 +22,7 @@ import dataclasses
 import html as _html
 import io
 import re
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -114,6 +115,12 @@ def parse_feed(body: bytes, *, feed_url: str, source: str,
     now = now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now.astimezone(timezone.utc)
     lowered = {k.lower(): v for k, v in (headers or {}).items()}
     try:
+        for _ in range(3):                 # (a layer or two more than the client undid)
+            if body[:2] != b"\x1f\x8b":
+                break
+            body, problem = _gunzipped(body)
+            if problem:
+                return _failed(problem)
         problem = _sniff(body)
         if problem:
             return _failed(problem)
@@ -140,12 +147,29 @@ def _failed(error: str) -> ParsedFeed:
     return ParsedFeed(title=None, link=None, entries=[], rejects=[], error=_one_line(error, _ERROR_MAX))
 
 
+MAX_INFLATED = 20_000_000   # bytes a gzip-compressed body may inflate to (twice the fetcher's default cap)
+
+
+def _gunzipped(body: bytes) -> tuple[bytes, str | None]:
+    """A body that is gzip data (a server that compressed a feed file and said nothing, or compressed
+    it twice: the client undoes one layer) inflated, at most ``MAX_INFLATED`` bytes; or the reason
+    it cannot be."""
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflate.decompress(body, MAX_INFLATED)
+    except zlib.error:
+        return b"", "not a feed: gzip data that cannot be read"
+    if inflate.unconsumed_tail:
+        return b"", f"not a feed: gzip data larger than {MAX_INFLATED // 1_000_000} MB inflated"
+    if not inflate.eof:
+        return b"", "not a feed: gzip data cut short"
+    return out, None
+
+
 def _sniff(body: bytes) -> str | None:
     """A reason when the bytes are plainly not a feed, before any parsing."""
     if not body or not body.strip():
         return "empty body"
-    if body[:2] == b"\x1f\x8b":
-        return "not a feed: gzip-compressed data (decompress before parsing)"
     return None
 
 
