@@ -328,6 +328,21 @@ def test_unreadable_bodies_give_one_line_errors(body, expected):
     assert result.entries == [] and result.rejects == []
 
 
+def test_a_sites_page_instead_of_its_feed_says_where_the_feed_is():
+    # a reader writes a blog's address in config.toml: the page names its feed (autodiscovery), and
+    # the error says which address to write
+    page = (b'<!DOCTYPE html><html><head><title>Blog</title><link rel="stylesheet" href="/s.css">'
+            b'<link rel="alternate" type="application/rss+xml" title="Blog &raquo; Feed" href="/feed/?a=1&amp;b=2" />'
+            b"<link rel='alternate' type='application/atom+xml' href='https://blog.example/atom.xml'>"
+            b"</head><body><p>Hi</p></body></html>")
+    result = parse(page, feed_url="https://blog.example/posts/")
+    assert result.error == ("not a feed: an HTML page, whose feed is https://blog.example/feed/?a=1&b=2 "
+                            "(write that address in config.toml)")
+    # a page that names none, or names only another page (a translation), is just an HTML page
+    other = page.replace(b"application/rss+xml", b"text/html").replace(b"application/atom+xml", b"text/html")
+    assert parse(other, feed_url="https://blog.example/").error == "not a feed: looks like an HTML page"
+
+
 def test_a_feed_sent_gzip_compressed_without_saying_so_is_read():
     # a server that compresses a feed file and sends no Content-Encoding, or compresses it twice
     # (the client undoes one layer): the body is gzip data (node-feedparser's compressed.xml)

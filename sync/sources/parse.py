@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import feedparser
 
@@ -133,7 +133,7 @@ def parse_feed(body: bytes, *, feed_url: str, source: str,
             if error:
                 # an HTML page is named as such, but only once the parser found no feed in it:
                 # a valid feed may carry a stray <!DOCTYPE html> line
-                return _failed("not a feed: looks like an HTML page" if _looks_html(body) else error)
+                return _failed(_html_page(body, feed_url) if _looks_html(body) else error)
         parsed = _normalise_feed(feed, raw_entries, feed_url=feed_url, source=source,
                                  headers=lowered, now=now)
         return dataclasses.replace(parsed, warning=warning)
@@ -175,6 +175,29 @@ def _sniff(body: bytes) -> str | None:
 
 def _looks_html(body: bytes) -> bool:
     return _HTML_PAGE.match(body[:2048].lstrip(b"\xef\xbb\xbf")) is not None
+
+
+# a page's pointer to its feed: <link rel="alternate" type="application/rss+xml" href="…"> (feed autodiscovery)
+_LINK_TAG = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(rb"""([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/feed+json",
+                         "application/json", "application/rdf+xml", "text/xml", "application/xml"})
+
+
+def _html_page(body: bytes, page_url: str) -> str:
+    """Why an HTML page is no feed, and where its feed is when the page names one: a reader who
+    wrote a site's address in config.toml is told the address to write instead."""
+    for tag in _LINK_TAG.findall(body[:500_000]):
+        attrs = {m.group(1).lower().decode("ascii"): (m.group(2) or m.group(3) or m.group(4) or b"").decode(
+            "utf-8", "replace") for m in _ATTRIBUTE.finditer(tag)}
+        if "alternate" in attrs.get("rel", "").lower().split() and \
+                attrs.get("type", "").lower().split(";")[0].strip() in _FEED_TYPES and attrs.get("href", "").strip():
+            feed = urljoin(page_url, _html.unescape(attrs["href"].strip()))
+            said = f"not a feed: an HTML page, whose feed is {feed}"
+            # (the advice goes first when the line would be cut: the address must be whole)
+            advice = " (write that address in config.toml)"
+            return said + advice if len(said + advice) <= _ERROR_MAX else said
+    return "not a feed: looks like an HTML page"
 
 
 def _read_xml(body: bytes, headers: dict[str, str]
