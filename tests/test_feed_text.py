@@ -506,6 +506,11 @@ def test_an_embedded_posts_attribution_and_a_paywall_note_are_no_key_points():
                    "Produced, mixed and mastered by Jane Roe.", "Theme music by Kevin MacLeod."):
         assert not extract._is_prose(credit), credit
     assert extract._is_prose("The output produced by such tools is incorrect.")
+    # an aside without a sentence in it (Golem ends each teaser with its topics in parentheses); an
+    # aside that is a sentence is prose
+    assert not extract._is_prose("(Tesla Model 3, Technologie)")
+    assert not extract._is_prose("(Overcast timestamp where smartwatch power-consumption analysis begins)")
+    assert extract._is_prose("(Update: the company has since responded to our questions.)")
 
 
 def test_a_line_of_links_is_no_key_point_but_still_opens_the_article():

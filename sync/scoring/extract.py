@@ -472,6 +472,8 @@ def _is_prose(sentence: str) -> bool:
         return False                      # Markdown a cleaner could not take apart
     if text.endswith((":", "：")):
         return False                      # a lead-in ("Here is a thing:"): what it says comes after it
+    if text[:1] in "(（" and text[-1:] in ")）" and text[-2:-1] not in ".!?…。！？":
+        return False                      # an aside without a sentence in it: Golem's "(Tesla Model 3, Technologie)"
     if has_cjk(text):
         return len(text) >= 8
     return len(text.split()) >= 4
