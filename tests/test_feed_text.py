@@ -157,6 +157,9 @@ def test_the_sentence_splitter_knows_abbreviations_urls_and_chinese():
         "Dr. Smith met Rev. Jones in the U.S. on Monday.", "See https://x.com/w?v=1.", "Done!"]
     assert sentences("J. R. R. Tolkien wrote it. Really? Yes.") == ["J. R. R. Tolkien wrote it.", "Really?", "Yes."]
     assert sentences("成本下降了一半。这是好事！对吗？是的") == ["成本下降了一半。", "这是好事！", "对吗？", "是的"]
+    # Urdu (and Arabic, Persian) end a sentence with ۔ or ؟: BBC Urdu's summary was its whole paragraph
+    assert sentences("امریکہ نے امداد بند کر دی۔ کیا مقصد پورا ہو گا؟ ماہرین کا کہنا ہے") == [
+        "امریکہ نے امداد بند کر دی۔", "کیا مقصد پورا ہو گا؟", "ماہرین کا کہنا ہے"]
     # a "!" or "?" before a lower-case word is inside the sentence: a name ("Yahoo!", "Jimmy Kimmel Live!",
     # a book's title "What's Your Problem?") or a quoted question
     assert sentences("Numbers are from Yahoo! and you can expect more on CBS. Really? Yes! "
@@ -452,13 +455,13 @@ def test_the_fast_markup_passes_take_out_exactly_what_the_reference_pattern_does
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.lists(st.sampled_from(list(".!?…。！？\"'”’»)]」』）x中 \n\t") + ["...", "?!", "。」"]), max_size=30).map("".join))
+@given(st.lists(st.sampled_from(list(".!?…۔؟。！？\"'”’»)]」』）x中 \n\t") + ["...", "?!", "。」"]), max_size=30).map("".join))
 def test_sentence_ends_are_found_where_the_plain_pattern_finds_them(text):
     """``text._END`` is written to open with the end mark (a faster scan); it finds the ends the
     plain pattern it stands for finds."""
     from sync import text as T
 
-    plain = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|[。！？]+[”’」』）)\"']*")
+    plain = re.compile(r"[.!?…۔؟]+[\"'”’»)\]]*(?=\s)|[。！？]+[”’」』）)\"']*")
     assert [m.span() for m in T._END.finditer(text)] == [m.span() for m in plain.finditer(text)]
 
 

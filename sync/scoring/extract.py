@@ -169,7 +169,7 @@ def _weighty(sentence: str) -> bool:
     a fact in them, a number, a name or a long word: "It opens in May.", "The KeySmart Pro is
     rechargeable.", "This was not a cyberattack."."""
     text = sentence.strip()
-    if text.endswith(("?", "？")):
+    if text.endswith(("?", "？", "؟")):
         return False
     if has_cjk(text):
         return len(text) >= 2 * POINT_WORDS or _DIGIT.search(text) is not None
@@ -321,7 +321,7 @@ _BULLET = re.compile(r"\\?[-*+•·]\s+")   # a line's bullet, escaped as the co
 _LABEL = re.compile(r"[*_]{0,3}[^\W\d][\w’'-]*(?: [\w’'-]+){0,2}\s*[:：][*_]{0,3}\s*")
 LONG_LINE_WORDS = 8   # a line of a list written as lines that is this long is a sentence without its full stop
 # what ends a sentence, at the end of a line (a closing quote or bracket may follow)
-_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*\\?$")
+_SENTENCE_END = re.compile(r"[.!?…۔؟。！？][\"'”’)\]]*\\?$")
 
 
 def _prose_of(lines: list[str], broken: int, after_image: bool) -> Iterator[str]:
