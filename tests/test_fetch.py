@@ -470,3 +470,29 @@ def test_file_url_and_path_name_the_same_file(name):
     path = Path("/tmp/kb") / name
     assert local_path(path.as_uri()) == path
     assert local_path(str(path)) == path
+
+
+# -- a site's page instead of its feed (autodiscovery) -------------------------------------
+
+PAGE = (b'<!DOCTYPE html><html><head><title>Blog</title><link rel="stylesheet" href="/s.css">'
+        b'<link rel="alternate" type="application/rss+xml" title="Feed" href="/feed.xml"></head>'
+        b"<body><p>Posts</p></body></html>")
+
+
+def test_a_sites_page_that_names_its_feed_is_followed_to_it_once(server, fetcher):
+    # the reader wrote the blog's address: the page's <link rel="alternate"> is followed as a
+    # permanent redirect, so the store fetches the feed itself from then on
+    page = server.add("/", Static(PAGE, content_type="text/html; charset=utf-8", etag='"page"'))
+    feed = server.add("/feed.xml", Static(RSS, etag='"feed"'))
+    result = fetcher.fetch(FeedRequest(page))
+    assert result.status == "ok" and result.body == RSS
+    assert result.final_url == feed and result.permanent_url == feed
+    assert result.etag == '"feed"'                        # the feed's validators, not the page's
+    # a page that names itself, or a page reached from such a link, is not followed again
+    server.add("/self", Static(PAGE.replace(b"/feed.xml", b"/self")))
+    assert fetcher.fetch(FeedRequest(server.url("/self"))).body.startswith(b"<!DOCTYPE html>")
+    server.add("/a", Static(PAGE.replace(b"/feed.xml", b"/b")))
+    server.add("/b", Static(PAGE.replace(b"/feed.xml", b"/a")))
+    result = fetcher.fetch(FeedRequest(server.url("/a")))
+    assert result.final_url == server.url("/b") and result.body.startswith(b"<!DOCTYPE html>")
+    assert server.hits("/a") == 1

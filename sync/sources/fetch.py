@@ -40,6 +40,7 @@ from urllib.request import url2pathname
 import httpx
 
 from .bounded import ACCEPT_ENCODING, DeadlineBackend, Deadlines, Undecodable, decode_body
+from .discovery import named_feed
 
 REMOTE_SCHEMES = ("http", "https")
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -448,10 +449,14 @@ class Fetcher:
             self._sleep(wait)
 
     def _attempt(self, request: FeedRequest) -> FetchResult:
-        """One walk of the redirect chain, ending in one classified response."""
+        """One walk of the redirect chain, ending in one classified response.
+
+        A site's page that names its feed (``discovery.named_feed``: the reader wrote the site's
+        address) is followed once, as a permanent redirect: the store then fetches the feed."""
         url = request.url
         hops: list[tuple[int, str]] = []
         headers = conditional_headers(request)
+        discovered = False
         self._deadlines.start(self.total_timeout)
         try:
             while True:
@@ -461,7 +466,13 @@ class Fetcher:
                         hops.append((response.status_code, target))
                         _drain(response)
                     else:
-                        return self._finish(request, response, hops)
+                        result = self._finish(request, response, hops)
+                        feed = None if discovered or result.body is None else named_feed(result.body, result.final_url)
+                        if feed is None or feed == result.final_url:
+                            return result
+                        target, discovered = feed, True
+                        hops.append((301, target))
+                        headers = {}      # the page's validators are no feed's
                 problem = redirect_problem(hops, request.url, self.max_redirects)
                 if problem:
                     return _error(request, problem, http_status=hops[-1][0])

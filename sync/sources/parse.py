@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import feedparser
 
@@ -35,6 +35,7 @@ from sync.models import Entry, Reject, stable_id
 from sync.sources.bodies import best_body, double_escaped, is_html
 from sync.sources.charset import transcode_undeclared
 from sync.sources.dates import localized_date
+from sync.sources.discovery import looks_html, named_feed
 from sync.sources.html import clean_line, to_markdown, to_text, without_footers
 from sync.sources.identity import base_id, settle
 from sync.sources.jsonfeed import JsonFeedError, looks_like_json, read_json_feed
@@ -58,9 +59,6 @@ _FUTURE_SLACK = timedelta(days=2)
 _MARKUP = re.compile(
     r"</[A-Za-z][\w:-]*\s*>|<[A-Za-z][\w:-]*\s[^<>]*=|<(?:br|hr|img|wbr)\b[^<>]*>"
     r"|&(?:#[0-9]+|#x[0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
-_HTML_PAGE = re.compile(
-    rb"^(?:\s|<\?[^>]*\?>|<!--.*?-->)*<(?:!doctype\s+html|html)[\s>]",
-    re.IGNORECASE | re.DOTALL)
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")
 # Expat's words for a document that ends before its elements do: a truncated body.
 _TRUNCATED = re.compile(r"no element found|unclosed token|unclosed CDATA section|unexpected end")
@@ -133,7 +131,7 @@ def parse_feed(body: bytes, *, feed_url: str, source: str,
             if error:
                 # an HTML page is named as such, but only once the parser found no feed in it:
                 # a valid feed may carry a stray <!DOCTYPE html> line
-                return _failed(_html_page(body, feed_url) if _looks_html(body) else error)
+                return _failed(_html_page(body, feed_url) if looks_html(body) else error)
         parsed = _normalise_feed(feed, raw_entries, feed_url=feed_url, source=source,
                                  headers=lowered, now=now)
         return dataclasses.replace(parsed, warning=warning)
@@ -173,31 +171,16 @@ def _sniff(body: bytes) -> str | None:
     return None
 
 
-def _looks_html(body: bytes) -> bool:
-    return _HTML_PAGE.match(body[:2048].lstrip(b"\xef\xbb\xbf")) is not None
-
-
-# a page's pointer to its feed: <link rel="alternate" type="application/rss+xml" href="…"> (feed autodiscovery)
-_LINK_TAG = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
-_ATTRIBUTE = re.compile(rb"""([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
-_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/feed+json",
-                         "application/json", "application/rdf+xml", "text/xml", "application/xml"})
-
-
 def _html_page(body: bytes, page_url: str) -> str:
-    """Why an HTML page is no feed, and where its feed is when the page names one: a reader who
-    wrote a site's address in config.toml is told the address to write instead."""
-    for tag in _LINK_TAG.findall(body[:500_000]):
-        attrs = {m.group(1).lower().decode("ascii"): (m.group(2) or m.group(3) or m.group(4) or b"").decode(
-            "utf-8", "replace") for m in _ATTRIBUTE.finditer(tag)}
-        if "alternate" in attrs.get("rel", "").lower().split() and \
-                attrs.get("type", "").lower().split(";")[0].strip() in _FEED_TYPES and attrs.get("href", "").strip():
-            feed = urljoin(page_url, _html.unescape(attrs["href"].strip()))
-            said = f"not a feed: an HTML page, whose feed is {feed}"
-            # (the advice goes first when the line would be cut: the address must be whole)
-            advice = " (write that address in config.toml)"
-            return said + advice if len(said + advice) <= _ERROR_MAX else said
-    return "not a feed: looks like an HTML page"
+    """Why an HTML page is no feed, and where its feed is when the page names one (``discovery``): a
+    reader who wrote a site's address in config.toml is told the address to write instead."""
+    feed = named_feed(body, page_url)
+    if feed is None:
+        return "not a feed: looks like an HTML page"
+    said = f"not a feed: an HTML page, whose feed is {feed}"
+    # (the advice goes first when the line would be cut: the address must be whole)
+    advice = " (write that address in config.toml)"
+    return said + advice if len(said + advice) <= _ERROR_MAX else said
 
 
 def _read_xml(body: bytes, headers: dict[str, str]
