@@ -496,3 +496,8 @@ def test_a_sites_page_that_names_its_feed_is_followed_to_it_once(server, fetcher
     result = fetcher.fetch(FeedRequest(server.url("/a")))
     assert result.final_url == server.url("/b") and result.body.startswith(b"<!DOCTYPE html>")
     assert server.hits("/a") == 1
+    # a feed that opens with a stray <!DOCTYPE html> line is read, whatever its links name
+    stray = b"<!DOCTYPE html>\n" + RSS.replace(b"<channel>", b'<channel><link rel="alternate" '
+                                                 b'type="application/atom+xml" href="/other.xml"/>')
+    server.add("/stray", Static(stray))
+    assert fetcher.fetch(FeedRequest(server.url("/stray"))).body == stray

@@ -26,6 +26,9 @@ FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "applicat
 HEAD_BYTES = 500_000   # how far into a page its <link> tags are looked for
 
 
+_FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
+
+
 def looks_html(body: bytes) -> bool:
     """Whether ``body`` opens as an HTML page (after a BOM, white space, comments)."""
     return HTML_PAGE.match(body[:2048].lstrip(b"\xef\xbb\xbf")) is not None
@@ -33,8 +36,8 @@ def looks_html(body: bytes) -> bool:
 
 def named_feed(body: bytes, page_url: str) -> str | None:
     """The absolute address of the first feed the HTML page ``body`` names, or None (see the module)."""
-    if not looks_html(body):
-        return None
+    if not looks_html(body) or _FEED_ROOT.search(body[:4096]):
+        return None     # (a feed that opens with a stray <!DOCTYPE html> line is a feed)
     for tag in _LINK_TAG.findall(body[:HEAD_BYTES]):
         attrs = {m.group(1).lower().decode("ascii"): (m.group(2) or m.group(3) or m.group(4) or b"").decode(
             "utf-8", "replace") for m in _ATTRIBUTE.finditer(tag)}
