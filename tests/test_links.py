@@ -206,6 +206,8 @@ def test_hacker_news_posts_are_not_alike_by_what_the_feed_says_of_each():
         terms = set(F.features(post, None).terms)
         assert not terms & {"url", "comment", "point", "article", "hn"}, terms
     assert corpus_links(items=posts) == {}
+    # news.ycombinator.com/rss and Lobsters give each post the summary "Comments", a link's label
+    assert "comment" not in F.features(art("5", "A tiny inference engine", "HN", summary="Comments"), None).terms
     # a sentence with a colon stays words of the post
     assert "revenue" in F.features(art("4", "Q3", "S", summary="Revenue: up 4% on the year."), None).terms
 

@@ -171,6 +171,8 @@ def features(article: Article, score: Score | None) -> Features:
     summary = article.summary
     if ":" in summary:
         summary = _NOISE.sub(" ", _FACT.sub(" ", summary))
+    if summary.isascii() and len(summary.split()) == 1:
+        summary = ""      # one Latin word is a link's label ("Comments": Hacker News, Lobsters), no summary
     if score is not None and score.summary and score.summary != summary:
         summary = f"{summary} {score.summary}"
     # link targets and URLs are not words of the article; other markup is skipped by the tokeniser
