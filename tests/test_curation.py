@@ -407,6 +407,9 @@ def test_a_feed_category_gives_the_name_not_the_sites_taxonomy(category, tag):
     assert HeuristicScorer(ScoringConfig()).score([article])[0].tags[:1] == (tag,)
     assert category_leaf("https://example.com/tags/ai") == ""
     assert [category_leaf(c) for c in ("site|engadget", "provider_name|Engadget", "language|en-US")] == [""] * 3
+    # the kind of item the site's system made it is no topic: the Telegraph's "storytype:standard" was
+    # the tag of a third of its articles
+    assert [category_leaf(c) for c in ("storytype:standard", "Format:Video", "type:liveblog")] == [""] * 3
 
 
 def test_a_feed_category_longer_than_a_tag_is_a_keyword_list_not_a_tag():

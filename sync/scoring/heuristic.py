@@ -321,6 +321,8 @@ class HeuristicScorer:
 # no space: "re:Invent" is a name) and a path
 _FIELD = re.compile(r"[a-z][a-z_]*\|")
 _NAMESPACE = re.compile(r"[A-Za-z][\w.-]{2,}:(?=[^\s/])")
+_KIND_NAMESPACES = frozenset({"storytype", "contenttype", "content-type", "pagetype", "articletype", "type",
+                              "format", "template", "layout", "kind"})
 
 
 def category_leaf(category: str) -> str:
@@ -333,6 +335,8 @@ def category_leaf(category: str) -> str:
     if "://" in category or _FIELD.match(category):
         return ""
     namespace = _NAMESPACE.match(category)
+    if namespace and namespace.group().rstrip(":").casefold() in _KIND_NAMESPACES:
+        return ""     # the kind of item the site's system made it ("storytype:standard"), no topic
     rest = category[namespace.end():] if namespace else category
     parts = [part.strip() for part in rest.split("/") if part.strip()]
     if len(parts) >= 3 or (namespace and parts):
