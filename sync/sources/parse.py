@@ -22,7 +22,6 @@ import dataclasses
 import html as _html
 import io
 import re
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -151,17 +150,21 @@ MAX_INFLATED = 20_000_000   # bytes a gzip-compressed body may inflate to (twice
 def _gunzipped(body: bytes) -> tuple[bytes, str | None]:
     """A body that is gzip data (a server that compressed a feed file and said nothing, or compressed
     it twice: the client undoes one layer) inflated, at most ``MAX_INFLATED`` bytes; or the reason
-    it cannot be."""
-    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    it cannot be. The fetcher's bounded inflater does it, a piece at a time."""
+    from .bounded import Undecodable, decode_body   # (only for such a body: it brings httpcore with it)
+
+    pieces: list[bytes] = []
+    size = 0
     try:
-        out = inflate.decompress(body, MAX_INFLATED)
-    except zlib.error:
-        return b"", "not a feed: gzip data that cannot be read"
-    if inflate.unconsumed_tail:
-        return b"", f"not a feed: gzip data larger than {MAX_INFLATED // 1_000_000} MB inflated"
-    if not inflate.eof:
-        return b"", "not a feed: gzip data cut short"
-    return out, None
+        for piece in decode_body([body], "gzip"):
+            size += len(piece)
+            if size > MAX_INFLATED:
+                return b"", f"not a feed: gzip data larger than {MAX_INFLATED // 1_000_000} MB inflated"
+            pieces.append(piece)
+    except Undecodable as exc:
+        cut = str(exc).startswith("truncated")
+        return b"", "not a feed: gzip data cut short" if cut else "not a feed: gzip data that cannot be read"
+    return b"".join(pieces), None
 
 
 def _sniff(body: bytes) -> str | None:
