@@ -200,7 +200,7 @@ _MARKDOWN_PIECES = st.sampled_from([
 def test_a_paragraphs_key_is_its_clean_texts_key(paragraph: str):
     # asking whether the feed's summary opens the article keys its paragraphs without cleaning
     # them: the shortcut must give the key of the clean text on any Markdown
-    assert extract._clean_key(paragraph) == extract._key(extract._clean(paragraph))
+    assert extract.paragraph_key(paragraph) == extract._key(extract._clean(paragraph))
 
 
 def test_the_feed_summary_is_found_wherever_it_stands_in_the_article():

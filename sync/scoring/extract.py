@@ -248,7 +248,7 @@ class _Cleaned:
         ``len(key) - 1`` characters before it."""
         tail, i = "", 0
         while (raw := self._raw_at(i)) is not None:
-            window = tail + (_key(self._clean[i]) if i < len(self._clean) else _clean_key(raw))
+            window = tail + (_key(self._clean[i]) if i < len(self._clean) else paragraph_key(raw))
             if key in window:
                 return True
             tail = window[len(window) - len(key) + 1:] if len(window) >= len(key) else window
@@ -435,14 +435,9 @@ def _link_text(link: re.Match[str]) -> str:
 _NUMBER_MARK = re.compile(r"^[ \t]*\d+\.(?=\s)")
 
 
-def paragraph_key(line: str) -> str:
-    """The key (``_key``: letters and digits, case-folded) of one line of Markdown as the summary and
-    the key points read it: what ``skip`` holds (``repeats``)."""
-    return _clean_key(line)
-
-
-def _clean_key(paragraph: str) -> str:
-    """``_key(_clean(paragraph))`` for one line of Markdown, without ``plain_text`` where it would
+def paragraph_key(paragraph: str) -> str:
+    """The key of one line of Markdown as the summary and the key points read it (what ``skip``
+    holds: ``repeats``): ``_key(_clean(paragraph))``, without ``plain_text`` where it would
     take no letter or digit away: it drops markup characters only, except a leading list number,
     the target of what still looks like a link and a code fence's language (a property test holds
     the two equal)."""

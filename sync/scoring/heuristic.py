@@ -150,9 +150,6 @@ def _read(text: str) -> _Read:
     return _Read(text)
 
 
-_NO_REPEATS: frozenset[str] = frozenset()
-
-
 def _score_chunk(job: tuple[HeuristicScorer, Sequence[Article], Callable[..., T] | None]) -> tuple[list[Score], T | None]:
     scorer, articles, then = job
     scores = [scorer.score_one(a) for a in articles]
@@ -252,7 +249,7 @@ class HeuristicScorer:
         depth = min(15, int(15.0 * math.log1p(units) / math.log1p(600)))
         total = max(0, min(100, int(round(BASE + interests + source + coverage + depth))))
 
-        skip = self.repeats.get(article.source, _NO_REPEATS)
+        skip = self.repeats.get(article.source, frozenset())
         summary = extract.summary(article.summary, article.content, article.title, SUMMARY_CHARS, skip=skip)
         return Score(
             kb_id=article.kb_id, content_hash=article.content_hash, backend=self.name,
