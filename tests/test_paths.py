@@ -94,6 +94,36 @@ def test_hostile_names(raw: str, expected: str) -> None:
     assert legal_name(raw) == expected
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # a quote that opens a word turns the other way from the one that closes it or stands
+        # inside one (titles quote a lot: 1.4 % of 4,710 corpus titles have an opening ')
+        ("FBI has 'grave concerns' about the memo", "FBI has \u2018grave concerns\u2019 about the memo"),
+        ("'This is over': Puigdemont's doubts", "\u2018This is over\u2019 Puigdemont\u2019s doubts"),
+        ("Spotify's 'Batman Unburied' (the 'podcast')",
+         "Spotify\u2019s \u2018Batman Unburied\u2019 (the \u2018podcast\u2019)"),
+        # an elided century stays an apostrophe: '90s, '24
+        ("Born in the '70s, '80s, or '90s", "Born in the \u201970s, \u201980s, or \u201990s"),
+        ("Class of '24 reunion", "Class of \u201924 reunion"),
+        # double quotes, which Windows forbids, become typographic ones rather than a gap
+        ('Giant Bombcast 474: "Fun!"', "Giant Bombcast 474 \u201cFun!\u201d"),
+        ('From "Derry Girls" To "Downton Abbey"', "From \u201cDerry Girls\u201d To \u201cDownton Abbey\u201d"),
+        ('Trump diz que tem um bot\u00e3o "muito maior"', "Trump diz que tem um bot\u00e3o \u201cmuito maior\u201d"),
+        ("SpeechLLM \u5b66\u4f1a\"\u542c\u8bdd\u5916\u97f3\"", "SpeechLLM \u5b66\u4f1a\u201c\u542c\u8bdd\u5916\u97f3\u201d"),
+        # a character removed before a closing quote leaves no gap
+        ("Floods: 'How about helping us?'", "Floods \u2018How about helping us\u2019"),
+        ('He asked "why?" twice', "He asked \u201cwhy\u201d twice"),
+        # a quote that opens and closes nothing (spaces on both sides) is still removed
+        ('a " b', "a b"),
+        ("a ' b", "a b"),
+        ('""', "untitled"),
+    ],
+)
+def test_quotes_become_typographic_ones_that_face_the_right_way(raw: str, expected: str) -> None:
+    assert legal_name(raw) == expected
+
+
 def test_long_names_are_cut_in_bytes_without_splitting_characters() -> None:
     assert legal_name("a" * 10_000) == "a" * MAX_NAME_BYTES
     assert legal_name("🚀" * 200) == "🚀" * (MAX_NAME_BYTES // 4)

@@ -7,11 +7,16 @@ links") live here and nowhere else:
 * NFC, because macOS may hand back NFD and two spellings would be two notes;
 * Windows' forbidden characters ``< > : " / \\ | ? *``, the link breakers
   ``# ^ [ ]``, Android's ``+`` and ``'``, control characters, bidi overrides
-  and the BOM are removed.  The apostrophe becomes the typographic one
-  ("Don't" -> "Don’t", "l'état" -> "l’état": deleted, it made "Dont" and
-  "létat"), which every system stores; every other run of removed characters becomes ONE space, so
-  "AC/DC: Live" -> "AC DC Live".  White space is then collapsed to single
-  spaces;
+  and the BOM are removed.  Quotes become the typographic ones, which every
+  system stores, facing the way they face in the title: an apostrophe or a
+  closing single quote ’ ("Don't" -> "Don’t", "l'état" -> "l’état",
+  "the '90s" -> "the ’90s": deleted, it made "Dont" and "létat"), an
+  opening one ‘ ("FBI has 'grave concerns'" -> "FBI has ‘grave concerns’"),
+  and double quotes in pairs, “ then ” ('Bombcast: "Fun!"' -> "Bombcast
+  “Fun!”", also between Chinese words, which have no space before them); a
+  quote with a space on both sides is removed.  Every other run of removed
+  characters becomes ONE space, so "AC/DC: Live" -> "AC DC Live".  White
+  space is then collapsed to single spaces;
 * a run of ``%`` becomes one ``%``: ``%%`` is Obsidian's comment mark, and a
   link to "a %% b" would hide the rest of the line (with kbsync's own
   ``%% kbsync:end %%`` marker further down, the rest of the note);
@@ -41,12 +46,13 @@ from typing import Any
 MAX_NAME_BYTES = 200
 UNTITLED = "untitled"
 
-# Removed characters: Windows-forbidden, link breakers, Android's "+", C0/C1
-# controls, bidi embedding/override/isolate controls, BOM, lone surrogates.
+# Removed characters: Windows-forbidden, link breakers, Android's "+" and "'" (the
+# quotes ``_typographic_quotes`` left: next to no word), C0/C1 controls, bidi embedding/override/isolate controls, BOM, lone surrogates.
 _REMOVED = re.compile(
-    "[<>:\"/\\\\|?*#^\\[\\]+`\x00-\x1f\x7f-\x9f"
+    "[<>:\"'/\\\\|?*#^\\[\\]+`\x00-\x1f\x7f-\x9f"
     "\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]+"
 )
+_REMOVED_BEFORE_CLOSING = re.compile("(?<=\\S)(?:" + _REMOVED.pattern + ")(?=[\u2019\u201d])")
 _COMMENT_MARK = re.compile("%{2,}")
 _RESERVED = frozenset(
     ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
@@ -69,11 +75,47 @@ def legal_name(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
     """
     if max_bytes < len(UNTITLED):
         raise ValueError(f"max_bytes must be at least {len(UNTITLED)}, got {max_bytes}")
-    text = unicodedata.normalize("NFC", name).replace("'", "\u2019")
-    text = _COMMENT_MARK.sub("%", " ".join(_REMOVED.sub(" ", text).split()))
+    text = unicodedata.normalize("NFC", name)
+    if "'" in text or '"' in text:
+        text = _typographic_quotes(text)
+    # what a closing quote follows directly goes without a gap: 'helping us?'' -> "helping us’"
+    text = _REMOVED.sub(" ", _REMOVED_BEFORE_CLOSING.sub("", text))
+    text = _COMMENT_MARK.sub("%", " ".join(text.split()))
     text = _strip_dots_spaces(_cap_bytes(_strip_dots_spaces(text), max_bytes))
     text = _unreserve(text, max_bytes)
     return text or UNTITLED
+
+
+# a single quote opens a quotation at the start or after a space, an opening bracket, a dash or
+# an opening double quote, before a letter; anywhere else next to a word it is an apostrophe or
+# closes one ("Don't", "the boys' toys", "the '90s")
+_SINGLE_OPENS = re.compile("(?<![^\\s(\\[{\u2010-\u2015\u201c/-])'(?=[^\\W\\d_])")
+_SINGLE_CLOSES = re.compile("(?<=\\S)'|'(?=\\w)")
+_DOUBLE = re.compile('"')
+
+
+def _typographic_quotes(text: str) -> str:
+    """ASCII quotes as typographic ones facing the right way (see the module docstring); a
+    quote with a space on each side is left for ``_REMOVED``."""
+    text = _SINGLE_CLOSES.sub("\u2019", _SINGLE_OPENS.sub("\u2018", text))
+    if '"' not in text:
+        return text
+    # double quotes come in pairs: the first of a pair opens before a word, the second closes
+    # after one; what does neither is removed
+    out, opened = [], False
+    for i, piece in enumerate(_DOUBLE.split(text)):
+        if i:
+            before, after = out[-1][-1:], piece[:1]
+            if not opened and after.strip():
+                out.append("\u201c")
+                opened = True
+            elif opened and before.strip():
+                out.append("\u201d")
+                opened = False
+            else:
+                out.append('"')
+        out.append(piece)
+    return "".join(out)
 
 
 def _strip_dots_spaces(text: str) -> str:
