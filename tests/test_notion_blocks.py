@@ -3,6 +3,7 @@
 import json
 from datetime import datetime, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -179,3 +180,19 @@ def test_an_image_alone_in_its_paragraph_is_an_image_block_and_amid_text_stays_t
     assert plain[0]["paragraph"]["rich_text"][0]["text"] == {
         "content": "image (https://cdn.example.com/header.jpg)", "link": None}
     assert plain[2]["paragraph"]["rich_text"][0]["text"]["content"] == "A chart (https://e.com/chart.png)"
+
+
+@pytest.mark.parametrize(("markdown", "shown"), [
+    # heise and Golem put an image right before the paragraph's first word: "imageDie Katze"
+    ("Text ![](https://x.org/a.png)Die Katze", "Text image Die Katze"),
+    ("![Alt](https://x.org/a.png)Die Katze schläft", "Alt Die Katze schläft"),
+    ("Ein Bild![x](https://x.org/a.png) hier", "Ein Bild x hier"),
+    ("Ein **Bild**![x](https://x.org/a.png)*hier*", "Ein Bild x hier"),
+    # punctuation and white space are left as they are
+    ("See ![chart](https://x.org/c.png).", "See chart."),
+    ("(![chart](https://x.org/c.png))", "(chart)"),
+    ("A [![](https://x.org/a.png)](https://x.org) link", "A image link"),
+])
+def test_an_image_amid_text_is_a_word_of_its_own(markdown: str, shown: str) -> None:
+    items = markdown_blocks(markdown)[0]["paragraph"]["rich_text"]
+    assert "".join(i["text"]["content"] for i in items) == shown

@@ -123,7 +123,8 @@ def rich_text(text: str, *, link: str | None = None, **annotations: bool) -> lis
 # -- inline -------------------------------------------------------------------------------
 def _inline(tokens: Iterable[dict[str, Any]], resolve: Resolve, marks: dict[str, bool],
             link: str | None = None) -> Iterator[dict[str, Any]]:
-    for tok in tokens:
+    tokens = list(tokens)
+    for i, tok in enumerate(tokens):
         kind = tok["type"]
         if kind in ("text", "inline_html", "block_text"):
             if "children" in tok:
@@ -147,12 +148,24 @@ def _inline(tokens: Iterable[dict[str, Any]], resolve: Resolve, marks: dict[str,
                 url = ""
             yield from _inline(tok.get("children", []), resolve, marks, _safe_url(url) or link)
         elif kind == "image":
+            # an image amid text is its alt text, linked: a word of its own, apart from a word it
+            # touches in the Markdown (heise's "![](…)Die Katze" read "imageDie Katze")
             alt = _text_of(_inline(tok.get("children", []), resolve, {})) or "image"
+            if i and _edge(tokens[i - 1], resolve, -1).isalnum():
+                yield text_item(" ", **marks)
             yield from rich_text(alt, link=tok["attrs"].get("url"), **marks)
+            if i + 1 < len(tokens) and _edge(tokens[i + 1], resolve, 0).isalnum():
+                yield text_item(" ", **marks)
         elif "children" in tok:
             yield from _inline(tok["children"], resolve, marks, link)
         elif "raw" in tok:
             yield from rich_text(tok["raw"], link=link, **marks)
+
+
+def _edge(tok: dict[str, Any], resolve: Resolve, at: int) -> str:
+    """The first (``at`` 0) or last (-1) character a token shows, "" for none."""
+    shown = tok["raw"] if tok["type"] == "text" and "raw" in tok else _text_of(_inline([tok], resolve, {}))
+    return shown[at] if shown else ""
 
 
 def _block(kind: str, items: list[dict[str, Any]], **extra: Any) -> list[Block]:
