@@ -246,8 +246,7 @@ def score(store: Store, cfg: Config, env: Mapping[str, str], candidates: Iterabl
     todo = needs_scoring(articles.values(), scores, rescore=rescore)
     # Claude scores through the session above; a dry run never calls it. The store: the reader's categories,
     # and what each source of these articles repeats in every post
-    scorer = heuristic_for(cfg, {url: s.name for url, s in store.feed_states().items()}, store,
-                           sources={a.source for a in todo})
+    scorer = heuristic_for(cfg, store, todo)
     result.backend = scorer.name
     if dry_run and backend_name(cfg, env) == "claude":
         result.backend = "heuristic (dry run: Claude not called)"

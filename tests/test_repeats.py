@@ -88,3 +88,31 @@ def test_a_feeds_boilerplate_is_known_on_the_first_sync_and_on_each_later_day(tm
         assert "Follow Off Menu" not in said and "Squarespace" not in said, (props["title"], said)
         assert props["summary"].startswith("Guest number"), props
         assert "Follow Off Menu on Twitter" in body            # the article's text keeps them
+
+
+def test_the_heuristic_claude_falls_back_to_knows_the_feeds_boilerplate_too(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from sync.cli import main
+    from tests.claude_fixtures import ENV_NAMES
+    from tests.fake_anthropic import FakeAnthropic
+
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=20)
+    with FeedServer() as server, FakeAnthropic(api_key="sk-ant-right") as fake:
+        url = server.add("/offmenu.xml", Static(_rss([(n, _html(n)) for n in range(1, 5)], start)))
+        config = tmp_path / "config.toml"
+        config.write_text(f'[vault]\npath = "vault"\n[scoring]\nbackend = "claude"\n[[feeds]]\nurl = "{url}"\n',
+                          "utf-8")
+        # a wrong key: Claude is off for the run, every article is written with the heuristic
+        result = CliRunner().invoke(main, ["sync", "--config", str(config)], catch_exceptions=False,
+                                    env={"ANTHROPIC_API_KEY": "sk-ant-wrong", "ANTHROPIC_BASE_URL": fake.url})
+        assert result.exit_code == 0, result.output
+    written = [loads_note(p.read_text("utf-8")) for p in notes(tmp_path / "vault")]
+    assert len(written) == 4
+    for props, body in written:
+        assert props["scored_by"].startswith("heuristic (claude failed"), props
+        assert props["summary"].startswith("Guest number"), props
+        assert "Squarespace" not in body.split("## Key points")[1].split("\n## ")[0], body

@@ -48,31 +48,18 @@ def backend_name(cfg: Config, env: Mapping[str, str]) -> str:
     return cfg.scoring.backend
 
 
-def heuristic_for(cfg: Config, names: Mapping[str, str] | None = None, store=None,
-                  sources: Iterable[str] = ()) -> Scorer:
-    """The offline scorer. ``names`` (config url -> the feed's name as stored) keys the
-    weights of feeds that are named by their own title; with a ``store``, it also follows
-    the reader's category corrections and knows what each of ``sources`` (the sources of the
-    articles it will score) repeats in every post (``repeats``)."""
+def heuristic_for(cfg: Config, store=None, articles: Iterable[Article] = ()) -> Scorer:
+    """The offline scorer of ``articles``, alone or as Claude's fallback: both write the same
+    note. With the ``store`` it keys the weights of feeds named by their own title by that
+    name, follows the reader's category corrections and knows what each source of
+    ``articles`` repeats in every post (``repeats``)."""
     from .heuristic import HeuristicScorer
     from .learned import CategoryLearner
     from .repeats import for_sources
 
-    names = names or {}
-    learner = CategoryLearner.from_store(store) if store is not None else None
-    repeats = for_sources(store, sources) if store is not None else None
-    return HeuristicScorer(cfg.scoring, {names.get(f.url, f.name): f.weight for f in cfg.feeds}, learner=learner,
-                           repeats=repeats)
-
-
-def make_scorer(cfg: Config, env: Mapping[str, str]) -> Scorer:
-    """The scorer for this run: Claude (with the heuristic as its fallback) or the heuristic."""
-    heuristic = heuristic_for(cfg)
-    if backend_name(cfg, env) == "claude":
-        from .claude import ClaudeScorer
-        from .session import open_session
-
-        session = open_session(cfg, env)
-        assert session is not None
-        return ClaudeScorer(cfg.scoring, session, heuristic)
-    return heuristic
+    if store is None:
+        return HeuristicScorer(cfg.scoring, {f.name: f.weight for f in cfg.feeds})
+    names = {url: s.name for url, s in store.feed_states().items()}
+    return HeuristicScorer(cfg.scoring, {names.get(f.url, f.name): f.weight for f in cfg.feeds},
+                           learner=CategoryLearner.from_store(store),
+                           repeats=for_sources(store, {a.source for a in articles}))

@@ -102,7 +102,8 @@ def apply_batches(store: Store, cfg: Config, session: ClaudeSession, finished: I
                 continue  # changed since it was sent (scored again as usual), or no result line
             todo.append(article)
             outcomes.append(_outcome(session, cfg, article, f.results[c]))
-        part = assemble(todo, outcomes, cfg.scoring, f.prompt_version or session.version, heuristic_for(cfg),
+        part = assemble(todo, outcomes, cfg.scoring, f.prompt_version or session.version,
+                        heuristic_for(cfg, store, todo),
                         model=f.model or session.model)
         run.scores += part.scores
         run.waiting += part.waiting
@@ -139,7 +140,7 @@ def score_with_claude(store: Store, cfg: Config, session: ClaudeSession, candida
                 # not submitted (or unknown): written with the fallback, tried again next run
                 problems.append(f"claude: {sub.failure}; {len(sub.sent)} articles written with the heuristic for now")
                 runs.append(assemble(sub.sent, [Failed(sub.failure)] * len(sub.sent), cfg.scoring,
-                                     session.version, heuristic_for(cfg)))
+                                     session.version, heuristic_for(cfg, store, sub.sent)))
         sent = [s.key for s in submitted if not s.failure and s.key]
         finished = runner.wait(sent) if sent else []
         applied += finished
@@ -150,7 +151,7 @@ def score_with_claude(store: Store, cfg: Config, session: ClaudeSession, candida
                             "they are written when it ends (a later sync)")
         runs.append(ScoreRun(waiting=over_budget))
     else:
-        runs.append(ClaudeScorer(cfg.scoring, session, heuristic_for(cfg)).run(todo))
+        runs.append(ClaudeScorer(cfg.scoring, session, heuristic_for(cfg, store, todo)).run(todo))
     fresh = apply_vocabulary(store, cfg, [s for r in runs for s in r.scores], now)
     store.save_scores(fresh, now)
     # only now: a crash before this line fetches the same results again next run (free, idempotent)
