@@ -6,6 +6,13 @@ Chinese. ``key_phrases(matcher_hits)`` lists the tags whose phrases were
 found, title hits first. The heuristic scorer adds them to the feed's own
 ``<category>`` elements and the matched interests, so a note gets a few
 telling tags even when no ``interests`` are configured.
+
+``NAMES`` maps a tag to the names of the labs, companies, models and products
+AI/tech news is about, as they are written: a reader browses "everything on
+Gemini" by its tag. A name counts only as written (case and whole word:
+"Meta", not "meta-analysis" or "Meta-learning"); those in ``AMBIGUOUS_NAMES``
+are also everyday words or other things ("Apple", "Amazon", "Cursor",
+"Windsurf") and count only in an article that is about technology.
 """
 
 from __future__ import annotations
@@ -58,6 +65,75 @@ KEY_PHRASES: dict[str, tuple[str, ...]] = {
     "php": ("php",),
     "database": ("database", "databases", "postgres", "postgresql", "sqlite", "mysql", "数据库"),
 }
+
+
+NAMES: dict[str, tuple[str, ...]] = {
+    "openai": ("OpenAI",),
+    "chatgpt": ("ChatGPT",),
+    "gpt": ("GPT",),                 # GPT-4o, GPT-5.1: a hyphen and a digit go on with the name
+    "sora": ("Sora",),
+    "anthropic": ("Anthropic",),
+    "claude": ("Claude",),
+    "google": ("Google", "谷歌"),
+    "deepmind": ("DeepMind", "Google DeepMind"),
+    "gemini": ("Gemini",),
+    "gemma": ("Gemma",),
+    "meta": ("Meta", "Meta AI"),
+    "llama": ("Llama", "LLaMA"),
+    "microsoft": ("Microsoft", "微软"),
+    "copilot": ("Copilot",),
+    "github": ("GitHub",),
+    "nvidia": ("NVIDIA", "Nvidia", "英伟达"),
+    "amd": ("AMD",),
+    "intel": ("Intel", "英特尔"),
+    "apple": ("Apple",),
+    "amazon": ("Amazon", "亚马逊"),
+    "aws": ("AWS", "Amazon Web Services"),
+    "xai": ("xAI",),
+    "grok": ("Grok",),
+    "mistral": ("Mistral", "Mistral AI"),
+    "deepseek": ("DeepSeek", "深度求索"),
+    "qwen": ("Qwen", "通义千问", "千问"),
+    "alibaba": ("Alibaba", "阿里巴巴", "阿里云"),
+    "bytedance": ("ByteDance", "字节跳动"),
+    "doubao": ("Doubao", "豆包"),
+    "tencent": ("Tencent", "腾讯"),
+    "baidu": ("Baidu", "百度"),
+    "ernie": ("ERNIE", "文心一言", "文心大模型"),
+    "huawei": ("Huawei", "华为"),
+    "kimi": ("Kimi",),
+    "moonshot-ai": ("Moonshot AI", "月之暗面"),
+    "zhipu": ("Zhipu", "智谱"),
+    "minimax": ("MiniMax",),
+    "hugging-face": ("Hugging Face", "HuggingFace"),
+    "perplexity": ("Perplexity",),
+    "cohere": ("Cohere",),
+    "cursor": ("Cursor",),
+    "windsurf": ("Windsurf",),
+    "ollama": ("Ollama",),
+    "midjourney": ("Midjourney",),
+    "stability-ai": ("Stability AI", "Stable Diffusion"),
+    "langchain": ("LangChain",),
+    "pytorch": ("PyTorch",),
+    "openclaw": ("OpenClaw",),
+    "tesla": ("Tesla", "特斯拉"),
+    "samsung": ("Samsung", "三星"),
+    "tsmc": ("TSMC", "台积电"),
+    "xiaomi": ("Xiaomi", "小米"),
+    "unitree": ("Unitree", "宇树"),
+}
+# names that are also everyday words, places, people or other things: a tag only in an article about
+# technology (a recipe's "Apple Pie", the Amazon's rainforest, Claude Monet, a windsurfing race)
+AMBIGUOUS_NAMES = frozenset({"apple", "amazon", "meta", "claude", "gemini", "sora", "llama", "mistral", "grok",
+                             "cursor", "windsurf", "perplexity", "cohere", "kimi", "copilot", "intel", "tesla",
+                             "xiaomi", "samsung", "huawei", "gemma"})
+# words that say an article is about technology, beside ``scoring.taxonomy.AI_CONTEXT`` (casefolded)
+TECH_CONTEXT: tuple[str, ...] = (
+    "software", "app", "apps", "developer", "developers", "api", "apis", "cloud", "startup", "chip", "chips",
+    "smartphone", "iphone", "ipad", "ios", "android", "macos", "operating system", "browser", "programming",
+    "open source", "open-source", "gpu", "gpus", "robot", "robotics", "autopilot", "electric vehicle", "ev",
+    "processor", "semiconductor", "data center", "silicon", "launches", "announces", "unveils", "软件", "芯片",
+    "手机", "开发者", "代码", "科技")
 
 
 # How a person names a week's trend when most of its articles carry the tag (English, Chinese).

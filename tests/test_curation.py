@@ -28,7 +28,7 @@ from sync.rollups.naming import entities, name_trend, title_phrases
 from sync.rollups.render import render_daily
 from sync.scoring.heuristic import HeuristicScorer, category_leaf
 from sync.scoring.learned import CategoryLearner, reader_categories
-from sync.phrases import KEY_PHRASES, TOPIC_LABELS
+from sync.phrases import AMBIGUOUS_NAMES, KEY_PHRASES, NAMES, TOPIC_LABELS
 from sync.scoring.taxonomy import DEFAULT_CATEGORIES, category_rules, keywords_for_name
 from sync.store import Store
 from sync.tags import fold_tag, fold_tags
@@ -286,6 +286,45 @@ def test_a_developers_post_is_tagged_with_the_language_it_is_about():
     assert "rust" in tags("Programmiersprache: Rust 1.30 will mehr Klarheit schaffen")
     assert "golang" in tags("What's new in Go 1.22")
     assert "golang" not in tags("Go ahead and ship it")      # "Go" alone is an English word
+
+
+@pytest.mark.parametrize(("title", "summary", "named"), [
+    # a title that names the labs it is about and no lexicon topic had no tag at all
+    ("Microsoft and Anthropic announce strategic partnerships", "", ["microsoft", "anthropic"]),
+    ("Qwen 3.8 Max Scores 58.7 on the Tuesday Work Index", "", ["qwen"]),
+    ("Comparing Llama-3.1 and GPT-4o", "Which model wins on ChatGPT's tasks.", ["llama", "gpt", "chatgpt"]),
+    ("百度发布文心一言5.0", "", ["baidu", "ernie"]),
+    # an article with a tag keeps its tags: names only fill an empty list (see HeuristicScorer._named)
+    ("Microsoft, NVIDIA, and Anthropic announce strategic partnerships", "", []),
+    ("Google DeepMind's new weather model", "", ["deepmind"]),
+    # a name only as written, a whole word: not a compound, another name or lower case
+    ("Meta-learning for few-shot classification", "", []),
+    ("The metaverse is back", "", []),
+    ("ChatGPT for teachers", "", ["chatgpt"]),
+    ("Move the cursor with your eyes", "", []),
+    # an everyday word or another thing by the same name, in an article about no technology
+    ("Apple Pie Recipe", "Bake it for an hour.", []),
+    ("Claude Monet at the Louvre", "An exhibition of his paintings.", []),
+    ("Windsurf World Cup: the final", "A day of racing on the water.", []),
+    # ... and the same names in one that is
+    ("Apple releases iOS 27 beta", "", ["apple"]),
+    ("Claude gets a memory", "Anthropic's model now remembers.", ["claude", "anthropic"]),
+    ("Windsurf ships Wave 13", "The editor's AI writes more of the code.", ["windsurf"]),
+    # the body names everything: a name counts in the title and the feed's summary only
+    ("Notes from the week", "", []),
+])
+def test_names_in_the_title_and_summary_are_tags(title, summary, named):
+    scorer = HeuristicScorer(ScoringConfig())   # no interests: the lexicon and the names alone
+    article = Article(f"kb-{title}", None, title, "Blog", datetime(2026, 1, 1, tzinfo=timezone.utc),
+                      summary=summary, content=summary or "Text. Also OpenAI, Google and Apple.")
+    tags = scorer.score([article])[0].tags
+    assert [t for t in tags if t in NAMES] == named, tags
+
+
+def test_name_tags_are_already_folded_and_apart_from_the_topics():
+    for tag in NAMES:
+        assert fold_tag(tag) == tag and tag not in KEY_PHRASES
+    assert AMBIGUOUS_NAMES <= NAMES.keys()
 
 
 def test_every_keyword_is_matched_as_written():
