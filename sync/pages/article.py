@@ -18,7 +18,7 @@ from typing import Any
 
 import jinja2
 
-from ..models import Article, Score
+from ..models import Article, Score, dated_only, in_zone
 from ..sources.urls import youtube_video
 from . import templates
 from .doc import Doc, RelatedItem
@@ -47,8 +47,9 @@ def md_link(text: str, url: str | None) -> str:
 
 
 def local_naive(moment: datetime, tz: tzinfo) -> datetime:
-    """Obsidian's date & time property has no zone: write local time in the configured zone."""
-    return moment.astimezone(tz).replace(tzinfo=None, microsecond=0)
+    """Obsidian's date & time property has no zone: write local time in the configured zone (a
+    date without its time: midnight of that date, ``models.in_zone``)."""
+    return in_zone(moment, tz).replace(tzinfo=None, microsecond=0)
 
 
 def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem], week: str,
@@ -85,7 +86,7 @@ def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem
         summary=md(score.summary), stars=stars(score.score), score=score.score, tier=score.tier,
         why=md(score.why_it_matters), fallback=md(score.backend) if score.fallback else "",
         category=score.category, source_link=md_link(article.source, article.url),
-        published=published.strftime("%Y-%m-%d %H:%M"),
+        published=published.strftime("%Y-%m-%d" if dated_only(article.published) else "%Y-%m-%d %H:%M"),
         also=[md(s) for s in article.sources[1:]],
         key_points=[md(p) for p in score.key_points],
         content=demote_headings(article.content.strip()), related=related,

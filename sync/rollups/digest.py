@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
 
 from ..config import RollupConfig
-from ..models import Article, Link, Score
+from ..models import Article, Link, Score, dated_only, in_zone
 from ..pages.markdown import one_line, stars
 from ..text import has_cjk, truncate
 from .naming import WeekPhrases, name_trend, title_phrases
@@ -42,15 +42,10 @@ MAX_TRENDS = 5
 _LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
 # -- calendar ------------------------------------------------------------------------
 
-def _local(moment: datetime, cfg: RollupConfig) -> datetime:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(cfg.tz)
-
-
 def day_of(moment: datetime, cfg: RollupConfig) -> date:
-    """The calendar day of ``moment`` in the rollup time zone."""
-    return _local(moment, cfg).date()
+    """The calendar day of ``moment`` in the rollup time zone (a date without its time: that
+    date, ``models.in_zone``)."""
+    return in_zone(moment, cfg.tz).date()
 
 
 def week_end(day: date, cfg: RollupConfig) -> date:
@@ -379,7 +374,9 @@ def daily_rollup(day: date, articles: Iterable[Article], scores: Mapping[str, Sc
         numbered = []
         for st in members:
             number += 1
-            numbered.append(DailyItem(number, _local(st.published, cfg).strftime("%H:%M"), st))
+            # a date without its time shows none (not "00:00", nor the hour UTC midnight is here)
+            when = "" if dated_only(st.published) else in_zone(st.published, cfg.tz).strftime("%H:%M")
+            numbered.append(DailyItem(number, when, st))
         items.append((name, tuple(numbered)))
     values = [scores[a.kb_id].score for a in today if a.kb_id in scores]
     return DailyRollup(day=day, scanned=len(today),

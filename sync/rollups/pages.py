@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from ..config import Config
 from ..edits.overlay import reader_scores
 from ..links.index import related, story_groups
-from ..models import Article, Link, Score
+from ..models import Article, Link, Score, in_zone
 from ..pages.doc import Doc
 from ..store import Store
 from .digest import TrendNamer, WeeklyRollup, _aware, daily_rollup, week_label, weekly_rollup
@@ -43,10 +43,15 @@ def window(store: Store, first: date, last: date, tz: tzinfo,
     """
     start = datetime.combine(first, datetime.min.time(), tz)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
+    # a date without its time is on its own day whatever the zone (``models.in_zone``): the days'
+    # midnights UTC are read too, and what falls on another day is left out
+    start = min(start, datetime.combine(first, datetime.min.time(), timezone.utc))
+    end = max(end, datetime.combine(last + timedelta(days=1), datetime.min.time(), timezone.utc))
     known_articles, known_scores = known
     ids = store.ids_published(start, end)
     stored = store.get_articles(k for k in ids if k not in known_articles)
-    articles = [a for a in (known_articles.get(k) or stored.get(k) for k in ids) if a is not None]
+    articles = [a for a in (known_articles.get(k) or stored.get(k) for k in ids)
+                if a is not None and first <= in_zone(a.published, tz).date() <= last]
     scores = {a.kb_id: known_scores[a.kb_id] for a in articles if a.kb_id in known_scores}
     scores.update(store.scores(a.kb_id for a in articles if a.kb_id not in scores))
     return articles, reader_scores(store, scores)

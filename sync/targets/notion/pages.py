@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, tzinfo
 from typing import Any
 
-from ...models import Article, Score, canonical_json
+from ...models import Article, Score, canonical_json, dated_only, in_zone
 from ...pages.doc import Doc
 from ...sources.urls import youtube_video
 from .blocks import (
@@ -89,7 +89,9 @@ def article_doc(article: Article, score: Score, *, related: Sequence[str], tz: t
         "More tags": one_line(", ".join(more)),
         "Source": source,
         "Other source": one_line(other_source),
-        "Published": {"start": article.published.astimezone(tz).isoformat(), "end": None},
+        # a date without its time is a date in Notion (``models.in_zone``)
+        "Published": {"start": (in_zone(article.published, tz).date() if dated_only(article.published)
+                                else article.published.astimezone(tz)).isoformat(), "end": None},
         "Summary": (score.summary or "").strip()[:TEXT_LIMIT * 10],
         "KB ID": article.kb_id,
         "Related": list(related)[:ARRAY_LIMIT],
