@@ -56,9 +56,10 @@ def dated_only(moment: datetime) -> bool:
     """Whether ``moment`` is a date a feed gave without its time: exactly midnight UTC (a naive
     moment is UTC), which is how a date alone ("2026-08-14") and a static site's or a scraper's
     "Fri, 14 Aug 2026 00:00:00 +0000" read once parsed. 2,234 of 6,934 dated entries of the real
-    feed sets (35 feeds) are all at that time; an article really published at that second is
-    taken for a date too (about 40 entries of 9 feeds with other times: it is then shown at
-    midnight of its UTC day, no later)."""
+    feed sets (35 feeds) are all at that time. An article really published at that second is
+    taken for a date too, and shown at midnight of its UTC day: 408 entries of 9 feeds that also
+    give other times are at midnight UTC, 369 of them The Batch's (a date-only feed but for 3
+    entries), the others 39 of 1,282."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc)
     return moment.hour == moment.minute == moment.second == moment.microsecond == 0
