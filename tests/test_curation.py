@@ -24,7 +24,7 @@ from sync.edits.journal import Change, record
 from sync.links import background
 from sync.models import Article, Link, Score
 from sync.rollups.digest import Story, daily_rollup, weekly_rollup
-from sync.rollups.naming import entities, name_trend, title_phrases
+from sync.rollups.naming import entities, name_trend, title_phrases, trend_name
 from sync.rollups.render import render_daily
 from sync.scoring.heuristic import HeuristicScorer, category_leaf
 from sync.scoring.learned import CategoryLearner, reader_categories
@@ -232,6 +232,17 @@ def test_a_trend_name_adds_no_common_word_and_no_variant_of_its_topic():
            story("d", "Elasticsearch is Open Source. Again!", "Elastic adds the AGPL.", ("open-source",))]
     name, _ = name_trend(oss, [[s.title] for s in oss], {}, {"open-source": 2}, 10)
     assert name == "Open-source releases"            # not "Open-source releases: Open Source"
+
+
+def test_titles_share_a_phrase_whatever_its_case():
+    # "Auto mode" opens one title and "auto mode" is inside the other: the trend was called "mode"
+    titles = ["Auto mode is now the default in Claude Code for Pro, Max, and Team plans",
+              "Running auto mode in production"]
+    assert trend_name(titles, {}, 20) == "Auto mode"
+    # shown as a title capitalises it, whichever title comes first; a name starts with a capital
+    assert trend_name(list(reversed(titles)), {}, 20) == "Auto mode"
+    assert trend_name(["Winners of the spring hackathon", "Our hackathon, in pictures"], {}, 20) == "Hackathon"
+    assert trend_name(["Running gpt-oss on a laptop", "Fine-tuning gpt-oss for law"], {}, 20) == "gpt-oss"
 
 
 # -- 3. stable scores ------------------------------------------------------------------------

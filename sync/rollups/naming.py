@@ -52,26 +52,41 @@ def trend_name(titles: list[str], week_phrases: Mapping[str, int], week_size: in
     phrase common to the whole week ("AI", "模型") names no particular trend.
     """
     cluster = [title_phrases(t) for t in titles]
-    counts = Counter(p for ps in cluster for p in ps)
+    # a phrase is shared whatever its case: "Auto mode" opens one title and "auto mode" is inside
+    # the other (counted apart, the two titles shared only "mode"); it is shown as a title
+    # capitalises it, else as the first title writes it
+    display: dict[str, str] = {}
+    for ps in cluster:
+        for p in sorted(ps):
+            shown = display.setdefault(p.casefold(), p)
+            if p[:1].isupper() and not shown[:1].isupper():
+                display[p.casefold()] = p
+    counts = Counter(f for ps in cluster for f in {p.casefold() for p in ps})
     # a word of everyday English ("need", "help", "home") names no trend by itself
     shared = {p: n for p, n in counts.items() if n >= 2 and not _everyday(p)}
     if not shared:
         return ""
+    folded = week_phrases.folded if isinstance(week_phrases, WeekPhrases) else folded_counts(week_phrases)
+
     def value(p: str) -> tuple:
-        idf = math.log((1 + week_size) / (1 + week_phrases.get(p, 0)))
+        idf = math.log((1 + week_size) / (1 + folded.get(p, 0)))
         length = len(p) if has_cjk(p) else 2 * len(p.split())
         return (-(shared[p] * (1 + idf) * math.log(1 + length)), p)
 
     chosen: list[str] = []
     for p in sorted(shared, key=value):
         # a phrase inside (or containing) one already chosen says nothing new
-        if any(p.lower() in c.lower() or c.lower() in p.lower() for c in chosen):
+        if any(p in c or c in p for c in chosen):
             continue
         chosen.append(p)
         if len(chosen) == parts:
             break
-    display = {p.lower(): p for ps in cluster for p in ps}
-    return " · ".join(display.get(c.lower(), c) for c in chosen)
+    shown = [display[c] for c in chosen]
+    # a name starts with a capital: "Hackathon", not "hackathon" (a word of lower-case letters alone:
+    # "gpt-oss" and "iPhone" are written so)
+    if shown and shown[0].replace(" ", "").isalpha() and shown[0].islower() and shown[0].isascii():
+        shown[0] = shown[0][:1].upper() + shown[0][1:]
+    return " · ".join(shown)
 
 
 def _everyday(phrase: str) -> bool:
