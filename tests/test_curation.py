@@ -245,6 +245,16 @@ def test_titles_share_a_phrase_whatever_its_case():
     assert trend_name(["Running gpt-oss on a laptop", "Fine-tuning gpt-oss for law"], {}, 20) == "gpt-oss"
 
 
+def test_a_date_is_no_name():
+    # a research feed printing each post's date before its title: the week's trend was called "Jul"
+    titles = ["Jul 24, 2026: Can AI fly a drone?", "Jul 21, 2026: Claude helps people with their finances"]
+    assert trend_name(titles, {}, 20) == ""
+    assert entities(titles[0]) == []                                    # not "Jul 24"
+    # a scraper that runs the date into the title: a year glued to a word is no name either
+    assert entities("Jul 24, 2026Frontier Red Team report") == []      # not "2026Frontier Red Team"
+    assert entities("Qwen3 and GPT-5 ship on Friday") == ["Qwen3", "GPT-5"]
+
+
 # -- 3. stable scores ------------------------------------------------------------------------
 
 def test_an_article_scores_the_same_alone_in_a_backlog_and_with_an_undated_entry(p30):

@@ -40,6 +40,20 @@ _NAME_STOP = frozenset("""a an and are as at be by for from how in into is it it
 what when why with your you this that we our can will not more most about after over just
 introducing introduces announcing announces launch launches launching release releases released
 update updates gets major first now here""".split())
+# a month or a weekday, with or without a day's number, is a date and names no trend ("Jul", "Jul 24": a
+# research feed that prints each post's date before its title)
+_CALENDAR = frozenset("""january february march april may june july august september october november
+december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+saturday sunday mon tue tues wed thu thur thurs fri sat sun""".split())
+_DAY_NUMBER = re.compile(r"\d{1,4}(?:st|nd|rd|th)?")
+
+
+def _calendar(phrase: str) -> bool:
+    """Whether ``phrase`` is only a date's words: month and weekday names and numbers ("Jul 24")."""
+    words = phrase.casefold().replace(",", " ").replace(".", " ").split()
+    return any(w in _CALENDAR for w in words) and all(w in _CALENDAR or _DAY_NUMBER.fullmatch(w) for w in words)
+
+
 EVERYDAY = 1e-3   # per-token frequency in English from which a word alone is no trend name ("need": 1.2e-3)
 _CJK_NAME_STOP = frozenset("的了是在和与及或等也都就而但被把这那个之其为以于从我你他她它们吗呢吧啊着过很并")
 
@@ -63,7 +77,7 @@ def trend_name(titles: list[str], week_phrases: Mapping[str, int], week_size: in
                 display[p.casefold()] = p
     counts = Counter(f for ps in cluster for f in {p.casefold() for p in ps})
     # a word of everyday English ("need", "help", "home") names no trend by itself
-    shared = {p: n for p, n in counts.items() if n >= 2 and not _everyday(p)}
+    shared = {p: n for p, n in counts.items() if n >= 2 and not _everyday(p) and not _calendar(p)}
     if not shared:
         return ""
     folded = week_phrases.folded if isinstance(week_phrases, WeekPhrases) else folded_counts(week_phrases)
@@ -178,6 +192,9 @@ def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phra
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#.\-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
 RARE = 1e-5   # per-token frequency in English under which a word is a name ("Qwen", "Stargate")
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|s)", re.IGNORECASE)   # an ordinal or a decade: no name
+# a year glued to a word: a page's date and title run together by a scraper ("Jul 24, 2026Frontier Red
+# Team…"), no name
+_GLUED_YEAR = re.compile(r"(?:19|20)\d\d[A-Z][a-z]")
 
 
 def _name_like(token: str, title_case: bool = False, context: str = "") -> bool:
@@ -189,7 +206,8 @@ def _name_like(token: str, title_case: bool = False, context: str = "") -> bool:
     either writes it capitalised or no dictionary knows it ("Qwen", "Valkey").
     """
     if any(ch.isdigit() for ch in token):
-        return _ORDINAL.fullmatch(token) is None     # "Qwen3", "GPT-5", "2026"; not "2nd", "1990s"
+        # "Qwen3", "GPT-5", "2026"; not "2nd", "1990s", "2026Frontier"
+        return _ORDINAL.fullmatch(token) is None and _GLUED_YEAR.match(token) is None
     if (len(token) > 1 and token.isupper()) or _camel(token):
         return True
     if not token[:1].isupper():
@@ -246,7 +264,7 @@ def entities(title: str, limit: int = 3, context: str = "") -> list[str]:
             run.append(token)
             end = m.end()
             continue
-        if run and any(ch.isalpha() for ch in run[0]):
+        if run and any(ch.isalpha() for ch in run[0]) and not _calendar(" ".join(run)):
             out.append(" ".join(run))
         run = []
         if token and token != "AI" and _name_like(token, title_case, context) and token.casefold() not in _NAME_STOP:
