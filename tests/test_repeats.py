@@ -51,6 +51,31 @@ def test_the_summary_and_key_points_leave_the_feeds_repeated_lines_out():
         "Hover: Find a domain name for your passion today.",)
 
 
+def essay(n: int) -> str:
+    """A post whose site runs its banner into the first paragraph (Paul Graham's essays as a scraper
+    gives them: "Want to start a startup? Get funded by Y Combinator. October 2006(This essay…")."""
+    return (f"Want to start a startup?  Get funded by Y Combinator. October 20{n:02d}. Essay number {n} "
+            f"argues that founders should talk to users {n} times a week.\n\n"
+            f"The second paragraph of essay {n} says more about the users of startup number {n}.")
+
+
+def test_sentences_a_feed_opens_or_closes_every_post_with_are_its_boilerplate_too():
+    skip = repeated_lines([essay(n) for n in range(1, 4)])
+    assert extract.paragraph_key("Want to start a startup?") in skip
+    assert extract.paragraph_key("Get funded by Y Combinator.") in skip
+    # without: the banner was every essay's summary; with: the essay's own first sentence
+    assert extract.summary("", essay(7), "Essay 7", 200).startswith("Want to start a startup?")
+    assert extract.summary("", essay(7), "Essay 7", 200, skip=skip) == \
+        "Essay number 7 argues that founders should talk to users 7 times a week."
+    # the feed's own summary is the same text: its banner goes too
+    assert extract.summary(essay(7), essay(7), "Essay 7", 200, skip=skip).startswith("Essay number 7")
+    # a sentence said in two posts is no habit; one in the middle of a post is no banner
+    assert extract.paragraph_key("Want to start a startup?") not in repeated_lines([essay(1), essay(2)])
+    middle = [f"Post {n} opens here. Then it goes on with point {n}. It makes point {n + 2}. We love our users. "
+              f"It adds point {n + 1}. It asks about {n + 3}. It ends on {n}." for n in range(1, 6)]
+    assert extract.paragraph_key("We love our users.") not in repeated_lines(middle)
+
+
 def _rss(items: list[tuple[int, str]], start: datetime) -> bytes:
     body = "".join(
         f"<item><title>Ep {n}: Guest {n}</title><link>https://offmenu.example/ep/{n}</link>"

@@ -191,6 +191,8 @@ def _candidates(markdown: str, *, plain: bool = False, skip: frozenset[str] = _N
         if skip and _key(paragraph) in skip:
             continue
         for i, sentence in enumerate(sentences(paragraph)):
+            if skip and _key(sentence) in skip:
+                continue                  # a sentence the feed opens or closes every post with
             if i == 0 and sentence[:1] in "aAsStT":
                 sentence = _LEAD_IN.sub("", sentence, count=1)
             if _is_prose(sentence):
@@ -445,6 +447,22 @@ def paragraph_key(paragraph: str) -> str:
     if "](" in text or "\n" in text or "```" in text or "~~~" in text:
         return _key(plain_text(text))
     return _key(_NUMBER_MARK.sub("", text, count=1))
+
+
+EDGE_SENTENCES = 3      # a post's opening and closing sentences read for a feed's banner (``repeats``)
+_EDGE_CHARS = 600       # of its first and last line: a whole essay can be one line
+
+
+def edge_sentence_keys(markdown: str) -> set[str]:
+    """The keys (``_key``) of the first ``EDGE_SENTENCES`` sentences of a text's first line and
+    the last ones of its last line, as the summary and the key points split them: where a site
+    runs its banner or sign-off into a paragraph of the post ("Want to start a startup? Get
+    funded by Y Combinator. October 2006 …")."""
+    text = markdown.strip()
+    first, last = text.split("\n", 1)[0], text.rsplit("\n", 1)[-1]
+    opening = sentences(_clean(first[:_EDGE_CHARS]))[:EDGE_SENTENCES]
+    closing = sentences(_clean(last[-_EDGE_CHARS:]))[-EDGE_SENTENCES:]
+    return {key for key in map(_key, opening + closing) if key}
 
 
 def _has_url(text: str) -> bool:
