@@ -368,6 +368,22 @@ def test_every_keyword_is_matched_as_written():
     assert scorer.score([art])[0].category != "Coding & dev tools"
 
 
+def test_measuring_and_understanding_models_is_research_when_the_title_says_it():
+    scorer = HeuristicScorer(ScoringConfig())
+    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    def category(title, text="A post."):
+        return scorer.score([Article(f"kb-{title}", None, title, "Blog", when, content=text)])[0].category
+
+    # a research lab's titles: the taxonomy's other research words are not in them (they were "Other")
+    assert category("Riemann-bench: A Benchmark for Moonshot Mathematics") == "Research"
+    assert category("Towards Automated Circuit Discovery for Mechanistic Interpretability") == "Research"
+    assert category("Cheating behaviour in frontier model evaluations") == "Research"
+    # in a body they are said of everything: a phone's benchmarks, a podcast's evaluation
+    assert category("The 2017 iPad Pros", "Its benchmarks are the best we have seen. The evaluation took "
+                                          "a week.") == "Other"
+
+
 def test_a_dev_blogs_tutorial_is_coding_though_it_never_says_code():
     # a Middleman blog's post: its "class methods" made it Research ("method" is a research word)
     scorer = HeuristicScorer(ScoringConfig())

@@ -46,7 +46,7 @@ from . import extract
 from .learned import MIN_SIMILARITY, CategoryLearner
 from ..phrases import AMBIGUOUS_NAMES, KEY_PHRASES, NAMES, TECH_CONTEXT
 from .everyday import EVERYDAY
-from .taxonomy import AI_CONTEXT, OTHER, category_contexts, category_rules
+from .taxonomy import AI_CONTEXT, HEADLINE_ONLY, OTHER, category_contexts, category_rules
 
 T = TypeVar("T")
 PARALLEL_MIN = 2000   # articles; below this, worker start-up costs more than it saves
@@ -221,6 +221,12 @@ class HeuristicScorer:
         return EVERYDAY - chosen
 
     @cached_property
+    def _headline_only(self) -> frozenset[str]:
+        # the taxonomy's title-only keywords (taxonomy.HEADLINE_ONLY), but not one the reader configured
+        chosen = {word.casefold() for words in dict(self.cfg.category_keywords).values() for word in words}
+        return HEADLINE_ONLY - chosen
+
+    @cached_property
     def _rules(self) -> tuple[TermMatcher, list[tuple[str, tuple[str, ...]]], dict[str, list[str]]]:
         # configured order breaks ties; categories without keywords get their name's (taxonomy.py)
         rules = category_rules(self.cfg.categories, dict(self.cfg.category_keywords))
@@ -292,7 +298,7 @@ class HeuristicScorer:
         # the feed's own <category> elements ("Security", "Research", "Product") say what the
         # article is about as plainly as its title does: they count like title words
         in_title = matcher.found(title) | matcher.found(" ; ".join(article.categories).casefold())
-        in_body = matcher.found(body)
+        in_body = matcher.found(body) - self._headline_only
         hits = dict.fromkeys((c for c, _ in rules), 0)
         word_of: dict[str, str] = {}
         for word in in_title | in_body:
