@@ -384,6 +384,14 @@ def test_measuring_and_understanding_models_is_research_when_the_title_says_it()
                                           "a week.") == "Other"
 
 
+def test_an_ai_editors_release_notes_are_coding_like_cursors():
+    scorer = HeuristicScorer(ScoringConfig())
+    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    notes = Article("kb-ws", None, "Windsurf Next 1.12.115", "Windsurf Next Changelog", when,
+                    content="- Fixed a crash when switching between Cascade conversations")
+    assert scorer.score([notes])[0].category == "Coding & dev tools"
+
+
 def test_a_dev_blogs_tutorial_is_coding_though_it_never_says_code():
     # a Middleman blog's post: its "class methods" made it Research ("method" is a research word)
     scorer = HeuristicScorer(ScoringConfig())

@@ -60,7 +60,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("coding", "developer|tool|coding|code|programming|engineering|builder|devtool|software|"
        "编程|代码|开发|开发者|工具|实践|工程|软件",
        "coding|code|codebase|developer|programming|ide|cli|terminal|repository|pull request|github|copilot|"
-       "cursor|claude code|codex|sdk|api|vs code|编程|代码|开发者|程序员|终端|仓库|工程师|开发|"
+       "cursor|windsurf|claude code|codex|sdk|api|vs code|编程|代码|开发者|程序员|终端|仓库|工程师|开发|"
        # a programming language or a developer's tool named is as plain a sign (a dev blog's tutorial
        # says "Ruby" and "class methods", not "coding"; its "method" alone would make it Research)
        "python|javascript|typescript|ruby|rust|golang|kotlin|java|php|c++|c#|node.js|npm|react.js|reactjs|"
