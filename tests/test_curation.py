@@ -382,6 +382,10 @@ def test_measuring_and_understanding_models_is_research_when_the_title_says_it()
     # in a body they are said of everything: a phone's benchmarks, a podcast's evaluation
     assert category("The 2017 iPad Pros", "Its benchmarks are the best we have seen. The evaluation took "
                                           "a week.") == "Other"
+    # a company's deal is business news when the title says it, not when a show's notes mention one
+    assert category("Anthropic partners with BCG") == "Industry & business"
+    assert category("Anthropic acquires Stainless") == "Industry & business"
+    assert category("Slanted 45", "Thanks to our partnership with a sponsor. We talk.") == "Other"
 
 
 def test_an_ai_editors_release_notes_are_coding_like_cursors():

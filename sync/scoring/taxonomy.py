@@ -96,7 +96,7 @@ CONCEPTS: tuple[Concept, ...] = (
        "product|feature|users|上线|推出|公测|内测|上架|订阅|产品|功能|用户"),
     _c("industry", "industry|business|market|funding|economy|application|company|startup|"
        "行业|产业|商业|应用|市场|投资|融资|经济|公司",
-       "funding|raises|valuation|acquisition|revenue|market|investors|startup|enterprise|customers|users|"
+       "funding|raises|valuation|acquisition|acquires|partnership|partnerships|partners with|revenue|market|investors|startup|enterprise|customers|users|"
        "product|app|industry|economy|gdp|融资|估值|收购|营收|市场|投资|创业|企业|用户|产品|应用|行业|产业|落地|"
        "经济|医疗|交通|商业化"),
     _c("usage", "usage|use|using|tip|how|guide|tutorial|workflow|practice|使用|技巧|教程|用法|实战",
@@ -210,7 +210,10 @@ _NEEDS_CONTEXT = frozenset({"Multimodal & video"})
 # As body words too they filed 24 of 4,710 corpus articles as Research (7 as title words), most of the
 # other 17 wrongly: an iPad review, a podcast, a Ruby serialiser comparison.
 HEADLINE_ONLY = frozenset({"benchmark", "benchmarks", "evaluation", "evaluations", "evals", "interpretability",
-                           "hallucination", "hallucinations", "评测", "可解释性", "幻觉"})
+                           "hallucination", "hallucinations", "评测", "可解释性", "幻觉",
+                           # a deal a company's news is about ("Anthropic partners with BCG"), which a
+                           # podcast's or a gallery's text mentions in passing
+                           "acquires", "partnership", "partnerships", "partners with"})
 
 
 def category_contexts(categories: Sequence[str], configured: Mapping[str, Sequence[str]]) -> frozenset[str]:
