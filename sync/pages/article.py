@@ -20,6 +20,7 @@ import jinja2
 
 from ..models import Article, Score, dated_only, in_zone
 from ..sources.urls import youtube_video
+from ..text import plain_text
 from . import templates
 from .doc import Doc, RelatedItem
 from .markdown import demote_headings, md, stars
@@ -44,6 +45,22 @@ def md_link(text: str, url: str | None) -> str:
         return label
     target = f"<{url}>" if re.search(r"[\s()<>]", url) else url
     return f"[{label}]({target})"
+
+
+def shown_content(article: Article) -> str:
+    """The article's text as a page shows it (the note's Article section, the Notion page's):
+    none when it only says the title again. Scraped feeds give the title as the description
+    (Anthropic's news, Claude's blog, Pinecone's, Perplexity's: 871 of 7,065 entries with a text
+    in the real feed sets), and the page showed the title a second time under "Article"."""
+    content = article.content
+    if content and len(content) <= 2 * len(article.title) + 40 and \
+            _letters(plain_text(content)) == _letters(article.title):
+        return ""
+    return content
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def local_naive(moment: datetime, tz: tzinfo) -> datetime:
@@ -89,7 +106,7 @@ def article_doc(article: Article, score: Score, *, related: Sequence[RelatedItem
         published=published.strftime("%Y-%m-%d" if dated_only(article.published) else "%Y-%m-%d %H:%M"),
         also=[md(s) for s in article.sources[1:]],
         key_points=[md(p) for p in score.key_points],
-        content=demote_headings(article.content.strip()), related=related,
+        content=demote_headings(shown_content(article).strip()), related=related,
         video=youtube_video(article.url) or "")
     return Doc(key=article.kb_id, props=props, region=region.strip("\n") + "\n", path=path)
 

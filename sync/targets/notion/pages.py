@@ -23,6 +23,7 @@ from datetime import date, tzinfo
 from typing import Any
 
 from ...models import Article, Score, canonical_json, dated_only, in_zone
+from ...pages.article import shown_content
 from ...pages.doc import Doc
 from ...sources.urls import youtube_video
 from .blocks import (
@@ -97,7 +98,7 @@ def article_doc(article: Article, score: Score, *, related: Sequence[str], tz: t
         "Related": list(related)[:ARRAY_LIMIT],
     }
     body = {"summary": (score.summary or "").strip(), "points": list(score.key_points),
-            "content": article.content or "", "url": url, "url_ok": url_ok}
+            "content": shown_content(article), "url": url, "url_ok": url_ok}
     if video := youtube_video(url):
         body["video"] = video   # only then: every other page's body stays as it was
     return Doc(key=article.kb_id, props=props, region=canonical_json(body), owned=tuple(owned))
