@@ -23,7 +23,7 @@ from ..sources.urls import youtube_video
 from ..text import plain_text
 from . import templates
 from .doc import Doc, RelatedItem
-from .markdown import demote_headings, md, stars
+from .markdown import demote_headings, md, only_the_title, stars
 
 
 def environment(folder: Path | None = None) -> jinja2.Environment:
@@ -53,14 +53,9 @@ def shown_content(article: Article) -> str:
     (Anthropic's news, Claude's blog, Pinecone's, Perplexity's: 871 of 7,065 entries with a text
     in the real feed sets), and the page showed the title a second time under "Article"."""
     content = article.content
-    if content and len(content) <= 2 * len(article.title) + 40 and \
-            _letters(plain_text(content)) == _letters(article.title):
+    if content and len(content) <= 2 * len(article.title) + 40 and only_the_title(plain_text(content), article.title):
         return ""
     return content
-
-
-def _letters(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def local_naive(moment: datetime, tz: tzinfo) -> datetime:

@@ -106,8 +106,14 @@ def _one_line_of(summary: str, title: str) -> str:
     text = plain_text(summary)
     first = sentences(text)[:1]
     line = truncate(first[0] if first else text, SUMMARY_CHARS)
-    letters = _letters(line)
-    return "" if letters and letters == _letters(title) else line
+    return "" if only_the_title(line, title) else line
+
+
+def only_the_title(text: str, title: str) -> bool:
+    """Whether plain ``text`` says the title again and nothing else (its letters and digits, case
+    aside: "Introducing X." under the heading "Introducing X")."""
+    letters = _letters(text)
+    return bool(letters) and letters == _letters(title)
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")   # \w is str.isalnum() plus "_" (CPython's sre), so this keeps isalnum()

@@ -80,7 +80,7 @@ def trend_name(titles: list[str], week_phrases: Mapping[str, int], week_size: in
     shared = {p: n for p, n in counts.items() if n >= 2 and not _everyday(p) and not _calendar(p)}
     if not shared:
         return ""
-    folded = week_phrases.folded if isinstance(week_phrases, WeekPhrases) else folded_counts(week_phrases)
+    folded = folded_counts(week_phrases)
 
     def value(p: str) -> tuple:
         idf = math.log((1 + week_size) / (1 + folded.get(p, 0)))
@@ -280,10 +280,15 @@ class WeekPhrases(Counter):
 
     @cached_property
     def folded(self) -> Counter[str]:
-        return folded_counts(self)
+        return _fold(self)
 
 
-def folded_counts(phrases: Mapping[str, int]) -> Counter[str]:
+def folded_counts(phrases: Mapping[str, int]) -> Mapping[str, int]:
+    """The counts case-folded: a week's own (``WeekPhrases.folded``, built once), else built here."""
+    return phrases.folded if isinstance(phrases, WeekPhrases) else _fold(phrases)
+
+
+def _fold(phrases: Mapping[str, int]) -> Counter[str]:
     folded: Counter[str] = Counter()
     for phrase, n in phrases.items():
         folded[phrase.casefold()] += n
@@ -293,7 +298,7 @@ def folded_counts(phrases: Mapping[str, int]) -> Counter[str]:
 def _telling_phrase(title: str, week_phrases: Mapping[str, int], week_size: int, label: str,
                     context: str = "") -> str:
     """The title's most telling name: a name it gives ("Gemini CLI"), else its rarest CJK phrase."""
-    folded = week_phrases.folded if isinstance(week_phrases, WeekPhrases) else folded_counts(week_phrases)
+    folded = folded_counts(week_phrases)
 
     def rarity(p: str) -> tuple:
         seen = folded.get(p.casefold(), 0) if " " not in p else 0

@@ -215,16 +215,19 @@ class HeuristicScorer:
         return TermMatcher(AI_CONTEXT)
 
     @cached_property
+    def _chosen(self) -> frozenset[str]:
+        # the keywords the reader configured: the taxonomy's special cases below never apply to them
+        return frozenset(word.casefold() for words in dict(self.cfg.category_keywords).values() for word in words)
+
+    @cached_property
     def _everyday(self) -> frozenset[str]:
         # the lexicon's everyday words (everyday.py), but not a keyword the reader configured
-        chosen = {word.casefold() for words in dict(self.cfg.category_keywords).values() for word in words}
-        return EVERYDAY - chosen
+        return EVERYDAY - self._chosen
 
     @cached_property
     def _headline_only(self) -> frozenset[str]:
         # the taxonomy's title-only keywords (taxonomy.HEADLINE_ONLY), but not one the reader configured
-        chosen = {word.casefold() for words in dict(self.cfg.category_keywords).values() for word in words}
-        return HEADLINE_ONLY - chosen
+        return HEADLINE_ONLY - self._chosen
 
     @cached_property
     def _rules(self) -> tuple[TermMatcher, list[tuple[str, tuple[str, ...]]], dict[str, list[str]]]:
