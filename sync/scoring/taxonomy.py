@@ -96,7 +96,8 @@ CONCEPTS: tuple[Concept, ...] = (
        "product|feature|users|上线|推出|公测|内测|上架|订阅|产品|功能|用户"),
     _c("industry", "industry|business|market|funding|economy|application|company|startup|"
        "行业|产业|商业|应用|市场|投资|融资|经济|公司",
-       "funding|raises|valuation|acquisition|acquires|partnership|partnerships|partners with|revenue|market|investors|startup|enterprise|customers|users|"
+       "funding|raises|valuation|acquisition|acquires|partnership|partnerships|partners with|revenue|market|"
+       "investors|startup|enterprise|customers|users|"
        "product|app|industry|economy|gdp|融资|估值|收购|营收|市场|投资|创业|企业|用户|产品|应用|行业|产业|落地|"
        "经济|医疗|交通|商业化"),
     _c("usage", "usage|use|using|tip|how|guide|tutorial|workflow|practice|使用|技巧|教程|用法|实战",
