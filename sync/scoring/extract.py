@@ -517,6 +517,26 @@ def _opening_key(text: str, size: int) -> str:
     return _key(_URL.sub("", text))[:size]
 
 
+def word_keys(text: str, limit: int) -> list[tuple[str, int]]:
+    """The first ``limit`` words of a text's first line that have a letter or a digit, each as its
+    key (``_key``) and the offset in ``text`` where it ends: the words a feed opens its posts with
+    (``repeats``), compared as the summary compares text, and cut off where they end."""
+    out: list[tuple[str, int]] = []
+    end = 0
+    for match in _WORD.finditer(text):
+        if out and "\n" in text[end:match.start()]:
+            break                         # the first line ends
+        end = match.end()
+        if key := _key(match.group()):
+            out.append((key, match.end()))
+            if len(out) == limit:
+                break
+    return out
+
+
+_WORD = re.compile(r"\S+")
+
+
 def _key(text: str) -> str:
     """Text compared for sameness: letters and digits only, case-folded."""
     folded = text.casefold()

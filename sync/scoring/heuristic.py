@@ -46,9 +46,11 @@ from . import extract
 from .learned import MIN_SIMILARITY, CategoryLearner
 from ..phrases import AMBIGUOUS_NAMES, KEY_PHRASES, NAMES, TECH_CONTEXT
 from .everyday import EVERYDAY
+from .repeats import Boilerplate, without_opening
 from .taxonomy import AI_CONTEXT, HEADLINE_ONLY, OTHER, category_contexts, category_rules
 
 T = TypeVar("T")
+_NO_BOILERPLATE = Boilerplate(frozenset())
 PARALLEL_MIN = 2000   # articles; below this, worker start-up costs more than it saves
 CHUNK = 500
 SUMMARY_CHARS = 220
@@ -181,9 +183,9 @@ class HeuristicScorer:
     name = "heuristic"
 
     def __init__(self, cfg: ScoringConfig, source_weights: Mapping[str, float] | None = None,
-                 learner: CategoryLearner | None = None, repeats: Mapping[str, frozenset[str]] | None = None):
-        """``repeats``: per source, the lines it repeats in every post (``repeats.for_sources``),
-        which are no summary and no key point."""
+                 learner: CategoryLearner | None = None, repeats: Mapping[str, Boilerplate] | None = None):
+        """``repeats``: per source, what it repeats in every post (``repeats.for_sources``): its
+        lines are no summary and no key point, and its opening is not read at all."""
         self.cfg = cfg
         self.source_weights = dict(source_weights or {})
         self.learner = learner or None
@@ -267,18 +269,25 @@ class HeuristicScorer:
         title = article.title.casefold()
         body_text = plain_text(article.content) or article.summary
         body = (article.summary + " " + body_text).casefold()
+        # what the article says itself (its summary, key points and topics) is read without the page
+        # chrome its feed opens every post with; the category and the score weigh the whole text, as
+        # words the feed says of every post ("The Batch AI News and Insights:") tell what it is about
+        repeated = self.repeats.get(article.source, _NO_BOILERPLATE)
+        lead, content = article.summary, article.content
+        if repeated.openings:
+            lead, content = without_opening(lead, repeated.openings), without_opening(content, repeated.openings)
 
         title_hits = self._interests.found(title)
         body_hits = self._interests.found(body)
         matched = [t for t in self._interests.terms if t in title_hits or t in body_hits]
         in_title = len(title_hits)
-        headline, lead = self._topics(title, article.summary)
+        headline, in_lead = self._topics(title, lead)
         if self._interests.terms:
             interests = min(30, 12 * in_title + 6 * (len(matched) - in_title))
         else:
             # a feeds-only config: without this every article scored 56-71 (all "skim", no must-read),
             # as "everything is Other" was for categories; the lexicon is the default interest list
-            interests = min(30, 10 * len(headline) + 5 * len(lead))
+            interests = min(30, 10 * len(headline) + 5 * len(in_lead))
         weight = self.source_weights.get(article.source, 1.0)
         source = min(15.0, 10.0 * weight)
         coverage = min(16, 8 * max(0, len(article.sources) - 1))
@@ -286,14 +295,14 @@ class HeuristicScorer:
         depth = min(15, int(15.0 * math.log1p(units) / math.log1p(600)))
         total = max(0, min(100, int(round(BASE + interests + source + coverage + depth))))
 
-        tags = self._tags(article, matched, headline + lead)
-        skip = self.repeats.get(article.source, frozenset())
-        summary = extract.summary(article.summary, article.content, article.title, SUMMARY_CHARS, skip=skip)
+        tags = self._tags(article, matched, headline + in_lead)
+        skip = repeated.lines
+        summary = extract.summary(lead, content, article.title, SUMMARY_CHARS, skip=skip)
         return Score(
             kb_id=article.kb_id, content_hash=article.content_hash, backend=self.name,
             score=total, tier=tier_for(total, self.cfg), category=self._category(article, title, body),
-            tags=tags or fold_tags(self._named(article, body), limit=self._limit),
-            summary=summary, key_points=extract.key_points(article.content, summary, article.title,
+            tags=tags or fold_tags(self._named(article.title, lead, body), limit=self._limit),
+            summary=summary, key_points=extract.key_points(content, summary, article.title,
                                                            limit=MAX_POINTS, chars=POINT_CHARS, skip=skip))
 
     def _category(self, article: Article, title: str, body: str) -> str:
@@ -343,7 +352,7 @@ class HeuristicScorer:
         lead = [t for t in dict.fromkeys(owner[p] for p in matcher.terms if p in in_lead) if t not in headline]
         return headline, lead
 
-    def _named(self, article: Article, body: str) -> list[str]:
+    def _named(self, title: str, lead: str, body: str) -> list[str]:
         """The tags of the names the title gives, then those only the feed's summary gives (not the
         body: it names everything); an ambiguous name only in an article about technology (one
         that gives another name, or a word about AI or technology).
@@ -356,11 +365,11 @@ class HeuristicScorer:
         82 % to 77 % on its titles and summaries); the labelled sets, whose articles all have a
         tag, have the same links and trends as without names."""
         finder, context = self._names
-        named = finder.found(article.title)
-        named += [t for t in finder.found(article.summary) if t not in named]
+        named = finder.found(title)
+        named += [t for t in finder.found(lead) if t not in named]
         if any(t in AMBIGUOUS_NAMES for t in named) and not (
                 any(t not in AMBIGUOUS_NAMES for t in named)
-                or context.found(article.title.casefold()) or context.found(body)):
+                or context.found(title.casefold()) or context.found(body)):
             named = [t for t in named if t not in AMBIGUOUS_NAMES]
         return named
 
