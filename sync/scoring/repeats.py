@@ -90,11 +90,13 @@ def repeated_lines(contents: Iterable[str], repeats: int = REPEATS) -> frozenset
 
 def repeated_openings(contents: Sequence[str], repeats: int = REPEATS) -> tuple[Opening, ...]:
     """The openings of ``contents`` (see the module), longest first."""
-    posts = [(content, word_keys(content, OPENING_WORDS)) for content in contents]
     # only posts whose first two words ``repeats`` posts share can be in an opening: the rest
-    # (most posts of most feeds) are not walked word by word
-    pairs = Counter(tuple(key for key, _ in words[:2]) for _, words in posts)
-    posts = [(content, words) for content, words in posts if len(words) > 2 and pairs[words[0][0], words[1][0]] >= repeats]
+    # (most posts of most feeds) are not read further
+    pairs = [tuple(key for key, _ in word_keys(content, 2)) for content in contents]
+    shared_pair = Counter(pairs)
+    posts = [(content, word_keys(content, OPENING_WORDS))
+             for content, pair in zip(contents, pairs) if len(pair) == 2 and shared_pair[pair] >= repeats]
+    posts = [(content, words) for content, words in posts if len(words) > 2]
     # how many posts begin with each sequence of words: a trie, one node per distinct beginning
     node_of: dict[tuple[int, str], int] = {}
     shared: list[int] = [0]
