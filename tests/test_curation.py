@@ -218,6 +218,20 @@ def test_a_title_case_word_the_text_writes_in_lower_case_is_not_a_name():
     assert entities("Google API Keys Weren't Secrets. But then Gemini Changed the Rules.") == ["API"]
 
 
+def test_a_titles_first_word_is_capitalised_by_its_place_not_as_a_name():
+    # a sentence-case title: its first word's capital is the sentence's ("2 articles on Updating this
+    # week, covering Spec"); the summaries or the names of AI news tell a name there
+    assert entities("Updating our Model Spec with teen protections") == ["Spec"]
+    assert entities("Evaluating large language models trained on code") == []
+    assert entities("Scaling Kubernetes to 7,500 nodes") == ["Kubernetes"]
+    assert entities("Deploying Claude across the enterprise") == ["Claude"]
+    assert entities("Claude can now use tools") == ["Claude"]                   # a known name, no summary
+    assert entities("Opus 4.5 is here") == ["Opus 4.5"]                         # a number goes on from it
+    assert entities("Jukebox", context="We're introducing Jukebox, a neural net that generates music.") == \
+        ["Jukebox"]
+    assert entities("Valkey is forked from Redis") == ["Valkey", "Redis"]       # no dictionary word
+
+
 def test_a_trend_name_adds_no_common_word_and_no_variant_of_its_topic():
     def story(k, title, summary, tags):
         return Story(kb_id=k, title=title, url=None, source=k, published=datetime(2025, 7, 1, tzinfo=timezone.utc),

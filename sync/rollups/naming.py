@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from ..links.features import STOP_WORDS
 from ..pages.markdown import SUMMARY_CHARS
-from ..phrases import BROAD_TAGS, KEY_PHRASES, TOPIC_LABELS
+from ..phrases import BROAD_TAGS, KEY_PHRASES, NAMES, TOPIC_LABELS
 from ..text import has_cjk, truncate
 
 if TYPE_CHECKING:   # digest.py builds the stories and imports this module
@@ -46,6 +46,7 @@ _CALENDAR = frozenset("""january february march april may june july august septe
 december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
 saturday sunday mon tue tues wed thu thur thurs fri sat sun""".split())
 _DAY_NUMBER = re.compile(r"\d{1,4}(?:st|nd|rd|th)?")
+_KNOWN_NAMES = frozenset(spelling for spellings in NAMES.values() for spelling in spellings)
 
 
 def _calendar(phrase: str) -> bool:
@@ -267,7 +268,14 @@ def entities(title: str, limit: int = 3, context: str = "") -> list[str]:
         if run and any(ch.isalpha() for ch in run[0]) and not _calendar(" ".join(run)):
             out.append(" ".join(run))
         run = []
-        if token and token != "AI" and _name_like(token, title_case, context) and token.casefold() not in _NAME_STOP:
+        # the title's first word is capitalised wherever it stands: judged as in a Title Case title
+        # ("Updating our Model Spec", "Evaluating large language models": no names), unless it is
+        # a name of AI and tech news as written ("Claude can now use tools", with no summary) or a
+        # word a number follows ("Opus 4.5 is here")
+        first = m is not None and not text[:m.start()].strip() and token not in _KNOWN_NAMES \
+            and not text[m.end():m.end() + 2].lstrip(" ")[:1].isdigit()
+        if token and token != "AI" and _name_like(token, title_case or first, context) \
+                and token.casefold() not in _NAME_STOP:
             run = [token]
         end = m.end() if m else end
     return list(dict.fromkeys(out))
