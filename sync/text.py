@@ -68,11 +68,11 @@ _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")   # CommonMark: any ASCII punctuati
 _HIDE_BASES = range(0xE000, 0xF900, 0x100)
 _HIDDEN = {base: re.compile(f"[{chr(base + 0x21)}-{chr(base + 0x7E)}]") for base in _HIDE_BASES}
 # a possible sentence end: Latin . ! ? …, Arabic-script ۔ ؟ (Urdu, Arabic, Persian; then white
-# space), or CJK 。！？ (then anything); closing quotes and brackets stay with the sentence they
-# close. (Said plainly, that is ``[.!?…۔؟]+[closers]*(?=\s)|[。！？]+[closers]*``; written to open
-# with the end mark itself, so the regex engine skips to the next one in a tight loop: 2.4x faster
-# over an article.)
-_END = re.compile(r"[.!?…۔؟。！？](?:(?<=[.!?…۔؟])[.!?…۔؟]*[\"'”’»)\]]*(?=\s)|(?<=[。！？])[。！？]*[”’」』）)\"']*)")
+# space), or CJK 。！？ and the fullwidth ． of Japanese technical writing (then anything); closing
+# quotes and brackets stay with the sentence they close. (Said plainly, that is
+# ``[.!?…۔؟]+[closers]*(?=\s)|[。！？．]+[closers]*``; written to open with the end mark itself, so
+# the regex engine skips to the next one in a tight loop: 2.4x faster over an article.)
+_END = re.compile(r"[.!?…۔؟。！？．](?:(?<=[.!?…۔؟])[.!?…۔؟]*[\"'”’»)\]]*(?=\s)|(?<=[。！？．])[。！？．]*[”’」』）)\"']*)")
 # words after which a period ends no sentence (compared lower-cased, without the period)
 ABBREVIATIONS = frozenset("""
     mr mrs ms mx dr prof sr jr st mt ft vs etc e.g i.e eg ie cf al viz approx ca inc ltd co corp llc plc
@@ -169,7 +169,8 @@ def sentences(text: str) -> list[str]:
     ``Rev.``, ``e.g.``, ``U.S.``), an initial (``J. Smith``), a day before
     its month (``2. Februar``) or before a lower-case word, and neither does a ``!`` or ``?``
     before one ("Yahoo! and", '"Why?" she asked'); ``?`` and ``.`` inside a URL end nothing
-    (they are not followed by white space). Chinese and Japanese sentences end at 。！？.
+    (they are not followed by white space). Chinese and Japanese sentences end at 。！？ and at
+    the fullwidth ． (not before a digit: "３．５").
     """
     out: list[str] = []
     start = 0
@@ -179,6 +180,8 @@ def sentences(text: str) -> list[str]:
             continue
         if mark in "!?" and text[m.end():m.end() + 4].lstrip()[:1].islower():
             continue      # "from Yahoo! and you", '"Why?" she asked': a lower-case word goes on with it
+        if mark == "．" and text[m.end():m.end() + 1].isdigit():
+            continue      # a fullwidth decimal point: "３．５"
         part = text[start:m.end()].strip()
         if part:
             out.append(part)

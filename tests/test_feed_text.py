@@ -166,6 +166,12 @@ def test_the_sentence_splitter_knows_abbreviations_urls_and_chinese():
                      "Jack Dee’s new book ‘What’s Your Problem?’ is out. \"Why?\" she asked.") == [
         "Numbers are from Yahoo! and you can expect more on CBS.", "Really?", "Yes!",
         "Jack Dee’s new book ‘What’s Your Problem?’ is out.", "\"Why?\" she asked."]
+    # Japanese technical writing ends a sentence with the fullwidth ． (and writes ， for 、): a
+    # blog's summary had been its three opening sentences; a fullwidth decimal point ends nothing
+    assert sentences("この記事は Advent Calendar の10日目です． 昨日は @kimiyuki さんの記事でした．"
+                     "性能は３．５倍になりました．") == [
+        "この記事は Advent Calendar の10日目です．", "昨日は @kimiyuki さんの記事でした．", "性能は３．５倍になりました．"]
+    assert extract.summary("", "型推論を実装しました．詳しくは後述します．", "型推論", 200) == "型推論を実装しました．"
 
 
 def test_plain_text_drops_markup_and_keeps_what_only_looks_like_it():

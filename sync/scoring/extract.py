@@ -323,7 +323,7 @@ _BULLET = re.compile(r"\\?[-*+•·]\s+")   # a line's bullet, escaped as the co
 _LABEL = re.compile(r"[*_]{0,3}[^\W\d][\w’'-]*(?: [\w’'-]+){0,2}\s*[:：][*_]{0,3}\s*")
 LONG_LINE_WORDS = 8   # a line of a list written as lines that is this long is a sentence without its full stop
 # what ends a sentence, at the end of a line (a closing quote or bracket may follow)
-_SENTENCE_END = re.compile(r"[.!?…۔؟。！？][\"'”’)\]]*\\?$")
+_SENTENCE_END = re.compile(r"[.!?…۔؟。！？．][\"'”’)\]]*\\?$")
 
 
 def _prose_of(lines: list[str], broken: int, after_image: bool) -> Iterator[str]:
@@ -485,7 +485,7 @@ def _is_prose(sentence: str) -> bool:
         return False                      # Markdown a cleaner could not take apart
     if text.endswith((":", "：")):
         return False                      # a lead-in ("Here is a thing:"): what it says comes after it
-    if text[:1] in "(（" and text[-1:] in ")）" and text[-2:-1] not in ".!?…。！？":
+    if text[:1] in "(（" and text[-1:] in ")）" and text[-2:-1] not in ".!?…。！？．":
         return False                      # an aside without a sentence in it: Golem's "(Tesla Model 3, Technologie)"
     if has_cjk(text):
         return len(text) >= 8
