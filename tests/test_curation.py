@@ -514,6 +514,22 @@ def test_a_feed_category_gives_the_name_not_the_sites_taxonomy(category, tag):
     assert [category_leaf(c) for c in ("storytype:standard", "Format:Video", "type:liveblog")] == [""] * 3
 
 
+@pytest.mark.parametrize("categories, language, tags", [
+    # OCR-D's Jekyll site files every post under its language; Jekyll's sample post is filed under
+    # "jekyll update", and blogs keep those for every post
+    (("en", "DFG", "workshop"), "en", ("dfg", "workshop")),
+    (("de", "Forschung"), "de-AT", ("forschung",)),
+    (("jekyll", "update"), None, ()),
+    # a language code of another language, or with no language to compare, is left as it is
+    (("ml", "Research"), "en", ("ml", "research")),
+    (("jekyll", "ruby"), None, ("jekyll", "ruby")),
+])
+def test_a_feed_category_that_is_the_posts_language_or_jekylls_default_is_no_tag(categories, language, tags):
+    article = Article(kb_id="k", url=None, title="A note", source="x", sources=("x",), categories=categories,
+                      language=language, published=datetime(2025, 7, 1, tzinfo=timezone.utc))
+    assert HeuristicScorer(ScoringConfig()).score([article])[0].tags == tags
+
+
 def test_a_feed_category_longer_than_a_tag_is_a_keyword_list_not_a_tag():
     # a podcast's "Warcraft Taverncast Mannoroth MMORPG RP WoW World of Warcraft", cut at 60 characters,
     # was the tag "warcraft-taverncast-mannoroth-mmorpg-rp-wow-world-of-warcraf"

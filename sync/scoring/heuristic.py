@@ -378,7 +378,10 @@ class HeuristicScorer:
         # a category longer than a tag may be is a keyword list ("Warcraft Taverncast Mannoroth MMORPG RP
         # WoW World of Warcraft"), not a topic: cut to length, it ended mid-word ("…world-of-warcraf")
         feed = [c for c in map(category_leaf, article.categories)
-                if c and len(c) <= MAX_TAG_CHARS and not section_name(c, article.source)]
+                if c and len(c) <= MAX_TAG_CHARS and not section_name(c, article.source)
+                and not _language_of(c, article.language)]
+        if "jekyll" in feed and any(c.casefold() == "update" for c in article.categories):
+            feed.remove("jekyll")     # "jekyll update": the categories of Jekyll's sample post, kept by its blogs
         return fold_tags([*feed, *matched, *topics], limit=self._limit)
 
     @property
@@ -419,6 +422,16 @@ _SECTIONS = frozenset("""news blog blogs post posts article articles story stori
 press-releases announcement announcements update updates company featured general misc miscellaneous
 uncategorized uncategorised other others latest top-stories home main default all 新闻 资讯 博客 动态 文章
 未分类 其他 公告""".split())
+
+
+def _language_of(category: str, language: str | None) -> bool:
+    """Whether a feed category is the article's language code ("en" of an English post: OCR-D's
+    Jekyll site files every post under its language), which names no topic."""
+    if not language:
+        return False
+    code = category.casefold().strip()
+    folded = language.casefold()
+    return code == folded or code == folded.split("-")[0]
 
 
 def section_name(category: str, source: str) -> bool:
