@@ -139,6 +139,15 @@ def test_a_title_that_describes_the_site_gives_the_name_before_the_description()
                                              "BBC News - Technology", "Off Menu with Ed Gamble and James Acaster"]
 
 
+def test_a_title_that_names_only_a_kind_of_page_gives_the_host():
+    # a Hugo site whose home page is titled "Home": digests said "— Home" after each of its posts
+    titles = ["Home", "Blog", "RSS Feed", "Home Assistant", "The Blog of Ana"]
+    feeds = [_feed(f"https://site{i}.example/index.xml") for i in range(len(titles))]
+    names = feed_names(feeds, {f.url: t for f, t in zip(feeds, titles)})
+    assert [names[f.url] for f in feeds] == ["site0.example", "site1.example", "site2.example", "Home Assistant",
+                                             "The Blog of Ana"]
+
+
 def test_feeds_named_one_at_a_time_as_their_titles_arrive_get_the_same_names():
     # the sync names each feed as soon as it is parsed (FeedNamer), before later feeds are read
     feeds = [_feed("https://github.com/a/releases.atom"), _feed("https://blog.example/feed", "Releases"),

@@ -3,8 +3,8 @@
 Contract (``feed_names``): a feed's ``name`` from config.toml wins; a feed
 without one is called by its own title (``<title>`` of the channel or feed,
 as stored from its last parse), and only a feed that has no title (or has
-not been read yet) by its host (``github.com``) or, for a local file, its
-file name. Names are unique, case-insensitively: a title another feed
+not been read yet, or whose title names only a kind of page: "Home", "Blog",
+"RSS Feed") by its host (``github.com``) or, for a local file, its file name. Names are unique, case-insensitively: a title another feed
 already uses gets its host added (``Releases (github.com)``), then a number.
 Configured names are claimed first, in config order, then the others in
 config order, so the same config and titles always give the same names.
@@ -58,6 +58,8 @@ class FeedNamer:
             self._next += 1
             if not feed.explicit_name:
                 claimed = _short(clean_line(self._titles.get(feed.url) or ""))
+                if claimed.casefold() in _GENERIC:
+                    claimed = ""      # "Home": the page the feed was made from, not the site
                 self._names[feed.url] = _claim(claimed or feed.name, feed, self._used)
         return self._names.get(url)
 
@@ -86,6 +88,12 @@ def _host(url: str) -> str:
         return parts.netloc.rsplit("@", 1)[-1]
     except ValueError:
         return ""
+
+
+# a title that names no site, only the kind of page a generator made the feed from (a Hugo site's home
+# page titled "Home"): the feed is called by its host, as one without a title
+_GENERIC = frozenset({"home", "home page", "homepage", "index", "blog", "posts", "all posts", "articles",
+                      "news", "feed", "rss", "rss feed", "atom feed", "untitled", "首页", "博客", "文章"})
 
 
 # a title that describes the site after its name: "Engadget is a web magazine with obsessive daily
