@@ -81,6 +81,10 @@ LAYOUTS = {
         '<table cellspacing="0" cellpadding="0"><tbody><tr><td class="line-numbers"><div>{numbers}</div></td>'
         '<td><div class="{language} codecolorer">{code}</div></td></tr></tbody></table></div>',
         "{n}<br />", '<span class="kw2">{code}</span>', named=False, line_sep="<br />", text=_nbsp),
+    "VuePress (line-numbers-wrapper)": Layout(
+        '<div class="language-{language} line-numbers-mode"><pre class="language-{language}"><code>{code}</code>'
+        '</pre><div class="line-numbers-wrapper">{numbers}</div></div>',
+        '<span class="line-number">{n}</span><br>', "{code}\n", named=True),
     "CodeSnippet (GeSHi)": Layout(
         '<div class="codesnip-container" >\n<div class="codesnip" style="font-family: monospace;">{code}'
         '</div>\n</div>', "", "{code}", named=False, line_sep="<br />\n", text=_nbsp),
@@ -115,6 +119,17 @@ def test_the_code_is_one_fenced_block_line_by_line(layout, lines, language):
 def test_a_table_of_data_stays_a_table(table):
     assert unnumbered(table) == table
     assert to_markdown(table).startswith("|")
+
+
+@pytest.mark.parametrize("page", [
+    # numbers after a block that are not its lines' numbers: a list of years, a count that is off
+    "<pre>a\nb</pre><div>2024<br>2025</div>",
+    "<pre>a\nb</pre><div><span>1</span><br><span>3</span></div>",
+    "<pre>a</pre><div>1<br>2<br>3<br>4<br>5</div>",
+    "<pre>a\nb</pre><div>1<br>2 <b>steps</b></div>",
+])
+def test_numbers_after_a_block_that_are_not_its_line_numbers_stay(page):
+    assert unnumbered(page) == page
 
 
 @pytest.mark.parametrize("div", [

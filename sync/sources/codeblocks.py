@@ -12,6 +12,10 @@ layouts common on programming blogs lost both on the way to Markdown:
   second (a ``<pre>``, or CodeColorer's ``<div>`` of lines ended by
   ``<br>``). The converter wrote a one-row Markdown table, each cell
   squeezed onto one line: ``| `1 2 3` | `spring: security: scope: email` |``.
+* **Line numbers in a block after the code** (also ``unnumbered``): VuePress
+  writes ``<div class="line-numbers-wrapper"><span class="line-number">1</span><br>…``
+  after the block's ``</pre>``; the converter wrote the numbers as a
+  paragraph of their own under the code ("1  2  3  4").
 * **Code in a monospace ``<div>``, its lines ended by ``<br>``**
   (``monospace_blocks``): GeSHi's output without ``<pre>`` (WordPress's
   CodeSnippet, ``<div class="codesnip" style="font-family: monospace;">``),
@@ -57,7 +61,10 @@ _SPACES = re.compile(r"&nbsp;|&#160;|&#xa0;|\xa0", re.IGNORECASE)
 
 
 def unnumbered(html: str) -> str:
-    """``html`` (the sanitiser's output) with each line-numbered code table as its code's ``<pre>``."""
+    """``html`` (the sanitiser's output) with each line-numbered code table as its code's ``<pre>``,
+    and without the line numbers a block of code is followed by."""
+    if "</pre>" in html and "<div" in html:
+        html = _without_numbers_after(html)
     if "<table" not in html or "<td" not in html:
         return html   # the common case: no table at all
     out: list[str] = []
@@ -85,6 +92,38 @@ def unnumbered(html: str) -> str:
         out.append(code)
         last = end
         start = html.find("<table", end)
+    if not out:
+        return html
+    out.append(html[last:])
+    return "".join(out)
+
+
+# a <div> right after a block's </pre>, and what a block of line numbers holds: numbers, spans, breaks
+_DIV_AFTER_PRE = re.compile(r"</pre>\s*<div\b[^>]*>")
+_NUMBERS_ONLY = re.compile(r"(?:\s|\d|</?span\b[^>]*>|<br\b[^>]*>)*")
+
+
+def _without_numbers_after(html: str) -> str:
+    """``html`` without each ``<div>`` that follows a ``</pre>`` and holds only the numbers of the
+    block's lines, 1 to its count (VuePress's); ``html`` itself when it has none."""
+    out: list[str] = []
+    last = 0
+    for found in _DIV_AFTER_PRE.finditer(html):
+        inner_start = found.end()
+        close = html.find("</div>", inner_start)
+        if close < 0 or found.start() < last:
+            continue
+        inner = html[inner_start:close]
+        if not _NUMBERS_ONLY.fullmatch(inner):
+            continue
+        numbers = _TAG.sub(" ", inner).split()
+        pre = html.rfind("<pre", last, found.start())
+        code = _html.unescape(_TAG.sub("", html[html.find(">", pre) + 1:found.start()])) if pre >= 0 else ""
+        lines = code.rstrip("\n").count("\n") + 1
+        if numbers != [str(n) for n in range(1, len(numbers) + 1)] or abs(len(numbers) - lines) > 1:
+            continue      # not the block's own line numbers
+        out.append(html[last:found.start() + len("</pre>")])
+        last = close + len("</div>")
     if not out:
         return html
     out.append(html[last:])
