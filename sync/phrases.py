@@ -153,7 +153,7 @@ TOPIC_LABELS: dict[str, tuple[str, str]] = {
     "inference": ("Inference efficiency", "推理效率"),
     "rag": ("Retrieval-augmented generation", "检索增强生成"),
     "prompt-injection": ("Prompt injection", "提示注入"),
-    "security": ("AI security", "AI 安全"),
+    "security": ("Security", "安全"),          # a feed's vulnerabilities and breaches: not only AI's
     "gpu": ("GPUs", "GPU"),
     "chip": ("AI chips", "AI 芯片"),
     "data-center": ("AI data centers", "智算中心"),

@@ -248,6 +248,34 @@ def test_a_trend_name_adds_no_common_word_and_no_variant_of_its_topic():
     assert name == "Open-source releases"            # not "Open-source releases: Open Source"
 
 
+def test_two_trends_of_a_week_are_never_called_alike():
+    from sync.rollups.digest import trends as week_trends
+
+    # a security feed's week: two groups of advisories, each named after the topic they are tagged with
+    titles = {"a": "Oracle patches 925 CVEs in its August update", "b": "Oracle WebLogic flaw rated CVSS 10.0",
+              "c": "Flaw in a forum plugin exposes private posts", "d": "Forum plugin patch fixes an access bug",
+              "e": "Zimbra RCE exploited in the wild"}
+
+    def story(k):
+        return Story(kb_id=k, title=titles[k], url=None, source="CyberSecNews", stars="", category="Other",
+                     published=datetime(2026, 8, 20, tzinfo=timezone.utc), score=70 - ord(k) % 5,
+                     tags=("security", "vulnerability"), summary="")
+
+    listed = [story(k) for k in "abcde"]
+    week = [Article(kb_id=k, url=None, title=titles[k], source="CyberSecNews", sources=("CyberSecNews",),
+                    published=datetime(2026, 8, 20, tzinfo=timezone.utc)) for k in "abcde"]
+    links = {"a": [Link("a", "b", 0.4, "similar", (), False)], "c": [Link("c", "d", 0.4, "similar", (), False)]}
+    names = [t.name for t in week_trends(listed, week, links, {})]
+    assert len(names) == 2 and len(set(names)) == 2, names          # both had been "AI security"
+    assert names == ["Security", "Security: Forum plugin"], names
+    # a topic that is a name keeps its capital in the description ("3 articles on rust this week")
+    rust = [Story(kb_id=k, title=t, url=None, source="s", stars="", category="Other", summary="",
+                  published=datetime(2026, 8, 20, tzinfo=timezone.utc), score=70, tags=("rust",))
+            for k, t in (("r1", "Trojanized crates found"), ("r2", "Malicious crates steal keys"))]
+    _, description = name_trend(rust, [[s.title] for s in rust], {}, {"rust": 2}, 10)
+    assert description.startswith("2 articles on Rust this week"), description
+
+
 def test_titles_share_a_phrase_whatever_its_case():
     # "Auto mode" opens one title and "auto mode" is inside the other: the trend was called "mode"
     titles = ["Auto mode is now the default in Claude Code for Pro, Max, and Team plans",

@@ -27,7 +27,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
 
@@ -35,7 +35,7 @@ from ..config import RollupConfig
 from ..models import Article, Link, Score, dated_only, in_zone
 from ..pages.markdown import one_line, stars
 from ..text import has_cjk, truncate
-from .naming import WeekPhrases, name_trend, title_phrases
+from .naming import WeekPhrases, distinct_name, name_trend, title_phrases
 
 TREND_LINK = 0.15         # average link weight that still joins two clusters
 MAX_TRENDS = 5
@@ -282,6 +282,13 @@ def trends(listed: list[Story], week: list[Article], links: Mapping[str, Iterabl
         name, description = name_trend(group, per_story, week_phrases, week_tags, len(titles))
         found.append(Trend(name=name, description=description, stories=tuple(group)))
     found.sort(key=lambda t: (-len(t.stories), -(t.stories[0].score or 0), t.stories[0].kb_id))
+    # two trends of a week are never called alike: the smaller adds a name its stories give
+    used: set[str] = set()
+    for i, trend in enumerate(found[:limit]):
+        name = distinct_name(trend.name, trend.stories, week_phrases, len(titles), used)
+        used.add(name.casefold())
+        if name != trend.name:
+            found[i] = replace(trend, name=name)
     return found[:limit]
 
 

@@ -9,6 +9,8 @@ Contract (pure; deterministic; every tie broken by the text, never by input orde
   ("Qwen3", "A and B" for two). The description says what the group covers:
   the topic, each story's telling name, how many articles and from whom.
   Both are in the language most of the titles are in.
+- ``distinct_name(name, stories, ...)``: a name no other trend of the week
+  has: ``name``, or with a telling name of its stories after it.
 - ``title_phrases(title)``: a title's candidate phrases: Latin words and word
   pairs, and CJK pieces of 2-8 characters made of whole words (a cut through
   two words, "准复杂系统工", is never a name).
@@ -21,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
@@ -158,6 +160,25 @@ def name_trend(stories: Sequence[Story], per_story: list[list[str]], week_phrase
     return name, _describe(stories, label, titles, week_phrases, week_size, cjk)
 
 
+def distinct_name(name: str, stories: Sequence[Story], week_phrases: Mapping[str, int], week_size: int,
+                  used: Container[str]) -> str:
+    """``name``, or, when another trend of the week is called so already (``used``, case-folded),
+    ``name`` and what sets its stories apart: the phrase their titles share ("Security: forum
+    plugin"), else the first telling name one of them gives ("Security: Oracle"); ``name`` itself
+    when nothing makes a new name."""
+    if name.casefold() not in used:
+        return name
+    shared = trend_name([st.title for st in stories], week_phrases, week_size, parts=1)
+    tellings = [_telling_phrase(st.title, week_phrases, week_size, name, st.summary) for st in stories]
+    for telling in [shared, *tellings]:
+        if not telling or telling.casefold() in name.casefold():
+            continue
+        candidate = f"{name}{'：' if has_cjk(name) else ': '}{telling}"
+        if candidate.casefold() not in used:
+            return candidate
+    return name
+
+
 def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phrases: Mapping[str, int],
               week_size: int, cjk: bool, *, titled: bool = False) -> str:
     """One sentence on what the group covers: the topic, each story's telling name, the sources
@@ -179,10 +200,11 @@ def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phra
     more = len(sources) - 3
     src = ", ".join(sources[:3]) + (f" and {more} more" if more > 0 else "")
     # "Coding agents" reads "coding agents" mid-sentence; "AI chips" and "Model Context Protocol" stay
-    # only a topic label is a common noun; a name keeps its capital ("on Anthropic", not "on anthropic")
+    # only a topic label is a common noun; a name keeps its capital ("on Anthropic", not "on anthropic"),
+    # and so does a label that is one, which its Chinese twin writes alike ("on Rust", not "on rust")
     words = label.split()
     common = words and words[0][1:].islower() and not any(w[:1].isupper() for w in words[1:]) \
-        and any(label == names[0] for names in TOPIC_LABELS.values())
+        and any(label == en and not zh.startswith(en) for en, zh in TOPIC_LABELS.values())
     topic = label[:1].lower() + label[1:] if common else label
     head = f"{count} related articles this week, led by \u201c{label}\u201d" if titled \
         else f"{count} articles on {topic} this week"
