@@ -8,6 +8,7 @@ so a Chinese article is not judged short just because it has no spaces.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # Links and images as CommonMark writes them. The text may hold escaped brackets, or brackets in
 # pairs: an image inside a link's text ("[![alt](src)](href)", a linked picture). The destination is
@@ -217,6 +218,24 @@ def reading_units(text: str) -> int:
 
 def has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+
+
+def titles_language(titles: Sequence[str]) -> str:
+    """The language most of ``titles`` are written in, as far as a page written for them can
+    follow: "zh" (Chinese), "ja" (kana in most of the CJK ones: Japanese writes kanji among
+    them, so Han characters alone do not tell it from Chinese), "ko" (Hangul), else "en"."""
+    cjk = [t for t in titles if has_cjk(t)]
+    if not cjk or len(cjk) * 2 <= len(titles):
+        return "en"
+    if sum(_KANA.search(t) is not None for t in cjk) * 2 > len(cjk):
+        return "ja"
+    if sum(_HANGUL.search(t) is not None for t in cjk) * 2 > len(cjk):
+        return "ko"
+    return "zh"
 
 
 def cjk_chars(text: str) -> list[str]:

@@ -276,6 +276,30 @@ def test_two_trends_of_a_week_are_never_called_alike():
     assert description.startswith("2 articles on Rust this week"), description
 
 
+def test_japanese_and_korean_titles_are_not_described_in_chinese():
+    from sync.rollups.digest import day_overview
+
+    def story(k, title, tags=("coding-agent",)):
+        return Story(kb_id=k, title=title, url=None, source="AI News", stars="", category="AI/Tech", summary="",
+                     published=datetime(2026, 8, 19, tzinfo=timezone.utc), score=70, tags=tags)
+
+    # a Japanese AI news feed's week: its trend had read "本周2篇文章关注编程智能体：…，来自AI News。"
+    ja = [story("j1", "GitHub Copilot が Autopilot モードをプレビュー公開"),
+          story("j2", "Cursor が独自のコードホスティング Origin をロールアウト")]
+    name, description = name_trend(ja, [[s.title] for s in ja], {}, {"coding-agent": 2}, 10)
+    assert name == "Coding agents"                                  # not the Chinese label 编程智能体
+    assert description.startswith("今週はCoding agentsの記事が2件") and description.endswith("出典：AI News。")
+    assert day_overview(ja, ["AI/Tech"], 2) == \
+        "今日いちばんのニュースは「GitHub Copilot が Autopilot モードをプレビュー公開」（AI News）。" \
+        "2件の記事のうち最も多いのはAI/Tech（2件）。"
+    # Chinese titles stay Chinese; Korean ones get the English sentences
+    zh = [story("z1", "终端里的编程智能体大战"), story("z2", "编程智能体的新进展")]
+    assert name_trend(zh, [[s.title] for s in zh], {}, {"coding-agent": 2}, 10)[1].startswith("本周2篇文章关注")
+    ko = [story("k1", "안드로이드 악성코드 해부학"), story("k2", "코딩 에이전트 보안 분석")]
+    assert name_trend(ko, [[s.title] for s in ko], {}, {"coding-agent": 2}, 10)[1].startswith("2 articles on")
+    assert day_overview(ko, ["AI/Tech"], 2).startswith("The biggest story is")
+
+
 def test_titles_share_a_phrase_whatever_its_case():
     # "Auto mode" opens one title and "auto mode" is inside the other: the trend was called "mode"
     titles = ["Auto mode is now the default in Claude Code for Pro, Max, and Team plans",

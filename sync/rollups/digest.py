@@ -34,7 +34,7 @@ from typing import Protocol
 from ..config import RollupConfig
 from ..models import Article, Link, Score, dated_only, in_zone
 from ..pages.markdown import one_line, stars
-from ..text import has_cjk, truncate
+from ..text import titles_language, truncate
 from .naming import WeekPhrases, distinct_name, name_trend, title_phrases
 
 TREND_LINK = 0.15         # average link weight that still joins two clusters
@@ -398,7 +398,8 @@ def daily_rollup(day: date, articles: Iterable[Article], scores: Mapping[str, Sc
 def day_overview(listed: Sequence[Story], categories: Sequence[str], scanned: int) -> str:
     """One line on the day, offline: its biggest story (most sources, then score) and what led.
 
-    In the language most of the day's titles are in; a Claude-written overview may replace it.
+    In the language most of the day's titles are in (Chinese, Japanese, else English); a
+    Claude-written overview may replace it.
     """
     if not listed:
         return ""
@@ -413,9 +414,13 @@ def day_overview(listed: Sequence[Story], categories: Sequence[str], scanned: in
         lead = None
     title = truncate(biggest.title, 90)
     others = len(biggest.also)
-    if sum(has_cjk(st.title) for st in listed) * 2 > len(listed):
+    lang = titles_language([st.title for st in listed])
+    if lang == "zh":
         line = f"今天最大的新闻是《{title}》（{biggest.source}" + (f"等{others + 1}个来源" if others else "") + "）"
         return line + (f"；{scanned}篇文章中{lead}最多（{counts[lead]}篇）。" if lead else "。")
+    if lang == "ja":
+        line = f"今日いちばんのニュースは「{title}」（{biggest.source}" + (f"ほか{others}件" if others else "") + "）"
+        return line + (f"。{scanned}件の記事のうち最も多いのは{lead}（{counts[lead]}件）。" if lead else "。")
     line = f"The biggest story is \u201c{title}\u201d ({biggest.source}" + \
         (f" and {others} more source{'s' if others > 1 else ''}" if others else "") + ")"
     return line + (f"; of {scanned} articles, most are on {lead} ({counts[lead]})." if lead else ".")

@@ -8,7 +8,8 @@ Contract (pure; deterministic; every tie broken by the text, never by input orde
   share ("Coding agents: Gemini CLI"); without such a tag, that phrase alone
   ("Qwen3", "A and B" for two). The description says what the group covers:
   the topic, each story's telling name, how many articles and from whom.
-  Both are in the language most of the titles are in.
+  Both are in the language most of the titles are in (Chinese, Japanese,
+  else English).
 - ``distinct_name(name, stories, ...)``: a name no other trend of the week
   has: ``name``, or with a telling name of its stories after it.
 - ``title_phrases(title)``: a title's candidate phrases: Latin words and word
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING
 from ..links.features import STOP_WORDS
 from ..pages.markdown import SUMMARY_CHARS
 from ..phrases import BROAD_TAGS, KEY_PHRASES, NAMES, TOPIC_LABELS
-from ..text import has_cjk, truncate
+from ..text import has_cjk, titles_language, truncate
 
 if TYPE_CHECKING:   # digest.py builds the stories and imports this module
     from .digest import Story
@@ -130,7 +131,10 @@ def name_trend(stories: Sequence[Story], per_story: list[list[str]], week_phrase
     ``per_story`` holds each story's titles (its lead's and its other sources').
     """
     titles = [t for group in per_story for t in group]
-    cjk = sum(has_cjk(t) for t in titles) * 2 > len(titles)
+    # Chinese titles get the Chinese labels and sentences; Japanese ones Japanese sentences around the
+    # English labels (the Chinese "编程智能体" is no Japanese); Korean ones English
+    lang = titles_language(titles)
+    cjk = lang in ("zh", "ja")
     topic = _topic(stories, week_tags)
     # a name two titles give ("Waymo World Model", "Gemini CLI") says most; else the shared phrases
     context = " ".join(st.summary for st in stories)
@@ -140,7 +144,7 @@ def name_trend(stories: Sequence[Story], per_story: list[list[str]], week_phrase
     phrase = trend_name(titles, week_phrases, week_size, parts=2 if topic is None else 1)
     parts = shared[:1] or [p for p in phrase.split(" · ") if p]
     if topic is not None:
-        label = TOPIC_LABELS[topic][1 if cjk else 0]
+        label = TOPIC_LABELS[topic][1 if lang == "zh" else 0]
         # "Open Source" says nothing after "Open-source releases": compare with hyphens as spaces
         fold = lambda x: x.casefold().replace("-", " ")   # noqa: E731
         extra = [p for p in parts if fold(p) not in fold(label) and fold(label) not in fold(p)]
@@ -150,14 +154,14 @@ def name_trend(stories: Sequence[Story], per_story: list[list[str]], week_phrase
         extra = [p for p in extra if has_cjk(p) or p.split()[0].casefold() in starts]
         name = f"{label}{'：' if cjk else ': '}{extra[0]}" if extra else label
     elif parts:
-        label = name = ("与" if cjk else " and ").join(parts)
+        label = name = {"zh": "与", "ja": "と"}.get(lang, " and ").join(parts)
     else:
         # nothing shared: a name the stories give, the lead's first ("Claude Opus 4.6"), else its title
         names = [e for st in stories for e in entities(st.title, context=context)]
         label = name = names[0] if names else truncate(stories[0].title, 60)
         if not names:
-            return name, _describe(stories, label, titles, week_phrases, week_size, cjk, titled=True)
-    return name, _describe(stories, label, titles, week_phrases, week_size, cjk)
+            return name, _describe(stories, label, titles, week_phrases, week_size, lang, titled=True)
+    return name, _describe(stories, label, titles, week_phrases, week_size, lang)
 
 
 def distinct_name(name: str, stories: Sequence[Story], week_phrases: Mapping[str, int], week_size: int,
@@ -180,9 +184,10 @@ def distinct_name(name: str, stories: Sequence[Story], week_phrases: Mapping[str
 
 
 def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phrases: Mapping[str, int],
-              week_size: int, cjk: bool, *, titled: bool = False) -> str:
+              week_size: int, lang: str, *, titled: bool = False) -> str:
     """One sentence on what the group covers: the topic, each story's telling name, the sources
-    (``titled``: the group is named after its lead's title, which it is not "on")."""
+    (``titled``: the group is named after its lead's title, which it is not "on"), in Chinese,
+    Japanese or English (``lang``: ``text.titles_language``)."""
     names: list[str] = []
     for st in stories:
         best = _telling_phrase(st.title, week_phrases, week_size, label, st.summary)
@@ -191,7 +196,11 @@ def _describe(stories: Sequence[Story], label: str, titles: list[str], week_phra
     sources = list(dict.fromkeys(s for st in stories for s in (st.source, *(x.source for x in st.also))))
     count = len(titles)
     shown = names[:4]
-    if cjk:
+    if lang == "ja":
+        src = "、".join(sources[:3]) + ("など" if len(sources) > 3 else "")
+        head = f"今週の関連記事{count}件（筆頭は「{label}」）" if titled else f"今週は{label}の記事が{count}件"
+        return truncate(head + (f"：{'、'.join(shown)}" if shown else "") + f"。出典：{src}。", SUMMARY_CHARS)
+    if lang == "zh":
         what = "、".join(shown[:-1]) + ("和" if len(shown) > 1 else "") + shown[-1] if shown else ""
         src = "、".join(sources[:3]) + ("等" if len(sources) > 3 else "")
         head = f"本周{count}篇相关文章，以《{label}》为首" if titled else f"本周{count}篇文章关注{label}"
