@@ -300,6 +300,21 @@ def test_japanese_and_korean_titles_are_not_described_in_chinese():
     assert day_overview(ko, ["AI/Tech"], 2).startswith("The biggest story is")
 
 
+def test_a_trend_is_named_after_the_topic_its_titles_name_when_tags_had_no_room():
+    # TechCrunch files each post under five categories of its own ("AI", "Startups", "Fundraising",
+    # names): a note has five tags at most, so the lexicon's `funding` never reached them, and the
+    # week's trend of two rounds was called "Raises"
+    def story(k, title):
+        return Story(kb_id=k, title=title, url=None, source="TechCrunch", stars="", category="AI/Tech",
+                     published=datetime(2026, 8, 19, tzinfo=timezone.utc), score=70, summary="",
+                     tags=("ai", "fundraising", "startup", "databricks", "nvidia"))
+
+    rounds = [story("f1", "Databricks raises $1B at a $134B valuation"), story("f2", "Groq raises $750M for its chips")]
+    name, description = name_trend(rounds, [[s.title] for s in rounds], {}, {}, 10)
+    assert name == "Funding and valuations", name
+    assert description.startswith("2 articles on funding and valuations this week"), description
+
+
 def test_titles_share_a_phrase_whatever_its_case():
     # "Auto mode" opens one title and "auto mode" is inside the other: the trend was called "mode"
     titles = ["Auto mode is now the default in Claude Code for Pro, Max, and Team plans",

@@ -116,12 +116,30 @@ def _everyday(phrase: str) -> bool:
 
 
 def _topic(stories: Sequence[Story], week_tags: Mapping[str, int]) -> str | None:
-    """The tag most of the stories carry that names a topic (specific before broad), or None."""
+    """The topic most of the stories are about (specific before broad), or None: a tag of theirs
+    that names one, or one the lexicon finds in their titles (a note has five tags at most, and a
+    feed's own categories come first: TechCrunch's "Startups", "Fundraising" and names had left no
+    room for ``funding`` under "X raises $350M", and the trend was called "Raises")."""
     need = max(2, math.ceil(len(stories) / 2))
-    counts = Counter(t for st in stories for t in set(st.tags) if t in TOPIC_LABELS)
+    counts = Counter(t for st in stories for t in {*st.tags, *_title_topics(st.title)} if t in TOPIC_LABELS)
     ranked = sorted((t for t, n in counts.items() if n >= need),
                     key=lambda t: (t in BROAD_TAGS, -counts[t], week_tags.get(t, 0), t))
     return ranked[0] if ranked else None
+
+
+@lru_cache(maxsize=4096)
+def _title_topics(title: str) -> frozenset[str]:
+    """The lexicon's topics (``phrases.KEY_PHRASES``) a title names, as whole words."""
+    folded = title.casefold()
+    return frozenset(topic for topic, phrases in KEY_PHRASES.items()
+                     if any(_whole(phrase, folded) for phrase in phrases if phrase in folded))
+
+
+def _whole(phrase: str, text: str) -> bool:
+    """Whether ``phrase`` stands in ``text`` as whole words (CJK phrases anywhere)."""
+    if has_cjk(phrase):
+        return True
+    return re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text) is not None
 
 
 def name_trend(stories: Sequence[Story], per_story: list[list[str]], week_phrases: Mapping[str, int],
