@@ -365,3 +365,38 @@ def test_a_forked_child_that_gives_nothing_in_time_is_given_up():
     with pytest.raises(ChildFailed, match="within"):
         Forked(lambda: time.sleep(30)).result(timeout=0.5)
     assert time.monotonic() - started < 10
+
+
+def _lose_the_notes(root: Path) -> None:
+    """The state a first sync killed as its notes began leaves: every article stored and scored,
+    the days of its notes owed, no note written or recorded (here: the vault and its records
+    removed, every article's day owed again)."""
+    import shutil
+
+    from sync.rollups.digest import day_of
+    from sync.targets import owed
+
+    shutil.rmtree(root / "vault")
+    cfg = load_config(root / "config.toml")
+    with Store(root / ".kbsync" / "state.db") as store:
+        with store.conn:
+            store.conn.execute("DELETE FROM sync_records WHERE target = ?", (TARGET,))
+        owed.owe(store, TARGET, {day_of(t, cfg.rollups) for t in store.publication_times()})
+
+
+def test_pages_built_ahead_link_the_notes_of_articles_the_run_did_not_load(tmp_path, monkeypatch, built):
+    """A run that writes every note anew, after a first sync killed before its notes: its articles
+    come from the store, not from what the run itself read (the feed is unchanged). The worker
+    was given the note names of the run's own articles only, and its daily pages listed every
+    article as a title without a link (tests/test_crash_safety.py caught it after SIGKILLs)."""
+    for root, ahead in (("a", 10**9), ("b", 1)):
+        monkeypatch.setattr(digests, "AHEAD_MIN", 10**9)
+        run_sync(setup(tmp_path / root), env={}, now=NOW)
+        _lose_the_notes(tmp_path / root)
+        monkeypatch.setattr(digests, "AHEAD_MIN", ahead)
+        run_sync(setup(tmp_path / root), env={}, now=NOW)
+    assert built == [True]
+    a, b = vault_bytes(tmp_path / "a" / "vault"), vault_bytes(tmp_path / "b" / "vault")
+    days = [text.decode() for path, text in b.items() if path.startswith("vault/Daily") or "Daily/" in path]
+    assert days and all("### 1. [[" in text for text in days)
+    assert a == b

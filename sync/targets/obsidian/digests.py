@@ -32,7 +32,7 @@ from the inputs read then (``DigestsRead``), which are not read again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -177,17 +177,22 @@ class _Building:
 
 
 class DigestsAhead(_Building):
-    """Digest pages being built by a worker (``build``) for the weeks and days it was given."""
+    """Digest pages being built by a worker (``build``) for the weeks and days it was given.
+
+    ``noted``: the kb_ids of every article with a note (this run's new ones, the recorded ones).
+    The worker gets their names resolved here: a page also shows articles the run did not read
+    itself (after a first sync killed before its notes, all of them come from the store), and
+    given only the run's own, it listed the others as titles without a link."""
 
     def __init__(self, store: Store, cfg: Config, weeks: Sequence[str], days: Sequence[date], known: Known,
-                 names: DigestNames):
+                 names: DigestNames, noted: Iterable[str] = ()):
         assert store.path is not None
         self.weeks, self.days = tuple(weeks), tuple(days)
         articles, scores = known
         week_labels = set(self.weeks) | {week_label(d, cfg.rollups) for d in self.days}
         job = Job(str(store.path), cfg, self.weeks, self.days,
                   tuple(replace(a, content="") for a in articles.values()), tuple(scores.values()),
-                  {k: n for k in articles if (n := names.note_name(k)) is not None},
+                  {k: n for k in {*articles, *noted} if (n := names.note_name(k)) is not None},
                   {label: names.week_link(label) for label in week_labels})
         self._work = Background(build, job)
 

@@ -448,7 +448,9 @@ class ObsidianView:
                 or cores() < 2:
             return
         weeks, days = self._rollup_dates(touched, loaded[0], restore=restore)
-        self._digests_ahead = digests.DigestsAhead(self.store, self.cfg, weeks, days, loaded, self.digest_names())
+        noted = {*self.new_paths, *(k for k, r in self.records.items() if r.state == "present")}
+        self._digests_ahead = digests.DigestsAhead(self.store, self.cfg, weeks, days, loaded, self.digest_names(),
+                                                   noted)
 
     def _fork_digests(self, touched: set[str], *, restore: bool,
                       loaded: tuple[Mapping[str, Article], Mapping[str, Score]]) -> None:
