@@ -319,7 +319,9 @@ def project(store: Store, cfg: Config, env: Mapping[str, str], seen: set[str], c
     ``scan_ahead``: the vault's listing, being taken since the run began (``targets.obsidian.ahead``).
     """
     changed = changed | pending(store)
-    remember(store, changed)
+    # and the articles a killed run stored but never scored, which scoring takes up now: a run
+    # killed once their scores are saved leaves them scored, so nothing else would bring them back
+    remember(store, changed | set(store.unscored_ids()))
     session = _open_session(cfg, env, dry_run=dry_run)
     ahead: list[Encoded] = []
     articles, scores, rescored = score(store, cfg, env, changed - prescored, now, result, rescore=rescore,

@@ -399,6 +399,29 @@ def test_killed_after_scoring_before_linking_links_on_the_next_run(tmp_path, mon
     assert len(related) == 12 and all(related)
 
 
+def test_leftovers_scored_by_a_run_killed_before_it_linked_them_are_linked_next(tmp_path, monkeypatch):
+    """A run stores the articles and dies; the next scores them as leftovers, saves their scores
+    and dies before it notes them as its work (the second ``remember``): a third run had nothing
+    to take up, and they were never linked (test_sigkill…: "indexed == articles")."""
+    import sync.pipeline
+
+    cfg = in_process_config(tmp_path)
+    day_feed(tmp_path / "feed.xml", 0)
+    kill_at(monkeypatch, sync.pipeline, "project")
+    with pytest.raises(Killed):
+        run(cfg)
+    monkeypatch.undo()
+    kill_at(monkeypatch, sync.pipeline, "remember", call=2)
+    with pytest.raises(Killed):
+        run(cfg)
+    monkeypatch.undo()
+    run(cfg)
+    with sqlite3.connect(cfg.store_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM link_docs").fetchone()[0] == 12
+    related = [loads_note(p.read_text("utf-8"))[0]["related"] for p in (tmp_path / "vault" / "Articles").rglob("*.md")]
+    assert len(related) == 12 and all(related)
+
+
 @pytest.mark.parametrize("call", [1, 2], ids=["notes", "rollups"])
 def test_killed_after_writing_before_recording_leaves_no_false_conflict(tmp_path, monkeypatch, call):
     """Pages renamed into place but not recorded are not taken for the reader's edits."""
