@@ -376,8 +376,14 @@ def kill_at(monkeypatch, owner, name: str, call: int = 1) -> None:
     monkeypatch.setattr(owner, name, dying)
 
 
-@pytest.mark.parametrize("stored_first", [False, True], ids=["same-run", "stored-by-an-earlier-run"])
-def test_killed_after_scoring_before_linking_links_on_the_next_run(tmp_path, monkeypatch, stored_first):
+@pytest.mark.parametrize("stored_first, killed", [(False, ("update_links", 1)), (True, ("update_links", 1)),
+                                                   (True, ("remember", 2))],
+                         ids=["same-run", "stored-by-an-earlier-run", "leftovers-scored-then-killed"])
+def test_killed_after_scoring_before_linking_links_on_the_next_run(tmp_path, monkeypatch, stored_first, killed):
+    """``leftovers-scored-then-killed``: the next run scores the stored articles as leftovers,
+    saves their scores and dies before it notes them as its work (``remember``'s second call):
+    a third run had nothing to take up, and they were never linked (the SIGKILL test's
+    "indexed == articles")."""
     import sync.pipeline
 
     cfg = in_process_config(tmp_path)
@@ -388,30 +394,7 @@ def test_killed_after_scoring_before_linking_links_on_the_next_run(tmp_path, mon
         with pytest.raises(Killed):
             run(cfg)
         monkeypatch.undo()
-    kill_at(monkeypatch, sync.pipeline, "update_links")
-    with pytest.raises(Killed):
-        run(cfg)
-    monkeypatch.undo()
-    run(cfg)
-    with sqlite3.connect(cfg.store_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM link_docs").fetchone()[0] == 12
-    related = [loads_note(p.read_text("utf-8"))[0]["related"] for p in (tmp_path / "vault" / "Articles").rglob("*.md")]
-    assert len(related) == 12 and all(related)
-
-
-def test_leftovers_scored_by_a_run_killed_before_it_linked_them_are_linked_next(tmp_path, monkeypatch):
-    """A run stores the articles and dies; the next scores them as leftovers, saves their scores
-    and dies before it notes them as its work (the second ``remember``): a third run had nothing
-    to take up, and they were never linked (test_sigkill…: "indexed == articles")."""
-    import sync.pipeline
-
-    cfg = in_process_config(tmp_path)
-    day_feed(tmp_path / "feed.xml", 0)
-    kill_at(monkeypatch, sync.pipeline, "project")
-    with pytest.raises(Killed):
-        run(cfg)
-    monkeypatch.undo()
-    kill_at(monkeypatch, sync.pipeline, "remember", call=2)
+    kill_at(monkeypatch, sync.pipeline, *killed)
     with pytest.raises(Killed):
         run(cfg)
     monkeypatch.undo()
