@@ -5,7 +5,9 @@ Contract (pure): ``KEY_PHRASES`` maps a tag (already in its folded form, see
 Chinese. ``key_phrases(matcher_hits)`` lists the tags whose phrases were
 found, title hits first. The heuristic scorer adds them to the feed's own
 ``<category>`` elements and the matched interests, so a note gets a few
-telling tags even when no ``interests`` are configured.
+telling tags even when no ``interests`` are configured. ``topic_matcher()``
+is those phrases as one ``text.TermMatcher``, with each phrase's tag: the
+scorer and the trend namer find topics with the same matcher.
 
 ``NAMES`` maps a tag to the names of the labs, companies, models and products
 AI/tech news is about, as they are written: a reader browses "everything on
@@ -16,6 +18,10 @@ are also everyday words or other things ("Apple", "Amazon", "Cursor",
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
+
+from .text import TermMatcher
 
 KEY_PHRASES: dict[str, tuple[str, ...]] = {
     "coding-agent": ("coding agent", "coding agents", "claude code", "codex cli", "gemini cli", "copilot coding agent",
@@ -183,3 +189,11 @@ TOPIC_LABELS: dict[str, tuple[str, str]] = {
 }
 # Tags too broad to name a trend alone (they still join one: "Coding agents and MCP").
 BROAD_TAGS = frozenset({"agent", "open-source", "benchmark", "multimodal", "inference", "security"})
+
+
+@lru_cache(maxsize=1)
+def topic_matcher() -> tuple[TermMatcher, dict[str, str]]:
+    """The key phrases as one ``text.TermMatcher`` and the topic each stands for: what the scorer
+    tags an article's title and summary with, and what a trend's titles are read for."""
+    owner = {phrase: tag for tag, phrases in KEY_PHRASES.items() for phrase in phrases}
+    return TermMatcher(list(owner)), owner

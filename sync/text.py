@@ -3,12 +3,15 @@
 They work on English and Chinese alike: sentence ends include 。！？ and
 length is measured in "reading units" (a Latin word or two CJK characters),
 so a Chinese article is not judged short just because it has no spaces.
+``TermMatcher`` finds which of many terms a text holds (the scorer's
+interests, categories and topics; a trend's topics in its titles).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cached_property, lru_cache
 
 # Links and images as CommonMark writes them. The text may hold escaped brackets, or brackets in
 # pairs: an image inside a link's text ("[![alt](src)](href)", a linked picture). The destination is
@@ -254,3 +257,85 @@ def truncate(text: str, limit: int) -> str:
     if space > limit * 0.6 and not has_cjk(cut[space:]):
         cut = cut[:space]
     return cut.rstrip(" ,;:，、；：") + "…"
+
+
+# a word's letters and digits; "c++" and "c#" keep their marks (a language's name, not the letter "c")
+_TOKEN = re.compile(r"[a-z0-9]+(?:\+\+|#)?")
+
+
+class TermMatcher:
+    """Which of many terms occur in a text, without one regex pass per term.
+
+    A Latin term matches whole words (``agents`` is not found in
+    ``subagents``; ``multi-agent`` also matches ``multi agent``): the text is
+    tokenised once and the term's word sequence looked up among its n-grams.
+    A term with other scripts (Chinese has no word breaks) matches as a
+    substring. Matching is case-insensitive (inputs are casefolded).
+    """
+
+    def __init__(self, terms: Sequence[str]):
+        self.terms = list(dict.fromkeys(terms))
+        # each term filed under its first word (Latin) or first character (other scripts): a
+        # text is checked only against the terms that can start in it, not against all of them
+        self._by_word: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        self._by_char: dict[str, list[tuple[str, str]]] = {}
+        for term in self.terms:
+            folded = term.casefold()
+            if folded.isascii():
+                words = tuple(_TOKEN.findall(folded))
+                if words:   # a term with no letter or digit ("++") matches nothing
+                    self._by_word.setdefault(words[0], []).append((term, words))
+            elif folded:
+                self._by_char.setdefault(folded[0], []).append((term, folded))
+
+    def found(self, text: str) -> set[str]:
+        """The terms present in ``text`` (already casefolded)."""
+        hits: set[str] = set()
+        read = _read(text)
+        if self._by_char and not text.isascii():
+            for char in self._by_char.keys() & read.chars:
+                hits.update(t for t, sub in self._by_char[char] if sub in text)
+        if self._by_word:
+            present = read.words
+            for first in self._by_word.keys() & present:
+                for term, words in self._by_word[first]:
+                    if len(words) == 1:
+                        hits.add(term)
+                        continue
+                    if not all(w in present for w in words[1:]):
+                        continue
+                    # every word is there; check they stand together, in order
+                    if f" {' '.join(words)} " in read.joined:
+                        hits.add(term)
+        return hits
+
+
+class _Read:
+    """A casefolded text as the matchers look at it, each form derived when first asked for."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        return _TOKEN.findall(self.text)
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        return frozenset(self.tokens)
+
+    @cached_property
+    def chars(self) -> frozenset[str]:
+        return frozenset(self.text)
+
+    @cached_property
+    def joined(self) -> str:
+        """The words with one space between them and one at each end."""
+        return f" {' '.join(self.tokens)} "
+
+
+# one article's title and body are looked up by three matchers (interests, categories,
+# topics): each text is read once (the last few are kept; what is derived from one is pure)
+@lru_cache(maxsize=4)
+def _read(text: str) -> _Read:
+    return _Read(text)

@@ -434,7 +434,7 @@ def test_every_keyword_is_matched_as_written():
     # matter would match what it does not say (when "c++" was the word "c", heise's "c't" was filed
     # under coding)
     from sync.phrases import KEY_PHRASES
-    from sync.scoring.heuristic import TermMatcher
+    from sync.text import TermMatcher
     from sync.scoring.taxonomy import CONCEPTS
     words = [k for c in CONCEPTS for k in c.keywords] + [k for ps in KEY_PHRASES.values() for k in ps]
     for keyword in (k.casefold() for k in words if k.isascii()):

@@ -1,4 +1,4 @@
-"""``TermMatcher`` (scoring/heuristic.py) against a plain reference: one regex per term.
+"""``TermMatcher`` (text.py) against a plain reference: one regex per term.
 
 The matcher files its terms by first word or first character so that a text
 is checked only against the terms that can occur in it; these tests pin that
@@ -12,7 +12,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.scoring.heuristic import TermMatcher
+from sync.text import TermMatcher
 
 WORDS = ["agent", "agents", "multi", "open", "source", "model", "c", "ai", "rag", "x86"]
 CJK = ["智能体", "智能", "模型", "开源", "推理"]

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from ..links.features import STOP_WORDS
 from ..pages.markdown import SUMMARY_CHARS
-from ..phrases import BROAD_TAGS, KEY_PHRASES, NAMES, TOPIC_LABELS
+from ..phrases import BROAD_TAGS, KEY_PHRASES, NAMES, TOPIC_LABELS, topic_matcher
 from ..text import has_cjk, titles_language, truncate
 
 if TYPE_CHECKING:   # digest.py builds the stories and imports this module
@@ -129,17 +129,9 @@ def _topic(stories: Sequence[Story], week_tags: Mapping[str, int]) -> str | None
 
 @lru_cache(maxsize=4096)
 def _title_topics(title: str) -> frozenset[str]:
-    """The lexicon's topics (``phrases.KEY_PHRASES``) a title names, as whole words."""
-    folded = title.casefold()
-    return frozenset(topic for topic, phrases in KEY_PHRASES.items()
-                     if any(_whole(phrase, folded) for phrase in phrases if phrase in folded))
-
-
-def _whole(phrase: str, text: str) -> bool:
-    """Whether ``phrase`` stands in ``text`` as whole words (CJK phrases anywhere)."""
-    if has_cjk(phrase):
-        return True
-    return re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text) is not None
+    """The lexicon's topics a title names, as the scorer finds them (``phrases.topic_matcher``)."""
+    matcher, owner = topic_matcher()
+    return frozenset(owner[phrase] for phrase in matcher.found(title.casefold()))
 
 
 def name_trend(stories: Sequence[Story], per_story: list[list[str]], week_phrases: Mapping[str, int],

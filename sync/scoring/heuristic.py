@@ -34,17 +34,17 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TypeVar
 
 from ..config import ScoringConfig
 from ..models import Article, Score
 from ..parallel import map_maybe_parallel
 from ..tags import MAX_TAG_CHARS, fold_tags
-from ..text import plain_text, reading_units
+from ..text import TermMatcher, plain_text, reading_units
 from . import extract
 from .learned import MIN_SIMILARITY, CategoryLearner
-from ..phrases import AMBIGUOUS_NAMES, KEY_PHRASES, NAMES, TECH_CONTEXT
+from ..phrases import AMBIGUOUS_NAMES, NAMES, TECH_CONTEXT, topic_matcher
 from .everyday import EVERYDAY
 from .repeats import Boilerplate, without_opening
 from .taxonomy import AI_CONTEXT, HEADLINE_ONLY, OTHER, category_contexts, category_rules
@@ -70,57 +70,6 @@ def tier_for(score: int, cfg: ScoringConfig) -> str:
     return "skim"
 
 
-# a word's letters and digits; "c++" and "c#" keep their marks (a language's name, not the letter "c")
-_TOKEN = re.compile(r"[a-z0-9]+(?:\+\+|#)?")
-
-
-class TermMatcher:
-    """Which of many terms occur in a text, without one regex pass per term.
-
-    A Latin term matches whole words (``agents`` is not found in
-    ``subagents``; ``multi-agent`` also matches ``multi agent``): the text is
-    tokenised once and the term's word sequence looked up among its n-grams.
-    A term with other scripts (Chinese has no word breaks) matches as a
-    substring. Matching is case-insensitive (inputs are casefolded).
-    """
-
-    def __init__(self, terms: Sequence[str]):
-        self.terms = list(dict.fromkeys(terms))
-        # each term filed under its first word (Latin) or first character (other scripts): a
-        # text is checked only against the terms that can start in it, not against all of them
-        self._by_word: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        self._by_char: dict[str, list[tuple[str, str]]] = {}
-        for term in self.terms:
-            folded = term.casefold()
-            if folded.isascii():
-                words = tuple(_TOKEN.findall(folded))
-                if words:   # a term with no letter or digit ("++") matches nothing
-                    self._by_word.setdefault(words[0], []).append((term, words))
-            elif folded:
-                self._by_char.setdefault(folded[0], []).append((term, folded))
-
-    def found(self, text: str) -> set[str]:
-        """The terms present in ``text`` (already casefolded)."""
-        hits: set[str] = set()
-        read = _read(text)
-        if self._by_char and not text.isascii():
-            for char in self._by_char.keys() & read.chars:
-                hits.update(t for t, sub in self._by_char[char] if sub in text)
-        if self._by_word:
-            present = read.words
-            for first in self._by_word.keys() & present:
-                for term, words in self._by_word[first]:
-                    if len(words) == 1:
-                        hits.add(term)
-                        continue
-                    if not all(w in present for w in words[1:]):
-                        continue
-                    # every word is there; check they stand together, in order
-                    if f" {' '.join(words)} " in read.joined:
-                        hits.add(term)
-        return hits
-
-
 class NameFinder:
     """The tags of the names (``phrases.NAMES``) a text gives, in the order it first gives them.
 
@@ -142,37 +91,6 @@ class NameFinder:
         return list(dict.fromkeys(self._tag[m.group()] for m in self._pattern.finditer(text)))
 
 
-class _Read:
-    """A casefolded text as the matchers look at it, each form derived when first asked for."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    @cached_property
-    def tokens(self) -> list[str]:
-        return _TOKEN.findall(self.text)
-
-    @cached_property
-    def words(self) -> frozenset[str]:
-        return frozenset(self.tokens)
-
-    @cached_property
-    def chars(self) -> frozenset[str]:
-        return frozenset(self.text)
-
-    @cached_property
-    def joined(self) -> str:
-        """The words with one space between them and one at each end."""
-        return f" {' '.join(self.tokens)} "
-
-
-# one article's title and body are looked up by three matchers (interests, categories,
-# topics): each text is read once (the last few are kept; what is derived from one is pure)
-@lru_cache(maxsize=4)
-def _read(text: str) -> _Read:
-    return _Read(text)
-
-
 def _score_chunk(job: tuple[HeuristicScorer, Sequence[Article], Callable[..., T] | None]) -> tuple[list[Score], T | None]:
     scorer, articles, then = job
     scores = [scorer.score_one(a) for a in articles]
@@ -191,10 +109,9 @@ class HeuristicScorer:
         self.learner = learner or None
         self.repeats = dict(repeats or {})
 
-    @cached_property
+    @property
     def _phrases(self) -> tuple[TermMatcher, dict[str, str]]:
-        owner = {p: tag for tag, phrases in KEY_PHRASES.items() for p in phrases}
-        return TermMatcher(list(owner)), owner
+        return topic_matcher()
 
     @cached_property
     def _names(self) -> tuple[NameFinder, TermMatcher]:
